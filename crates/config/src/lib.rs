@@ -1,0 +1,76 @@
+//! The keepalived.conf language.
+//!
+//! Text goes through four stages, each reporting into one [`Diagnostics`]:
+//! [`preprocess`] (files, comments, includes, definitions, conditionals,
+//! sequences) → [`parse`] (keywords and blocks with spans, [`ast`]) →
+//! [`build`] (the typed [`model`] with keepalived's defaults) →
+//! [`validate`] (cross-object rules and keepalived's fix-ups).
+//!
+//! This crate does no I/O of its own: files, globs, interfaces and users are
+//! read through the [`host::Host`] trait.
+#![warn(missing_docs)]
+
+pub mod ast;
+pub mod build;
+pub mod diag;
+pub mod host;
+pub mod model;
+pub mod parse;
+pub mod preprocess;
+pub mod print;
+pub mod source;
+pub mod validate;
+
+use std::path::Path;
+
+pub use diag::{Category, Diagnostic, Diagnostics, Severity};
+pub use model::Config;
+pub use source::{FileId, SourceMap, Span};
+
+/// How to load a configuration.
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// The config id for `@id` conditional lines (`-i`); `None` means the
+    /// host name up to its first dot.
+    pub config_id: Option<String>,
+    /// `--strict-config`: every warning is an error.
+    pub strict: bool,
+}
+
+/// The result of loading a configuration: the model (always present, with
+/// keepalived's fallbacks applied where the text was wrong), what was found
+/// wrong, and the files read.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The typed, validated model.
+    pub config: Config,
+    /// Every finding, in order.
+    pub diagnostics: Diagnostics,
+    /// Files read, for rendering diagnostics.
+    pub sources: SourceMap,
+}
+
+/// Loads, parses, builds and validates the configuration at `path`.
+pub fn load(path: &Path, host: &dyn host::Host, opts: &LoadOptions) -> Loaded {
+    let mut sources = SourceMap::new();
+    let mut cx = build::Cx::new();
+    let pp = preprocess::Options { config_id: opts.config_id.clone() };
+    let lines = preprocess::read_file(path, host, &pp, &mut sources, &mut cx.diags);
+    let items = parse::parse(&lines, &mut cx.diags);
+    let mut config = build::build(&items, &mut cx);
+    validate::validate(&mut config, host, &mut cx.diags);
+    let mut diagnostics = cx.diags;
+    if opts.strict {
+        diagnostics.make_strict();
+    }
+    Loaded { config, diagnostics, sources }
+}
+
+/// Prints a model as canonical keepalived.conf text.
+pub fn print(config: &Config) -> String {
+    let mut p = print::Printer::new();
+    // Each section prints itself; the LVS part goes last, as in
+    // keepalived's sample configurations.
+    config.lvs.print(&mut p);
+    p.finish()
+}

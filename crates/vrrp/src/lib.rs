@@ -1,0 +1,1 @@
+//! The VRRP engine (under construction).
