@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it. Builds once in release (the
+# simulation and property tests are heavy), then runs every test, then
+# checks the dependency rule for the sans-IO crates.
+#
+# Privileged tests (network namespaces, raw sockets, the differential test
+# against Debian's keepalived) run when this is run as root with the tools
+# installed (.ci/run installs them); otherwise they print why they skip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo build --release --workspace --all-targets --locked
+cargo test --release --workspace --locked
+scripts/check-deps.sh
