@@ -1,0 +1,67 @@
+//! rtnetlink: interfaces, addresses and change notifications.
+//!
+//! Requests are idempotent the way the daemon needs them: adding an address
+//! that is already there, or deleting one that is gone, is success (logged
+//! at debug level by the caller), because after a crash or a reload the
+//! kernel may already be in the wanted state.
+
+mod addr;
+mod link;
+mod monitor;
+
+pub use addr::{AddrInfo, AddrSpec, AddrScope};
+pub use link::LinkInfo;
+pub use monitor::{Monitor, NetEvent};
+
+use std::io;
+
+use rtnetlink::Handle;
+
+/// A failed netlink request, with what was being done.
+#[derive(Debug)]
+pub struct NlError {
+    /// What the request was, e.g. `add 192.0.2.100/24 on ifindex 2`.
+    pub context: String,
+    /// The kernel's errno, when it answered with one.
+    pub errno: Option<i32>,
+    /// The underlying error.
+    pub message: String,
+}
+
+impl std::fmt::Display for NlError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "netlink: {}: {}", self.context, self.message)
+    }
+}
+
+impl std::error::Error for NlError {}
+
+impl NlError {
+    fn new(context: impl Into<String>, e: rtnetlink::Error) -> Self {
+        let errno = match &e {
+            rtnetlink::Error::NetlinkError(m) => m.raw_code().checked_abs(),
+            _ => None,
+        };
+        Self { context: context.into(), errno, message: e.to_string() }
+    }
+}
+
+/// A request connection to the kernel's routing netlink.
+#[derive(Clone, Debug)]
+pub struct Netlink {
+    handle: Handle,
+}
+
+impl Netlink {
+    /// Opens a connection; its I/O task is spawned on the current tokio
+    /// runtime.
+    pub fn connect() -> io::Result<Self> {
+        let (conn, handle, _) = rtnetlink::new_connection()?;
+        tokio::spawn(conn);
+        Ok(Self { handle })
+    }
+
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+}

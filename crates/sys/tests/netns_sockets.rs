@@ -1,0 +1,153 @@
+//! Raw VRRP sockets and rtnetlink against a real kernel, inside private
+//! network namespaces. Skipped (with the reason printed) when not root.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use ka_sys::netlink::{AddrSpec, Netlink};
+use ka_sys::testns::{in_new_netns, ip, skip_reason, sysctl};
+use ka_sys::vrrp_socket::{SocketSpec, VrrpSocket};
+
+const GROUP4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
+const GROUP6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
+
+fn skip() -> bool {
+    match skip_reason() {
+        Some(why) => {
+            eprintln!("skipped: {why}");
+            true
+        }
+        None => false,
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+}
+
+/// Two ends of a veth pair, `ka0` (192.0.2.1) and `ka1` (192.0.2.2), in the
+/// current namespace. Returns their ifindexes.
+fn veth_pair() -> (u32, u32) {
+    sysctl("net/ipv6/conf/default/accept_dad", "0");
+    ip("link add ka0 type veth peer name ka1");
+    ip("addr add 192.0.2.1/24 dev ka0");
+    ip("addr add 192.0.2.2/24 dev ka1");
+    // Both ends live in one namespace, so ka1 sees packets from an address
+    // that is local: accept them instead of dropping them as martians.
+    sysctl("net/ipv4/conf/ka1/accept_local", "1");
+    sysctl("net/ipv4/conf/ka1/rp_filter", "0");
+    sysctl("net/ipv4/conf/all/rp_filter", "0");
+    ip("link set ka0 up");
+    ip("link set ka1 up");
+    let idx = |n: &str| nix::net::if_::if_nametoindex(n).unwrap();
+    (idx("ka0"), idx("ka1"))
+}
+
+fn spec(ifindex: u32, name: &str, group: IpAddr) -> SocketSpec {
+    SocketSpec { ifindex, ifname: name.into(), groups: vec![group], unicast_hops: None }
+}
+
+/// A minimal IPv4 header (TOS 0xc0, TTL 255, proto 112) around `payload`;
+/// the kernel fills the checksum.
+fn ipv4_packet(src: Ipv4Addr, dst: Ipv4Addr, payload: &[u8]) -> Vec<u8> {
+    let len = (20 + payload.len()) as u16;
+    let mut p = vec![0x45, 0xc0];
+    p.extend_from_slice(&len.to_be_bytes());
+    p.extend_from_slice(&[0, 2, 0, 0, 255, 112, 0, 0]);
+    p.extend_from_slice(&src.octets());
+    p.extend_from_slice(&dst.octets());
+    p.extend_from_slice(payload);
+    p
+}
+
+#[test]
+fn ipv4_multicast_advert_crosses_veth_with_ttl_255() {
+    if skip() {
+        return;
+    }
+    in_new_netns(|| {
+        let (i0, i1) = veth_pair();
+        runtime().block_on(async move {
+            let tx = VrrpSocket::open_v4(&spec(i0, "ka0", GROUP4.into())).unwrap();
+            let rx = VrrpSocket::open_v4(&spec(i1, "ka1", GROUP4.into())).unwrap();
+            let payload = [0x21, 0x33, 0x64, 0x01, 0, 1, 0xf2, 0x10, 192, 0, 2, 100];
+            let pkt = ipv4_packet(Ipv4Addr::new(192, 0, 2, 1), GROUP4, &payload);
+            tx.send_v4(&pkt, GROUP4).unwrap();
+            let got = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+                .await
+                .expect("advert within 5 s")
+                .unwrap();
+            assert_eq!(got.src, IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)));
+            assert_eq!(got.dst, IpAddr::V4(GROUP4));
+            assert_eq!(got.ttl, 255);
+            assert_eq!(got.ifindex, i1);
+            assert_eq!(&got.bytes[20..], &payload);
+            assert_eq!(got.bytes[1], 0xc0, "TOS internetwork control");
+        });
+    });
+}
+
+#[test]
+fn ipv6_multicast_advert_gets_kernel_checksum_and_hop_limit() {
+    if skip() {
+        return;
+    }
+    in_new_netns(|| {
+        let (i0, i1) = veth_pair();
+        runtime().block_on(async move {
+            let nl = Netlink::connect().unwrap();
+            // The sender's link-local address, assigned when ka0 came up.
+            let src = loop {
+                let addrs = nl.addresses().await.unwrap();
+                let ll = addrs.iter().find_map(|a| match a.addr {
+                    IpAddr::V6(v6) if a.ifindex == i0 && v6.segments()[0] == 0xfe80 => Some(v6),
+                    _ => None,
+                });
+                if let Some(ll) = ll {
+                    break ll;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            };
+            let tx = VrrpSocket::open_v6(&spec(i0, "ka0", GROUP6.into())).unwrap();
+            let rx = VrrpSocket::open_v6(&spec(i1, "ka1", GROUP6.into())).unwrap();
+            // VRRPv3, VRID 1, prio 100, one address, checksum left 0 for
+            // the kernel.
+            let mut msg = vec![0x31, 1, 100, 1, 0, 100, 0, 0];
+            msg.extend_from_slice(&Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100).octets());
+            tx.send_v6(&msg, src, GROUP6).unwrap();
+            let got = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+                .await
+                .expect("advert within 5 s")
+                .unwrap();
+            assert_eq!(got.src, IpAddr::V6(src));
+            assert_eq!(got.dst, IpAddr::V6(GROUP6));
+            assert_eq!(got.ttl, 255);
+            assert_ne!(&got.bytes[6..8], &[0, 0], "kernel filled the checksum");
+            assert_eq!(&got.bytes[8..], &msg[8..]);
+        });
+    });
+}
+
+#[test]
+fn address_add_and_delete_are_idempotent() {
+    if skip() {
+        return;
+    }
+    in_new_netns(|| {
+        let (i0, _) = veth_pair();
+        runtime().block_on(async move {
+            let nl = Netlink::connect().unwrap();
+            let mut vip = AddrSpec::new(i0, IpAddr::V4(Ipv4Addr::new(192, 0, 2, 100)), 24);
+            vip.label = Some("ka0:vip".into());
+            nl.add_address(&vip).await.unwrap();
+            nl.add_address(&vip).await.expect("adding twice is success");
+            let has = |addrs: &[ka_sys::netlink::AddrInfo]| {
+                addrs.iter().any(|a| a.ifindex == i0 && a.addr == vip.addr)
+            };
+            assert!(has(&nl.addresses().await.unwrap()));
+            nl.del_address(&vip).await.unwrap();
+            nl.del_address(&vip).await.expect("deleting twice is success");
+            assert!(!has(&nl.addresses().await.unwrap()));
+        });
+    });
+}
