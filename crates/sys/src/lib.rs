@@ -7,3 +7,4 @@
 pub mod vrrp_socket;
 pub mod netlink;
 pub mod testns;
+pub mod packet_socket;
