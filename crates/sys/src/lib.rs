@@ -8,3 +8,5 @@ pub mod vrrp_socket;
 pub mod netlink;
 pub mod testns;
 pub mod packet_socket;
+pub mod script;
+pub mod files;

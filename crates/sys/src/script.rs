@@ -1,0 +1,146 @@
+//! Running scripts: `vrrp_script` checks, notify hooks, MISC_CHECK.
+//!
+//! keepalived compat: scripts are executed directly (`execve`, no shell)
+//! with the argv keepalived's quoted tokenizer produced, as the configured
+//! user and group, in their own process group so that a timeout kills the
+//! whole tree: SIGTERM first, SIGKILL if it is still there after a grace
+//! period.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+
+/// Grace between SIGTERM and SIGKILL after a timeout.
+const KILL_GRACE: Duration = Duration::from_secs(2);
+
+/// A command to run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptSpec {
+    /// Program and arguments; `argv[0]` is looked up in `PATH` when it has
+    /// no `/`.
+    pub argv: Vec<String>,
+    /// User to run as (`None`: our own).
+    pub uid: Option<u32>,
+    /// Group to run as (`None`: our own).
+    pub gid: Option<u32>,
+    /// Kill the script after this long (`None`: let it run).
+    pub timeout: Option<Duration>,
+}
+
+/// How a script ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScriptOutcome {
+    /// It exited with this status.
+    Exited(i32),
+    /// A signal killed it.
+    Signalled(i32),
+    /// It ran past its timeout and was killed.
+    TimedOut,
+    /// It could not be started.
+    SpawnFailed(String),
+}
+
+impl ScriptOutcome {
+    /// keepalived counts exit status 0 as success, everything else as
+    /// failure.
+    pub fn succeeded(&self) -> bool {
+        matches!(self, Self::Exited(0))
+    }
+}
+
+/// Runs a script to completion (or timeout). Its stdin, stdout and stderr
+/// are `/dev/null`, as keepalived's are.
+pub async fn run(spec: &ScriptSpec) -> ScriptOutcome {
+    let Some((prog, args)) = spec.argv.split_first() else {
+        return ScriptOutcome::SpawnFailed("empty command".into());
+    };
+    let mut cmd = tokio::process::Command::new(prog);
+    cmd.args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .process_group(0)
+        .kill_on_drop(true);
+    if let Some(gid) = spec.gid {
+        cmd.gid(gid);
+    }
+    if let Some(uid) = spec.uid {
+        cmd.uid(uid);
+    }
+    let mut child = match cmd.spawn() {
+        Ok(c) => c,
+        Err(e) => return ScriptOutcome::SpawnFailed(format!("{prog}: {e}")),
+    };
+    let pgid = child.id().and_then(|id| i32::try_from(id).ok()).map(Pid::from_raw);
+    let waited = match spec.timeout {
+        Some(t) => tokio::time::timeout(t, child.wait()).await.ok(),
+        None => Some(child.wait().await),
+    };
+    match waited {
+        Some(Ok(status)) => outcome(status),
+        Some(Err(e)) => ScriptOutcome::SpawnFailed(format!("{prog}: wait: {e}")),
+        None => {
+            if let Some(pg) = pgid {
+                let _ = killpg(pg, Signal::SIGTERM);
+                if tokio::time::timeout(KILL_GRACE, child.wait()).await.is_err() {
+                    let _ = killpg(pg, Signal::SIGKILL);
+                    let _ = child.wait().await;
+                }
+            }
+            ScriptOutcome::TimedOut
+        }
+    }
+}
+
+fn outcome(status: std::process::ExitStatus) -> ScriptOutcome {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(c), _) => ScriptOutcome::Exited(c),
+        (None, Some(s)) => ScriptOutcome::Signalled(s),
+        (None, None) => ScriptOutcome::Exited(-1),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    }
+
+    fn spec(argv: &[&str], timeout_ms: Option<u64>) -> ScriptSpec {
+        ScriptSpec {
+            argv: argv.iter().map(|s| s.to_string()).collect(),
+            uid: None,
+            gid: None,
+            timeout: timeout_ms.map(Duration::from_millis),
+        }
+    }
+
+    #[test]
+    fn exit_status_and_spawn_failure() {
+        rt().block_on(async {
+            assert_eq!(run(&spec(&["true"], None)).await, ScriptOutcome::Exited(0));
+            assert_eq!(run(&spec(&["sh", "-c", "exit 3"], None)).await, ScriptOutcome::Exited(3));
+            assert!(matches!(
+                run(&spec(&["/nonexistent/ka-script"], None)).await,
+                ScriptOutcome::SpawnFailed(_)
+            ));
+            assert!(matches!(run(&spec(&[], None)).await, ScriptOutcome::SpawnFailed(_)));
+        });
+    }
+
+    #[test]
+    fn timeout_kills_the_process_group() {
+        rt().block_on(async {
+            let started = std::time::Instant::now();
+            // The shell's child would outlive a kill of the shell alone.
+            let out = run(&spec(&["sh", "-c", "sleep 30 & wait"], Some(200))).await;
+            assert_eq!(out, ScriptOutcome::TimedOut);
+            assert!(started.elapsed() < Duration::from_secs(10));
+        });
+    }
+}
