@@ -14,6 +14,7 @@ pub mod ast;
 pub mod build;
 pub mod diag;
 pub mod host;
+pub mod lexer;
 pub mod model;
 pub mod parse;
 pub mod preprocess;
@@ -69,8 +70,12 @@ pub fn load(path: &Path, host: &dyn host::Host, opts: &LoadOptions) -> Loaded {
 /// Prints a model as canonical keepalived.conf text.
 pub fn print(config: &Config) -> String {
     let mut p = print::Printer::new();
-    // Each section prints itself; the LVS part goes last, as in
-    // keepalived's sample configurations.
+    // Each section prints itself: global settings first, then BFD (VRRP
+    // `track_bfd` references need them declared first), VRRP, and the LVS
+    // part last, as in keepalived's sample configurations.
+    config.global.print(&mut p);
+    config.bfd.print(&mut p);
+    config.vrrp.print(&mut p);
     config.lvs.print(&mut p);
     p.finish()
 }

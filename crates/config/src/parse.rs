@@ -1,10 +1,102 @@
 //! Turning preprocessed lines into the syntax tree of keywords and blocks.
+//!
+//! The preprocessor has already put every block brace on a line of its
+//! own, so the grammar is: a line of words is an [`Item`]; a `{` line
+//! right after it opens that item's block; a `}` line closes the innermost
+//! open block. `virtual_ipaddress { 192.0.2.1 192.0.2.2 }` thus becomes an
+//! item `virtual_ipaddress` whose block holds one item with keyword
+//! `192.0.2.1` and argument `192.0.2.2`: builders of value lists take the
+//! keyword and arguments of every child item, as keepalived's
+//! `alloc_value_block` takes every word of every line.
+//!
+//! The tree is generic: it does not know which keywords take blocks. A
+//! block after a keyword that takes none, or a missing block, is for the
+//! builders to report (keepalived: "Unexpected '{'", "Missing '{'").
+//! Brace counting errors ("Extra '}' found", missing `}` at the end) are
+//! reported by the preprocessor, where keepalived reports them.
 
-use crate::ast::Item;
+use crate::ast::{Item, Word};
 use crate::diag::Diagnostics;
+use crate::lexer::{WHITE_SPACE, first_token_end, tokenize};
 use crate::preprocess::Line;
 
 /// Parses lines into root items.
-pub fn parse(_lines: &[Line], _diags: &mut Diagnostics) -> Vec<Item> {
-    Vec::new()
+pub fn parse(lines: &[Line], diags: &mut Diagnostics) -> Vec<Item> {
+    // levels[0] is the root; each further level is an open block whose
+    // owner is the last item of the level below.
+    let mut levels: Vec<Vec<Item>> = vec![Vec::new()];
+    // True when the previous line made an item that has no block yet.
+    let mut may_open = false;
+    for line in lines {
+        match line.text.as_str() {
+            "{" => {
+                if may_open {
+                    levels.push(Vec::new());
+                } else {
+                    // keepalived compat: a `{` that follows no keyword is
+                    // ignored (and so its `}` closes the enclosing block).
+                    diags.error(line.span, "Unexpected '{' - ignoring");
+                }
+                may_open = false;
+            }
+            "}" => {
+                if levels.len() > 1 {
+                    close(&mut levels);
+                } else {
+                    // keepalived compat: at the top level a `}` is looked
+                    // up as a keyword and reported as unknown.
+                    diags.error(line.span, "Unknown keyword '}'");
+                }
+                may_open = false;
+            }
+            _ => {
+                let Some(item) = item(line, diags) else {
+                    // keepalived compat: a line without words changes
+                    // nothing, not even a pending `{`.
+                    continue;
+                };
+                if let Some(level) = levels.last_mut() {
+                    level.push(item);
+                }
+                may_open = true;
+            }
+        }
+    }
+    while levels.len() > 1 {
+        close(&mut levels);
+    }
+    levels.pop().unwrap_or_default()
 }
+
+/// Closes the innermost open block, attaching it to its owner.
+fn close(levels: &mut Vec<Vec<Item>>) {
+    let Some(block) = levels.pop() else { return };
+    if let Some(owner) = levels.last_mut().and_then(|l| l.last_mut()) {
+        owner.block = Some(block);
+    }
+}
+
+/// The item for a line of words.
+fn item(line: &Line, diags: &mut Diagnostics) -> Option<Item> {
+    let mut words = tokenize(line, diags).into_iter();
+    let keyword: Word = words.next()?;
+    let args: Vec<Word> = words.collect();
+    let s = &line.text;
+    let end = first_token_end(s);
+    let start = end
+        + s.as_bytes()[end.min(s.len())..]
+            .iter()
+            .take_while(|c| WHITE_SPACE.contains(c))
+            .count();
+    let start = start.min(s.len());
+    Some(Item {
+        keyword,
+        args,
+        raw_args: s.get(start..).unwrap_or("").to_string(),
+        raw_span: line.span_at(start),
+        block: None,
+    })
+}
+
+#[cfg(test)]
+mod tests;

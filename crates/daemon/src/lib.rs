@@ -6,3 +6,7 @@
 
 pub mod log;
 pub mod notify;
+pub mod vrrp;
+pub mod dump;
+pub mod daemon;
+pub mod map;

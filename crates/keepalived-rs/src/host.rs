@@ -7,7 +7,7 @@ use ka_config::host::{FileInfo, Host, UserInfo};
 
 /// The real machine, through `std` only.
 #[derive(Clone, Debug, Default)]
-pub struct SystemHost;
+pub(crate) struct SystemHost;
 
 impl Host for SystemHost {
     fn read_to_string(&self, path: &Path) -> io::Result<String> {
@@ -35,7 +35,8 @@ impl Host for SystemHost {
     }
 
     fn interface_exists(&self, name: &str) -> Option<bool> {
-        if name.is_empty() || name.contains('/') || name == "." || name == ".." {
+        if name.is_empty() || name.contains('/') || name == "." || name == ".."
+        {
             return Some(false);
         }
         let root = Path::new("/sys/class/net");
@@ -60,7 +61,9 @@ impl Host for SystemHost {
         let groups = std::fs::read_to_string("/etc/group").ok()?;
         groups.lines().find_map(|line| {
             let f: Vec<&str> = line.split(':').collect();
-            (f.len() >= 3 && f[0] == name).then(|| f[2].parse().ok()).flatten()
+            (f.len() >= 3 && f[0] == name)
+                .then(|| f[2].parse().ok())
+                .flatten()
         })
     }
 
@@ -89,4 +92,3 @@ impl Host for SystemHost {
             .unwrap_or(0)
     }
 }
-

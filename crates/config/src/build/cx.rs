@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use crate::ast::{Item, Word};
 use crate::diag::{Diagnostic, Diagnostics, did_you_mean};
+use crate::lexer::split_quoted_escaped;
 use crate::source::Span;
 
 /// Shared state while turning the syntax tree into the typed model.
@@ -39,7 +40,8 @@ impl Cx {
 
     /// Reports that a keyword is valid keepalived but not acted on yet.
     pub fn unsupported(&mut self, item: &Item) {
-        self.diags.unsupported(item.span(), format!("`{}`", item.name()));
+        self.diags
+            .unsupported(item.span(), format!("`{}`", item.name()));
     }
 
     /// Reports an unknown keyword, suggesting the closest of `known`.
@@ -61,7 +63,11 @@ impl Cx {
     pub fn arg<'a>(&mut self, item: &'a Item, i: usize) -> Option<&'a Word> {
         let w = item.arg(i);
         if w.is_none() {
-            let what = if i == 0 { "an argument" } else { "more arguments" };
+            let what = if i == 0 {
+                "an argument"
+            } else {
+                "more arguments"
+            };
             self.error(item.span(), format!("`{}` needs {what}", item.name()));
         }
         w
@@ -70,7 +76,10 @@ impl Cx {
     /// Reports arguments beyond the first `n` as ignored.
     pub fn extra_args(&mut self, item: &Item, n: usize) {
         if let Some(w) = item.args.get(n) {
-            self.error(w.span, format!("`{}`: unexpected argument `{}`", item.name(), w.text));
+            self.error(
+                w.span,
+                format!("`{}`: unexpected argument `{}`", item.name(), w.text),
+            );
         }
     }
 
@@ -79,55 +88,103 @@ impl Cx {
     /// keepalived reports as unknown keywords; we report the block instead.
     pub fn no_block(&mut self, item: &Item) {
         if item.block.is_some() {
-            self.error(item.span(), format!("`{}` does not take a block", item.name()));
+            self.error(
+                item.span(),
+                format!("`{}` does not take a block", item.name()),
+            );
         }
     }
 
     /// The block's items, reporting a missing block.
     pub fn block<'a>(&mut self, item: &'a Item) -> Option<&'a [Item]> {
         if item.block.is_none() {
-            self.error(item.span(), format!("`{}` needs a `{{ … }}` block", item.name()));
+            self.error(
+                item.span(),
+                format!("`{}` needs a `{{ … }}` block", item.name()),
+            );
         }
         item.block.as_deref()
     }
 
     /// An unsigned integer argument in `range`.
-    pub fn u32_arg(&mut self, item: &Item, i: usize, range: RangeInclusive<u32>) -> Option<u32> {
+    pub fn u32_arg(
+        &mut self,
+        item: &Item,
+        i: usize,
+        range: RangeInclusive<u32>,
+    ) -> Option<u32> {
         let w = self.arg(item, i)?;
         self.u32_word(item.name(), w, range)
     }
 
     /// An unsigned integer word in `range`.
-    pub fn u32_word(&mut self, what: &str, w: &Word, range: RangeInclusive<u32>) -> Option<u32> {
+    pub fn u32_word(
+        &mut self,
+        what: &str,
+        w: &Word,
+        range: RangeInclusive<u32>,
+    ) -> Option<u32> {
         match parse_uint(&w.text) {
-            Some(v) if v <= u64::from(u32::MAX) && range.contains(&(v as u32)) => Some(v as u32),
+            Some(v)
+                if v <= u64::from(u32::MAX) && range.contains(&(v as u32)) =>
+            {
+                Some(v as u32)
+            }
             Some(v) => {
-                self.out_of_range(what, w, v as i128, *range.start() as i128, *range.end() as i128);
+                self.out_of_range(
+                    what,
+                    w,
+                    v as i128,
+                    *range.start() as i128,
+                    *range.end() as i128,
+                );
                 None
             }
             None => {
-                self.error(w.span, format!("`{what}`: invalid number `{}`", w.text));
+                self.error(
+                    w.span,
+                    format!("`{what}`: invalid number `{}`", w.text),
+                );
                 None
             }
         }
     }
 
     /// A signed integer argument in `range`.
-    pub fn i64_arg(&mut self, item: &Item, i: usize, range: RangeInclusive<i64>) -> Option<i64> {
+    pub fn i64_arg(
+        &mut self,
+        item: &Item,
+        i: usize,
+        range: RangeInclusive<i64>,
+    ) -> Option<i64> {
         let w = self.arg(item, i)?;
         self.i64_word(item.name(), w, range)
     }
 
     /// A signed integer word in `range`.
-    pub fn i64_word(&mut self, what: &str, w: &Word, range: RangeInclusive<i64>) -> Option<i64> {
+    pub fn i64_word(
+        &mut self,
+        what: &str,
+        w: &Word,
+        range: RangeInclusive<i64>,
+    ) -> Option<i64> {
         match parse_int(&w.text) {
             Some(v) if range.contains(&v) => Some(v),
             Some(v) => {
-                self.out_of_range(what, w, v as i128, *range.start() as i128, *range.end() as i128);
+                self.out_of_range(
+                    what,
+                    w,
+                    v as i128,
+                    *range.start() as i128,
+                    *range.end() as i128,
+                );
                 None
             }
             None => {
-                self.error(w.span, format!("`{what}`: invalid number `{}`", w.text));
+                self.error(
+                    w.span,
+                    format!("`{what}`: invalid number `{}`", w.text),
+                );
                 None
             }
         }
@@ -135,7 +192,13 @@ impl Cx {
 
     /// A time in seconds with up to six decimals (keepalived's `TIMER`,
     /// microsecond resolution), within `min..=max`.
-    pub fn timer_arg(&mut self, item: &Item, i: usize, min: Duration, max: Duration) -> Option<Duration> {
+    pub fn timer_arg(
+        &mut self,
+        item: &Item,
+        i: usize,
+        min: Duration,
+        max: Duration,
+    ) -> Option<Duration> {
         let w = self.arg(item, i)?;
         match parse_seconds(&w.text) {
             Some(d) if d >= min && d <= max => Some(d),
@@ -153,7 +216,10 @@ impl Cx {
                 None
             }
             None => {
-                self.error(w.span, format!("`{}`: invalid time `{}`", item.name(), w.text));
+                self.error(
+                    w.span,
+                    format!("`{}`: invalid time `{}`", item.name(), w.text),
+                );
                 None
             }
         }
@@ -193,7 +259,10 @@ impl Cx {
         match w.text.parse::<IpAddr>() {
             Ok(ip) => Some(ip),
             Err(_) => {
-                self.error(w.span, format!("`{what}`: invalid IP address `{}`", w.text));
+                self.error(
+                    w.span,
+                    format!("`{what}`: invalid IP address `{}`", w.text),
+                );
                 None
             }
         }
@@ -210,18 +279,72 @@ impl Cx {
     ) -> Option<&'c str> {
         let w = self.arg(item, i)?;
         let found = choices.iter().find(|c| {
-            if ignore_case { c.eq_ignore_ascii_case(&w.text) } else { **c == w.text }
+            if ignore_case {
+                c.eq_ignore_ascii_case(&w.text)
+            } else {
+                **c == w.text
+            }
         });
         if found.is_none() {
             self.error(
                 w.span,
-                format!("`{}`: invalid value `{}` (expected one of {})", item.name(), w.text, choices.join(", ")),
+                format!(
+                    "`{}`: invalid value `{}` (expected one of {})",
+                    item.name(),
+                    w.text,
+                    choices.join(", ")
+                ),
             );
         }
         found.copied()
     }
 
-    fn out_of_range(&mut self, what: &str, w: &Word, v: i128, min: i128, max: i128) {
+    /// A command for a keyword keepalived re-tokenises with quotes and
+    /// escapes (`script`, `notify*`, FIFO scripts): the first word of the
+    /// raw line is split again into argv; the next two are user and group.
+    pub fn script_cmd(
+        &mut self,
+        item: &Item,
+    ) -> Option<crate::model::vrrp::ScriptCmd> {
+        let words = match split_quoted_escaped(&item.raw_args) {
+            Ok(w) => w,
+            Err(e) => {
+                self.error(item.raw_span, format!("`{}`: {e}", item.name()));
+                return None;
+            }
+        };
+        let Some(cmd) = words.first() else {
+            self.error(
+                item.span(),
+                format!("`{}` needs a command", item.name()),
+            );
+            return None;
+        };
+        let argv = match split_quoted_escaped(cmd) {
+            Ok(a) if !a.is_empty() => a,
+            _ => {
+                self.error(
+                    item.raw_span,
+                    format!("Unable to parse script '{cmd}' - ignoring"),
+                );
+                return None;
+            }
+        };
+        Some(crate::model::vrrp::ScriptCmd {
+            argv,
+            user: words.get(1).cloned(),
+            group: words.get(2).cloned(),
+        })
+    }
+
+    fn out_of_range(
+        &mut self,
+        what: &str,
+        w: &Word,
+        v: i128,
+        min: i128,
+        max: i128,
+    ) {
         self.error(w.span, format!("{what} {v} out of range {min}..={max}"));
     }
 }
@@ -255,7 +378,11 @@ pub fn parse_seconds(s: &str) -> Option<Duration> {
         Some((i, f)) => (i, f),
         None => (s, ""),
     };
-    let int = if int.is_empty() && !frac.is_empty() { "0" } else { int };
+    let int = if int.is_empty() && !frac.is_empty() {
+        "0"
+    } else {
+        int
+    };
     let secs = parse_uint(int)?;
     if frac.len() > 6 || !frac.bytes().all(|b| b.is_ascii_digit()) {
         return None;
@@ -269,8 +396,11 @@ pub fn parse_seconds(s: &str) -> Option<Duration> {
 }
 
 /// Parses keepalived's booleans.
+///
+/// keepalived compat: `check_true_false()` compares case-sensitively, so
+/// `Yes` is an error.
 pub fn parse_bool(s: &str) -> Option<bool> {
-    match s.to_ascii_lowercase().as_str() {
+    match s {
         "on" | "true" | "yes" => Some(true),
         "off" | "false" | "no" => Some(false),
         _ => None,
@@ -305,6 +435,7 @@ mod tests {
         assert_eq!(parse_seconds("1.0000001"), None);
         assert_eq!(fmt_secs(Duration::from_millis(1500)), "1.5");
         assert_eq!(fmt_secs(Duration::from_secs(3)), "3");
-        assert_eq!(parse_bool("Yes"), Some(true));
+        assert_eq!(parse_bool("yes"), Some(true));
+        assert_eq!(parse_bool("Yes"), None);
     }
 }

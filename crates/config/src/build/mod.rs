@@ -1,20 +1,27 @@
 //! Turning the syntax tree into the typed model: one builder per block
 //! type, all reporting through the shared [`Cx`].
 
+pub mod bfd;
 pub mod cx;
+pub mod global;
 pub mod lvs;
+pub mod vrrp;
 
 pub use cx::Cx;
 
 use crate::ast::Item;
 use crate::model::Config;
 
-/// Root keywords, for "did you mean" suggestions.
+/// Root keywords outside load balancing, for "did you mean" suggestions.
 pub const ROOT_KEYWORDS: &[&str] = &[
     "global_defs",
-    "vrrp_instance",
-    "vrrp_sync_group",
-    "vrrp_script",
+    "net_namespace",
+    "net_namespace_ipvs",
+    "namespace_with_ipsets",
+    "instance",
+    "use_pid_dir",
+    "child_wait_time",
+    "linkbeat_use_polling",
     "bfd_instance",
 ];
 
@@ -26,16 +33,47 @@ pub fn build(items: &[Item], cx: &mut Cx) -> Config {
             lvs::build_root(item, cx, &mut config.lvs);
             continue;
         }
+        if vrrp::ROOT_KEYWORDS.contains(&item.name()) {
+            let bfd: Vec<String> = config
+                .bfd
+                .instances
+                .iter()
+                .map(|b| b.name.clone())
+                .collect();
+            vrrp::build_root(item, cx, &mut config.vrrp, &bfd);
+            continue;
+        }
         match item.name() {
+            "global_defs" => {
+                global::build_global_defs(item, cx, &mut config.global)
+            }
+            "bfd_instance" => bfd::build_root(item, cx, &mut config.bfd),
             _ => {
-                let known: Vec<&str> = ROOT_KEYWORDS
-                    .iter()
-                    .chain(lvs::ROOT_KEYWORDS)
-                    .copied()
-                    .collect();
-                cx.unknown_keyword(item, &known);
+                if !global::build_root(item, cx, &mut config.global) {
+                    let known: Vec<&str> = ROOT_KEYWORDS
+                        .iter()
+                        .chain(vrrp::ROOT_KEYWORDS)
+                        .chain(lvs::ROOT_KEYWORDS)
+                        .copied()
+                        .collect();
+                    cx.unknown_keyword(item, &known);
+                }
             }
         }
     }
     config
+}
+
+#[cfg(test)]
+pub(crate) mod testutil;
+
+/// Every word of a list block (`{ a b c }` or one per line).
+pub(crate) fn vrrp_list(items: &[Item]) -> Vec<String> {
+    items
+        .iter()
+        .flat_map(|e| {
+            std::iter::once(e.name().to_string())
+                .chain(e.args.iter().map(|w| w.text.clone()))
+        })
+        .collect()
 }

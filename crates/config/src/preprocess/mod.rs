@@ -1,11 +1,40 @@
 //! The preprocessor: files, comments, includes, definitions, conditionals,
 //! sequences and lists, producing logical lines with their positions.
+//!
+//! This follows keepalived 2.2.7's `read_line()` (`lib/parser.c`) step by
+//! step, because its order of operations is observable: a line comes from
+//! (in this priority) the rest of a line split at a brace, the next round
+//! of a `~SEQ`/`~LST`, the next line of a multi-line definition, or the
+//! next file line (cut at 1023 bytes, comments removed). It then goes
+//! through `@id` conditionals, `$NAME=` definitions, `~SEQ`/`~LST`, and
+//! `$NAME` expansion (repeated while the expansion produced `@` or `$`),
+//! and is checked for `include`. Finally every `{` or `}` outside quotes
+//! is split onto a line of its own, so the parser only ever sees `{`, `}`
+//! or a line without block braces.
+//!
+//! Every loop is bounded: expansion has a step budget, definitions a
+//! substitution budget, includes a depth and file budget; running out is
+//! an error diagnostic, never a hang or a panic.
+
+mod comments;
+mod conditional;
+mod defs;
+mod files;
+mod include;
+mod open;
+mod reader;
+mod seq;
+mod text;
 
 use std::path::Path;
 
 use crate::diag::Diagnostics;
 use crate::host::Host;
 use crate::source::{SourceMap, Span};
+
+/// keepalived's `MAXBUF`: physical lines are read in pieces of at most
+/// `MAXBUF - 1` bytes, and expansion may not make a line longer.
+pub const MAXBUF: usize = files::MAXBUF;
 
 /// Options that change what the preprocessor keeps.
 #[derive(Clone, Debug, Default)]
@@ -15,33 +44,79 @@ pub struct Options {
     pub config_id: Option<String>,
 }
 
-/// One line after preprocessing.
+/// One line after preprocessing: either `{`, `}`, or text without block
+/// braces outside quotes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Line {
     /// The text: comments removed, definitions expanded.
     pub text: String,
-    /// Where the line came from.
+    /// Where the line came from (its first byte).
     pub span: Span,
+    /// For each byte of `text`, its 1-based column in the original line
+    /// `span.line` of `span.file`. Expanded text points at the `$` that
+    /// produced it; lines of a multi-line definition point at its use.
+    pub cols: Vec<u32>,
 }
 
-/// Reads `path` and everything it includes.
+impl Line {
+    /// A line whose text stood as-is at `span` (for tests and tools).
+    pub fn plain(text: &str, span: Span) -> Self {
+        let cols = (0..text.len())
+            .map(|i| {
+                span.col
+                    .saturating_add(u32::try_from(i).unwrap_or(u32::MAX))
+            })
+            .collect();
+        Self {
+            text: text.to_string(),
+            span,
+            cols,
+        }
+    }
+
+    /// The position of byte `i` of the text.
+    pub fn span_at(&self, i: usize) -> Span {
+        let col = match self.cols.get(i) {
+            Some(c) => *c,
+            None => self
+                .cols
+                .last()
+                .map_or(self.span.col, |c| c.saturating_add(1)),
+        };
+        Span { col, ..self.span }
+    }
+}
+
+/// Reads `path` (which, as for keepalived `-f`, may be a glob) and
+/// everything it includes.
 pub fn read_file(
     path: &Path,
     host: &dyn Host,
-    _opts: &Options,
+    opts: &Options,
     sources: &mut SourceMap,
     diags: &mut Diagnostics,
 ) -> Vec<Line> {
-    let id = sources.add(path, None);
-    match host.read_to_string(path) {
-        Ok(text) => text
-            .lines()
-            .enumerate()
-            .map(|(i, l)| Line { text: l.to_string(), span: Span::new(id, i as u32 + 1, 1) })
-            .collect(),
-        Err(e) => {
-            diags.error(None, format!("cannot read {}: {e}", path.display()));
-            Vec::new()
-        }
-    }
+    let mut r = reader::Reader::new(host, opts, sources, diags);
+    r.open_main(path);
+    r.run()
 }
+
+/// Preprocesses `text` as if it were the file `name` (includes are still
+/// read through `host`).
+pub fn read_str(
+    name: &Path,
+    text: &str,
+    host: &dyn Host,
+    opts: &Options,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+) -> Vec<Line> {
+    let mut r = reader::Reader::new(host, opts, sources, diags);
+    r.open_text(name, text);
+    r.run()
+}
+
+#[cfg(test)]
+mod include_tests;
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,338 @@
+//! LVS globals, firewall tables, SNMP/DBus and netlink buffer keywords.
+
+use crate::ast::Item;
+use crate::build::Cx;
+use crate::model::global::{
+    GlobalDefs, LvsFlushOnStop, LvsSyncDaemon, LvsTimeouts, RcvBufs,
+};
+
+/// keepalived's `LVS_MAX_TIMEOUT` (31 days).
+const LVS_MAX_TIMEOUT: u32 = 86_400 * 31;
+
+/// keepalived's `NFT_TABLE_MAXNAMELEN`.
+const NFT_TABLE_MAXNAMELEN: usize = 32;
+
+/// keepalived's `IPSET_MAXNAMELEN`.
+const IPSET_MAXNAMELEN: usize = 32;
+
+/// The kernel's `IP_VS_IFNAME_MAXLEN`.
+const IP_VS_IFNAME_MAXLEN: usize = 16;
+
+/// Handles an LVS global keyword; false if `c` is not one.
+pub(super) fn lvs(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
+    match c.name() {
+        "lvs_timeouts" => lvs_timeouts(c, cx, g),
+        "lvs_flush" => g.lvs_flush = true,
+        // keepalived compat: `lvs_flush_onstop` is a deprecated alias.
+        "lvs_flush_on_stop" | "lvs_flush_onstop" => match c.arg(0) {
+            None => g.lvs_flush_on_stop = Some(LvsFlushOnStop::Full),
+            Some(w) if w.text == "VS" => {
+                g.lvs_flush_on_stop = Some(LvsFlushOnStop::Vs)
+            }
+            Some(w) => cx.error(
+                w.span,
+                format!("Unknown lvs_flush_on_stop type {}", w.text),
+            ),
+        },
+        "lvs_sync_daemon" => lvs_sync_daemon(c, cx, g),
+        _ => return false,
+    }
+    true
+}
+
+/// keepalived compat: each option is checked on its own; a bad value is
+/// reported and that option ignored.
+fn lvs_timeouts(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) {
+    if c.args.len() < 2 {
+        cx.error(c.span(), "lvs_timeouts requires at least one option");
+        return;
+    }
+    let mut t = g.lvs_timeouts.unwrap_or_default();
+    let mut i = 0;
+    while i < c.args.len() {
+        let w = &c.args[i];
+        let slot = match w.text.as_str() {
+            "tcp" => &mut t.tcp,
+            "tcpfin" => &mut t.tcpfin,
+            "udp" => &mut t.udp,
+            o => {
+                cx.error(
+                    w.span,
+                    format!("Unknown option {o} specified for lvs_timeouts"),
+                );
+                i += 1;
+                continue;
+            }
+        };
+        match c.args.get(i + 1) {
+            None => cx.error(
+                w.span,
+                format!(
+                    "No value specified for lvs_timeout {} - ignoring",
+                    w.text
+                ),
+            ),
+            Some(v) => {
+                let what = format!("lvs_timeout {}", w.text);
+                if let Some(n) = cx.u32_word(&what, v, 0..=LVS_MAX_TIMEOUT) {
+                    *slot = Some(n);
+                }
+            }
+        }
+        i += 2;
+    }
+    g.lvs_timeouts = Some(LvsTimeouts { ..t });
+}
+
+fn lvs_sync_daemon(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) {
+    if let Some(s) = &g.lvs_sync_daemon {
+        let msg = format!(
+            "lvs_sync_daemon has already been specified as {} {} - ignoring",
+            s.interface,
+            s.instance.as_deref().unwrap_or("")
+        );
+        cx.error(c.span(), msg);
+        return;
+    }
+    let Some(ifname) = cx.string_arg(c, 0) else {
+        return;
+    };
+    if ifname.len() >= IP_VS_IFNAME_MAXLEN {
+        cx.error(
+            c.span(),
+            format!(
+                "lvs_sync_daemon interface name '{ifname}' too long - ignoring"
+            ),
+        );
+        return;
+    }
+    let mut s = LvsSyncDaemon {
+        interface: ifname,
+        ..LvsSyncDaemon::default()
+    };
+    let mut i = 1;
+    while i < c.args.len() {
+        i += sync_option(c, i, cx, &mut s);
+    }
+    g.lvs_sync_daemon = Some(s);
+}
+
+/// Reads the option at `i`; returns how many words it used.
+fn sync_option(
+    c: &Item,
+    i: usize,
+    cx: &mut Cx,
+    s: &mut LvsSyncDaemon,
+) -> usize {
+    let w = &c.args[i];
+    let value = c.args.get(i + 1);
+    let key = w.text.as_str();
+    if !matches!(key, "inst" | "id" | "maxlen" | "port" | "ttl" | "group") {
+        // keepalived compat: the old `IF VI [SYNC_ID]` form.
+        match i {
+            1 => s.instance = Some(w.text.clone()),
+            2 => {
+                if let Some(v) = cx.u32_word("syncid", w, 0..=255) {
+                    cx.error(w.span, "Please use keyword \"id\" before lvs_sync_daemon SYNCID");
+                    s.id = Some(v as u8);
+                }
+            }
+            _ => cx.error(
+                w.span,
+                format!("Unknown option {key} specified for lvs_sync_daemon"),
+            ),
+        }
+        return 1;
+    }
+    let Some(v) = value else {
+        cx.error(
+            w.span,
+            format!("No value specified for lvs_sync_daemon {key} - ignoring"),
+        );
+        return 1;
+    };
+    let what = format!("lvs_sync_daemon {key}");
+    match key {
+        "inst" => {
+            s.instance.get_or_insert_with(|| v.text.clone());
+        }
+        "id" => s.id = cx.u32_word(&what, v, 0..=255).map(|n| n as u8),
+        "maxlen" => {
+            s.maxlen = cx.u32_word(&what, v, 1..=65535 - 20 - 8).map(|n| n as u16)
+        }
+        "port" => s.port = cx.u32_word(&what, v, 1..=65535).map(|n| n as u16),
+        "ttl" => s.ttl = cx.u32_word(&what, v, 1..=255).map(|n| n as u8),
+        _ => match cx.ip_word(&what, v) {
+            Some(ip) if ip.is_multicast() => s.group = Some(ip),
+            Some(_) => cx.error(
+                v.span,
+                format!("lvs_sync_daemon group address {} is not multicast - ignoring", v.text),
+            ),
+            None => {}
+        },
+    }
+    2
+}
+
+/// Handles a firewall keyword; false if `c` is not one.
+pub(super) fn firewall(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
+    let f = &mut g.firewall;
+    match c.name() {
+        "vrrp_iptables" => {
+            cx.unsupported(c);
+            let arg = |i: usize| c.arg(i).map(|w| w.text.clone());
+            f.vrrp_iptables = Some((arg(0), arg(1)));
+            // keepalived compat: the reference build (Debian 2.2.7) has
+            // nftables but no iptables support; it reports the keyword and
+            // uses nftables table `keepalived` instead.
+            cx.error(c.span(), "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option");
+            f.nftables.get_or_insert_with(|| "keepalived".into());
+        }
+        "vrrp_ipsets" => {
+            cx.unsupported(c);
+            f.vrrp_ipsets = ipsets(c, cx).or(f.vrrp_ipsets.take());
+        }
+        "nftables" | "nftables_ipvs" => nft_table(c, cx, g),
+        "nftables_priority" => {
+            f.nftables_priority = nft_priority(c, cx).or(f.nftables_priority)
+        }
+        "nftables_ipvs_priority" => {
+            f.nftables_ipvs_priority =
+                nft_priority(c, cx).or(f.nftables_ipvs_priority)
+        }
+        "nftables_ipvs_start_fwmark" => {
+            f.nftables_ipvs_start_fwmark = cx
+                .u32_arg(c, 0, 1..=u32::MAX)
+                .or(f.nftables_ipvs_start_fwmark)
+        }
+        "nftables_ifindex" => f.nftables_ifindex = true,
+        "nftables_counters" => f.nftables_counters = true,
+        _ => return false,
+    }
+    true
+}
+
+fn nft_table(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) {
+    let (slot, default, what) = if c.name() == "nftables" {
+        (&mut g.firewall.nftables, "keepalived", "nftables")
+    } else {
+        (
+            &mut g.firewall.nftables_ipvs,
+            "keepalived_ipvs",
+            "ipvs nftables",
+        )
+    };
+    if slot.is_some() {
+        cx.error(c.span(), format!("{what} already specified - ignoring"));
+        return;
+    }
+    let name = c.arg(0).map_or(default, |w| w.as_str());
+    if name.len() >= NFT_TABLE_MAXNAMELEN {
+        cx.error(c.span(), format!("{what} table name too long - ignoring"));
+        return;
+    }
+    *slot = Some(name.to_string());
+}
+
+fn nft_priority(c: &Item, cx: &mut Cx) -> Option<i32> {
+    let range = i64::from(i32::MIN)..=i64::from(i32::MAX);
+    cx.i64_arg(c, 0, range).map(|v| v as i32)
+}
+
+/// `vrrp_ipsets [ADDR [ADDR6 [ADDR_IF6 [IGMP [MLD]]]]]`.
+///
+/// keepalived compat: no argument disables ipsets. Names of 31 bytes or
+/// more are reported and the keyword ignored. An empty name (`""`) is
+/// rejected here: keepalived 2.2.7 derives the default names from the
+/// previous one and reads before the start of an empty name
+/// (CVE-2024-41184); the reference Debian build does not know the keyword
+/// at all, so it is reported either way.
+fn ipsets(c: &Item, cx: &mut Cx) -> Option<Vec<String>> {
+    cx.error(
+        c.span(),
+        "`vrrp_ipsets`: keepalived is built without ipset support; use `nftables`",
+    );
+    let mut names = Vec::new();
+    for w in &c.args {
+        if w.text.is_empty() {
+            cx.error(w.span, "vrrp_ipsets: empty ipset name - ignoring");
+            return None;
+        }
+        if w.text.len() >= IPSET_MAXNAMELEN - 1 {
+            cx.error(
+                w.span,
+                format!(
+                    "VRRP Error : ipset name {} too long - ignored",
+                    w.text
+                ),
+            );
+            return None;
+        }
+        names.push(w.text.clone());
+    }
+    Some(names)
+}
+
+/// Handles an SNMP or DBus keyword; false if `c` is not one.
+pub(super) fn snmp_dbus(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
+    let s = &mut g.snmp;
+    match c.name() {
+        "snmp_socket" => {
+            if c.args.len() > 1 {
+                cx.error(
+                    c.span(),
+                    "Too many parameters specified for snmp_socket - ignoring",
+                );
+            } else if let Some(old) = &s.socket {
+                cx.error(
+                    c.span(),
+                    format!("SNMP socket already set to {old} - ignoring"),
+                );
+            } else if let Some(w) = cx.string_arg(c, 0) {
+                s.socket = Some(w);
+            }
+        }
+        "enable_traps" => s.enable_traps = true,
+        // keepalived compat: `enable_snmp_keepalived` is deprecated.
+        "enable_snmp_vrrp" | "enable_snmp_keepalived" => s.vrrp = true,
+        "enable_snmp_checker" => s.checker = true,
+        "enable_snmp_rfc" => s.rfc = true,
+        "enable_snmp_rfcv2" => s.rfcv2 = true,
+        "enable_snmp_rfcv3" => s.rfcv3 = true,
+        "enable_dbus" => g.dbus.enable = true,
+        "dbus_service_name" => {
+            g.dbus.service_name =
+                cx.string_arg(c, 0).or(g.dbus.service_name.take())
+        }
+        _ => return false,
+    }
+    cx.unsupported(c);
+    true
+}
+
+/// Handles a netlink buffer keyword; false if `c` is not one.
+pub(super) fn netlink(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
+    let name = c.name();
+    let (base, force) = match name.strip_suffix("_force") {
+        Some(b) => (b, true),
+        None => (name, false),
+    };
+    let n = &mut g.netlink_bufs;
+    let bufs: &mut RcvBufs = match base {
+        "vrrp_netlink_cmd_rcv_bufs" => &mut n.vrrp_cmd,
+        "vrrp_netlink_monitor_rcv_bufs" => &mut n.vrrp_monitor,
+        "process_monitor_rcv_bufs" => &mut n.process_monitor,
+        "lvs_netlink_cmd_rcv_bufs" => &mut n.lvs_cmd,
+        "lvs_netlink_monitor_rcv_bufs" => &mut n.lvs_monitor,
+        _ => return false,
+    };
+    if force {
+        bufs.force = cx.bool_arg(c, 0).or(bufs.force);
+    } else if let Some(v) = cx.u32_arg(c, 0, 0..=u32::MAX) {
+        // keepalived compat: a size of 0 leaves the previous value.
+        if v != 0 {
+            bufs.size = Some(v);
+        }
+    }
+    true
+}

@@ -1,0 +1,103 @@
+//! Builders for the VRRP root blocks.
+
+mod addr;
+mod groups;
+mod instance;
+mod instance_options;
+mod route;
+mod rule;
+mod track;
+
+#[cfg(test)]
+mod tests;
+
+pub(crate) use instance_options::garp_extra_if;
+
+use crate::ast::Item;
+use crate::build::Cx;
+use crate::model::vrrp::VrrpSection;
+
+/// Root keywords this module builds.
+pub const ROOT_KEYWORDS: &[&str] = &[
+    "vrrp_instance",
+    "vrrp_sync_group",
+    "vrrp_script",
+    "vrrp_track_process",
+    "track_file",
+    "vrrp_track_file",
+    "track_group",
+    "static_ipaddress",
+    "static_routes",
+    "static_rules",
+    "garp_group",
+    "linkbeat_interfaces",
+    "interface_up_down_delays",
+];
+
+/// Builds one VRRP root item into `v`; `bfd` are the BFD instance names
+/// declared so far (for `track_bfd`).
+pub fn build_root(
+    item: &Item,
+    cx: &mut Cx,
+    v: &mut VrrpSection,
+    bfd: &[String],
+) {
+    let groups: Vec<String> =
+        v.track_groups.iter().map(|g| g.name.clone()).collect();
+    match item.name() {
+        "vrrp_instance" => {
+            if let Some(i) = instance::build_instance(item, cx, v, bfd) {
+                v.instances.push(i);
+            }
+        }
+        "vrrp_sync_group" => {
+            if let Some(g) = groups::build_sync_group(item, cx, v, bfd) {
+                v.sync_groups.push(g);
+            }
+        }
+        "vrrp_script" => v.scripts.extend(track::build_script(item, cx)),
+        "vrrp_track_process" => {
+            v.track_processes.extend(track::build_process(item, cx))
+        }
+        "track_file" | "vrrp_track_file" => {
+            if let Some(t) = track::build_track_file(item, cx, v) {
+                v.track_files.push(t);
+            }
+        }
+        "track_group" => {
+            if let Some(g) = groups::build_track_group(item, cx, v) {
+                v.track_groups.push(g);
+            }
+        }
+        "static_ipaddress" => {
+            for e in cx.block(item).unwrap_or(&[]) {
+                v.static_addresses
+                    .extend(addr::parse_address(cx, e, true, &groups));
+            }
+        }
+        "static_routes" => {
+            for e in cx.block(item).unwrap_or(&[]) {
+                v.static_routes.extend(route::parse_route(cx, e, &groups));
+            }
+        }
+        "static_rules" => {
+            for e in cx.block(item).unwrap_or(&[]) {
+                v.static_rules.extend(rule::parse_rule(cx, e, &groups));
+            }
+        }
+        "garp_group" => {
+            v.garp_groups.extend(groups::build_garp_group(item, cx))
+        }
+        "linkbeat_interfaces" => {
+            cx.unsupported(item);
+            groups::build_linkbeat(item, cx, &mut v.linkbeat_interfaces);
+        }
+        "interface_up_down_delays" => {
+            groups::build_updown(item, cx, &mut v.interface_up_down_delays)
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod groups_tests;

@@ -1,0 +1,147 @@
+//! Interface existence, as keepalived checks it while reading the VRRP
+//! configuration (`if_get_by_ifname()` in `vrrp_ipaddress.c`,
+//! `vrrp_iproute.c`, `vrrp_iprule.c` and `vrrp_parser.c`).
+//!
+//! keepalived compat: a missing interface named by a VIP/eVIP `dev`, a
+//! route (or next hop) `dev`, a rule `iif`/`oif`, a `track_interface` or a
+//! `garp_group` is a configuration error and the object is dropped. With
+//! `dynamic_interfaces` keepalived creates a placeholder instead and
+//! nothing is reported. keepalived then also stops the VRRP process
+//! ("Non-existent interface specified in configuration",
+//! `CONFIG_BAD_IF`); when that is the only problem, as for a static
+//! address without `dev` whose default interface is missing, `-t` exits 4
+//! rather than 5 — the diagnostics here are plain configuration errors.
+
+use crate::diag::Diagnostics;
+use crate::host::Host;
+use crate::model::Config;
+use crate::model::vrrp::{Instance, IpAddress, Route, Rule};
+
+/// keepalived's `DFLT_INT`: the default `default_interface`.
+const DEFAULT_INTERFACE: &str = "eth0";
+
+/// Drops objects naming interfaces that do not exist.
+pub fn validate(config: &mut Config, host: &dyn Host, d: &mut Diagnostics) {
+    if config.global.dynamic_interfaces.is_some() {
+        return;
+    }
+    let missing = |name: &str| host.interface_exists(name) == Some(false);
+    let v = &mut config.vrrp;
+    for i in &mut v.instances {
+        instance(i, &missing, d);
+    }
+    addresses(&mut v.static_addresses, &missing, d);
+    routes(&mut v.static_routes, &missing, d);
+    rules(&mut v.static_rules, &missing, d);
+    for g in &mut v.garp_groups {
+        g.interfaces.retain(|name| {
+            let gone = missing(name);
+            if gone {
+                d.error(None, format!("WARNING - interface {name} specified for garp_group doesn't exist"));
+            }
+            !gone
+        });
+    }
+    static_default_interface(config, &missing, d);
+}
+
+fn instance(
+    i: &mut Instance,
+    missing: &dyn Fn(&str) -> bool,
+    d: &mut Diagnostics,
+) {
+    addresses(&mut i.vips, missing, d);
+    addresses(&mut i.evips, missing, d);
+    routes(&mut i.routes, missing, d);
+    rules(&mut i.rules, missing, d);
+    let (at, name) = (i.loc.0, i.name.clone());
+    i.track.interfaces.retain(|t| {
+        let gone = missing(&t.name);
+        if gone {
+            d.error(
+                at,
+                format!("({name}) tracked interface {} doesn't exist", t.name),
+            );
+        }
+        !gone
+    });
+}
+
+fn addresses(
+    list: &mut Vec<IpAddress>,
+    missing: &dyn Fn(&str) -> bool,
+    d: &mut Diagnostics,
+) {
+    list.retain(|a| match &a.dev {
+        Some(dev) if missing(dev) => {
+            d.error(None, format!("WARNING - interface {dev} for ip address {}/{} doesn't exist", a.addr, a.prefix_len));
+            false
+        }
+        _ => true,
+    });
+}
+
+fn routes(
+    list: &mut Vec<Route>,
+    missing: &dyn Fn(&str) -> bool,
+    d: &mut Diagnostics,
+) {
+    list.retain(|r| {
+        let devs = r.dev.iter().chain(r.nexthops.iter().filter_map(|n| n.dev.as_ref()));
+        for dev in devs {
+            if missing(dev) {
+                d.error(None, format!("WARNING - interface {dev} for VROUTE nexthop doesn't exist"));
+                return false;
+            }
+        }
+        true
+    });
+}
+
+fn rules(
+    list: &mut Vec<Rule>,
+    missing: &dyn Fn(&str) -> bool,
+    d: &mut Diagnostics,
+) {
+    list.retain(|r| {
+        for (k, v) in &r.options {
+            if let ("iif" | "oif" | "dev", Some(dev)) = (k.as_str(), v) {
+                if missing(dev) {
+                    d.error(
+                        None,
+                        format!(
+                            "WARNING - interface {dev} for rule doesn't exist"
+                        ),
+                    );
+                    return false;
+                }
+            }
+        }
+        true
+    });
+}
+
+/// keepalived compat: a static address without `dev` goes on
+/// `default_interface` (default `eth0`); if that interface does not exist
+/// the address is dropped (`CONFIG_FATAL`).
+fn static_default_interface(
+    config: &mut Config,
+    missing: &dyn Fn(&str) -> bool,
+    d: &mut Diagnostics,
+) {
+    let default = config
+        .global
+        .default_interface
+        .as_deref()
+        .unwrap_or(DEFAULT_INTERFACE);
+    if !missing(default) {
+        return;
+    }
+    config.vrrp.static_addresses.retain(|a| {
+        if a.dev.is_some() {
+            return true;
+        }
+        d.error(None, format!("Static address {}/{} requires either an interface or default interface must exist", a.addr, a.prefix_len));
+        false
+    });
+}

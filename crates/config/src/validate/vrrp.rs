@@ -1,0 +1,534 @@
+//! VRRP validation: keepalived's `vrrp_complete_init()` and
+//! `vrrp_complete_instance()` defaults, fix-ups and cross-checks.
+
+use std::time::Duration;
+
+use crate::diag::Diagnostics;
+use crate::host::Host;
+use crate::model::Config;
+use crate::model::global::GlobalDefs;
+use crate::model::vrrp::{Instance, InstanceState, VrrpVersion};
+
+mod tracking;
+mod vmac;
+
+use tracking::NoWeights;
+
+/// Checks and resolves every instance and sync group.
+pub fn validate(config: &mut Config, host: &dyn Host, d: &mut Diagnostics) {
+    let g = config.global.clone();
+    let v = &mut config.vrrp;
+    let dynamic = g.dynamic_interfaces.is_some();
+    for i in &mut v.instances {
+        if let Some(iface) = i.interface.clone() {
+            interface(i, &iface, dynamic, host, d);
+        }
+    }
+    // keepalived compat: chk_min_cfg() then sync groups, before defaults.
+    for i in &v.instances {
+        let at = i.loc.0;
+        if i.vrid.is_none() {
+            d.error(
+                at,
+                format!("({}) the virtual router id must be set", i.name),
+            );
+        }
+        if i.interface.is_none() && !i.is_unicast() {
+            d.error(at, format!("({}) Unknown interface!", i.name));
+        }
+    }
+    sync_groups(config, d);
+    let sync_members: Vec<(String, Option<bool>, bool)> = config
+        .vrrp
+        .sync_groups
+        .iter()
+        .flat_map(|s| {
+            s.members.iter().map(move |m| {
+                (m.clone(), s.notify_priority_changes, s.tracking_weight)
+            })
+        })
+        .collect();
+    for i in &mut config.vrrp.instances {
+        let member = sync_members.iter().find(|m| m.0 == i.name);
+        complete_instance(i, &g, member.map(|m| m.1), d);
+        tracking::own_interface(i, d);
+        let why = if i.priority == Some(255) {
+            Some(NoWeights::Owner)
+        } else if member.is_some_and(|m| !m.2) {
+            Some(NoWeights::SyncGroup)
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            tracking::drop_weights(i, why, d);
+        }
+    }
+    vrid_conflicts(config, d);
+}
+
+fn interface(
+    i: &mut Instance,
+    iface: &str,
+    dynamic: bool,
+    host: &dyn Host,
+    d: &mut Diagnostics,
+) {
+    if iface == "lo" {
+        d.error(
+            i.loc.0,
+            format!(
+                "({}) cannot use a loopback interface (lo) for vrrp - ignoring",
+                i.name
+            ),
+        );
+        i.interface = None;
+        return;
+    }
+    // keepalived compat: with `dynamic_interfaces` a missing interface
+    // is created as a placeholder and waited for.
+    if !dynamic && host.interface_exists(iface) == Some(false) {
+        // keepalived compat: reported; the instance has no interface.
+        d.error(i.loc.0, format!("WARNING - interface {iface} for vrrp_instance {} doesn't exist", i.name));
+        i.interface = None;
+    }
+}
+
+fn sync_groups(config: &mut Config, d: &mut Diagnostics) {
+    let names: Vec<String> = config
+        .vrrp
+        .instances
+        .iter()
+        .map(|i| i.name.clone())
+        .collect();
+    let mut used: Vec<String> = Vec::new();
+    let mut keep = Vec::new();
+    for mut g in std::mem::take(&mut config.vrrp.sync_groups) {
+        if g.members.is_empty() {
+            d.error(
+                g.loc.0,
+                format!(
+                    "Sync group {} has no virtual router(s). removing",
+                    g.name
+                ),
+            );
+            continue;
+        }
+        let mut members = Vec::new();
+        for m in &g.members {
+            if !names.contains(m) {
+                d.error(g.loc.0, format!("Virtual router {m} specified in sync group {} doesn't exist - ignoring", g.name));
+            } else if used.contains(m) {
+                d.error(g.loc.0, format!("Virtual router {m} cannot exist in more than one sync group; ignoring {}", g.name));
+            } else {
+                used.push(m.clone());
+                members.push(m.clone());
+            }
+        }
+        if members.is_empty() {
+            d.error(g.loc.0, format!("Sync group {}, no matching virtual router found in group declaration - removing", g.name));
+            continue;
+        }
+        if members.len() == 1 {
+            d.error(g.loc.0, format!("Sync group {} has only 1 virtual router(s) - this probably isn't what you want", g.name));
+        }
+        g.members = members;
+        keep.push(g);
+    }
+    config.vrrp.sync_groups = keep;
+}
+
+/// keepalived compat: `vrrp_complete_instance()` in order.
+fn complete_instance(
+    i: &mut Instance,
+    g: &GlobalDefs,
+    sync: Option<Option<bool>>,
+    d: &mut Diagnostics,
+) {
+    let at = i.loc.0;
+    let strict = *i.strict_mode.get_or_insert(g.vrrp_strict);
+    let v6 = *i.ipv6.get_or_insert(false);
+    if v6 {
+        if i.version == Some(VrrpVersion::V2) && strict {
+            d.error(at, format!("({}) cannot use IPv6 with VRRP version 2; setting version 3", i.name));
+            i.version = Some(VrrpVersion::V3);
+        }
+        i.version.get_or_insert(VrrpVersion::V3);
+    }
+    let global_v = if g.vrrp_version == Some(3) {
+        VrrpVersion::V3
+    } else {
+        VrrpVersion::V2
+    };
+    let version = *i.version.get_or_insert(global_v);
+    if !v6 && i.unicast_ttl.is_none() && i.is_unicast() {
+        i.unicast_ttl = Some(255);
+    }
+    if i.vips.is_empty() {
+        if version == VrrpVersion::V3 || strict {
+            d.error(
+                at,
+                format!(
+                    "({}) No VIP specified; at least one is required",
+                    i.name
+                ),
+            );
+        } else {
+            d.error(
+                at,
+                format!(
+                    "({}) No VIP specified; at least one is sensible",
+                    i.name
+                ),
+            );
+        }
+    }
+    // keepalived compat: `state MASTER` without priority ⇒ owner (255).
+    let prio =
+        *i.priority
+            .get_or_insert(if i.state == Some(InstanceState::Master) {
+                255
+            } else {
+                100
+            });
+    match i.state {
+        None => {
+            i.state = Some(if prio == 255 {
+                InstanceState::Master
+            } else {
+                InstanceState::Backup
+            })
+        }
+        Some(s) if strict && (s == InstanceState::Master) != (prio == 255) => {
+            d.error(
+                at,
+                format!(
+                    "({}) State MASTER must match being address owner",
+                    i.name
+                ),
+            );
+            i.state = Some(if prio == 255 {
+                InstanceState::Master
+            } else {
+                InstanceState::Backup
+            });
+        }
+        Some(_) => {}
+    }
+    auth(i, strict, version, v6, d);
+    if strict && i.is_unicast() {
+        d.error(
+            at,
+            format!(
+                "({}) Unicast peers are not supported in strict mode",
+                i.name
+            ),
+        );
+    }
+    if i.interface.is_none()
+        && i.vrf.is_none()
+        && i.src_ip.is_none()
+        && i.is_unicast()
+    {
+        d.error(
+            at,
+            format!(
+                "({}): Unicast instances must have unicast_src_ip or interface",
+                i.name
+            ),
+        );
+    }
+    if i.unicast_configured
+        && i.unicast_peers.is_empty()
+        && !i.unicast_fault_no_peer
+    {
+        d.warning(at, format!("({}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.", i.name));
+    }
+    if strict && i.vmac.as_ref().is_some_and(|v| v.mac.is_some()) {
+        d.error(
+            at,
+            format!(
+                "({}): cannot specify MAC address with strict mode - clearing",
+                i.name
+            ),
+        );
+        if let Some(v) = i.vmac.as_mut() {
+            v.mac = None;
+        }
+    }
+    if v6 && !i.is_unicast() && strict {
+        if let Some(std::net::IpAddr::V6(a)) = i.vips.first().map(|a| a.addr) {
+            if a.segments()[0] & 0xffc0 != 0xfe80 {
+                d.error(
+                    at,
+                    format!(
+                        "({}) the first IPv6 VIP address must be link local",
+                        i.name
+                    ),
+                );
+            }
+        }
+    }
+    if i.vrf.is_some() && (i.interface.is_some() || !i.is_unicast()) {
+        d.error(at, format!("({}) vrf can only be specified with unicast and without interface - clearing", i.name));
+        i.vrf = None;
+    }
+    vmac::vip_limit(i, version, v6, d);
+    vmac::vmac(i, v6, d);
+    preempt(i, prio, strict, d);
+    accept(i, prio, strict, version, d);
+    garp_defaults(i, g, strict, d);
+    i.smtp_alert
+        .get_or_insert(g.smtp_alert_vrrp.or(g.smtp_alert).unwrap_or(false));
+    i.notify_priority_changes.get_or_insert(
+        sync.flatten().unwrap_or(g.vrrp_notify_priority_changes),
+    );
+    i.skip_check_adv_addr
+        .get_or_insert(g.vrrp_skip_check_adv_addr);
+    advert_int(i, version, d);
+    if i.src_ip.is_none() {
+        i.track_src_ip = false;
+    }
+    if !i.is_unicast() && i.mcast_dst_ip.is_none() {
+        i.mcast_dst_ip = Some(if v6 {
+            g.vrrp_mcast_group6
+                .unwrap_or("ff02::12".parse().expect("invariant: literal"))
+        } else {
+            g.vrrp_mcast_group4
+                .unwrap_or("224.0.0.18".parse().expect("invariant: literal"))
+        });
+    } else if i.is_unicast() && i.mcast_dst_ip.take().is_some() {
+        d.error(
+            at,
+            format!(
+                "({}) multicast destination specified with unicast - ignoring",
+                i.name
+            ),
+        );
+    }
+}
+
+fn auth(
+    i: &mut Instance,
+    strict: bool,
+    version: VrrpVersion,
+    v6: bool,
+    d: &mut Diagnostics,
+) {
+    let Some(a) = &i.auth else { return };
+    let msg = if strict {
+        "Strict mode does not support authentication. Ignoring."
+    } else if version == VrrpVersion::V3 {
+        "VRRP version 3 does not support authentication. Ignoring."
+    } else if a.pass.is_empty() {
+        "Authentication specified but no password given. Ignoring"
+    } else if v6 && a.auth_type == crate::model::vrrp::AuthType::Ah {
+        "Cannot use AH authentication with IPv6. ignoring"
+    } else {
+        if a.auth_type == crate::model::vrrp::AuthType::Ah
+            && i.state == Some(InstanceState::Master)
+            && i.priority != Some(255)
+        {
+            d.error(i.loc.0, format!("({}) Initial state master is incompatible with AH authentication - clearing", i.name));
+            i.state = Some(InstanceState::Backup);
+        }
+        return;
+    };
+    d.error(i.loc.0, format!("({}) {msg}", i.name));
+    i.auth = None;
+}
+
+fn preempt(i: &mut Instance, prio: u8, strict: bool, d: &mut Diagnostics) {
+    let at = i.loc.0;
+    if prio == 255 && i.nopreempt {
+        d.error(at, format!("({}) nopreempt is incompatible with priority 255. resetting nopreempt", i.name));
+        i.nopreempt = false;
+    }
+    if i.state == Some(InstanceState::Master) {
+        if i.nopreempt {
+            d.error(at, format!("({}) Warning - nopreempt will not work with initial state MASTER - clearing", i.name));
+            i.nopreempt = false;
+        }
+        if !i.preempt_delay.is_zero() {
+            d.error(at, format!("({}) Warning - preempt delay will not work with initial state MASTER - clearing", i.name));
+            i.preempt_delay = Duration::ZERO;
+        }
+    }
+    if !i.preempt_delay.is_zero() && strict {
+        d.error(at, format!("({}) preempt_delay is incompatible with strict mode - resetting", i.name));
+        i.preempt_delay = Duration::ZERO;
+    }
+    if !i.preempt_delay.is_zero() && i.nopreempt {
+        d.error(at, format!("({}) preempt_delay is incompatible with nopreempt mode - resetting", i.name));
+        i.preempt_delay = Duration::ZERO;
+    }
+}
+
+fn accept(
+    i: &mut Instance,
+    prio: u8,
+    strict: bool,
+    version: VrrpVersion,
+    d: &mut Diagnostics,
+) {
+    // keepalived compat: accept defaults on unless strict (owner only).
+    let acc = *i.accept.get_or_insert(prio == 255 || !strict);
+    if acc && prio != 255 && strict && version == VrrpVersion::V2 {
+        d.error(i.loc.0, format!("({}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting", i.name));
+        i.accept = Some(false);
+    }
+}
+
+fn garp_defaults(
+    i: &mut Instance,
+    g: &GlobalDefs,
+    strict: bool,
+    d: &mut Diagnostics,
+) {
+    let at = i.loc.0;
+    let dta = *i
+        .down_timer_adverts
+        .get_or_insert(g.vrrp_down_timer_adverts.unwrap_or(3));
+    if dta != 3 && strict {
+        d.error(at, format!("({}) down_timer_adverts is incompatible with strict mode - resetting", i.name));
+        i.down_timer_adverts = Some(3);
+    }
+    let gdelay = g.vrrp_garp_master_delay.unwrap_or(Duration::from_secs(5));
+    let grep = g.vrrp_garp_master_repeat.unwrap_or(5);
+    i.garp_master_delay.get_or_insert(gdelay);
+    i.garp_master_repeat.get_or_insert(grep);
+    i.garp_master_refresh
+        .get_or_insert(g.vrrp_garp_master_refresh.unwrap_or(Duration::ZERO));
+    i.garp_master_refresh_repeat
+        .get_or_insert(g.vrrp_garp_master_refresh_repeat.unwrap_or(1));
+    match i.garp_lower_prio_repeat {
+        None => {
+            i.garp_lower_prio_repeat = Some(if strict {
+                0
+            } else {
+                g.vrrp_garp_lower_prio_repeat.unwrap_or(grep)
+            })
+        }
+        Some(n) if strict && n != 0 => {
+            d.error(
+                at,
+                format!(
+                    "({}) Strict mode requires no repeat garps. resetting",
+                    i.name
+                ),
+            );
+            i.garp_lower_prio_repeat = Some(0);
+        }
+        Some(_) => {}
+    }
+    match i.garp_lower_prio_delay {
+        None => {
+            i.garp_lower_prio_delay = Some(if strict {
+                Duration::ZERO
+            } else {
+                g.vrrp_garp_lower_prio_delay.unwrap_or(gdelay)
+            })
+        }
+        Some(x) if strict && !x.is_zero() => {
+            d.error(
+                at,
+                format!(
+                    "({}) Strict mode requires no repeat garp delay. resetting",
+                    i.name
+                ),
+            );
+            i.garp_lower_prio_delay = Some(Duration::ZERO);
+        }
+        Some(_) => {}
+    }
+    match i.lower_prio_no_advert {
+        None => {
+            i.lower_prio_no_advert =
+                Some(strict || g.vrrp_lower_prio_no_advert.unwrap_or(false))
+        }
+        Some(false) if strict => {
+            d.error(at, format!("({}) Strict mode requires no lower priority advert. resetting", i.name));
+            i.lower_prio_no_advert = Some(true);
+        }
+        Some(_) => {}
+    }
+    match i.higher_prio_send_advert {
+        None => {
+            i.higher_prio_send_advert =
+                Some(!strict && g.vrrp_higher_prio_send_advert.unwrap_or(false))
+        }
+        Some(true) if strict => {
+            d.error(at, format!("({}) strict mode requires higher_prio_send_advert to be clear. resetting", i.name));
+            i.higher_prio_send_advert = Some(false);
+        }
+        Some(_) => {}
+    }
+    if i.garp_extra_if.is_none() {
+        i.garp_extra_if = g.vrrp_garp_extra_if;
+    }
+}
+
+/// keepalived compat: v2 intervals are whole seconds below 256, v3
+/// intervals whole centiseconds below 40.96 s; others are reported and
+/// rounded.
+fn advert_int(i: &mut Instance, version: VrrpVersion, d: &mut Diagnostics) {
+    let us = i.advert_int.as_micros() as u64;
+    let (unit, max) = match version {
+        VrrpVersion::V2 => (1_000_000, 255 * 1_000_000),
+        VrrpVersion::V3 => (10_000, 4095 * 10_000),
+    };
+    let v = if version == VrrpVersion::V2 { 2 } else { 3 };
+    if us > max {
+        d.error(i.loc.0, format!("({}) VRRPv{v} advertisement interval is out of range. Setting to {}s", i.name, crate::build::cx::fmt_secs(Duration::from_micros(max))));
+        i.advert_int = Duration::from_micros(max);
+    } else if us % unit != 0 {
+        let rounded = ((us + unit / 2) / unit * unit).max(unit);
+        d.error(i.loc.0, format!("({}) VRRPv{v} advertisement interval {}s must be a multiple of {}s - rounding", i.name, crate::build::cx::fmt_secs(i.advert_int), crate::build::cx::fmt_secs(Duration::from_micros(unit))));
+        i.advert_int = Duration::from_micros(rounded);
+    }
+}
+
+/// keepalived compat: `check_vrid_conflicts()` for multicast instances
+/// (same interface, family, VRID and group) and unicast instances with a
+/// common peer.
+fn vrid_conflicts(config: &Config, d: &mut Diagnostics) {
+    let v = &config.vrrp.instances;
+    for (n, a) in v.iter().enumerate() {
+        for b in &v[n + 1..] {
+            if a.vrid.is_none()
+                || a.vrid != b.vrid
+                || a.is_ipv6() != b.is_ipv6()
+                || a.is_unicast() != b.is_unicast()
+            {
+                continue;
+            }
+            if a.is_unicast() {
+                let common = a
+                    .unicast_peers
+                    .iter()
+                    .any(|p| b.unicast_peers.iter().any(|q| q.addr == p.addr));
+                let same_if = a.interface == b.interface
+                    || a.interface.is_none()
+                    || b.interface.is_none();
+                if common && same_if && a.src_ip == b.src_ip {
+                    d.error(
+                        a.loc.0,
+                        format!(
+                            "({}) duplicate VRID conflict with {} VRID {}",
+                            a.name,
+                            b.name,
+                            a.vrid.unwrap_or(0)
+                        ),
+                    );
+                }
+                continue;
+            }
+            if a.interface.is_some()
+                && a.interface == b.interface
+                && a.mcast_dst_ip == b.mcast_dst_ip
+            {
+                let fam = if a.is_ipv6() { 6 } else { 4 };
+                d.error(b.loc.0, format!("{} and {} both use VRID {} with IPv{fam} on interface {}", a.name, b.name, a.vrid.unwrap_or(0), a.interface.as_deref().unwrap_or("")));
+            }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Configured features the runtime does not implement yet, as sentences
+//! for [`super::VrrpPlan::not_implemented`].
+
+use ka_config::Config;
+use ka_config::model::vrrp::{Instance, SyncGroup, Trackers};
+
+/// Per-instance features.
+pub(super) fn instance(i: &Instance, priority: u8, notes: &mut Vec<String>) {
+    let n = &i.name;
+    let mut say = |on: bool, what: &str| {
+        if on {
+            notes.push(format!("({n}) {what} is not implemented yet"));
+        }
+    };
+    say(i.vmac.is_some(), "use_vmac");
+    say(i.use_vmac_addr, "use_vmac_addr");
+    say(i.vmac_xmit_base, "vmac_xmit_base");
+    say(i.ipvlan.is_some(), "use_ipvlan");
+    say(i.vrf.is_some(), "vrf");
+    say(i.promote_secondaries, "promote_secondaries");
+    say(i.kernel_rx_buf_size.is_some(), "kernel_rx_buf_size");
+    say(
+        i.linkbeat_use_polling,
+        "linkbeat_use_polling (link state comes from netlink)",
+    );
+    say(
+        i.garp_extra_if.is_some_and(|(_, s)| s != 0),
+        "garp_extra_if",
+    );
+    say(i.old_unicast_checksum == Some(true), "old_unicast_checksum");
+    say(
+        i.smtp_alert == Some(true),
+        "smtp_alert (email notification)",
+    );
+    // keepalived compat: no_accept only applies to a non-owner.
+    say(
+        i.accept == Some(false) && priority != 255,
+        "no_accept (strict mode): the firewall rules that drop traffic to the VIPs",
+    );
+    bfd(&i.track, &format!("({n})"), notes);
+}
+
+/// Per-sync-group features.
+pub(super) fn group(s: &SyncGroup, notes: &mut Vec<String>) {
+    if s.smtp_alert == Some(true) {
+        notes.push(format!("sync group {}: smtp_alert (email notification) is not implemented yet", s.name));
+    }
+    bfd(&s.track, &format!("sync group {}:", s.name), notes);
+}
+
+fn bfd(t: &Trackers, owner: &str, notes: &mut Vec<String>) {
+    for r in &t.bfds {
+        notes.push(format!("{owner} track_bfd {} is not implemented yet (no BFD engine): the session stays down", r.name));
+    }
+}
+
+/// Global and section-level features.
+pub(super) fn global(cfg: &Config, notes: &mut Vec<String>) {
+    let g = &cfg.global;
+    let v = &cfg.vrrp;
+    let mut say = |on: bool, what: String| {
+        if on {
+            notes.push(format!("{what} is not implemented yet"));
+        }
+    };
+    say(g.net_namespace.is_some(), "net_namespace".into());
+    say(
+        g.linkbeat_use_polling,
+        "linkbeat_use_polling (link state comes from netlink)".into(),
+    );
+    // ka-config resolves the instance GARP values without it.
+    say(g.vrrp_min_garp, "vrrp_min_garp".into());
+    say(g.log_unknown_vrids, "log_unknown_vrids".into());
+    say(
+        g.fifo_write_vrrp_states_on_reload,
+        "fifo_write_vrrp_states_on_reload".into(),
+    );
+    say(
+        !v.garp_groups.is_empty(),
+        "garp_group (per-interface GARP intervals)".into(),
+    );
+    say(
+        !v.linkbeat_interfaces.is_empty(),
+        "linkbeat_interfaces".into(),
+    );
+    say(
+        !v.interface_up_down_delays.is_empty(),
+        "interface_up_down_delays".into(),
+    );
+    say(
+        !v.static_addresses.is_empty(),
+        format!("static_ipaddress ({} addresses)", v.static_addresses.len()),
+    );
+    say(
+        !v.static_routes.is_empty(),
+        format!("static_routes ({} routes)", v.static_routes.len()),
+    );
+    say(
+        !v.static_rules.is_empty(),
+        format!("static_rules ({} rules)", v.static_rules.len()),
+    );
+    say(!v.track_groups.is_empty(), "track_group".into());
+    for b in &cfg.bfd.instances {
+        say(true, format!("bfd_instance {}", b.name));
+    }
+    process(cfg, notes);
+}
+
+/// Settings of the VRRP process itself (scheduling, buffers, firewall,
+/// SNMP, DBus).
+fn process(cfg: &Config, notes: &mut Vec<String>) {
+    let g = &cfg.global;
+    let fw = &g.firewall;
+    let nl = &g.netlink_bufs;
+    let items = [
+        (
+            !g.vrrp_process.is_default(),
+            "vrrp process scheduling (vrrp_priority, vrrp_rt_priority, vrrp_cpu_affinity, vrrp_no_swap, …)",
+        ),
+        (
+            g.max_auto_priority.is_some()
+                || g.min_auto_priority_delay.is_some(),
+            "max_auto_priority / min_auto_priority_delay",
+        ),
+        (g.disable_local_igmp, "disable_local_igmp"),
+        (
+            g.vrrp_rx_bufs_policy.is_some()
+                || g.vrrp_rx_bufs_multiplier.is_some(),
+            "vrrp_rx_bufs_policy / vrrp_rx_bufs_multiplier",
+        ),
+        (
+            nl.vrrp_cmd != Default::default()
+                || nl.vrrp_monitor != Default::default(),
+            "vrrp_netlink_*_rcv_bufs",
+        ),
+        (
+            nl.process_monitor != Default::default(),
+            "process_monitor_rcv_bufs",
+        ),
+        (
+            fw.vrrp_iptables.is_some()
+                || fw.vrrp_ipsets.is_some()
+                || fw.nftables.is_some(),
+            "vrrp_iptables / vrrp_ipsets / nftables (firewall for no_accept)",
+        ),
+        (
+            g.snmp.vrrp || g.snmp.rfc || g.snmp.rfcv2 || g.snmp.rfcv3,
+            "SNMP for VRRP (enable_snmp_vrrp / enable_snmp_rfc*)",
+        ),
+        (g.dbus.enable, "enable_dbus"),
+    ];
+    for (on, what) in items {
+        if on {
+            notes.push(format!("{what} is not implemented yet"));
+        }
+    }
+}

@@ -1,0 +1,336 @@
+//! `vrrp_instance` and `vrrp_sync_group` to the engine's configuration.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use ka_config::Config;
+use ka_config::model::global::GlobalDefs;
+use ka_config::model::vrrp::{
+    AuthType, Instance, InstanceState, SyncGroup, TrackRef as ModelRef,
+    Trackers, VrrpVersion,
+};
+use ka_vrrp::{
+    AdverInt, Auth, GarpConfig, InitialState, InstanceConfig, RouteSpec,
+    RuleSpec, SyncGroupConfig, TrackKind, TrackRef, UnicastPeer, Version,
+};
+
+use super::support::Known;
+use super::{VrrpPlan, addr, gaps, route};
+
+/// keepalived compat: without `unicast_ttl`, IPv6 unicast adverts use the
+/// kernel's default hop limit (`net.ipv6.conf.*.hop_limit`, 64); the
+/// engine needs a value.
+const KERNEL_HOP_LIMIT: u8 = 64;
+
+/// Maps one instance; `None` (with a note) when it cannot run at all.
+pub(super) fn map_instance(
+    cfg: &Config,
+    i: &Instance,
+    known: &Known,
+    plan: &mut VrrpPlan,
+) -> Option<InstanceConfig> {
+    let g = &cfg.global;
+    let Some(vrid) = i.vrid else {
+        plan.not_implemented.push(format!(
+            "({}) has no virtual_router_id; the instance is not run",
+            i.name
+        ));
+        return None;
+    };
+    let mut c = core(i, g, vrid);
+    gaps::instance(i, c.priority, &mut plan.not_implemented);
+    addressing(&mut c, i);
+    c.nopreempt = i.nopreempt;
+    c.preempt_delay = i.preempt_delay;
+    let strict = i.strict_mode.unwrap_or(g.vrrp_strict);
+    c.accept = i.accept.unwrap_or(c.priority == 255 || !strict);
+    c.auth = auth(i, plan);
+    options(&mut c, i, g);
+    c.garp = garp(i, g);
+    c.track = refs(&i.track, &i.name, known, &mut plan.not_implemented);
+    implicit_interfaces(i, &mut c.track);
+    addresses(i, plan);
+    Some(c)
+}
+
+/// Identity, priority, state, version and timers.
+fn core(i: &Instance, g: &GlobalDefs, vrid: u8) -> InstanceConfig {
+    let master = i.state == Some(InstanceState::Master);
+    // keepalived compat: `state MASTER` without priority is the owner.
+    let priority = i.priority.unwrap_or(if master { 255 } else { 100 });
+    let mut c = InstanceConfig::new(&i.name, vrid, priority);
+    c.version = match i.version {
+        Some(VrrpVersion::V3) => Version::V3,
+        Some(VrrpVersion::V2) => Version::V2,
+        None if i.is_ipv6() || g.vrrp_version == Some(3) => Version::V3,
+        None => Version::V2,
+    };
+    c.interface = i.interface.clone();
+    c.initial_state = initial_state(i, priority);
+    c.adver_int = adver_int(i.advert_int);
+    c.down_timer_adverts = i
+        .down_timer_adverts
+        .or(g.vrrp_down_timer_adverts)
+        .unwrap_or(ka_vrrp::DOWN_TIMER_ADVERTS);
+    c
+}
+
+/// Addresses, routes, rules, source, destination and peers.
+fn addressing(c: &mut InstanceConfig, i: &Instance) {
+    c.vips = i.vips.iter().map(addr::vip).collect();
+    c.evips = i.evips.iter().map(addr::vip).collect();
+    let routes = i.routes.iter().map(|r| RouteSpec(route::route_text(r)));
+    c.routes = routes.collect();
+    c.rules = i
+        .rules
+        .iter()
+        .map(|r| RuleSpec(route::rule_text(r)))
+        .collect();
+    c.src_addr = i.src_ip;
+    c.mcast_group = if i.is_unicast() { None } else { i.mcast_dst_ip };
+    let peer = |p: &ka_config::model::vrrp::UnicastPeer| UnicastPeer {
+        addr: p.addr,
+        min_ttl: p.min_ttl,
+        max_ttl: p.max_ttl,
+    };
+    c.unicast_peers = i.unicast_peers.iter().map(peer).collect();
+    let ttl = if i.is_ipv6() { KERNEL_HOP_LIMIT } else { 255 };
+    c.unicast_ttl = i.unicast_ttl.unwrap_or(ttl);
+}
+
+/// Boolean options, each with its global default.
+fn options(c: &mut InstanceConfig, i: &Instance, g: &GlobalDefs) {
+    let strict = i.strict_mode.unwrap_or(g.vrrp_strict);
+    c.skip_check_adv_addr =
+        i.skip_check_adv_addr.unwrap_or(g.vrrp_skip_check_adv_addr);
+    // keepalived compat: the global `vrrp_check_unicast_src` is checked
+    // at receive time next to the instance flag.
+    c.check_unicast_src = i.check_unicast_src || g.vrrp_check_unicast_src;
+    c.unicast_fault_no_peer = i.unicast_fault_no_peer;
+    c.dont_track_primary = i.dont_track_primary;
+    c.track_src_ip = i.track_src_ip;
+    c.lower_prio_no_advert = i
+        .lower_prio_no_advert
+        .unwrap_or(strict || g.vrrp_lower_prio_no_advert.unwrap_or(false));
+    c.higher_prio_send_advert = i
+        .higher_prio_send_advert
+        .unwrap_or(!strict && g.vrrp_higher_prio_send_advert.unwrap_or(false));
+    // keepalived 2.2.7 has neither `vrrp_owner_ignore_adverts` nor
+    // `v3_checksum_as_v2` (both came later): off.
+    c.owner_ignore_adverts = false;
+    c.v3_checksum_as_v2 = false;
+    c.notify_priority_changes = i
+        .notify_priority_changes
+        .unwrap_or(g.vrrp_notify_priority_changes);
+}
+
+fn initial_state(i: &Instance, priority: u8) -> InitialState {
+    match i.state {
+        Some(InstanceState::Master) => InitialState::Master,
+        Some(InstanceState::Backup) => InitialState::Backup,
+        None if priority == 255 => InitialState::Master,
+        None => InitialState::Backup,
+    }
+}
+
+/// `advert_int` in centiseconds (validation already rounded it to the
+/// version's unit), within the 12-bit v3 field.
+fn adver_int(d: Duration) -> AdverInt {
+    let centis = (d.as_micros() + 5_000) / 10_000;
+    AdverInt::from_centis(centis.clamp(1, 4095) as u16)
+}
+
+/// keepalived compat: `auth_pass` is truncated to 8 bytes and zero padded.
+fn auth(i: &Instance, plan: &mut VrrpPlan) -> Auth {
+    let Some(a) = &i.auth else { return Auth::None };
+    let mut key = [0u8; 8];
+    let n = a.pass.len().min(8);
+    key[..n].copy_from_slice(&a.pass.as_bytes()[..n]);
+    match a.auth_type {
+        AuthType::Pass => Auth::Pass(key),
+        AuthType::Ah => {
+            plan.ah_keys.insert(i.name.clone(), key);
+            Auth::Ah(key)
+        }
+    }
+}
+
+/// GARP schedule: instance values, else the globals, else keepalived's
+/// defaults (lower-priority values follow the master ones).
+fn garp(i: &Instance, g: &GlobalDefs) -> GarpConfig {
+    let d = GarpConfig::default();
+    let master_delay = i
+        .garp_master_delay
+        .or(g.vrrp_garp_master_delay)
+        .unwrap_or(d.master_delay);
+    let master_repeat = i
+        .garp_master_repeat
+        .or(g.vrrp_garp_master_repeat)
+        .unwrap_or(d.master_repeat);
+    GarpConfig {
+        master_delay,
+        master_repeat,
+        master_refresh: i
+            .garp_master_refresh
+            .or(g.vrrp_garp_master_refresh)
+            .unwrap_or(d.master_refresh),
+        refresh_repeat: i
+            .garp_master_refresh_repeat
+            .or(g.vrrp_garp_master_refresh_repeat)
+            .unwrap_or(d.refresh_repeat),
+        lower_prio_delay: i
+            .garp_lower_prio_delay
+            .or(g.vrrp_garp_lower_prio_delay)
+            .unwrap_or(master_delay),
+        lower_prio_repeat: i
+            .garp_lower_prio_repeat
+            .or(g.vrrp_garp_lower_prio_repeat)
+            .unwrap_or(master_repeat),
+    }
+}
+
+/// Address details of the VIPs and eVIPs.
+fn addresses(i: &Instance, plan: &mut VrrpPlan) {
+    let all = i
+        .vips
+        .iter()
+        .map(|a| (a, false))
+        .chain(i.evips.iter().map(|a| (a, true)));
+    for (a, excluded) in all {
+        let Some(dev) = a.dev.clone().or_else(|| i.interface.clone()) else {
+            plan.not_implemented.push(format!(
+                "({}) address {} has no interface; it is not added",
+                i.name, a.addr
+            ));
+            continue;
+        };
+        let d =
+            addr::detail(a, dev, excluded, &i.name, &mut plan.not_implemented);
+        plan.addresses.insert((i.name.clone(), a.addr), d);
+    }
+}
+
+/// A list of references, its keyword, its kind and the usable names.
+type RefList<'a> = (
+    &'a [ModelRef],
+    &'a str,
+    fn(String) -> TrackKind,
+    &'a HashSet<String>,
+);
+
+/// Tracker references of an instance or group, dropping (with a note)
+/// references to trackers that cannot run.
+fn refs(
+    t: &Trackers,
+    owner: &str,
+    known: &Known,
+    notes: &mut Vec<String>,
+) -> Vec<TrackRef> {
+    let mut out: Vec<TrackRef> = t
+        .interfaces
+        .iter()
+        .map(|r| tref(TrackKind::Interface(r.name.clone()), r))
+        .collect();
+    let lists: [RefList<'_>; 4] = [
+        (
+            &t.scripts,
+            "track_script",
+            TrackKind::Script,
+            &known.scripts,
+        ),
+        (&t.files, "track_file", TrackKind::File, &known.files),
+        (
+            &t.processes,
+            "track_process",
+            TrackKind::Process,
+            &known.processes,
+        ),
+        (&t.bfds, "track_bfd", TrackKind::Bfd, &known.bfds),
+    ];
+    for (list, kw, kind, names) in lists {
+        for r in list {
+            if names.contains(&r.name) {
+                out.push(tref(kind(r.name.clone()), r));
+            } else {
+                notes.push(format!(
+                    "({owner}) {kw} {} refers to nothing that can run; ignored",
+                    r.name
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn tref(kind: TrackKind, r: &ModelRef) -> TrackRef {
+    TrackRef {
+        kind,
+        weight: r.weight,
+        reverse: r.reverse,
+    }
+}
+
+/// keepalived compat (`vrrp_complete_instance`, `add_vrrp_to_interface`):
+/// a `track_interface` naming the instance's own interface is ignored
+/// (the engine watches the primary itself unless `dont_track_primary`);
+/// the interfaces of VIPs/eVIPs, virtual routes (`dev`) and rules
+/// (`iif`/`oif`) without `no_track` are tracked with weight 0, and that
+/// weight 0 replaces a weighted `track_interface` of the same interface.
+fn implicit_interfaces(i: &Instance, track: &mut Vec<TrackRef>) {
+    let primary = i.interface.as_deref();
+    if let Some(p) = primary {
+        track.retain(|r| r.kind != TrackKind::Interface(p.to_owned()));
+    }
+    for a in i.vips.iter().chain(&i.evips).filter(|a| !a.no_track) {
+        // keepalived skips the primary here when it is not tracked.
+        if let Some(d) = a.dev.as_deref().filter(|d| Some(*d) != primary) {
+            zero_weight(track, d);
+        }
+    }
+    let route_devs = i
+        .routes
+        .iter()
+        .filter(|r| !r.no_track)
+        .filter_map(|r| r.dev.as_deref());
+    let rule_devs = i.rules.iter().filter(|r| !r.no_track).flat_map(|r| {
+        r.options
+            .iter()
+            .filter(|(k, _)| matches!(k.as_str(), "iif" | "dev" | "oif"))
+            .filter_map(|(_, v)| v.as_deref())
+    });
+    for d in route_devs.chain(rule_devs) {
+        // Routes and rules track even an untracked primary.
+        if Some(d) != primary || i.dont_track_primary {
+            zero_weight(track, d);
+        }
+    }
+}
+
+/// Sets a weighted reference to `iface` to weight 0, or adds one.
+fn zero_weight(track: &mut Vec<TrackRef>, iface: &str) {
+    let kind = TrackKind::Interface(iface.to_owned());
+    match track.iter_mut().find(|r| r.kind == kind) {
+        Some(r) if r.weight != 0 => {
+            r.weight = 0;
+            r.reverse = false;
+        }
+        Some(_) => {}
+        None => track.push(TrackRef::new(kind, 0)),
+    }
+}
+
+/// Maps one sync group.
+pub(super) fn map_group(
+    s: &SyncGroup,
+    known: &Known,
+    notes: &mut Vec<String>,
+) -> SyncGroupConfig {
+    let owner = format!("sync group {}", s.name);
+    gaps::group(s, notes);
+    SyncGroupConfig {
+        name: s.name.clone(),
+        members: s.members.clone(),
+        track: refs(&s.track, &owner, known, notes),
+        tracking_weight: s.tracking_weight,
+    }
+}

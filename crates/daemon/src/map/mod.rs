@@ -1,0 +1,218 @@
+//! From the validated configuration model to what the VRRP runtime runs.
+//!
+//! [`vrrp_plan`] is a pure function: it reads a [`ka_config::Config`] that
+//! went through `ka_config::validate` (every keepalived default resolved)
+//! and produces a [`VrrpPlan`]: the sans-IO engine's [`EngineConfig`], the
+//! address details the netlink driver needs, notify hooks, tracker runners
+//! and the notify FIFO. Users and groups are resolved through a
+//! [`UserResolver`] so that the mapping does no I/O and tests can run
+//! anywhere.
+//!
+//! Everything configured that the runtime cannot honour yet is listed in
+//! [`VrrpPlan::not_implemented`] as a sentence, so the daemon can log it
+//! loudly at startup instead of ignoring it silently.
+
+mod addr;
+mod gaps;
+mod instance;
+mod route;
+mod support;
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use ka_config::Config;
+use ka_config::model::vrrp::ParamMatch;
+use ka_sys::netlink::{AddrScope, AddrSpec};
+use ka_sys::script::ScriptSpec;
+use ka_vrrp::EngineConfig;
+
+use crate::notify::Hooks;
+
+pub use route::{route_text, rule_text};
+
+/// Everything the VRRP runtime needs, derived from the configuration.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VrrpPlan {
+    /// The engine's configuration.
+    pub engine: EngineConfig,
+    /// Full address details for every VIP and eVIP, keyed by (instance
+    /// name, address).
+    pub addresses: HashMap<(String, IpAddr), AddressDetail>,
+    /// Notify hooks per instance `(false, name)` and sync group
+    /// `(true, name)`; every instance and group has an entry.
+    pub hooks: HashMap<(bool, String), Hooks>,
+    /// `vrrp_script` runners used by at least one instance or group.
+    pub scripts: Vec<ScriptRunner>,
+    /// `track_file` trackers used by at least one instance or group.
+    pub files: Vec<FileTracker>,
+    /// `vrrp_track_process` trackers used by at least one instance or
+    /// group.
+    pub processes: Vec<ProcessTracker>,
+    /// The FIFO VRRP events are written to: `vrrp_notify_fifo`, else
+    /// `notify_fifo`.
+    pub fifo: Option<FifoSpec>,
+    /// AH keys (`auth_type AH`) per instance name, zero padded.
+    pub ah_keys: HashMap<String, [u8; 8]>,
+    /// Configured things the runtime does not implement yet, one sentence
+    /// each, e.g. `(VI_1) use_vmac is not implemented yet`.
+    pub not_implemented: Vec<String>,
+}
+
+/// Everything `ip addr add` needs for one VIP or eVIP except the interface
+/// index, which the runtime resolves from [`Self::dev`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AddressDetail {
+    /// Interface name (`dev`, else the instance's interface).
+    pub dev: String,
+    /// Prefix length.
+    pub prefix_len: u8,
+    /// Scope (IPv4 only; IPv6 addresses are always global).
+    pub scope: AddrScope,
+    /// IPv4 broadcast address (`brd`, with `+`/`-` resolved).
+    pub broadcast: Option<Ipv4Addr>,
+    /// IPv4 label.
+    pub label: Option<String>,
+    /// Point-to-point peer.
+    pub peer: Option<IpAddr>,
+    /// Set IFA_F_NODAD: keepalived compat: on for every IPv6 address
+    /// unless the configuration says `-nodad`, never for IPv4.
+    pub nodad: bool,
+    /// `noprefixroute`.
+    pub noprefixroute: bool,
+    /// `home`.
+    pub home: bool,
+    /// IPv6 preferred lifetime in seconds; `None` is forever.
+    pub preferred_lft: Option<u32>,
+    /// An eVIP (`virtual_ipaddress_excluded`): not advertised.
+    pub excluded: bool,
+    /// `no_track`: losing the address does not fault the instance.
+    pub no_track: bool,
+}
+
+impl AddressDetail {
+    /// The netlink request for `addr` on interface `ifindex`.
+    pub fn spec(&self, ifindex: u32, addr: IpAddr) -> AddrSpec {
+        AddrSpec {
+            ifindex,
+            addr,
+            prefix_len: self.prefix_len,
+            broadcast: self.broadcast,
+            scope: self.scope,
+            label: self.label.clone(),
+            peer: self.peer,
+            nodad: self.nodad,
+            noprefixroute: self.noprefixroute,
+            home: self.home,
+            preferred_lft: self.preferred_lft,
+        }
+    }
+}
+
+/// A `vrrp_script` to run periodically; results go to the engine as
+/// `Event::ScriptExited`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptRunner {
+    /// Script name (`track_script` references it).
+    pub name: String,
+    /// Command, user and group; `spec.timeout` is [`Self::timeout`].
+    pub spec: ScriptSpec,
+    /// `interval`.
+    pub interval: Duration,
+    /// `timeout` (keepalived: defaults to the interval).
+    pub timeout: Duration,
+}
+
+/// A `track_file` to watch; values go to the engine as
+/// `Event::FileValueChanged`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileTracker {
+    /// Tracker name.
+    pub name: String,
+    /// The watched file.
+    pub path: String,
+    /// `init_file [VALUE] [overwrite]`: write `value` at startup if the
+    /// file is missing, or always when `overwrite`.
+    pub init_file: Option<InitFile>,
+}
+
+/// `init_file` of a `track_file`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InitFile {
+    /// The value written.
+    pub value: i32,
+    /// `overwrite`: write even if the file exists.
+    pub overwrite: bool,
+}
+
+/// A `vrrp_track_process` to watch; counts go to the engine as
+/// `Event::ProcessCountChanged`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProcessTracker {
+    /// Tracker name.
+    pub name: String,
+    /// Process name or path (first word of `process`).
+    pub process: String,
+    /// Parameters (the other words of `process`).
+    pub params: Vec<String>,
+    /// How parameters match; `None` when there are none.
+    pub param_match: Option<ParamMatch>,
+    /// `full_command`: match the whole command line, not the short name.
+    pub full_command: bool,
+    /// `fork_delay`: wait before counting a new process.
+    pub fork_delay: Duration,
+    /// `terminate_delay`: wait before counting a process as gone.
+    pub terminate_delay: Duration,
+}
+
+/// The notify FIFO for VRRP events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FifoSpec {
+    /// FIFO path.
+    pub path: String,
+    /// Owner `(uid, gid)` of the FIFO when created (`USER [GROUP]`).
+    pub owner: Option<(u32, u32)>,
+    /// The FIFO script, with the FIFO path appended as last argument.
+    pub script: Option<ScriptSpec>,
+}
+
+/// Looks up users and groups (the real one reads the password database).
+pub trait UserResolver {
+    /// `(uid, gid)` of `user`, with `group`'s gid if given, else the
+    /// user's primary group; `None` if either does not exist.
+    fn uid_gid(&self, user: &str, group: Option<&str>) -> Option<(u32, u32)>;
+}
+
+/// Maps a validated configuration to the VRRP runtime's plan.
+pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
+    let mut plan = VrrpPlan::default();
+    let g = &cfg.global;
+    let users = support::Users::new(g, users, &mut plan.not_implemented);
+    let known = support::trackers(cfg, &users, &mut plan);
+    for i in &cfg.vrrp.instances {
+        if let Some(c) = instance::map_instance(cfg, i, &known, &mut plan) {
+            plan.engine.instances.push(c);
+        }
+        plan.hooks.insert(
+            (false, i.name.clone()),
+            support::instance_hooks(i, &users, &mut plan.not_implemented),
+        );
+    }
+    for s in &cfg.vrrp.sync_groups {
+        let group = instance::map_group(s, &known, &mut plan.not_implemented);
+        plan.engine.sync_groups.push(group);
+        plan.hooks.insert(
+            (true, s.name.clone()),
+            support::group_hooks(s, &users, &mut plan.not_implemented),
+        );
+    }
+    plan.fifo = support::fifo(g, &users, &mut plan.not_implemented);
+    plan.engine.garp_interval = g.vrrp_garp_interval.unwrap_or(Duration::ZERO);
+    plan.engine.gna_interval = g.vrrp_gna_interval.unwrap_or(Duration::ZERO);
+    plan.engine.startup_delay = g.vrrp_startup_delay.unwrap_or(Duration::ZERO);
+    gaps::global(cfg, &mut plan.not_implemented);
+    plan
+}

@@ -1,0 +1,91 @@
+//! Ordered kernel changes: addresses, virtual routes and rules.
+//!
+//! One task applies them in the order the engine asked for them, so the
+//! event loop never waits on netlink and a VIP added then removed is never
+//! applied out of order. Failures are logged with their context; the
+//! engine's state does not depend on them (keepalived behaves the same).
+//!
+//! Virtual routes and rules are applied with iproute2 (`ip route`, `ip
+//! rule`): keepalived's route and rule syntax *is* iproute2's, and letting
+//! `ip` parse it keeps every option keepalived accepts working. This is a
+//! runtime dependency on iproute2 that a native netlink encoder will
+//! remove.
+
+use ka_sys::netlink::{AddrSpec, Netlink};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::log::target;
+
+/// One change to apply.
+#[derive(Debug)]
+pub enum KernelOp {
+    /// Add an address.
+    AddAddr(AddrSpec),
+    /// Delete an address.
+    DelAddr(AddrSpec),
+    /// `ip route add|del SPEC`.
+    Route {
+        /// Add (`true`) or delete.
+        add: bool,
+        /// keepalived.conf route text.
+        spec: String,
+    },
+    /// `ip rule add|del SPEC`.
+    Rule {
+        /// Add (`true`) or delete.
+        add: bool,
+        /// keepalived.conf rule text.
+        spec: String,
+    },
+    /// Signals when every earlier change has been applied.
+    Barrier(oneshot::Sender<()>),
+}
+
+/// Starts the worker; send it [`KernelOp`]s.
+pub fn spawn(nl: Netlink) -> mpsc::UnboundedSender<KernelOp> {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(op) = rx.recv().await {
+            apply(&nl, op).await;
+        }
+    });
+    tx
+}
+
+async fn apply(nl: &Netlink, op: KernelOp) {
+    let result = match op {
+        KernelOp::AddAddr(a) => nl.add_address(&a).await.map_err(|e| e.to_string()),
+        KernelOp::DelAddr(a) => nl.del_address(&a).await.map_err(|e| e.to_string()),
+        KernelOp::Route { add, spec } => iproute("route", add, &spec).await,
+        KernelOp::Rule { add, spec } => iproute("rule", add, &spec).await,
+        KernelOp::Barrier(done) => {
+            let _ = done.send(());
+            Ok(())
+        }
+    };
+    if let Err(e) = result {
+        tracing::error!(target: target::VRRP, "{e}");
+    }
+}
+
+async fn iproute(object: &str, add: bool, spec: &str) -> Result<(), String> {
+    let verb = if add { "replace" } else { "del" };
+    // `ip rule` has no replace: add, tolerating "File exists".
+    let verb = if object == "rule" && add { "add" } else { verb };
+    let family = if spec.contains(':') { "-6" } else { "-4" };
+    let out = tokio::process::Command::new("ip")
+        .arg(family)
+        .arg(object)
+        .arg(verb)
+        .args(spec.split_whitespace())
+        .output()
+        .await
+        .map_err(|e| format!("ip {object} {verb} {spec}: {e}"))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let benign = stderr.contains("File exists") || (!add && stderr.contains("No such"));
+    if out.status.success() || benign {
+        Ok(())
+    } else {
+        Err(format!("ip {object} {verb} {spec}: {}", stderr.trim()))
+    }
+}

@@ -1,0 +1,324 @@
+//! The VRRP event loop: the engine, fed by sockets, netlink, trackers and
+//! the control channel, with its actions carried out in order.
+//!
+//! Shape (STYLE-ANCHORS §8.3): wait for the first of an input or the
+//! engine's deadline, hand it to the engine with the current time, then
+//! dispatch every action it returned. Nothing in the loop blocks: kernel
+//! changes go to an ordered worker, scripts to their own tasks.
+
+use std::io;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use ka_sys::netlink::{AddrSpec, Monitor, Netlink};
+use ka_sys::packet_socket::PacketSocket;
+use ka_types::Instant;
+use ka_vrrp::{Action, Engine, Event, LogLevel, NotifyState};
+use ka_wire::arp::garp_frame;
+use ka_wire::ethernet::EthernetAddress;
+use ka_wire::ndisc::unsolicited_na_frame;
+use tokio::sync::{mpsc, oneshot};
+
+use super::ifaces::Ifaces;
+use super::kernel::{self, KernelOp};
+use super::setup::{AddressDetail, Setup};
+use super::sockets::{RxInput, Sockets, strip_ipv4};
+use super::trackers;
+use crate::log::target;
+use crate::notify::Notifier;
+
+/// How long shutdown waits for `notify_stop` scripts (keepalived: 1 s).
+const STOP_SCRIPT_WAIT: Duration = Duration::from_secs(1);
+
+/// Requests from the rest of the daemon (signals, control socket).
+#[derive(Debug)]
+pub enum Control {
+    /// SIGTERM: resign, remove addresses, run STOP notifies, return.
+    Stop,
+    /// SIGHUP with a new, validated setup.
+    Reload(Box<Setup>),
+    /// SIGUSR1/SIGUSR2/SIGRTMIN+2: the engine's state, answered on the
+    /// channel.
+    Snapshot(oneshot::Sender<ka_vrrp::Snapshot>),
+}
+
+/// The monotonic clock the engine sees: microseconds since the loop began.
+#[derive(Clone, Copy, Debug)]
+struct Clock {
+    start: tokio::time::Instant,
+}
+
+impl Clock {
+    fn now(&self) -> Instant {
+        let us = self.start.elapsed().as_micros();
+        Instant::from_micros(u64::try_from(us).unwrap_or(u64::MAX))
+    }
+
+    fn to_tokio(self, t: Instant) -> tokio::time::Instant {
+        self.start + Duration::from_micros(t.micros())
+    }
+}
+
+/// The drivers actions are dispatched to.
+struct Drivers {
+    ifaces: Ifaces,
+    sockets: Sockets,
+    frames: PacketSocket,
+    kernel: mpsc::UnboundedSender<KernelOp>,
+    notifier: Notifier,
+    setup: Setup,
+    rx_tx: mpsc::UnboundedSender<RxInput>,
+    errors: u64,
+}
+
+/// Runs the VRRP runtime until `Control::Stop`.
+pub async fn run(setup: Setup, mut control: mpsc::UnboundedReceiver<Control>) -> io::Result<()> {
+    for what in &setup.not_implemented {
+        tracing::warn!(target: target::VRRP, "{what}");
+    }
+    let nl = Netlink::connect()?;
+    let mut monitor = Monitor::open()?;
+    let links = nl.links().await.map_err(io::Error::other)?;
+    let addrs = nl.addresses().await.map_err(io::Error::other)?;
+    let (rx_tx, mut rx_rx) = mpsc::unbounded_channel();
+    let (track_tx, mut track_rx) = mpsc::unbounded_channel();
+    let fifo = setup.fifo.as_deref().and_then(|p| match ka_sys::files::open_fifo(p) {
+        Ok(f) => Some(f),
+        Err(e) => {
+            tracing::error!(target: target::VRRP, "cannot open notify FIFO {}: {e}", p.display());
+            None
+        }
+    });
+    let mut d = Drivers {
+        ifaces: Ifaces::from_dump(&links, &addrs),
+        sockets: Sockets::default(),
+        frames: PacketSocket::open()?,
+        kernel: kernel::spawn(nl.clone()),
+        notifier: Notifier::new(setup.hooks.clone(), fifo),
+        setup,
+        rx_tx,
+        errors: 0,
+    };
+    let mut trackers = trackers::spawn(&d.setup.scripts, &track_tx);
+    d.open_sockets();
+    let clock = Clock { start: tokio::time::Instant::now() };
+    let mut engine = Engine::new(d.setup.engine.clone());
+    let mut out = Vec::new();
+    for ev in d.ifaces.initial_events() {
+        engine.handle(clock.now(), ev, &mut out);
+    }
+    engine.handle(clock.now(), Event::Started, &mut out);
+    loop {
+        d.dispatch(&mut out, false).await;
+        let deadline = engine.poll_timeout().map(|t| clock.to_tokio(t));
+        tokio::select! {
+            c = control.recv() => match c {
+                None | Some(Control::Stop) => {
+                    engine.handle(clock.now(), Event::ShutdownRequested, &mut out);
+                    d.dispatch(&mut out, true).await;
+                    let (done, wait) = oneshot::channel();
+                    let _ = d.kernel.send(KernelOp::Barrier(done));
+                    let _ = tokio::time::timeout(Duration::from_secs(5), wait).await;
+                    return Ok(());
+                }
+                Some(Control::Reload(new)) => {
+                    trackers.iter().for_each(tokio::task::JoinHandle::abort);
+                    trackers = trackers::spawn(&new.scripts, &track_tx);
+                    d.notifier = Notifier::new(new.hooks.clone(), d.notifier_fifo(&new));
+                    let cfg = new.engine.clone();
+                    d.setup = *new;
+                    d.open_sockets();
+                    engine.handle(clock.now(), Event::Reloaded(Box::new(cfg)), &mut out);
+                }
+                Some(Control::Snapshot(reply)) => {
+                    let _ = reply.send(engine.snapshot());
+                }
+            },
+            Some(input) = rx_rx.recv() => {
+                if let Some(ev) = d.packet_event(input) {
+                    engine.handle(clock.now(), ev, &mut out);
+                }
+            }
+            Some(change) = monitor.next() => {
+                for ev in d.ifaces.apply(&change) {
+                    engine.handle(clock.now(), ev, &mut out);
+                }
+                d.open_sockets();
+            }
+            Some(ev) = track_rx.recv() => engine.handle(clock.now(), ev, &mut out),
+            () = sleep_until(deadline) => engine.handle_timeout(clock.now(), &mut out),
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Drivers {
+    /// Opens the socket of every instance interface that exists and is
+    /// not open yet (at start, on reload, when a link appears).
+    fn open_sockets(&mut self) {
+        let wanted: Vec<(String, bool, IpAddr)> = self
+            .setup
+            .engine
+            .instances
+            .iter()
+            .filter_map(|i| Some((i.interface.clone()?, i.is_ipv6(), i.multicast_group())))
+            .collect();
+        for (iface, v6, group) in wanted {
+            if self.ifaces.get(&iface).is_none() {
+                continue;
+            }
+            if let Err(e) = self.sockets.ensure(&self.ifaces, &iface, v6, &[group], &self.rx_tx) {
+                tracing::error!(target: target::VRRP, "cannot open VRRP socket on {iface}: {e}");
+            }
+        }
+    }
+
+    fn notifier_fifo(&self, new: &Setup) -> Option<std::fs::File> {
+        new.fifo.as_deref().and_then(|p| ka_sys::files::open_fifo(p).ok())
+    }
+
+    /// Turns a received packet into an engine event (IPv4 and AH headers
+    /// checked and stripped), or logs why not.
+    fn packet_event(&mut self, input: RxInput) -> Option<Event> {
+        let r = match input {
+            RxInput::Packet(r) => r,
+            RxInput::Error(e) => {
+                self.error(&e);
+                return None;
+            }
+        };
+        let iface = self.ifaces.name_of(r.ifindex)?.to_owned();
+        let bytes = if r.src.is_ipv4() {
+            let keys = &self.setup;
+            let key_for = |vrid: u8| {
+                keys.engine
+                    .instances
+                    .iter()
+                    .find(|i| i.vrid == vrid && i.interface.as_deref() == Some(iface.as_str()))
+                    .and_then(|i| keys.ah_keys.get(&i.name).copied())
+            };
+            match strip_ipv4(&r.bytes, key_for) {
+                Ok(b) => b.to_vec(),
+                Err(e) => {
+                    self.error(&format!("dropped VRRP packet from {} on {iface}: {e:?}", r.src));
+                    return None;
+                }
+            }
+        } else {
+            r.bytes
+        };
+        Some(Event::PacketReceived { iface, src: r.src, dst: r.dst, ttl: r.ttl, bytes })
+    }
+
+    /// Rate-limited error log: the first ten, then one in a thousand.
+    fn error(&mut self, msg: &str) {
+        self.errors += 1;
+        if self.errors <= 10 || self.errors.is_multiple_of(1000) {
+            tracing::warn!(target: target::VRRP, "{msg} ({} errors so far)", self.errors);
+        }
+    }
+
+    /// Carries out the engine's actions in order. During shutdown, STOP
+    /// notifies are waited for (at most [`STOP_SCRIPT_WAIT`]).
+    async fn dispatch(&mut self, out: &mut Vec<Action>, stopping: bool) {
+        for action in out.drain(..) {
+            match action {
+                Action::SendAdvert { instance, iface, src, dst, ttl, bytes, .. } => {
+                    let Some(iface) = iface else { continue };
+                    let key = self.setup.ah_keys.get(&instance).copied();
+                    if let Err(e) =
+                        self.sockets.send(&self.ifaces, &instance, &iface, src, dst, ttl, &bytes, key.as_ref())
+                    {
+                        self.error(&format!("({instance}) cannot send advert on {iface}: {e}"));
+                    }
+                }
+                Action::AddAddress { instance, iface, addr, prefix_len } => {
+                    if let Some(spec) = self.addr_spec(&instance, &iface, addr, prefix_len) {
+                        let _ = self.kernel.send(KernelOp::AddAddr(spec));
+                    }
+                }
+                Action::DelAddress { instance, iface, addr, prefix_len } => {
+                    if let Some(spec) = self.addr_spec(&instance, &iface, addr, prefix_len) {
+                        let _ = self.kernel.send(KernelOp::DelAddr(spec));
+                    }
+                }
+                Action::AddRoute { route, .. } => {
+                    let _ = self.kernel.send(KernelOp::Route { add: true, spec: route.0 });
+                }
+                Action::DelRoute { route, .. } => {
+                    let _ = self.kernel.send(KernelOp::Route { add: false, spec: route.0 });
+                }
+                Action::AddRule { rule, .. } => {
+                    let _ = self.kernel.send(KernelOp::Rule { add: true, spec: rule.0 });
+                }
+                Action::DelRule { rule, .. } => {
+                    let _ = self.kernel.send(KernelOp::Rule { add: false, spec: rule.0 });
+                }
+                Action::SendGarp { iface, addr } => self.send_frame(&iface, |mac| garp_frame(mac, addr).to_vec()),
+                Action::SendUnsolicitedNa { iface, addr } => {
+                    // RFC 4861 §7.2.6: the Router flag says whether we
+                    // forward; keepalived sets it from the forwarding sysctl.
+                    let router = forwarding_v6(&iface);
+                    self.send_frame(&iface, |mac| unsolicited_na_frame(mac, addr, router).to_vec());
+                }
+                Action::BlockVips { instance, block, .. } => {
+                    if block {
+                        tracing::warn!(
+                            target: target::VRRP,
+                            "({instance}) no_accept: dropping traffic to the VIPs is not implemented yet; the VIPs accept traffic"
+                        );
+                    }
+                }
+                Action::Notify(n) => {
+                    if stopping && n.state == NotifyState::Stop {
+                        self.notifier.notify_and_wait(&n, STOP_SCRIPT_WAIT).await;
+                    } else {
+                        self.notifier.notify(&n);
+                    }
+                }
+                Action::Log(line) => match line.level {
+                    LogLevel::Warning => tracing::warn!(target: target::VRRP, "{}", line.text),
+                    LogLevel::Info => tracing::info!(target: target::VRRP, "{}", line.text),
+                },
+            }
+        }
+    }
+
+    fn addr_spec(&mut self, instance: &str, iface: &str, addr: IpAddr, prefix_len: u8) -> Option<AddrSpec> {
+        let Some(i) = self.ifaces.get(iface) else {
+            self.error(&format!("({instance}) cannot change {addr}: no interface {iface}"));
+            return None;
+        };
+        let mut spec = AddrSpec::new(i.index, addr, prefix_len);
+        let d = self.setup.addresses.get(&(instance.to_owned(), addr)).cloned().unwrap_or(AddressDetail::default());
+        spec.scope = d.scope;
+        spec.broadcast = d.broadcast;
+        spec.label = d.label;
+        spec.peer = d.peer;
+        spec.nodad = d.nodad;
+        spec.noprefixroute = d.noprefixroute;
+        spec.home = d.home;
+        spec.preferred_lft = d.preferred_lft;
+        Some(spec)
+    }
+
+    fn send_frame(&mut self, iface: &str, build: impl FnOnce(EthernetAddress) -> Vec<u8>) {
+        let Some(i) = self.ifaces.get(iface) else { return };
+        let (index, frame) = (i.index, build(EthernetAddress(i.mac)));
+        if let Err(e) = self.frames.send_frame(index, &frame) {
+            self.error(&format!("cannot send gratuitous ARP/NA on {iface}: {e}"));
+        }
+    }
+}
+
+/// Whether IPv6 forwarding is on for `iface` (this namespace).
+fn forwarding_v6(iface: &str) -> bool {
+    std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{iface}/forwarding"))
+        .is_ok_and(|s| s.trim() == "1")
+}

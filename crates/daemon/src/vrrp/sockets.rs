@@ -1,0 +1,272 @@
+//! VRRP sockets per (interface, family): receive tasks that feed the
+//! loop, and the send path that wraps the engine's VRRP messages.
+//!
+//! The engine hands out VRRP messages; for IPv4 the runtime builds the IP
+//! header as keepalived does (TOS 0xc0, TTL 255 or `unicast_ttl`, an IP ID
+//! incremented per advert and never 0, no DF) and, for `auth_type AH`, the
+//! IPsec-AH header signed with HMAC-MD5-96. On receive it checks and strips
+//! those headers before the engine sees the message.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
+
+use ka_sys::vrrp_socket::{Received, SocketSpec, VrrpSocket};
+use ka_wire::{IPPROTO_AH, IPPROTO_VRRP, ah, ipv4};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+use super::ifaces::Ifaces;
+
+/// keepalived compat: TOS "internetwork control" on every advert.
+const TOS: u8 = 0xc0;
+
+/// What the receive tasks report.
+#[derive(Debug)]
+pub enum RxInput {
+    /// A packet from a VRRP socket.
+    Packet(Received),
+    /// A socket failed to receive (rate-limited by the loop).
+    Error(String),
+}
+
+/// Open sockets and their receive tasks.
+#[derive(Debug, Default)]
+pub struct Sockets {
+    open: HashMap<(String, bool), (Arc<VrrpSocket>, JoinHandle<()>)>,
+    ip_ids: HashMap<String, u16>,
+    ah_seq: HashMap<String, u32>,
+}
+
+impl Drop for Sockets {
+    fn drop(&mut self) {
+        for (_, (_, task)) in self.open.drain() {
+            task.abort();
+        }
+    }
+}
+
+impl Sockets {
+    /// Opens (once) the socket for `iface`/family, joined to `groups`, and
+    /// starts its receive task. Errors (interface missing, no permission)
+    /// are returned for the caller to log; it retries when the link
+    /// appears.
+    pub fn ensure(
+        &mut self,
+        ifaces: &Ifaces,
+        iface: &str,
+        v6: bool,
+        groups: &[IpAddr],
+        tx: &UnboundedSender<RxInput>,
+    ) -> io::Result<()> {
+        let key = (iface.to_owned(), v6);
+        if self.open.contains_key(&key) {
+            return Ok(());
+        }
+        let Some(i) = ifaces.get(iface) else {
+            return Err(io::Error::new(io::ErrorKind::NotFound, format!("no interface {iface}")));
+        };
+        let spec = SocketSpec {
+            ifindex: i.index,
+            ifname: iface.to_owned(),
+            groups: groups.to_vec(),
+            unicast_hops: None,
+        };
+        let sock = Arc::new(if v6 { VrrpSocket::open_v6(&spec)? } else { VrrpSocket::open_v4(&spec)? });
+        let task = tokio::spawn(receive(Arc::clone(&sock), tx.clone()));
+        self.open.insert(key, (sock, task));
+        Ok(())
+    }
+
+    /// Closes the sockets of an interface that went away.
+    pub fn close(&mut self, iface: &str) {
+        self.open.retain(|(name, _), (_, task)| {
+            let keep = name != iface;
+            if !keep {
+                task.abort();
+            }
+            keep
+        });
+    }
+
+    /// Sends one advert for `instance`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn send(
+        &mut self,
+        ifaces: &Ifaces,
+        instance: &str,
+        iface: &str,
+        src: Option<IpAddr>,
+        dst: IpAddr,
+        ttl: u8,
+        vrrp: &[u8],
+        ah_key: Option<&[u8; 8]>,
+    ) -> io::Result<()> {
+        let i = ifaces
+            .get(iface)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no interface {iface}")))?;
+        match dst {
+            IpAddr::V4(dst4) => {
+                let src4 = match src {
+                    Some(IpAddr::V4(s)) => s,
+                    _ => i.primary_v4().ok_or_else(|| no_source(iface))?,
+                };
+                let id = self.next_ip_id(instance);
+                let seq = ah_key.map(|_| self.next_ah_seq(instance));
+                let pkt = build_ipv4(src4, dst4, ttl, id, vrrp, ah_key.zip(seq));
+                self.socket(iface, false)?.send_v4(&pkt, dst4)
+            }
+            IpAddr::V6(dst6) => {
+                let src6 = match src {
+                    Some(IpAddr::V6(s)) => s,
+                    _ => i.link_local_v6().ok_or_else(|| no_source(iface))?,
+                };
+                self.socket(iface, true)?.send_v6(vrrp, src6, dst6)
+            }
+        }
+    }
+
+    fn socket(&self, iface: &str, v6: bool) -> io::Result<&VrrpSocket> {
+        self.open
+            .get(&(iface.to_owned(), v6))
+            .map(|(s, _)| s.as_ref())
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotConnected, format!("no VRRP socket on {iface}")))
+    }
+
+    fn next_ip_id(&mut self, instance: &str) -> u16 {
+        let id = self.ip_ids.entry(instance.to_owned()).or_insert(0);
+        *id = ipv4::next_ident(*id);
+        *id
+    }
+
+    fn next_ah_seq(&mut self, instance: &str) -> u32 {
+        let seq = self.ah_seq.entry(instance.to_owned()).or_insert(0);
+        // keepalived compat: the sequence restarts when it cycles.
+        *seq = ah::next_seq(*seq).unwrap_or(1);
+        *seq
+    }
+}
+
+fn no_source(iface: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::AddrNotAvailable, format!("no source address on {iface}"))
+}
+
+/// The IPv4 packet keepalived sends: header, optional AH, VRRP message.
+pub fn build_ipv4(
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    ttl: u8,
+    ident: u16,
+    vrrp: &[u8],
+    ah: Option<(&[u8; 8], u32)>,
+) -> Vec<u8> {
+    let ah_len = if ah.is_some() { ah::HEADER_LEN } else { 0 };
+    let ip = ipv4::Repr {
+        src,
+        dst,
+        protocol: if ah.is_some() { IPPROTO_AH } else { IPPROTO_VRRP },
+        tos: TOS,
+        ident,
+        dont_frag: false,
+        ttl,
+        payload_len: ah_len + vrrp.len(),
+    };
+    let mut pkt = vec![0u8; ip.buffer_len() + ah_len + vrrp.len()];
+    ip.emit(&mut ipv4::Packet::new_unchecked(&mut pkt[..]));
+    let hl = ip.buffer_len();
+    pkt[hl + ah_len..].copy_from_slice(vrrp);
+    if let Some((key, seq)) = ah {
+        let hdr = ah::Repr { spi: src, seq, icv: [0; ah::ICV_LEN] };
+        hdr.emit(&mut pkt[hl..hl + ah::HEADER_LEN]);
+        ah::sign(&mut pkt, key, !dst.is_multicast());
+    }
+    pkt
+}
+
+/// Why a received IPv4 packet was not handed to the engine.
+#[derive(Debug, PartialEq, Eq)]
+pub enum StripError {
+    /// The IPv4 header is malformed.
+    Header(ka_wire::DecodeError),
+    /// AH present but no AH key is configured for this VRID, or the ICV
+    /// did not verify.
+    Auth(ka_wire::DecodeError),
+    /// Neither VRRP nor AH.
+    Protocol(u8),
+}
+
+/// Strips the IPv4 (and AH) headers from a received packet, verifying
+/// AH with `ah_key` (looked up by the VRID right behind the AH header).
+pub fn strip_ipv4<'a>(
+    pkt: &'a [u8],
+    ah_key: impl Fn(u8) -> Option<[u8; 8]>,
+) -> Result<&'a [u8], StripError> {
+    let ip = ipv4::Packet::new_checked(pkt).map_err(StripError::Header)?;
+    let hl = ip.header_len();
+    let total = usize::from(ip.total_len()).min(pkt.len());
+    match ip.protocol() {
+        IPPROTO_VRRP => Ok(&pkt[hl..total]),
+        IPPROTO_AH => {
+            let vrrp_at = hl + ah::HEADER_LEN;
+            let vrid = *pkt.get(vrrp_at + 1).ok_or(StripError::Auth(ka_wire::DecodeError::AuthFailure))?;
+            let key = ah_key(vrid).ok_or(StripError::Auth(ka_wire::DecodeError::AuthFailure))?;
+            let unicast = !ip.dst_addr().is_multicast();
+            ah::verify(&pkt[..total], &key, unicast).map_err(StripError::Auth)?;
+            Ok(&pkt[vrrp_at..total])
+        }
+        other => Err(StripError::Protocol(other)),
+    }
+}
+
+async fn receive(sock: Arc<VrrpSocket>, tx: UnboundedSender<RxInput>) {
+    loop {
+        let input = match sock.recv().await {
+            Ok(r) => RxInput::Packet(r),
+            Err(e) => RxInput::Error(format!("VRRP socket on ifindex {}: {e}", sock.ifindex())),
+        };
+        let failed = matches!(input, RxInput::Error(_));
+        if tx.send(input).is_err() {
+            return;
+        }
+        if failed {
+            // Do not spin on a broken socket.
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VRRP: [u8; 20] = [
+        0x21, 0x33, 0x64, 0x01, 0x02, 0x01, 0x00, 0x00, 192, 0, 2, 100, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
+
+    #[test]
+    fn ipv4_packet_as_keepalived_builds_it() {
+        let src = Ipv4Addr::new(192, 0, 2, 11);
+        let dst = Ipv4Addr::new(224, 0, 0, 18);
+        let p = build_ipv4(src, dst, 255, 2, &VRRP, None);
+        assert_eq!(&p[..2], &[0x45, 0xc0]);
+        assert_eq!(u16::from_be_bytes([p[2], p[3]]), 40);
+        assert_eq!(&p[4..10], &[0, 2, 0, 0, 255, 112]);
+        assert_eq!(strip_ipv4(&p, |_| None), Ok(&VRRP[..]));
+    }
+
+    #[test]
+    fn ah_round_trip_and_tamper_detection() {
+        let key = *b"secret\0\0";
+        let src = Ipv4Addr::new(192, 0, 2, 11);
+        let dst = Ipv4Addr::new(224, 0, 0, 18);
+        let p = build_ipv4(src, dst, 255, 7, &VRRP, Some((&key, 1)));
+        assert_eq!(p[9], 51);
+        assert_eq!(strip_ipv4(&p, |vrid| (vrid == 0x33).then_some(key)), Ok(&VRRP[..]));
+        let mut bad = p.clone();
+        let last = bad.len() - 1;
+        bad[last] ^= 1;
+        assert!(matches!(strip_ipv4(&bad, |_| Some(key)), Err(StripError::Auth(_))));
+        assert!(matches!(strip_ipv4(&p, |_| None), Err(StripError::Auth(_))));
+    }
+}

@@ -1,0 +1,231 @@
+//! Unit tests of the option parser, checked against keepalived 2.2.7's
+//! getopt_long behaviour.
+
+use super::*;
+
+fn run(args: &[&str]) -> Options {
+    let p = parse(args.iter().copied());
+    assert!(p.errors.is_empty(), "unexpected errors {:?}", p.errors);
+    match p.action {
+        Action::Run(o) => *o,
+        other => panic!("expected Run, got {other:?}"),
+    }
+}
+
+fn errors(args: &[&str]) -> Vec<String> {
+    parse(args.iter().copied()).errors
+}
+
+#[test]
+fn no_arguments_is_a_plain_run() {
+    assert_eq!(run(&[]), Options::default());
+}
+
+#[test]
+fn bundled_short_flags() {
+    let o = run(&["-nlDD"]);
+    assert!(o.dont_fork && o.log_console);
+    assert_eq!(o.log_detail, 2);
+    let o = run(&["-PB"]);
+    assert!(o.daemons.vrrp && !o.daemons.checker && !o.daemons.bfd);
+    let o = run(&["-C"]);
+    assert!(!o.daemons.vrrp && o.daemons.checker);
+}
+
+#[test]
+fn required_values_in_every_spelling() {
+    for args in [
+        &["-f", "a.conf"][..],
+        &["-fa.conf"],
+        &["--use-file", "a.conf"],
+        &["--use-file=a.conf"],
+        &["--use=a.conf"],
+        &["-nfa.conf"],
+    ] {
+        assert_eq!(
+            run(args).config_file,
+            Some(PathBuf::from("a.conf")),
+            "{args:?}"
+        );
+    }
+    // getopt takes the next word even when it looks like an option.
+    assert_eq!(run(&["-f", "-n"]).config_file, Some(PathBuf::from("-n")));
+    // getopt does not strip `=` after a short option.
+    assert_eq!(run(&["-f=x"]).config_file, Some(PathBuf::from("=x")));
+}
+
+#[test]
+fn pid_files_and_ids() {
+    let o = run(&[
+        "-p",
+        "/t/p",
+        "-r/t/r",
+        "--checkers_pid=/t/c",
+        "-b",
+        "/t/b",
+        "-i",
+        "lb1",
+    ]);
+    assert_eq!(o.pid_file, Some(PathBuf::from("/t/p")));
+    assert_eq!(o.vrrp_pid_file, Some(PathBuf::from("/t/r")));
+    assert_eq!(o.checkers_pid_file, Some(PathBuf::from("/t/c")));
+    assert_eq!(o.bfd_pid_file, Some(PathBuf::from("/t/b")));
+    assert_eq!(o.config_id.as_deref(), Some("lb1"));
+    assert_eq!(run(&["--config-id", "x"]).config_id.as_deref(), Some("x"));
+}
+
+#[test]
+fn optional_values_only_when_attached() {
+    assert_eq!(run(&["-t"]).config_test, Some(None));
+    assert_eq!(
+        run(&["-tlog"]).config_test,
+        Some(Some(PathBuf::from("log")))
+    );
+    assert_eq!(
+        run(&["--config-test=log"]).config_test,
+        Some(Some(PathBuf::from("log")))
+    );
+    // A separate word is not the optional value but a stray argument.
+    let o = run(&["-t", "log"]);
+    assert_eq!(o.config_test, Some(None));
+    assert_eq!(o.unexpected, vec![OsString::from("log")]);
+    // In a bundle, what follows `t` is its value (getopt `t::`).
+    assert_eq!(run(&["-nt"]).config_test, Some(None));
+    assert_eq!(run(&["-tn"]).config_test, Some(Some(PathBuf::from("n"))));
+    assert_eq!(run(&["-M"]).core_dump_pattern, Some(None));
+    assert_eq!(
+        run(&["-Mcore.%p"]).core_dump_pattern,
+        Some(Some("core.%p".into()))
+    );
+}
+
+#[test]
+fn long_prefixes_follow_getopt() {
+    assert!(run(&["--dont-f"]).dont_fork);
+    assert!(run(&["--log-c"]).log_console);
+    // Exact match wins over a longer name with the same prefix.
+    let o = run(&["--vrrp"]);
+    assert!(!o.daemons.checker);
+    assert_eq!(parse(["--vers"]).action, Action::Version);
+    // Ambiguous prefixes are unknown options.
+    assert_eq!(errors(&["--conf"]), vec!["Unknown option --conf"]);
+    assert_eq!(errors(&["--dont"]), vec!["Unknown option --dont"]);
+}
+
+#[test]
+fn bad_options_use_keepalived_messages() {
+    assert_eq!(errors(&["-q"]), vec!["Unknown option -q"]);
+    assert_eq!(errors(&["--bogus=3"]), vec!["Unknown option --bogus=3"]);
+    assert_eq!(errors(&["--version=3"]), vec!["Unknown option --version=3"]);
+    assert_eq!(errors(&["-f"]), vec!["Missing parameter for option -f"]);
+    assert_eq!(
+        errors(&["--use-file="]),
+        vec!["Missing parameter for option --use-file"]
+    );
+    assert_eq!(
+        errors(&["--use"]),
+        vec!["Missing parameter for option --use-file"]
+    );
+    assert_eq!(errors(&["-q", "-Z", "-n"]).len(), 2);
+}
+
+#[test]
+fn help_version_and_signum_act_at_once() {
+    assert_eq!(parse(["-h"]).action, Action::Help);
+    assert_eq!(parse(["--help"]).action, Action::Help);
+    let p = parse(["-q", "-v", "-Z"]);
+    assert_eq!(p.action, Action::Version);
+    assert_eq!(p.errors, vec!["Unknown option -q"]);
+    assert_eq!(
+        parse(["--signum=RELOAD"]).action,
+        Action::Signum("RELOAD".into())
+    );
+    assert_eq!(
+        parse(["--signum", "STOP"]).action,
+        Action::Signum("STOP".into())
+    );
+    assert_eq!(parse(["-T", "-s", "x"]).action, Action::Genhash);
+}
+
+#[test]
+fn all_resets_daemon_selection() {
+    let o = run(&["-P", "-B", "--all"]);
+    assert_eq!(
+        o.daemons,
+        Daemons {
+            vrrp: true,
+            checker: true,
+            bfd: true,
+            all: true
+        }
+    );
+}
+
+#[test]
+fn facility_and_umask_are_checked_but_not_fatal() {
+    assert_eq!(run(&["-S", "local3"]).log_facility, Some(19));
+    assert_eq!(run(&["-S7"]).log_facility, Some(23));
+    assert_eq!(run(&["-Suser"]).log_facility, Some(1));
+    assert_eq!(run(&["--log-facility=daemon"]).log_facility, Some(3));
+    let p = parse(["-S", "bogus"]);
+    assert!(p.errors.is_empty());
+    assert_eq!(p.warnings, vec!["Invalid log facility 'bogus'"]);
+    assert_eq!(run(&["-u", "022"]).umask, Some(0o22));
+    assert_eq!(run(&["-u0x3f"]).umask, Some(0o77));
+    assert_eq!(run(&["--umask=18"]).umask, Some(18));
+    assert_eq!(
+        parse(["-u", "0777x"]).warnings,
+        vec!["Invalid --umask option 0777x"]
+    );
+    assert_eq!(parse(["-u", "01000"]).warnings.len(), 1);
+}
+
+#[test]
+fn remaining_keepalived_options_are_accepted() {
+    let o = run(&[
+        "-X", "-V", "-I", "-R", "-d", "-a", "-e", "-G", "-s", "ns1", "-m",
+    ]);
+    assert!(o.release_vips && o.dont_release_vrrp && o.dont_release_ipvs);
+    assert!(o.dont_respawn && o.dump_conf && o.address_monitoring);
+    assert!(o.all_config && o.no_syslog && o.core_dump);
+    assert_eq!(o.namespace.as_deref(), Some("ns1"));
+    let p = parse([
+        "-x",
+        "-A",
+        "/s",
+        "-g",
+        "--flush-log-file",
+        "--perf=all",
+        "--debug",
+        "-L",
+    ]);
+    assert!(p.errors.is_empty());
+    assert_eq!(
+        p.no_effect,
+        vec![
+            "snmp",
+            "snmp-agent-socket",
+            "log-file",
+            "flush-log-file",
+            "perf",
+            "debug",
+            "mem-check-log"
+        ]
+    );
+    let p = parse(["--no-mem-check", "--config-fd=9", "-M"]);
+    assert_eq!(
+        p.no_effect,
+        vec!["no-mem-check", "config-fd", "core-dump-pattern"]
+    );
+}
+
+#[test]
+fn own_options_and_separator() {
+    let o = run(&["--strict-config", "--dump-config", "--", "-n"]);
+    assert!(o.strict_config && o.dump_config && !o.dont_fork);
+    assert_eq!(o.unexpected, vec![OsString::from("-n")]);
+    // Non-options may stand anywhere, as with GNU getopt.
+    let o = run(&["x", "-n", "y"]);
+    assert!(o.dont_fork);
+    assert_eq!(o.unexpected.len(), 2);
+}

@@ -1,0 +1,166 @@
+//! Helpers for the unit tests: a one-instance engine with an explicit
+//! clock, advert builders and action filters.
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use ka_types::Instant;
+
+use crate::action::{Action, NotifyKind, NotifyState};
+use crate::advert::{Advert, ChecksumMode};
+use crate::config::{EngineConfig, InstanceConfig, Vip};
+use crate::engine::Engine;
+use crate::event::Event;
+use crate::instance::State;
+use crate::timers::Version;
+
+/// The VIP of every test instance.
+pub(crate) const VIP: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 168, 200, 16));
+/// Our source address.
+pub(crate) const ME: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 168, 200, 5));
+/// A peer with a lower address than ours.
+pub(crate) const LOW: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 168, 200, 2));
+/// A peer with a higher address than ours.
+pub(crate) const HIGH: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 168, 200, 9));
+/// The VRRP multicast group.
+pub(crate) const GROUP: IpAddr = IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18));
+
+/// `VI_1`, VRID 51, one VIP, source `ME`.
+pub(crate) fn icfg(prio: u8) -> InstanceConfig {
+    let mut c = InstanceConfig::new("VI_1", 51, prio);
+    c.vips = vec![Vip::host(VIP)];
+    c.src_addr = Some(ME);
+    c
+}
+
+/// An engine around `c`, started at t = 0.
+pub(crate) fn started(c: InstanceConfig) -> (Engine, Vec<Action>) {
+    let cfg = EngineConfig {
+        instances: vec![c],
+        ..Default::default()
+    };
+    let mut e = Engine::new(cfg);
+    let mut out = Vec::new();
+    e.handle(Instant::ZERO, Event::Started, &mut out);
+    (e, out)
+}
+
+/// µs → Instant.
+pub(crate) fn at(us: u64) -> Instant {
+    Instant::from_micros(us)
+}
+
+/// An advert as a peer would send it for `c`'s VRID and VIPs.
+pub(crate) fn advert(c: &InstanceConfig, prio: u8) -> Advert {
+    Advert {
+        version: c.version,
+        vrid: c.vrid,
+        priority: prio,
+        adver_int: match c.version {
+            Version::V2 => u16::from(c.adver_int.secs()),
+            Version::V3 => c.adver_int.centis(),
+        },
+        auth_type: c.auth.wire_type(),
+        auth_data: match &c.auth {
+            crate::config::Auth::Pass(p) => *p,
+            _ => [0; 8],
+        },
+        addrs: c.vips.iter().map(|v| v.addr).collect(),
+    }
+}
+
+/// The packet event for `adv` from `src` to the multicast group.
+pub(crate) fn packet(adv: &Advert, src: IpAddr, ttl: u8) -> Event {
+    let mode = match adv.version {
+        Version::V2 => ChecksumMode::Plain,
+        Version::V3 => ChecksumMode::Pseudo { src, dst: GROUP },
+    };
+    Event::PacketReceived {
+        iface: "eth0".into(),
+        src,
+        dst: GROUP,
+        ttl,
+        bytes: adv.encode(src.is_ipv6(), mode),
+    }
+}
+
+/// Feed `ev` at `t` and return the actions.
+pub(crate) fn feed(e: &mut Engine, t: Instant, ev: Event) -> Vec<Action> {
+    let mut out = Vec::new();
+    e.handle(t, ev, &mut out);
+    out
+}
+
+/// Fire timers at `t` and return the actions.
+pub(crate) fn tick(e: &mut Engine, t: Instant) -> Vec<Action> {
+    let mut out = Vec::new();
+    e.handle_timeout(t, &mut out);
+    out
+}
+
+/// Run the engine's own timers up to `until`, collecting actions.
+pub(crate) fn run_until(e: &mut Engine, until: Instant) -> Vec<Action> {
+    let mut out = Vec::new();
+    while let Some(t) = e.poll_timeout().filter(|t| *t <= until) {
+        e.handle_timeout(t, &mut out);
+    }
+    out
+}
+
+/// Priorities of the adverts sent.
+pub(crate) fn adverts(out: &[Action]) -> Vec<u8> {
+    out.iter()
+        .filter_map(|a| match a {
+            Action::SendAdvert { advert, .. } => Some(advert.priority),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Instance notifications `(state, priority)`.
+pub(crate) fn notifies(out: &[Action]) -> Vec<(NotifyKind, NotifyState, u8)> {
+    out.iter()
+        .filter_map(|a| match a {
+            Action::Notify(n) => Some((n.kind, n.state, n.priority)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Log texts.
+pub(crate) fn logs(out: &[Action]) -> Vec<String> {
+    out.iter()
+        .filter_map(|a| match a {
+            Action::Log(l) => Some(l.text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Count of GARPs sent.
+pub(crate) fn garps(out: &[Action]) -> usize {
+    out.iter()
+        .filter(|a| matches!(a, Action::SendGarp { .. }))
+        .count()
+}
+
+/// `(added, removed)` address counts.
+pub(crate) fn addr_changes(out: &[Action]) -> (usize, usize) {
+    let add = out
+        .iter()
+        .filter(|a| matches!(a, Action::AddAddress { .. }));
+    let del = out
+        .iter()
+        .filter(|a| matches!(a, Action::DelAddress { .. }));
+    (add.count(), del.count())
+}
+
+/// State of the first instance.
+pub(crate) fn state(e: &Engine) -> State {
+    e.snapshot().instances[0].state
+}
+
+/// Micros of a duration.
+pub(crate) fn us(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX)
+}
