@@ -36,6 +36,10 @@ pub enum Category {
     /// Valid keepalived configuration that keepalived-rs parses but does
     /// not act on yet.
     Unsupported,
+    /// keepalived stops reading the configuration (a failed checked
+    /// include): `-t` exits 6, keepalived's `KEEPALIVED_EXIT_NO_CONFIG`,
+    /// which has the same number as a security violation.
+    NoConfig,
 }
 
 /// One finding about a configuration.
@@ -176,6 +180,11 @@ impl Diagnostics {
     /// True when any diagnostic is a script security violation.
     pub fn has_security_violation(&self) -> bool {
         self.items.iter().any(|d| d.category == Category::Security)
+    }
+
+    /// True when any diagnostic is in `category`.
+    pub fn has_category(&self, category: Category) -> bool {
+        self.items.iter().any(|d| d.category == category)
     }
 
     /// Turns every warning into an error (`--strict-config`).

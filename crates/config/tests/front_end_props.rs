@@ -40,9 +40,10 @@ const PIECES: &[&str] = &[
     "_RANDOM",
     "_PWD",
     "_HASH",
-    "1",
-    "2",
-    "0x1",
+    // Digits only after a separator, so sequences stay short.
+    ",1",
+    ",2)",
+    ",0x1)",
     "-1",
     "$A=",
     "$B=${A}",
@@ -98,7 +99,7 @@ fn run_text(text: &str) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_text_never_panics(text in text_strategy()) {

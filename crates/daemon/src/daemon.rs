@@ -12,11 +12,12 @@ use tokio::sync::{mpsc, oneshot};
 
 use crate::dump::{self, DumpKind};
 use crate::log::{self, LogOptions, target};
-use crate::vrrp::{self, Control, Setup};
+use crate::map::VrrpPlan;
+use crate::vrrp::{self, Control};
 
 /// Loads (or reloads) the configuration and maps it for the runtime; an
 /// `Err` is a message explaining why nothing can run.
-pub type Loader = Box<dyn Fn() -> Result<Setup, String> + Send>;
+pub type Loader = Box<dyn Fn() -> Result<VrrpPlan, String> + Send>;
 
 /// How the daemon was asked to run (keepalived(8) options).
 #[derive(Clone, Debug, Default)]
@@ -57,9 +58,13 @@ impl DumpPaths {
 
 /// Runs the daemon until SIGTERM/SIGINT; returns the process exit status.
 pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
+    // Logging first, so that configuration diagnostics are logged; the
+    // logger starts no thread and its syslog socket survives the fork.
+    log::init(opts.log.clone());
     let setup = match load() {
         Ok(s) => s,
         Err(e) => {
+            tracing::error!(target: target::CORE, "{e}");
             eprintln!("keepalived-rs: {e}");
             return 1;
         }
@@ -72,7 +77,6 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
             return 1;
         }
     }
-    log::init(opts.log.clone());
     let pid = std::process::id();
     for p in [&opts.pid_file, &opts.vrrp_pid_file] {
         if let Err(e) = ka_sys::files::write_pid_file(p, pid) {
@@ -94,7 +98,7 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
     status
 }
 
-async fn supervise(setup: Setup, opts: &DaemonOptions, load: Loader) -> i32 {
+async fn supervise(setup: VrrpPlan, opts: &DaemonOptions, load: Loader) -> i32 {
     let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
     let mut vrrp_task = tokio::spawn(vrrp::run(setup, ctl_rx));
     let (Ok(mut term), Ok(mut int), Ok(mut hup), Ok(mut usr1), Ok(mut usr2), Ok(mut json)) = (

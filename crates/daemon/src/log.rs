@@ -43,20 +43,6 @@ impl Default for LogOptions {
     }
 }
 
-/// Parses `-S` values as keepalived does: `0`–`7` mean `local0`–`local7`,
-/// and names are `local0`…`local7`, `user`, `daemon`.
-pub fn parse_facility(s: &str) -> Option<u8> {
-    match s {
-        "user" => Some(1),
-        "daemon" => Some(3),
-        _ => {
-            let n = s.strip_prefix("local").unwrap_or(s);
-            let n: u8 = n.parse().ok()?;
-            (n <= 7).then_some(16 + n)
-        }
-    }
-}
-
 /// The layer that writes keepalived-style lines.
 #[derive(Debug)]
 pub struct KeepalivedLog {
@@ -185,9 +171,5 @@ mod tests {
             syslog_line(3, &Level::INFO, at(), "Keepalived_vrrp", 42, "(VI_1) Entering BACKUP STATE"),
             "<30>Nov  1 09:05:07 Keepalived_vrrp[42]: (VI_1) Entering BACKUP STATE"
         );
-        assert_eq!(parse_facility("local7"), Some(23));
-        assert_eq!(parse_facility("0"), Some(16));
-        assert_eq!(parse_facility("daemon"), Some(3));
-        assert_eq!(parse_facility("local8"), None);
     }
 }

@@ -32,7 +32,10 @@ pub(crate) const DEFAULT_CONFIG_FILE: &str = "/etc/keepalived/keepalived.conf";
 
 /// The `-t` exit status for a loaded configuration.
 pub(crate) fn exit_status(loaded: &Loaded) -> i32 {
-    if loaded.diagnostics.has_security_violation() {
+    let d = &loaded.diagnostics;
+    if d.has_security_violation() || d.has_category(ka_config::Category::NoConfig) {
+        // keepalived compat: KEEPALIVED_EXIT_NO_CONFIG and
+        // KEEPALIVED_EXIT_CONFIG_TEST_SECURITY are both 6.
         EXIT_SECURITY
     } else if loaded.diagnostics.has_errors() {
         EXIT_CONFIG_ERROR

@@ -2,12 +2,13 @@
 //!
 //! [`cli`] parses the arguments as keepalived 2.2.7 does; [`config_test`]
 //! implements `-t` (and `--dump-config`) on top of `ka_config::load`;
-//! [`usage`] holds the `-h`/`-v`/`--signum` texts. The daemon itself (VRRP,
-//! checkers, BFD) does not exist yet: running without `-t` says so and
-//! fails.
+//! [`usage`] holds the `-h`/`-v`/`--signum` texts; [`daemon_mode`] runs
+//! the daemon (VRRP; the checker and BFD frameworks say they are not
+//! implemented yet).
 
 mod cli;
 mod config_test;
+mod daemon_mode;
 mod host;
 mod usage;
 
@@ -87,10 +88,5 @@ fn run(opts: &Options, no_effect: &[&str]) -> i32 {
         }
         return config_test::run(opts);
     }
-    eprintln!(
-        "keepalived-rs {}: the VRRP, checker and BFD runtime is not implemented yet in this \
-         version; only the configuration test is available (keepalived-rs -t -f FILE)",
-        env!("CARGO_PKG_VERSION")
-    );
-    1
+    daemon_mode::run(opts)
 }

@@ -106,7 +106,11 @@ impl VrrpSocket {
         s.set_multicast_loop_v6(false)?;
         s.set_multicast_all_v6(false)?;
         s.set_multicast_hops_v6(255)?;
-        s.set_unicast_hops_v6(u32::from(spec.unicast_hops.unwrap_or(255)))?;
+        // keepalived compat: IPv6 unicast adverts use the kernel's default
+        // hop limit unless `unicast_ttl` is set.
+        if let Some(h) = spec.unicast_hops {
+            s.set_unicast_hops_v6(u32::from(h))?;
+        }
         s.set_tclass_v6(TOS_INTERNETWORK_CONTROL)?;
         let fd = s.as_raw_fd();
         nix::sys::socket::setsockopt(
@@ -163,12 +167,14 @@ impl VrrpSocket {
     }
 
     /// Sends a VRRP message over IPv6 from `src` to `dst`; the kernel adds
-    /// the IPv6 header and the checksum.
+    /// the IPv6 header and the checksum. `hop_limit` overrides the socket's
+    /// for this packet (multicast adverts always leave with 255).
     pub fn send_v6(
         &self,
         vrrp: &[u8],
         src: Ipv6Addr,
         dst: Ipv6Addr,
+        hop_limit: Option<u8>,
     ) -> io::Result<()> {
         let scope = if is_link_local(dst) { self.ifindex } else { 0 };
         let to = SockaddrIn6::from(SocketAddrV6::new(dst, 0, 0, scope));
@@ -176,7 +182,11 @@ impl VrrpSocket {
             ipi6_addr: libc::in6_addr { s6_addr: src.octets() },
             ipi6_ifindex: self.ifindex,
         };
-        let cmsg = [ControlMessage::Ipv6PacketInfo(&info)];
+        let hops = hop_limit.map(libc::c_int::from);
+        let mut cmsg = vec![ControlMessage::Ipv6PacketInfo(&info)];
+        if let (Some(h), false) = (hops.as_ref(), dst.is_multicast()) {
+            cmsg.push(ControlMessage::Ipv6HopLimit(h));
+        }
         let iov = [IoSlice::new(vrrp)];
         let fd = self.fd.get_ref().as_raw_fd();
         let n = sendmsg(fd, &iov, &cmsg, MsgFlags::empty(), Some(&to))

@@ -114,7 +114,7 @@ fn ipv6_multicast_advert_gets_kernel_checksum_and_hop_limit() {
             // the kernel.
             let mut msg = vec![0x31, 1, 100, 1, 0, 100, 0, 0];
             msg.extend_from_slice(&Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100).octets());
-            tx.send_v6(&msg, src, GROUP6).unwrap();
+            tx.send_v6(&msg, src, GROUP6, Some(255)).unwrap();
             let got = tokio::time::timeout(Duration::from_secs(5), rx.recv())
                 .await
                 .expect("advert within 5 s")

@@ -84,6 +84,10 @@ struct InFlight {
     bytes: Vec<u8>,
 }
 
+/// Linux's default IPv6 hop limit (`net.ipv6.conf.*.hop_limit`), used
+/// for adverts whose TTL the engine leaves to the kernel.
+const KERNEL_HOP_LIMIT: u8 = 64;
+
 /// The virtual LAN, its clock and its nodes.
 #[derive(Debug)]
 pub struct Lan {
@@ -339,7 +343,9 @@ impl Lan {
                             .insert((node, instance.clone()), self.now);
                     }
                     let src = src.unwrap_or(self.nodes[node].addr);
-                    self.transmit(node, src, *dst, *ttl, bytes);
+                    // `None`: the kernel's default hop limit (64 on Linux).
+                    let ttl = ttl.unwrap_or(KERNEL_HOP_LIMIT);
+                    self.transmit(node, src, *dst, ttl, bytes);
                 }
                 Action::AddAddress { addr, .. } => {
                     let h = self.holders.entry(*addr).or_default();

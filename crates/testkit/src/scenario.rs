@@ -21,6 +21,7 @@
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
+use ka_types::Instant;
 use ka_vrrp::{
     AdverInt, EngineConfig, Event, InstanceConfig, ScriptConfig, State,
     SyncGroupConfig, TrackKind, TrackRef, UnicastPeer, Version, Vip,
@@ -272,19 +273,7 @@ pub fn run(sc: &Scenario) -> Result<Report, String> {
 /// [`run`] on a caller-provided LAN (e.g. one that records actions).
 pub fn run_on(lan: &mut Lan, sc: &Scenario) -> Result<Report, String> {
     let lan = &mut *lan;
-    for i in 0..sc.hosts.len() {
-        let id =
-            lan.add_node(&format!("h{i}"), Scenario::addr(i), sc.config(i));
-        lan.start(id);
-        // Every host starts healthy: the demote script reports OK.
-        lan.feed(
-            id,
-            Event::ScriptExited {
-                script: "demote".into(),
-                success: true,
-            },
-        );
-    }
+    start_hosts(lan, sc);
     let no_nopreempt = sc.hosts.iter().all(|h| !h.nopreempt);
     lan.run_for(sc.settle());
     let m = converged(lan, sc, no_nopreempt, &[])
@@ -299,6 +288,25 @@ pub fn run_on(lan: &mut Lan, sc: &Scenario) -> Result<Report, String> {
         .map_err(|e| format!("after {:?}: {e}", sc.fault))?;
     recover(lan, sc, m, before)?;
     Ok(report)
+}
+
+/// Add and start every host; each starts healthy (the demote script
+/// reports OK).
+fn start_hosts(lan: &mut Lan, sc: &Scenario) {
+    for i in 0..sc.hosts.len() {
+        let id =
+            lan.add_node(&format!("h{i}"), Scenario::addr(i), sc.config(i));
+        lan.start(id);
+        lan.feed(id, demote(true));
+    }
+}
+
+/// The demote script's result.
+fn demote(success: bool) -> Event {
+    Event::ScriptExited {
+        script: "demote".into(),
+        success,
+    }
 }
 
 fn converged(
@@ -404,7 +412,6 @@ fn apply_fault(
     let offset = Duration::from_micros(lan.now().micros() % adv.max(1));
     lan.run_for(offset);
     let t_f = lan.now();
-    let p_best = best_other(lan, sc, m);
     // Sync-group members keep their own advert timers: the group fails
     // over when the member that heard the master last times out.
     let last = sc
@@ -413,57 +420,8 @@ fn apply_fault(
         .filter_map(|n| lan.last_advert(m, n))
         .max()
         .unwrap_or(t_f);
-    let md = sc.link.max_delay();
-    let down_bound = last + md + sc.mdi(p_best);
-    let bound = match sc.fault {
-        Fault::Kill => {
-            lan.kill(m);
-            down_bound
-        }
-        Fault::Stop => {
-            lan.stop(m);
-            // RFC 5798 §6.4.2: priority 0 ⇒ Skew_Time (unless it was lost).
-            if sc.link.loss == 0.0 {
-                t_f + md + sc.skew(p_best)
-            } else {
-                down_bound
-            }
-        }
-        Fault::Isolate => {
-            lan.isolate(m, true);
-            down_bound
-        }
-        Fault::LinkDown => {
-            lan.set_link(m, false);
-            down_bound
-        }
-        Fault::Demote => {
-            lan.feed(
-                m,
-                Event::ScriptExited {
-                    script: "demote".into(),
-                    success: false,
-                },
-            );
-            let pd = sc
-                .hosts
-                .iter()
-                .map(|h| h.preempt_delay)
-                .max()
-                .unwrap_or_default();
-            if sc.hosts.iter().any(|h| h.nopreempt)
-                || eff_priority(lan, m, "VI_1") >= p_best
-            {
-                return Ok(Report::default());
-            }
-            // The delay starts on the first lower advert *received*; with
-            // loss that may be a few adverts late.
-            let lossy = if sc.link.loss > 0.0 { 3 } else { 0 };
-            t_f + md
-                + sc.mdi(p_best)
-                + pd
-                + Duration::from_micros(adv * (1 + lossy))
-        }
+    let Some(bound) = inject(lan, sc, m, t_f, last) else {
+        return Ok(Report::default());
     };
     lan.run_until(bound + Duration::from_micros(1));
     let first = lan.transitions().iter().find(|t| {
@@ -489,6 +447,57 @@ fn apply_fault(
     }
 }
 
+/// Apply the fault to master `m` at `t_f` and return the latest instant
+/// a backup must have taken over, or `None` when no failover is due.
+fn inject(
+    lan: &mut Lan,
+    sc: &Scenario,
+    m: usize,
+    t_f: Instant,
+    last: Instant,
+) -> Option<Instant> {
+    let p_best = best_other(lan, sc, m);
+    let md = sc.link.max_delay();
+    let down_bound = last + md + sc.mdi(p_best);
+    match sc.fault {
+        Fault::Kill => lan.kill(m),
+        Fault::Stop => {
+            lan.stop(m);
+            // RFC 5798 §6.4.2: priority 0 ⇒ Skew_Time (unless it was lost).
+            if sc.link.loss == 0.0 {
+                return Some(t_f + md + sc.skew(p_best));
+            }
+        }
+        Fault::Isolate => lan.isolate(m, true),
+        Fault::LinkDown => lan.set_link(m, false),
+        Fault::Demote => {
+            lan.feed(m, demote(false));
+            if sc.hosts.iter().any(|h| h.nopreempt)
+                || eff_priority(lan, m, "VI_1") >= p_best
+            {
+                return None;
+            }
+            let pd = sc
+                .hosts
+                .iter()
+                .map(|h| h.preempt_delay)
+                .max()
+                .unwrap_or_default();
+            // The delay starts on the first lower advert *received*; with
+            // loss that may be a few adverts late.
+            let lossy = if sc.link.loss > 0.0 { 3 } else { 0 };
+            let adv = sc.adver_int.micros();
+            return Some(
+                t_f + md
+                    + sc.mdi(p_best)
+                    + pd
+                    + Duration::from_micros(adv * (1 + lossy)),
+            );
+        }
+    }
+    Some(down_bound)
+}
+
 fn recover(
     lan: &mut Lan,
     sc: &Scenario,
@@ -500,22 +509,10 @@ fn recover(
         Fault::Kill | Fault::Stop => lan.start(m),
         Fault::Isolate => lan.isolate(m, false),
         Fault::LinkDown => lan.set_link(m, true),
-        Fault::Demote => lan.feed(
-            m,
-            Event::ScriptExited {
-                script: "demote".into(),
-                success: true,
-            },
-        ),
+        Fault::Demote => lan.feed(m, demote(true)),
     }
     if matches!(sc.fault, Fault::Kill | Fault::Stop) {
-        lan.feed(
-            m,
-            Event::ScriptExited {
-                script: "demote".into(),
-                success: true,
-            },
-        );
+        lan.feed(m, demote(true));
     }
     lan.run_for(sc.settle());
     let h = &sc.hosts[m];

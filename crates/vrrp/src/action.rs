@@ -5,7 +5,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 
-use crate::advert::Advert;
+use ka_wire::vrrp::Repr;
+
 use crate::config::{RouteSpec, RuleSpec};
 
 /// Everything the engine can ask the outside world to do.
@@ -22,11 +23,16 @@ pub enum Action {
         src: Option<IpAddr>,
         /// Multicast group or unicast peer.
         dst: IpAddr,
-        /// IPv4 TTL / IPv6 hop limit.
-        ttl: u8,
+        /// IPv4 TTL / IPv6 hop limit; `None`: the socket's default hop
+        /// limit (IPv6 unicast without `unicast_ttl`, keepalived compat:
+        /// no `IPV6_HOPLIMIT` cmsg). Multicast is always `Some(255)`.
+        ttl: Option<u8>,
         /// The advert, for logs and tests.
-        advert: Advert,
-        /// The encoded VRRP message with its checksum.
+        advert: Repr,
+        /// The VRRP message as `ka-wire` encoded it (no IP header). Its
+        /// checksum is final for IPv4; for IPv6 it is the RFC 8200 sum
+        /// over `src` (the unspecified address when `src` is `None`), which
+        /// an `IPV6_CHECKSUM` socket recomputes.
         bytes: Vec<u8>,
     },
     /// Add a VIP or eVIP.

@@ -10,6 +10,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
+use ka_wire::vrrp::{AddrList, Auth as WireAuth};
 use serde::{Deserialize, Serialize};
 
 use crate::timers::{AdverInt, DOWN_TIMER_ADVERTS, Version};
@@ -81,8 +82,12 @@ pub struct InstanceConfig {
     pub mcast_group: Option<IpAddr>,
     /// `unicast_peer`; non-empty means unicast mode.
     pub unicast_peers: Vec<UnicastPeer>,
-    /// `unicast_ttl` (TTL/hop limit of unicast adverts).
-    pub unicast_ttl: u8,
+    /// `unicast_ttl`: TTL / hop limit of unicast adverts. `None` (the
+    /// keyword absent) means 255 for IPv4 (keepalived builds the IPv4
+    /// header itself) and the kernel's default hop limit for IPv6
+    /// (keepalived sets `IPV6_HOPLIMIT` only when configured); see
+    /// [`crate::Action::SendAdvert`].
+    pub unicast_ttl: Option<u8>,
     /// `nopreempt`.
     pub nopreempt: bool,
     /// `preempt_delay`.
@@ -111,6 +116,10 @@ pub struct InstanceConfig {
     pub v3_checksum_as_v2: bool,
     /// `notify_priority_changes`.
     pub notify_priority_changes: bool,
+    /// `notify_deleted`: an instance removed by a reload notifies DELETED
+    /// rather than FAULT (keepalived `vrrp_notify.c`: FAULT is the
+    /// backward-compatible default).
+    pub notify_deleted: bool,
     /// GARP / unsolicited NA schedule.
     pub garp: GarpConfig,
     /// Trackers, each with its resolved weight.
@@ -137,7 +146,7 @@ impl InstanceConfig {
             src_addr: None,
             mcast_group: None,
             unicast_peers: Vec::new(),
-            unicast_ttl: 255,
+            unicast_ttl: None,
             nopreempt: false,
             preempt_delay: Duration::ZERO,
             accept: true,
@@ -152,6 +161,7 @@ impl InstanceConfig {
             owner_ignore_adverts: false,
             v3_checksum_as_v2: false,
             notify_priority_changes: false,
+            notify_deleted: false,
             garp: GarpConfig::default(),
             track: Vec::new(),
         }
@@ -166,6 +176,38 @@ impl InstanceConfig {
             .or(self.src_addr)
             .or(self.unicast_peers.first().map(|p| p.addr))
             .is_some_and(|a| a.is_ipv6())
+    }
+
+    /// The VIPs adverts carry: those of the instance's family
+    /// (keepalived keeps VIPs of the other family out of the advert).
+    pub(crate) fn advertised_vips(&self) -> impl Iterator<Item = IpAddr> + '_ {
+        let v6 = self.is_ipv6();
+        self.vips
+            .iter()
+            .map(|v| v.addr)
+            .filter(move |a| a.is_ipv6() == v6)
+    }
+
+    /// [`Self::advertised_vips`] as the advert's address list.
+    pub(crate) fn advert_addrs(&self) -> AddrList {
+        let vips = self.advertised_vips();
+        if self.is_ipv6() {
+            AddrList::V6(
+                vips.filter_map(|a| match a {
+                    IpAddr::V6(a) => Some(a),
+                    IpAddr::V4(_) => None,
+                })
+                .collect(),
+            )
+        } else {
+            AddrList::V4(
+                vips.filter_map(|a| match a {
+                    IpAddr::V4(a) => Some(a),
+                    IpAddr::V6(_) => None,
+                })
+                .collect(),
+            )
+        }
     }
 
     /// Whether adverts are unicast (non-empty `unicast_peer`).
@@ -256,12 +298,13 @@ pub enum Auth {
 }
 
 impl Auth {
-    /// The v2 wire auth type.
-    pub const fn wire_type(&self) -> u8 {
+    /// The authentication as the VRRPv2 header carries it (the AH key
+    /// stays with the driver, which computes and checks the ICV).
+    pub const fn wire(&self) -> WireAuth {
         match self {
-            Self::None => 0,
-            Self::Pass(_) => 1,
-            Self::Ah(_) => 2,
+            Self::None => WireAuth::None,
+            Self::Pass(p) => WireAuth::Pass(*p),
+            Self::Ah(_) => WireAuth::Ah,
         }
     }
 }

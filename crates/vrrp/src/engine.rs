@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use ka_types::Instant;
+use ka_wire::vrrp::Packet;
 
 use crate::action::{Action, LogLevel, LogLine};
 use crate::config::{EngineConfig, InstanceConfig, TrackKind};
@@ -19,6 +20,10 @@ mod reload;
 mod sync;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_reload;
+#[cfg(test)]
+mod tests_wire;
 
 /// One sync group at runtime (keepalived `vrrp_sgroup_t`).
 #[derive(Clone, Debug)]
@@ -81,26 +86,16 @@ impl Engine {
                 ttl,
                 bytes,
             } => {
-                self.packet(
-                    now,
-                    &iface,
-                    Rx {
-                        src,
-                        dst,
-                        ttl,
-                        bytes: &bytes,
-                    },
-                    out,
-                );
+                let rx = Rx {
+                    src,
+                    dst,
+                    ttl,
+                    bytes: &bytes,
+                };
+                self.packet(now, &iface, rx, out);
             }
-            Event::LinkUp { iface } => {
-                self.track.links_down.insert(iface, false);
-                self.reevaluate(now, out);
-            }
-            Event::LinkDown { iface } => {
-                self.track.links_down.insert(iface, true);
-                self.reevaluate(now, out);
-            }
+            Event::LinkUp { iface } => self.set_link(iface, true, now, out),
+            Event::LinkDown { iface } => self.set_link(iface, false, now, out),
             Event::AddressAdded { iface, addr } => {
                 let v = self.addrs.entry(iface).or_default();
                 if !v.contains(&addr) {
@@ -132,13 +127,26 @@ impl Engine {
             }
             Event::ShutdownRequested => self.shutdown(now, out),
             Event::Reloaded(cfg) => self.reload(now, *cfg, out),
-            Event::Admin(AdminCommand::ResetStats) => {
-                for i in &mut self.instances {
-                    i.stats = Default::default();
-                }
-                self.vrid_errors = 0;
-            }
+            Event::Admin(AdminCommand::ResetStats) => self.reset_stats(),
         }
+    }
+
+    fn set_link(
+        &mut self,
+        iface: String,
+        up: bool,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
+        self.track.links_down.insert(iface, !up);
+        self.reevaluate(now, out);
+    }
+
+    fn reset_stats(&mut self) {
+        for i in &mut self.instances {
+            i.stats = Default::default();
+        }
+        self.vrid_errors = 0;
     }
 
     /// Fire every deadline at or before `now` (safe to call spuriously).
@@ -286,9 +294,12 @@ impl Engine {
         if !self.started || self.delayed_start.is_some_and(|d| now < d) {
             return;
         }
-        let Some(vrid) = rx.bytes.get(1).copied() else {
+        // A message without a whole fixed header names no VRID, so no
+        // instance can count it (keepalived `vrrp_dispatcher_read`).
+        let Ok(header) = Packet::new_checked(rx.bytes) else {
             return;
         };
+        let vrid = header.vrid();
         let Some(idx) = self.route(iface, vrid, rx.src) else {
             self.vrid_errors += 1;
             return;

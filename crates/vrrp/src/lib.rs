@@ -26,7 +26,6 @@
 #![warn(missing_docs)]
 
 mod action;
-mod advert;
 mod config;
 mod engine;
 mod event;
@@ -39,11 +38,11 @@ mod stats;
 mod testutil;
 mod timers;
 mod track;
+mod tx;
 
 pub use action::{
     Action, LogLevel, LogLine, Notification, NotifyKind, NotifyState,
 };
-pub use advert::{Advert, ChecksumMode, checksum, decode};
 pub use config::{
     Auth, EngineConfig, GarpConfig, InitialState, InstanceConfig,
     ProcessConfig, RouteSpec, RuleSpec, ScriptConfig, SyncGroupConfig,

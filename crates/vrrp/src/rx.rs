@@ -1,44 +1,41 @@
 //! Received-advert validation, in keepalived's order
 //! (`vrrp.c: vrrp_check_packet`, KEEPALIVED.md §2.8), each failure counted.
+//!
+//! The wire checks (length, TTL, version, v2 auth type and password, v2
+//! interval, type, address count, checksum) are `ka_wire::vrrp::Repr::
+//! parse`, the project's one fuzzed decoder; this module chooses its
+//! policy from the instance configuration, counts each
+//! [`DecodeError`] and adds the checks that need instance state (cast,
+//! VIP list, unicast peer, owner).
 
 use std::fmt;
 use std::net::IpAddr;
 
-use crate::advert::{self, Advert, ChecksumMode, Header};
+use ka_wire::DecodeError;
+use ka_wire::vrrp::{
+    AddressFamily, AdverInt, ChecksumMode, Endpoints, Expect, Packet, ParseCtx,
+    Repr,
+};
+
 use crate::config::{Auth, InstanceConfig};
 use crate::stats::Stats;
 use crate::timers::Version;
+use crate::tx;
+
+/// Octets of the IPv4 header the driver stripped (no options, as
+/// keepalived sends), for `ka-wire`'s Ethernet padding rule.
+const IPV4_HEADER_LEN: usize = 20;
+/// Octets of keepalived's IPsec AH header (`vrrp_ipsecah.h`).
+const AH_HEADER_LEN: usize = 24;
 
 /// Why a received packet was not handed to the FSM.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RxError {
-    /// Shorter than the fixed header.
-    Truncated,
-    /// Length differs from what the address count implies.
-    Length {
-        /// Received length.
-        got: usize,
-        /// Expected length.
-        want: usize,
-    },
-    /// Multicast TTL / hop limit not 255.
-    Ttl(u8),
-    /// Version differs from ours.
-    Version(u8),
-    /// Unknown v2 auth type.
-    InvalidAuthType(u8),
-    /// v2 auth type differs from ours.
-    AuthTypeMismatch(u8),
-    /// v2 password differs.
-    AuthFailure,
-    /// v2 advert interval differs from ours (seconds).
-    AdverInt(u16),
-    /// Not an ADVERTISEMENT.
-    Type(u8),
-    /// Address count differs from our VIP count.
-    AddrCount(u8),
-    /// Checksum does not verify.
-    Checksum,
+    /// A wire check failed (counted under its RFC 6527 / keepalived
+    /// counter).
+    Decode(DecodeError),
+    /// Source and destination addresses of different families.
+    Family,
     /// Multicast received on a unicast instance or vice versa.
     CastMismatch,
     /// One of our VIPs is missing from the advert.
@@ -55,31 +52,8 @@ impl fmt::Display for RxError {
     /// keepalived's wording where it has one.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Truncated => write!(f, "vrrp packet too short"),
-            Self::Length { got, want } => {
-                let dir = if got > want { "long" } else { "short" };
-                write!(
-                    f,
-                    "vrrp packet too {dir}, length {got} and expect {want}"
-                )
-            }
-            Self::Ttl(t) => {
-                write!(f, "invalid TTL/HL. Received {t} and expect 255")
-            }
-            Self::Version(v) => write!(f, "wrong version. Received {v}"),
-            Self::InvalidAuthType(t) => write!(f, "Invalid auth type: {t}"),
-            Self::AuthTypeMismatch(t) => write!(f, "received a {t} auth"),
-            Self::AuthFailure => write!(f, "received an invalid passwd!"),
-            Self::AdverInt(s) => {
-                write!(f, "advertisement interval mismatch rcv'd={s} sec")
-            }
-            Self::Type(t) => {
-                write!(f, "Invalid packet type. {t} and expect 1")
-            }
-            Self::AddrCount(n) => {
-                write!(f, "received an unexpected ip number count {n}")
-            }
-            Self::Checksum => write!(f, "Invalid VRRP checksum"),
+            Self::Decode(e) => fmt_decode(e, f),
+            Self::Family => write!(f, "address family mismatch"),
             Self::CastMismatch => {
                 write!(f, "Expected and received packet cast differ")
             }
@@ -94,6 +68,48 @@ impl fmt::Display for RxError {
             Self::PeerTtl(t) => write!(f, "TTL/HL {t} not in range"),
             Self::OwnerIgnores => write!(f, "owner ignoring advert"),
         }
+    }
+}
+
+/// keepalived's log wording for a wire error (`vrrp_check_packet`).
+fn fmt_decode(e: &DecodeError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    match *e {
+        DecodeError::Truncated { len, need } => {
+            write!(f, "vrrp packet too short, length {len} and expect {need}")
+        }
+        DecodeError::Length { expected, received } => {
+            let dir = if received > expected { "long" } else { "short" };
+            write!(
+                f,
+                "vrrp packet too {dir}, length {received} and expect \
+                 {expected}"
+            )
+        }
+        DecodeError::Ttl(t) => {
+            write!(f, "invalid TTL/HL. Received {t} and expect 255")
+        }
+        DecodeError::Version(v) => write!(f, "wrong version. Received {v}"),
+        DecodeError::AuthType(t) => write!(f, "Invalid auth type: {t}"),
+        DecodeError::AuthTypeMismatch { received, .. } => {
+            write!(f, "received a {received} auth")
+        }
+        DecodeError::AuthFailure => write!(f, "received an invalid passwd!"),
+        DecodeError::AdverInt { received, expected } => write!(
+            f,
+            "advertisement interval mismatch mine={} sec rcv'd={} sec",
+            expected.wire_secs(),
+            received.wire_secs()
+        ),
+        DecodeError::Type(t) => {
+            write!(f, "Invalid packet type. {t} and expect 1")
+        }
+        DecodeError::AddrList { received, .. } => {
+            write!(f, "received an unexpected ip number count {received}")
+        }
+        DecodeError::Checksum { .. } => write!(f, "Invalid VRRP checksum"),
+        DecodeError::IpHeader
+        | DecodeError::Protocol(_)
+        | DecodeError::AhNextHeader(_) => write!(f, "{e}"),
     }
 }
 
@@ -114,53 +130,16 @@ pub(crate) fn check_packet(
     stats: &mut Stats,
     rx: Rx<'_>,
     check_vip_addr: bool,
-) -> Result<Advert, RxError> {
-    let ipv6 = cfg.is_ipv6();
-    let h = Header::read(rx.bytes).ok_or_else(|| {
-        stats.packet_len_err += 1;
-        RxError::Truncated
+) -> Result<Repr, RxError> {
+    let ep = tx::endpoints(rx.src, rx.dst).ok_or(RxError::Family)?;
+    let adv = parse(cfg, ep, rx, check_vip_addr).map_err(|e| {
+        stats.count_decode_error(&e);
+        RxError::Decode(e)
     })?;
-    // RFC 5798 §7.1: "MUST verify that the received packet contains the
-    // complete VRRP packet". keepalived compat: exact length in 2.2.7.
-    let want = h.expected_len(ipv6);
-    if rx.bytes.len() != want {
-        stats.packet_len_err += 1;
-        return Err(RxError::Length {
-            got: rx.bytes.len(),
-            want,
-        });
-    }
-    // RFC 5798 §7.1: "MUST verify that the IPv4 TTL/IPv6 HL is 255";
-    // keepalived compat: not for unicast.
-    if !cfg.is_unicast() && rx.ttl != 255 {
-        stats.ip_ttl_err += 1;
-        return Err(RxError::Ttl(rx.ttl));
-    }
-    // RFC 5798 §7.1: "MUST verify the VRRP version ID".
-    if h.version != cfg.version.number() {
-        stats.vers_err += 1;
-        return Err(RxError::Version(h.version));
-    }
-    if cfg.version == Version::V2 {
-        check_v2_auth_and_interval(cfg, stats, &h, rx.bytes, ipv6)?;
-    }
-    if h.kind != 1 {
-        stats.invalid_type_rcvd += 1;
-        return Err(RxError::Type(h.kind));
-    }
-    if check_vip_addr && usize::from(h.naddr) != cfg.vips.len() {
-        stats.addr_list_err += 1;
-        return Err(RxError::AddrCount(h.naddr));
-    }
-    check_checksum(cfg, stats, rx, ipv6)?;
     if rx.dst.is_multicast() == cfg.is_unicast() {
         stats.addr_list_err += 1;
         return Err(RxError::CastMismatch);
     }
-    let adv = advert::decode(rx.bytes, ipv6).ok_or_else(|| {
-        stats.packet_len_err += 1;
-        RxError::Truncated
-    })?;
     // "Correct type, version, and length. Count as VRRP advertisement".
     stats.advert_rcvd += 1;
     if check_vip_addr {
@@ -177,89 +156,90 @@ pub(crate) fn check_packet(
     Ok(adv)
 }
 
-fn check_v2_auth_and_interval(
+/// `Repr::parse` with the instance's policy; a v3 IPv4 unicast advert
+/// that fails the checksum is tried again as a pre-1.3.6 peer would have
+/// summed it (keepalived compat: `old_unicast_checksum` auto-detection,
+/// the multicast group in the pseudo-header).
+fn parse(
     cfg: &InstanceConfig,
-    stats: &mut Stats,
-    h: &Header,
-    b: &[u8],
-    ipv6: bool,
-) -> Result<(), RxError> {
-    if !ipv6 {
-        if h.byte4 > 2 {
-            stats.invalid_authtype += 1;
-            return Err(RxError::InvalidAuthType(h.byte4));
+    ep: Endpoints,
+    rx: Rx<'_>,
+    check_vip_addr: bool,
+) -> Result<Repr, DecodeError> {
+    let packet = Packet::new_unchecked(rx.bytes);
+    let cx = parse_ctx(cfg, ep, rx.ttl, check_vip_addr);
+    let first = Repr::parse(&packet, &cx);
+    let retry = matches!(first, Err(DecodeError::Checksum { .. }))
+        && cfg.is_unicast()
+        && cfg.version == Version::V3
+        && cx.checksum == ChecksumMode::Standard;
+    match (retry, cfg.multicast_group()) {
+        (true, IpAddr::V4(group)) => {
+            let old = ParseCtx {
+                checksum: ChecksumMode::OldUnicast { group },
+                ..cx
+            };
+            Repr::parse(&packet, &old).or(first)
         }
-        if h.byte4 != cfg.auth.wire_type() {
-            stats.authtype_mismatch += 1;
-            return Err(RxError::AuthTypeMismatch(h.byte4));
-        }
-        if let Auth::Pass(pw) = &cfg.auth {
-            let start = b.len().saturating_sub(advert::AUTH_LEN);
-            if !constant_time_eq(b.get(start..).unwrap_or(&[]), pw) {
-                stats.auth_failure += 1;
-                return Err(RxError::AuthFailure);
-            }
-        }
+        _ => first,
     }
-    // RFC 3768 §7.1: "MUST verify that the Adver Interval in the packet is
-    // the same as the locally configured for this virtual router";
-    // keepalived returns DROP. The counter is ours (keepalived has it but
-    // does not bump it here).
-    if u16::from(h.byte5) != u16::from(cfg.adver_int.secs()) {
-        stats.advert_interval_err += 1;
-        return Err(RxError::AdverInt(h.byte5.into()));
-    }
-    Ok(())
 }
 
-fn check_checksum(
+/// What `ka-wire` checks for this instance.
+fn parse_ctx(
     cfg: &InstanceConfig,
-    stats: &mut Stats,
-    rx: Rx<'_>,
-    ipv6: bool,
-) -> Result<(), RxError> {
-    let mode = if cfg.version == Version::V2 || cfg.v3_checksum_as_v2 {
-        ChecksumMode::Plain
-    } else {
-        ChecksumMode::Pseudo {
-            src: rx.src,
-            dst: rx.dst,
-        }
+    endpoints: Endpoints,
+    ttl: u8,
+    check_vip_addr: bool,
+) -> ParseCtx {
+    let v2 = cfg.version == Version::V2;
+    let ipv4 = endpoints.family() == AddressFamily::Ipv4;
+    let outer_len = match (ipv4, &cfg.auth) {
+        (true, Auth::Ah(_)) => IPV4_HEADER_LEN + AH_HEADER_LEN,
+        (true, _) => IPV4_HEADER_LEN,
+        (false, _) => 0,
     };
-    // IPv6: the kernel verified the checksum (keepalived compat); a
-    // v2-over-IPv6 message carries a kernel checksum with pseudo-header.
-    if ipv6 && cfg.version == Version::V2 {
-        return Ok(());
+    let checksum = if !ipv4 {
+        // IPv6: the kernel verified it (`IPV6_CHECKSUM`).
+        ChecksumMode::KernelVerified
+    } else if cfg.v3_checksum_as_v2 {
+        ChecksumMode::V3AsV2
+    } else {
+        ChecksumMode::Standard
+    };
+    let count = cfg.advertised_vips().count();
+    let naddr = u8::try_from(count).unwrap_or(u8::MAX);
+    ParseCtx {
+        endpoints,
+        ttl: Some(ttl),
+        // RFC 5798 §7.1 "MUST verify that the IPv4 TTL/IPv6 HL is 255";
+        // keepalived compat: not for unicast.
+        check_ttl: !cfg.is_unicast(),
+        outer_len,
+        checksum,
+        expect: Expect {
+            version: Some(cfg.version),
+            // keepalived compat: no auth checks for v2 over IPv6.
+            auth: (v2 && ipv4).then(|| cfg.auth.wire()),
+            // RFC 3768 §7.1: the v2 interval must be ours (v3 learns it).
+            adver_int: v2.then(|| AdverInt::Secs(cfg.adver_int.secs())),
+            naddr: check_vip_addr.then_some(naddr),
+        },
     }
-    if advert::checksum(rx.bytes, mode) == 0 {
-        return Ok(());
-    }
-    // keepalived compat: pre-1.3.6 peers computed the v3 unicast checksum
-    // over the multicast group (`old_unicast_checksum` auto-detection).
-    if cfg.is_unicast() && matches!(mode, ChecksumMode::Pseudo { .. }) {
-        let old = ChecksumMode::Pseudo {
-            src: rx.src,
-            dst: cfg.multicast_group(),
-        };
-        if advert::checksum(rx.bytes, old) == 0 {
-            return Ok(());
-        }
-    }
-    stats.chk_err += 1;
-    Err(RxError::Checksum)
 }
 
 fn check_vips_and_peer(
     cfg: &InstanceConfig,
     stats: &mut Stats,
     rx: Rx<'_>,
-    adv: &Advert,
+    adv: &Repr,
 ) -> Result<(), RxError> {
     // RFC 5798 §7.1: "MAY verify that the IP address(es) associated with
     // the VRID are valid".
-    if let Some(v) = cfg.vips.iter().find(|v| !adv.addrs.contains(&v.addr)) {
+    let mut ours = cfg.advertised_vips();
+    if let Some(v) = ours.find(|v| !adv.addrs.iter().any(|a| a == *v)) {
         stats.addr_list_err += 1;
-        return Err(RxError::VipMissing(v.addr));
+        return Err(RxError::VipMissing(v));
     }
     let peers_checked = cfg.check_unicast_src
         || cfg
@@ -278,9 +258,4 @@ fn check_vips_and_peer(
         }
     }
     Ok(())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len()
-        && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

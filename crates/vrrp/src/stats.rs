@@ -1,5 +1,6 @@
 //! Per-instance counters (keepalived `vrrp_stats`, RFC 6527 statistics).
 
+use ka_wire::DecodeError;
 use serde::{Deserialize, Serialize};
 
 /// Counters of one instance, named after keepalived's `vrrp_stats`
@@ -41,4 +42,33 @@ pub struct Stats {
     pub vers_err: u64,
     /// Unicast source not a configured peer (keepalived logs only).
     pub unicast_src_err: u64,
+}
+
+impl Stats {
+    /// Count a wire error under keepalived's counter for it
+    /// (`vrrp_check_packet`; one `DecodeError` variant per counter).
+    pub(crate) fn count_decode_error(&mut self, e: &DecodeError) {
+        let counter = match e {
+            DecodeError::Truncated { .. } | DecodeError::Length { .. } => {
+                &mut self.packet_len_err
+            }
+            DecodeError::Ttl(_) => &mut self.ip_ttl_err,
+            DecodeError::Version(_) => &mut self.vers_err,
+            DecodeError::Type(_) => &mut self.invalid_type_rcvd,
+            DecodeError::AuthType(_) => &mut self.invalid_authtype,
+            DecodeError::AuthTypeMismatch { .. } => &mut self.authtype_mismatch,
+            DecodeError::AuthFailure => &mut self.auth_failure,
+            // keepalived returns DROP without counting; the counter is
+            // ours (RFC 2787 `vrrpStatsAdvertisementIntervalErrors`).
+            DecodeError::AdverInt { .. } => &mut self.advert_interval_err,
+            DecodeError::AddrList { .. } => &mut self.addr_list_err,
+            DecodeError::Checksum { .. } => &mut self.chk_err,
+            // Raised only by the IPv4/AH layer (`ka_wire::advert`), which
+            // the driver runs before the engine: nothing to count here.
+            DecodeError::IpHeader
+            | DecodeError::Protocol(_)
+            | DecodeError::AhNextHeader(_) => return,
+        };
+        *counter += 1;
+    }
 }

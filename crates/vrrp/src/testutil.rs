@@ -5,9 +5,12 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use ka_types::Instant;
+use ka_wire::vrrp::{
+    AddrList, AdverInt, Auth as WireAuth, ChecksumMode, EmitCtx, Endpoints,
+    Packet, Repr,
+};
 
 use crate::action::{Action, NotifyKind, NotifyState};
-use crate::advert::{Advert, ChecksumMode};
 use crate::config::{EngineConfig, InstanceConfig, Vip};
 use crate::engine::Engine;
 use crate::event::Event;
@@ -50,37 +53,61 @@ pub(crate) fn at(us: u64) -> Instant {
     Instant::from_micros(us)
 }
 
-/// An advert as a peer would send it for `c`'s VRID and VIPs.
-pub(crate) fn advert(c: &InstanceConfig, prio: u8) -> Advert {
-    Advert {
+/// An advert as a peer would send it for `c`'s VRID and VIPs, built
+/// field by field (not with the engine's own `tx`).
+pub(crate) fn advert(c: &InstanceConfig, prio: u8) -> Repr {
+    Repr {
         version: c.version,
         vrid: c.vrid,
         priority: prio,
         adver_int: match c.version {
-            Version::V2 => u16::from(c.adver_int.secs()),
-            Version::V3 => c.adver_int.centis(),
+            Version::V2 => AdverInt::Secs(c.adver_int.secs()),
+            Version::V3 => AdverInt::Centis(c.adver_int.centis()),
         },
-        auth_type: c.auth.wire_type(),
-        auth_data: match &c.auth {
-            crate::config::Auth::Pass(p) => *p,
-            _ => [0; 8],
+        addrs: addrs(&c.vips.iter().map(|v| v.addr).collect::<Vec<_>>()),
+        auth: match c.version {
+            Version::V2 => c.auth.wire(),
+            Version::V3 => WireAuth::None,
         },
-        addrs: c.vips.iter().map(|v| v.addr).collect(),
     }
 }
 
-/// The packet event for `adv` from `src` to the multicast group.
-pub(crate) fn packet(adv: &Advert, src: IpAddr, ttl: u8) -> Event {
-    let mode = match adv.version {
-        Version::V2 => ChecksumMode::Plain,
-        Version::V3 => ChecksumMode::Pseudo { src, dst: GROUP },
+/// An IPv4 address list (the test VIPs are IPv4).
+pub(crate) fn addrs(a: &[IpAddr]) -> AddrList {
+    AddrList::V4(
+        a.iter()
+            .filter_map(|a| match a {
+                IpAddr::V4(a) => Some(*a),
+                IpAddr::V6(_) => None,
+            })
+            .collect(),
+    )
+}
+
+/// `adv` encoded by `ka-wire` from `src` to `dst` (standard checksum).
+pub(crate) fn encode(adv: &Repr, src: IpAddr, dst: IpAddr) -> Vec<u8> {
+    let endpoints = match (src, dst) {
+        (IpAddr::V4(src), IpAddr::V4(dst)) => Endpoints::V4 { src, dst },
+        (IpAddr::V6(src), IpAddr::V6(dst)) => Endpoints::V6 { src, dst },
+        _ => panic!("test packet with mixed families"),
     };
+    let mut b = vec![0; adv.buffer_len()];
+    let cx = EmitCtx {
+        endpoints,
+        checksum: ChecksumMode::Standard,
+    };
+    adv.emit(&mut Packet::new_unchecked(&mut b[..]), &cx);
+    b
+}
+
+/// The packet event for `adv` from `src` to the multicast group.
+pub(crate) fn packet(adv: &Repr, src: IpAddr, ttl: u8) -> Event {
     Event::PacketReceived {
         iface: "eth0".into(),
         src,
         dst: GROUP,
         ttl,
-        bytes: adv.encode(src.is_ipv6(), mode),
+        bytes: encode(adv, src, GROUP),
     }
 }
 

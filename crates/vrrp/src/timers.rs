@@ -24,25 +24,9 @@ pub(crate) const MICROS_PER_CENTI: u64 = 10_000;
 /// RFC 5798 §6.1 "3 * Master_Adver_Interval").
 pub const DOWN_TIMER_ADVERTS: u32 = 3;
 
-/// The VRRP protocol version an instance speaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[derive(Serialize, Deserialize)]
-pub enum Version {
-    /// VRRPv2, RFC 3768: IPv4 only, advert interval in whole seconds.
-    V2,
-    /// VRRPv3, RFC 5798 / RFC 9568: interval in centiseconds.
-    V3,
-}
-
-impl Version {
-    /// The value of the version nibble on the wire.
-    pub const fn number(self) -> u8 {
-        match self {
-            Self::V2 => 2,
-            Self::V3 => 3,
-        }
-    }
-}
+/// The VRRP protocol version an instance speaks: the wire crate's type
+/// (one definition of the version nibble, `Version::as_u8`).
+pub use ka_wire::vrrp::Version;
 
 /// An advertisement interval, stored in centiseconds (the v3 unit; v2
 /// intervals are whole seconds, i.e. multiples of 100).

@@ -108,9 +108,10 @@ fn email(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
         }
         "smtp_helo_name" => g.smtp_helo_name = cx.string_arg(c, 0),
         "smtp_connect_timeout" => {
-            g.smtp_connect_timeout = cx
-                .u32_arg(c, 0, 1..=u32::MAX / 1_000_000)
-                .map(|s| Duration::from_secs(s.into()));
+            g.smtp_connect_timeout =
+                at_least_one_of(c, cx, u32::MAX / 1_000_000)
+                    .map(|s| Duration::from_secs(s.into()))
+                    .or(g.smtp_connect_timeout);
         }
         "notification_email" => {
             let list = super::vrrp_list(cx.block(c).unwrap_or(&[]));
@@ -202,9 +203,9 @@ fn vrrp(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
         },
         "vrrp_version" => g.vrrp_version = cx.u32_arg(c, 0, 2..=3).map(|v| v as u8).or(g.vrrp_version),
         "vrrp_garp_master_delay" => g.vrrp_garp_master_delay = secs(cx).or(g.vrrp_garp_master_delay),
-        "vrrp_garp_master_repeat" => g.vrrp_garp_master_repeat = cx.u32_arg(c, 0, 0..=u32::MAX).or(g.vrrp_garp_master_repeat),
+        "vrrp_garp_master_repeat" => g.vrrp_garp_master_repeat = at_least_one(c, cx).or(g.vrrp_garp_master_repeat),
         "vrrp_garp_master_refresh" => g.vrrp_garp_master_refresh = secs(cx).or(g.vrrp_garp_master_refresh),
-        "vrrp_garp_master_refresh_repeat" => g.vrrp_garp_master_refresh_repeat = cx.u32_arg(c, 0, 0..=u32::MAX).or(g.vrrp_garp_master_refresh_repeat),
+        "vrrp_garp_master_refresh_repeat" => g.vrrp_garp_master_refresh_repeat = at_least_one(c, cx).or(g.vrrp_garp_master_refresh_repeat),
         "vrrp_garp_lower_prio_delay" => g.vrrp_garp_lower_prio_delay = secs(cx).or(g.vrrp_garp_lower_prio_delay),
         "vrrp_garp_lower_prio_repeat" => g.vrrp_garp_lower_prio_repeat = cx.u32_arg(c, 0, 0..=i32::MAX as u32).or(g.vrrp_garp_lower_prio_repeat),
         // keepalived compat: the shipped sample's `vrrp_garp_interval 0` is
@@ -229,6 +230,25 @@ fn vrrp(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
         _ => return false,
     }
     true
+}
+
+/// keepalived compat: for pre-2.0.7 configurations 0 is accepted with an
+/// error ("must be greater than 0, setting to 1") and becomes 1.
+fn at_least_one(c: &Item, cx: &mut Cx) -> Option<u32> {
+    at_least_one_of(c, cx, u32::MAX)
+}
+
+fn at_least_one_of(c: &Item, cx: &mut Cx, max: u32) -> Option<u32> {
+    match cx.u32_arg(c, 0, 0..=max)? {
+        0 => {
+            cx.error(
+                c.span(),
+                format!("{} must be greater than 0, setting to 1", c.name()),
+            );
+            Some(1)
+        }
+        n => Some(n),
+    }
 }
 
 fn fifos(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {

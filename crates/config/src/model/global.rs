@@ -112,8 +112,7 @@ pub struct GlobalDefs {
     /// `vrrp_garp_master_delay` (default 5 s).
     pub vrrp_garp_master_delay: Option<Duration>,
     /// `vrrp_garp_master_repeat` (default 5).
-    // keepalived compat: 0 is kept for pre-2.0.7 configurations; keepalived
-    // reports it and uses 1 when the value is applied.
+    // keepalived compat: 0 (pre-2.0.7) is reported and becomes 1.
     pub vrrp_garp_master_repeat: Option<u32>,
     /// `vrrp_garp_master_refresh` (default 0: off).
     pub vrrp_garp_master_refresh: Option<Duration>,

@@ -16,7 +16,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diag::Diagnostics;
+use crate::diag::{Category, Diagnostic, Diagnostics, Severity};
 use crate::host::Host;
 use crate::source::Span;
 
@@ -136,7 +136,9 @@ pub(crate) fn file_error(
     msg: String,
 ) {
     if checks & kind != 0 {
-        diags.error(span, msg);
+        // keepalived compat: a failed checked include stops keepalived
+        // reading its configuration (`-t` exits 6).
+        diags.push(Diagnostic::new(Severity::Error, Category::NoConfig, span, msg));
     } else {
         diags.warning(span, msg);
     }
@@ -190,7 +192,8 @@ pub(crate) fn glob(
                 format!("Config files missing '{pattern}'."),
             );
         } else if wildcards && checks & INCLUDE_W != 0 {
-            diags.error(span, format!("No config files matched '{pattern}'."));
+            let msg = format!("No config files matched '{pattern}'.");
+            diags.push(Diagnostic::new(Severity::Error, Category::NoConfig, span, msg));
         }
         return GlobResult::default();
     }

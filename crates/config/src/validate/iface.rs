@@ -105,16 +105,14 @@ fn rules(
 ) {
     list.retain(|r| {
         for (k, v) in &r.options {
-            if let ("iif" | "oif" | "dev", Some(dev)) = (k.as_str(), v) {
-                if missing(dev) {
-                    d.error(
-                        None,
-                        format!(
-                            "WARNING - interface {dev} for rule doesn't exist"
-                        ),
-                    );
-                    return false;
-                }
+            if let ("iif" | "oif" | "dev", Some(dev)) = (k.as_str(), v)
+                && missing(dev)
+            {
+                d.error(
+                    None,
+                    format!("WARNING - interface {dev} for rule doesn't exist"),
+                );
+                return false;
             }
         }
         true

@@ -32,11 +32,8 @@ pub fn validate(config: &mut Config, host: &dyn Host, diags: &mut Diagnostics) {
         validate_vs(vs, group, host, diags)
     });
     cross_references(config, diags);
-    // TODO(lead): script security once model::global has script_security:
-    // if `scripts(&config.lvs)` is non-empty and script_security is off,
-    // keepalived reports "SECURITY VIOLATION - check scripts are being
-    // executed but script_security not enabled" (exit 6, checked with
-    // keepalived -t).
+    // Script security for these scripts is checked with the VRRP ones in
+    // `validate::security`.
 }
 
 /// BFD_CHECK names must be `bfd_instance`s and FILE_CHECK names

@@ -30,12 +30,25 @@ pub fn validate(config: &Config, host: &dyn Host, d: &mut Diagnostics) {
             violation(d, "start/shutdown scripts");
         }
     }
-    if config.vrrp.instances.is_empty() || g.enable_script_security {
+    if g.enable_script_security {
         return;
     }
-    if vrrp_scripts(config).iter().any(|s| is_script(s, host)) {
+    if !config.vrrp.instances.is_empty()
+        && vrrp_scripts(config).iter().any(|s| is_script(s, host))
+    {
         violation(d, "scripts");
     }
+    // keepalived compat: the checker process makes the same check over
+    // quorum_up/down, notify_up/down and MISC_CHECK scripts.
+    let lvs = super::lvs::scripts(&config.lvs);
+    if lvs.iter().any(|cmd| is_program(first_word(cmd), host)) {
+        violation(d, "check scripts");
+    }
+}
+
+/// The program of a command line as keepalived splits it.
+fn first_word(cmd: &str) -> &str {
+    cmd.split_whitespace().next().unwrap_or("")
 }
 
 fn violation(d: &mut Diagnostics, what: &str) {
@@ -87,9 +100,14 @@ pub fn vrrp_scripts(config: &Config) -> Vec<&ScriptCmd> {
 /// True when the command names an existing file (keepalived's
 /// `SC_ISSCRIPT`).
 fn is_script(s: &ScriptCmd, host: &dyn Host) -> bool {
-    let Some(prog) = s.argv.first() else {
+    s.argv.first().is_some_and(|prog| is_program(prog, host))
+}
+
+/// True when `prog` names an existing file, directly or through `PATH`.
+fn is_program(prog: &str, host: &dyn Host) -> bool {
+    if prog.is_empty() {
         return false;
-    };
+    }
     if prog.starts_with('<') && prog[1..].trim_start().starts_with('/') {
         return false;
     }

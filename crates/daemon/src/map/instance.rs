@@ -17,10 +17,6 @@ use ka_vrrp::{
 use super::support::Known;
 use super::{VrrpPlan, addr, gaps, route};
 
-/// keepalived compat: without `unicast_ttl`, IPv6 unicast adverts use the
-/// kernel's default hop limit (`net.ipv6.conf.*.hop_limit`, 64); the
-/// engine needs a value.
-const KERNEL_HOP_LIMIT: u8 = 64;
 
 /// Maps one instance; `None` (with a note) when it cannot run at all.
 pub(super) fn map_instance(
@@ -94,8 +90,10 @@ fn addressing(c: &mut InstanceConfig, i: &Instance) {
         max_ttl: p.max_ttl,
     };
     c.unicast_peers = i.unicast_peers.iter().map(peer).collect();
-    let ttl = if i.is_ipv6() { KERNEL_HOP_LIMIT } else { 255 };
-    c.unicast_ttl = i.unicast_ttl.unwrap_or(ttl);
+    // keepalived compat: IPv4 unicast adverts carry TTL 255 unless
+    // `unicast_ttl` says otherwise; IPv6 ones the kernel's default hop
+    // limit (`None`).
+    c.unicast_ttl = i.unicast_ttl.or((!i.is_ipv6()).then_some(255));
 }
 
 /// Boolean options, each with its global default.

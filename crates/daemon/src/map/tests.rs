@@ -166,7 +166,7 @@ fn unicast_peers_with_ttl_limits() {
         ]
     );
     assert!(c.check_unicast_src && c.nopreempt);
-    assert_eq!((c.unicast_ttl, c.mcast_group, c.priority), (255, None, 150));
+    assert_eq!((c.unicast_ttl, c.mcast_group, c.priority), (Some(255), None, 150));
 }
 
 #[test]

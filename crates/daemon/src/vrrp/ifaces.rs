@@ -9,7 +9,7 @@ use ka_vrrp::Event;
 
 /// One interface as the runtime sees it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Iface {
+pub(crate) struct Iface {
     /// Kernel index.
     pub index: u32,
     /// Name.
@@ -24,7 +24,7 @@ pub struct Iface {
 
 impl Iface {
     /// The first IPv4 address: keepalived's default source address.
-    pub fn primary_v4(&self) -> Option<Ipv4Addr> {
+    pub(crate) fn primary_v4(&self) -> Option<Ipv4Addr> {
         self.addrs.iter().find_map(|a| match a {
             IpAddr::V4(v4) => Some(*v4),
             IpAddr::V6(_) => None,
@@ -32,7 +32,7 @@ impl Iface {
     }
 
     /// The first link-local IPv6 address: the source of IPv6 adverts.
-    pub fn link_local_v6(&self) -> Option<Ipv6Addr> {
+    pub(crate) fn link_local_v6(&self) -> Option<Ipv6Addr> {
         self.addrs.iter().find_map(|a| match a {
             IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80 => Some(*v6),
             _ => None,
@@ -42,14 +42,14 @@ impl Iface {
 
 /// Every interface, by name and by index.
 #[derive(Clone, Debug, Default)]
-pub struct Ifaces {
+pub(crate) struct Ifaces {
     by_name: HashMap<String, Iface>,
     names: HashMap<u32, String>,
 }
 
 impl Ifaces {
     /// The table from a netlink dump.
-    pub fn from_dump(links: &[LinkInfo], addrs: &[AddrInfo]) -> Self {
+    pub(crate) fn from_dump(links: &[LinkInfo], addrs: &[AddrInfo]) -> Self {
         let mut t = Self::default();
         for l in links {
             t.upsert_link(l);
@@ -61,17 +61,17 @@ impl Ifaces {
     }
 
     /// The interface called `name`.
-    pub fn get(&self, name: &str) -> Option<&Iface> {
+    pub(crate) fn get(&self, name: &str) -> Option<&Iface> {
         self.by_name.get(name)
     }
 
     /// The name of interface `index`.
-    pub fn name_of(&self, index: u32) -> Option<&str> {
+    pub(crate) fn name_of(&self, index: u32) -> Option<&str> {
         self.names.get(&index).map(String::as_str)
     }
 
     /// Engine events describing the whole table (at startup).
-    pub fn initial_events(&self) -> Vec<Event> {
+    pub(crate) fn initial_events(&self) -> Vec<Event> {
         let mut names: Vec<&String> = self.by_name.keys().collect();
         names.sort();
         let mut out = Vec::new();
@@ -88,7 +88,7 @@ impl Ifaces {
     /// Applies a netlink change; returns the engine events it implies
     /// (only real changes: a link message that does not change
     /// usability is not an event).
-    pub fn apply(&mut self, ev: &NetEvent) -> Vec<Event> {
+    pub(crate) fn apply(&mut self, ev: &NetEvent) -> Vec<Event> {
         match ev {
             NetEvent::LinkChanged(l) => {
                 let before = self.by_name.get(&l.name).map(|i| i.usable);

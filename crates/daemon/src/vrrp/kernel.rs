@@ -18,7 +18,7 @@ use crate::log::target;
 
 /// One change to apply.
 #[derive(Debug)]
-pub enum KernelOp {
+pub(crate) enum KernelOp {
     /// Add an address.
     AddAddr(AddrSpec),
     /// Delete an address.
@@ -42,7 +42,7 @@ pub enum KernelOp {
 }
 
 /// Starts the worker; send it [`KernelOp`]s.
-pub fn spawn(nl: Netlink) -> mpsc::UnboundedSender<KernelOp> {
+pub(crate) fn spawn(nl: Netlink) -> mpsc::UnboundedSender<KernelOp> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Some(op) = rx.recv().await {

@@ -3,9 +3,7 @@
 mod ifaces;
 mod kernel;
 mod runtime;
-mod setup;
 mod sockets;
 mod trackers;
 
 pub use runtime::{Control, run};
-pub use setup::{AddressDetail, ScriptRunner, Setup};

@@ -21,10 +21,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::ifaces::Ifaces;
 use super::kernel::{self, KernelOp};
-use super::setup::{AddressDetail, Setup};
 use super::sockets::{RxInput, Sockets, strip_ipv4};
 use super::trackers;
 use crate::log::target;
+use crate::map::{FifoSpec, VrrpPlan};
 use crate::notify::Notifier;
 
 /// How long shutdown waits for `notify_stop` scripts (keepalived: 1 s).
@@ -36,7 +36,7 @@ pub enum Control {
     /// SIGTERM: resign, remove addresses, run STOP notifies, return.
     Stop,
     /// SIGHUP with a new, validated setup.
-    Reload(Box<Setup>),
+    Reload(Box<VrrpPlan>),
     /// SIGUSR1/SIGUSR2/SIGRTMIN+2: the engine's state, answered on the
     /// channel.
     Snapshot(oneshot::Sender<ka_vrrp::Snapshot>),
@@ -66,13 +66,13 @@ struct Drivers {
     frames: PacketSocket,
     kernel: mpsc::UnboundedSender<KernelOp>,
     notifier: Notifier,
-    setup: Setup,
+    setup: VrrpPlan,
     rx_tx: mpsc::UnboundedSender<RxInput>,
     errors: u64,
 }
 
 /// Runs the VRRP runtime until `Control::Stop`.
-pub async fn run(setup: Setup, mut control: mpsc::UnboundedReceiver<Control>) -> io::Result<()> {
+pub async fn run(setup: VrrpPlan, mut control: mpsc::UnboundedReceiver<Control>) -> io::Result<()> {
     for what in &setup.not_implemented {
         tracing::warn!(target: target::VRRP, "{what}");
     }
@@ -82,13 +82,7 @@ pub async fn run(setup: Setup, mut control: mpsc::UnboundedReceiver<Control>) ->
     let addrs = nl.addresses().await.map_err(io::Error::other)?;
     let (rx_tx, mut rx_rx) = mpsc::unbounded_channel();
     let (track_tx, mut track_rx) = mpsc::unbounded_channel();
-    let fifo = setup.fifo.as_deref().and_then(|p| match ka_sys::files::open_fifo(p) {
-        Ok(f) => Some(f),
-        Err(e) => {
-            tracing::error!(target: target::VRRP, "cannot open notify FIFO {}: {e}", p.display());
-            None
-        }
-    });
+    let fifo = open_fifo(setup.fifo.as_ref());
     let mut d = Drivers {
         ifaces: Ifaces::from_dump(&links, &addrs),
         sockets: Sockets::default(),
@@ -124,7 +118,7 @@ pub async fn run(setup: Setup, mut control: mpsc::UnboundedReceiver<Control>) ->
                 Some(Control::Reload(new)) => {
                     trackers.iter().for_each(tokio::task::JoinHandle::abort);
                     trackers = trackers::spawn(&new.scripts, &track_tx);
-                    d.notifier = Notifier::new(new.hooks.clone(), d.notifier_fifo(&new));
+                    d.notifier = Notifier::new(new.hooks.clone(), open_fifo(new.fifo.as_ref()));
                     let cfg = new.engine.clone();
                     d.setup = *new;
                     d.open_sockets();
@@ -140,6 +134,9 @@ pub async fn run(setup: Setup, mut control: mpsc::UnboundedReceiver<Control>) ->
                 }
             }
             Some(change) = monitor.next() => {
+                if let ka_sys::netlink::NetEvent::LinkRemoved(l) = &change {
+                    d.sockets.close(&l.name);
+                }
                 for ev in d.ifaces.apply(&change) {
                     engine.handle(clock.now(), ev, &mut out);
                 }
@@ -177,10 +174,6 @@ impl Drivers {
                 tracing::error!(target: target::VRRP, "cannot open VRRP socket on {iface}: {e}");
             }
         }
-    }
-
-    fn notifier_fifo(&self, new: &Setup) -> Option<std::fs::File> {
-        new.fifo.as_deref().and_then(|p| ka_sys::files::open_fifo(p).ok())
     }
 
     /// Turns a received packet into an engine event (IPv4 and AH headers
@@ -295,17 +288,10 @@ impl Drivers {
             self.error(&format!("({instance}) cannot change {addr}: no interface {iface}"));
             return None;
         };
-        let mut spec = AddrSpec::new(i.index, addr, prefix_len);
-        let d = self.setup.addresses.get(&(instance.to_owned(), addr)).cloned().unwrap_or(AddressDetail::default());
-        spec.scope = d.scope;
-        spec.broadcast = d.broadcast;
-        spec.label = d.label;
-        spec.peer = d.peer;
-        spec.nodad = d.nodad;
-        spec.noprefixroute = d.noprefixroute;
-        spec.home = d.home;
-        spec.preferred_lft = d.preferred_lft;
-        Some(spec)
+        Some(match self.setup.addresses.get(&(instance.to_owned(), addr)) {
+            Some(d) => d.spec(i.index, addr),
+            None => AddrSpec::new(i.index, addr, prefix_len),
+        })
     }
 
     fn send_frame(&mut self, iface: &str, build: impl FnOnce(EthernetAddress) -> Vec<u8>) {
@@ -315,6 +301,32 @@ impl Drivers {
             self.error(&format!("cannot send gratuitous ARP/NA on {iface}: {e}"));
         }
     }
+}
+
+/// Opens the notify FIFO (creating it if needed), chowns it to its
+/// configured owner, and starts its reader script; `None` (logged) when it
+/// cannot be opened.
+fn open_fifo(spec: Option<&FifoSpec>) -> Option<std::fs::File> {
+    let spec = spec?;
+    let path = std::path::Path::new(&spec.path);
+    let f = match ka_sys::files::open_fifo(path) {
+        Ok(f) => f,
+        Err(e) => {
+            tracing::error!(target: target::VRRP, "cannot open notify FIFO {}: {e}", spec.path);
+            return None;
+        }
+    };
+    if let Some((uid, gid)) = spec.owner {
+        let _ = std::os::unix::fs::chown(path, Some(uid), Some(gid));
+    }
+    if let Some(script) = spec.script.clone() {
+        // keepalived compat: the FIFO reader is started once and left
+        // running (its path is already its last argument).
+        tokio::spawn(async move {
+            let _ = ka_sys::script::run(&script).await;
+        });
+    }
+    Some(f)
 }
 
 /// Whether IPv6 forwarding is on for `iface` (this namespace).

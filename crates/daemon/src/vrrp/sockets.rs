@@ -24,7 +24,7 @@ const TOS: u8 = 0xc0;
 
 /// What the receive tasks report.
 #[derive(Debug)]
-pub enum RxInput {
+pub(crate) enum RxInput {
     /// A packet from a VRRP socket.
     Packet(Received),
     /// A socket failed to receive (rate-limited by the loop).
@@ -33,7 +33,7 @@ pub enum RxInput {
 
 /// Open sockets and their receive tasks.
 #[derive(Debug, Default)]
-pub struct Sockets {
+pub(crate) struct Sockets {
     open: HashMap<(String, bool), (Arc<VrrpSocket>, JoinHandle<()>)>,
     ip_ids: HashMap<String, u16>,
     ah_seq: HashMap<String, u32>,
@@ -52,7 +52,7 @@ impl Sockets {
     /// starts its receive task. Errors (interface missing, no permission)
     /// are returned for the caller to log; it retries when the link
     /// appears.
-    pub fn ensure(
+    pub(crate) fn ensure(
         &mut self,
         ifaces: &Ifaces,
         iface: &str,
@@ -80,7 +80,7 @@ impl Sockets {
     }
 
     /// Closes the sockets of an interface that went away.
-    pub fn close(&mut self, iface: &str) {
+    pub(crate) fn close(&mut self, iface: &str) {
         self.open.retain(|(name, _), (_, task)| {
             let keep = name != iface;
             if !keep {
@@ -92,14 +92,14 @@ impl Sockets {
 
     /// Sends one advert for `instance`.
     #[allow(clippy::too_many_arguments)]
-    pub fn send(
+    pub(crate) fn send(
         &mut self,
         ifaces: &Ifaces,
         instance: &str,
         iface: &str,
         src: Option<IpAddr>,
         dst: IpAddr,
-        ttl: u8,
+        ttl: Option<u8>,
         vrrp: &[u8],
         ah_key: Option<&[u8; 8]>,
     ) -> io::Result<()> {
@@ -114,7 +114,8 @@ impl Sockets {
                 };
                 let id = self.next_ip_id(instance);
                 let seq = ah_key.map(|_| self.next_ah_seq(instance));
-                let pkt = build_ipv4(src4, dst4, ttl, id, vrrp, ah_key.zip(seq));
+                // RFC 5798 §5.1.1.3: TTL 255 unless unicast_ttl says otherwise.
+                let pkt = build_ipv4(src4, dst4, ttl.unwrap_or(255), id, vrrp, ah_key.zip(seq));
                 self.socket(iface, false)?.send_v4(&pkt, dst4)
             }
             IpAddr::V6(dst6) => {
@@ -122,7 +123,7 @@ impl Sockets {
                     Some(IpAddr::V6(s)) => s,
                     _ => i.link_local_v6().ok_or_else(|| no_source(iface))?,
                 };
-                self.socket(iface, true)?.send_v6(vrrp, src6, dst6)
+                self.socket(iface, true)?.send_v6(vrrp, src6, dst6, ttl)
             }
         }
     }
@@ -153,7 +154,7 @@ fn no_source(iface: &str) -> io::Error {
 }
 
 /// The IPv4 packet keepalived sends: header, optional AH, VRRP message.
-pub fn build_ipv4(
+pub(crate) fn build_ipv4(
     src: Ipv4Addr,
     dst: Ipv4Addr,
     ttl: u8,
@@ -186,7 +187,7 @@ pub fn build_ipv4(
 
 /// Why a received IPv4 packet was not handed to the engine.
 #[derive(Debug, PartialEq, Eq)]
-pub enum StripError {
+pub(crate) enum StripError {
     /// The IPv4 header is malformed.
     Header(ka_wire::DecodeError),
     /// AH present but no AH key is configured for this VRID, or the ICV
@@ -198,7 +199,7 @@ pub enum StripError {
 
 /// Strips the IPv4 (and AH) headers from a received packet, verifying
 /// AH with `ah_key` (looked up by the VRID right behind the AH header).
-pub fn strip_ipv4<'a>(
+pub(crate) fn strip_ipv4<'a>(
     pkt: &'a [u8],
     ah_key: impl Fn(u8) -> Option<[u8; 8]>,
 ) -> Result<&'a [u8], StripError> {

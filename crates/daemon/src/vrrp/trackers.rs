@@ -6,12 +6,12 @@ use ka_vrrp::Event;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use super::setup::ScriptRunner;
+use crate::map::ScriptRunner;
 use crate::log::target;
 
 /// Starts one task per script; abort the handles to stop them (reload,
 /// shutdown).
-pub fn spawn(scripts: &[ScriptRunner], tx: &UnboundedSender<Event>) -> Vec<JoinHandle<()>> {
+pub(crate) fn spawn(scripts: &[ScriptRunner], tx: &UnboundedSender<Event>) -> Vec<JoinHandle<()>> {
     scripts
         .iter()
         .map(|s| {

@@ -31,20 +31,20 @@ fn rx_checks_in_keepalived_order_are_counted() {
     assert_eq!(stats(&e).vers_err, 1);
     // Interval mismatch (v2 drops).
     let mut slow = good.clone();
-    slow.adver_int = 2;
+    slow.adver_int = ka_wire::vrrp::AdverInt::Secs(2);
     feed(&mut e, at(3), packet(&slow, HIGH, 255));
     assert_eq!(stats(&e).advert_interval_err, 1);
     // Auth type mismatch.
     let mut pass = good.clone();
-    pass.auth_type = 1;
+    pass.auth = ka_wire::vrrp::Auth::Pass([0; 8]);
     feed(&mut e, at(4), packet(&pass, HIGH, 255));
     assert_eq!(stats(&e).authtype_mismatch, 1);
     // VIP count and VIP content.
     let mut none = good.clone();
-    none.addrs.clear();
+    none.addrs = addrs(&[]);
     feed(&mut e, at(5), packet(&none, HIGH, 255));
     let mut other = good.clone();
-    other.addrs = vec![LOW];
+    other.addrs = addrs(&[LOW]);
     feed(&mut e, at(6), packet(&other, HIGH, 255));
     assert_eq!(stats(&e).addr_list_err, 2);
     // Bad checksum and bad length.
@@ -86,7 +86,7 @@ fn pass_auth_is_compared() {
     let mut a = advert(&c, 200);
     feed(&mut e, at(1), packet(&a, HIGH, 255));
     assert_eq!(stats(&e).advert_rcvd, 1);
-    a.auth_data = *b"wrong\0\0\0";
+    a.auth = ka_wire::vrrp::Auth::Pass(*b"wrong\0\0\0");
     feed(&mut e, at(2), packet(&a, HIGH, 255));
     assert_eq!(stats(&e).auth_failure, 1);
 }
@@ -103,7 +103,7 @@ fn unicast_source_must_be_a_peer_with_check_unicast_src() {
         src,
         dst: ME,
         ttl: 64, // unicast: TTL not checked
-        bytes: a.encode(false, crate::ChecksumMode::Plain),
+        bytes: encode(&a, src, ME),
     };
     feed(&mut e, at(1), ev(LOW));
     assert_eq!(stats(&e).unicast_src_err, 1);
@@ -121,7 +121,7 @@ fn skip_check_adv_addr_only_for_known_master() {
     c.skip_check_adv_addr = true;
     let (mut e, _) = started(c.clone());
     let mut a = advert(&c, 200);
-    a.addrs = vec![LOW];
+    a.addrs = addrs(&[LOW]);
     feed(&mut e, at(1), packet(&a, HIGH, 255));
     assert_eq!(stats(&e).addr_list_err, 1, "new master: always checked");
     feed(&mut e, at(2), packet(&advert(&c, 200), HIGH, 255));

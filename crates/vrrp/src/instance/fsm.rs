@@ -13,7 +13,8 @@ use std::time::Duration;
 
 use super::{Ctx, Instance, State};
 use crate::action::NotifyState;
-use crate::advert::Advert;
+use ka_wire::vrrp::Repr;
+
 use crate::timers::{self, MICROS_PER_CENTI, Version};
 
 /// What can happen to one instance.
@@ -22,7 +23,7 @@ pub(crate) enum Input<'a> {
     /// The daemon reported initial state (`vrrp_init_state`).
     Startup,
     /// A validated advert from `src`.
-    Advert(&'a Advert, IpAddr),
+    Advert(&'a Repr, IpAddr),
     /// `sands` passed.
     Timeout,
     /// A fault reason appeared (`down_instance`).
@@ -61,65 +62,99 @@ pub(crate) struct Outcome {
 }
 
 impl Instance {
-    /// Feed one input (exhaustive over state × input).
+    /// Feed one input: one function per state, each exhaustive over the
+    /// inputs (state × input, RFC 5798 §6.4 and keepalived's TSM).
     pub(crate) fn step(
         &mut self,
         input: Input<'_>,
         cx: &mut Ctx<'_>,
     ) -> Outcome {
-        use Input as I;
-        use State as S;
-        let mut outcome = Outcome::default();
-        match (self.state, input) {
+        match self.state {
+            State::Init => self.step_init(input, cx),
+            State::Backup => self.step_backup(input, cx),
+            State::Master => return self.step_master(input, cx),
+            State::Fault => self.step_fault(input, cx),
+            // SIGTERM was handled: every later input is ignored.
+            State::Stop => {}
+        }
+        Outcome::default()
+    }
+
+    /// RFC 5798 §6.4.1 Initialize.
+    fn step_init(&mut self, input: Input<'_>, cx: &mut Ctx<'_>) {
+        match input {
             // RFC 5798 §6.4.1: leave Initialize on Startup.
-            (S::Init, I::Startup) => self.startup(cx),
-            (S::Backup | S::Master | S::Fault | S::Stop, I::Startup) => {}
+            Input::Startup => self.startup(cx),
+            // keepalived compat: packets in INIT are ignored.
+            Input::Advert(..) | Input::Timeout | Input::FaultCleared => {}
+            Input::FaultRaised => self.force(State::Fault, Why::Fault, cx),
+            Input::SyncBackup => self.force(State::Backup, Why::Synced, cx),
+            Input::SyncMaster => self.force(State::Master, Why::Synced, cx),
+            Input::SyncFault => self.force(State::Fault, Why::Synced, cx),
+            Input::Shutdown => self.enter(State::Stop, Why::Shutdown, cx),
+        }
+    }
+
+    /// RFC 5798 §6.4.2 Backup.
+    fn step_backup(&mut self, input: Input<'_>, cx: &mut Ctx<'_>) {
+        match input {
+            Input::Startup | Input::FaultCleared | Input::SyncBackup => {}
             // RFC 5798 §6.4.2: Backup receives an ADVERTISEMENT.
-            (S::Backup, I::Advert(adv, src)) => self.backup_rx(adv, src, cx),
+            Input::Advert(adv, src) => self.backup_rx(adv, src, cx),
+            // RFC 5798 §6.4.2: "If the Master_Down_Timer fires".
+            Input::Timeout => self.goto_master(cx),
+            // keepalived `down_instance`.
+            Input::FaultRaised => self.force(State::Fault, Why::Fault, cx),
+            // keepalived `vrrp_sync_master` / `vrrp_sync_fault`.
+            Input::SyncMaster => self.force(State::Master, Why::Synced, cx),
+            Input::SyncFault => self.force(State::Fault, Why::Synced, cx),
+            Input::Shutdown => self.enter(State::Stop, Why::Shutdown, cx),
+        }
+    }
+
+    /// RFC 5798 §6.4.3 Master.
+    fn step_master(&mut self, input: Input<'_>, cx: &mut Ctx<'_>) -> Outcome {
+        let mut outcome = Outcome::default();
+        match input {
+            Input::Startup | Input::FaultCleared | Input::SyncMaster => {}
             // RFC 5798 §6.4.3: Master receives an ADVERTISEMENT.
-            (S::Master, I::Advert(adv, src)) => {
+            Input::Advert(adv, src) => {
                 outcome.lower_prio_seen = self.master_rx(adv, src, cx);
             }
-            // keepalived compat: packets in FAULT or INIT are ignored.
-            (S::Init | S::Fault | S::Stop, I::Advert(..)) => {}
-            // RFC 5798 §6.4.2: "If the Master_Down_Timer fires".
-            (S::Backup, I::Timeout) => self.goto_master(cx),
             // RFC 5798 §6.4.3: "If the Adver_Timer fires".
-            (S::Master, I::Timeout) => self.master_tx(cx),
-            (S::Init | S::Fault | S::Stop, I::Timeout) => {}
+            Input::Timeout => self.master_tx(cx),
             // keepalived `down_instance`.
-            (S::Master | S::Backup | S::Init, I::FaultRaised) => {
-                self.want = S::Fault;
-                self.enter(S::Fault, Why::Fault, cx);
-            }
-            (S::Fault | S::Stop, I::FaultRaised) => {}
-            // keepalived `try_up_instance`.
-            (S::Fault, I::FaultCleared) => self.leave_fault(cx),
-            (S::Init | S::Backup | S::Master | S::Stop, I::FaultCleared) => {}
-            // keepalived `vrrp_sync_backup`.
-            (S::Master | S::Fault | S::Init, I::SyncBackup) => {
-                self.want = S::Backup;
-                self.enter(S::Backup, Why::Synced, cx);
-            }
-            (S::Backup | S::Stop, I::SyncBackup) => {}
-            // keepalived `vrrp_sync_master`.
-            (S::Backup | S::Fault | S::Init, I::SyncMaster) => {
-                self.want = S::Master;
-                self.enter(S::Master, Why::Synced, cx);
-            }
-            (S::Master | S::Stop, I::SyncMaster) => {}
-            // keepalived `vrrp_sync_fault`.
-            (S::Master | S::Backup | S::Init, I::SyncFault) => {
-                self.want = S::Fault;
-                self.enter(S::Fault, Why::Synced, cx);
-            }
-            (S::Fault | S::Stop, I::SyncFault) => {}
-            (S::Init | S::Backup | S::Master | S::Fault, I::Shutdown) => {
-                self.enter(S::Stop, Why::Shutdown, cx);
-            }
-            (S::Stop, I::Shutdown) => {}
+            Input::FaultRaised => self.force(State::Fault, Why::Fault, cx),
+            // keepalived `vrrp_sync_backup` / `vrrp_sync_fault`.
+            Input::SyncBackup => self.force(State::Backup, Why::Synced, cx),
+            Input::SyncFault => self.force(State::Fault, Why::Synced, cx),
+            Input::Shutdown => self.enter(State::Stop, Why::Shutdown, cx),
         }
         outcome
+    }
+
+    /// keepalived FAULT.
+    fn step_fault(&mut self, input: Input<'_>, cx: &mut Ctx<'_>) {
+        match input {
+            // keepalived compat: packets in FAULT are ignored.
+            Input::Startup
+            | Input::Advert(..)
+            | Input::Timeout
+            | Input::FaultRaised
+            | Input::SyncFault => {}
+            // keepalived `try_up_instance`.
+            Input::FaultCleared => self.leave_fault(cx),
+            // keepalived `vrrp_sync_backup` / `vrrp_sync_master`.
+            Input::SyncBackup => self.force(State::Backup, Why::Synced, cx),
+            Input::SyncMaster => self.force(State::Master, Why::Synced, cx),
+            Input::Shutdown => self.enter(State::Stop, Why::Shutdown, cx),
+        }
+    }
+
+    /// A transition the instance wants as well as takes (fault, sync).
+    fn force(&mut self, to: State, why: Why, cx: &mut Ctx<'_>) {
+        self.want = to;
+        self.enter(to, why, cx);
     }
 
     /// keepalived `vrrp_init_state`.
@@ -156,7 +191,7 @@ impl Instance {
     }
 
     /// keepalived `vrrp_state_backup` (RFC 5798 §6.4.2 advert rules).
-    fn backup_rx(&mut self, adv: &Advert, src: IpAddr, cx: &mut Ctx<'_>) {
+    fn backup_rx(&mut self, adv: &Repr, src: IpAddr, cx: &mut Ctx<'_>) {
         let eff = self.effective_priority;
         let pd = self.cfg.preempt_delay;
         let preempt_pending =
@@ -201,16 +236,17 @@ impl Instance {
     /// contained in the ADVERTISEMENT" (v3 only; keepalived
     /// `update_master_adver_int`). A zero interval is read as 1 cs so the
     /// timer cannot spin.
-    fn learn_interval(&mut self, adv: &Advert, cx: &mut Ctx<'_>) {
+    fn learn_interval(&mut self, adv: &Repr, cx: &mut Ctx<'_>) {
         if self.cfg.version != Version::V3 {
             return;
         }
-        let learned = u64::from(adv.adver_int.max(1)) * MICROS_PER_CENTI;
-        if adv.adver_int != self.cfg.adver_int.centis()
-            && self.last_int_mismatch != Some(adv.adver_int)
+        let centis = adv.adver_int.wire_centis();
+        let learned = u64::from(centis.max(1)) * MICROS_PER_CENTI;
+        if centis != self.cfg.adver_int.centis()
+            && self.last_int_mismatch != Some(centis)
         {
             // keepalived compat (2.3+ / RFC 9568 §7.1): log, don't drop.
-            self.last_int_mismatch = Some(adv.adver_int);
+            self.last_int_mismatch = Some(centis);
             cx.log(format!(
                 "({}) advertisement interval mismatch mine={}ms rcv'd={}ms",
                 self.cfg.name,
@@ -223,12 +259,7 @@ impl Instance {
 
     /// keepalived `vrrp_state_master_rx`; returns whether a lower-priority
     /// advert was answered.
-    fn master_rx(
-        &mut self,
-        adv: &Advert,
-        src: IpAddr,
-        cx: &mut Ctx<'_>,
-    ) -> bool {
+    fn master_rx(&mut self, adv: &Repr, src: IpAddr, cx: &mut Ctx<'_>) -> bool {
         let eff = self.effective_priority;
         let cmp = self.cmp_src(src);
         let higher = adv.priority > eff
@@ -310,7 +341,7 @@ impl Instance {
     /// RFC 5798 §6.4.3: higher priority, or equal with a greater primary
     /// address — "Cancel Adver_Timer, Set Master_Down_Timer, Transition
     /// to the Backup state".
-    fn yield_to(&mut self, adv: &Advert, src: IpAddr, cx: &mut Ctx<'_>) {
+    fn yield_to(&mut self, adv: &Repr, src: IpAddr, cx: &mut Ctx<'_>) {
         let why = if adv.priority > self.effective_priority {
             format!(
                 "({}) Master received advert from {} with higher priority {}, ours {}",

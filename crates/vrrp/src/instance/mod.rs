@@ -17,11 +17,11 @@ use serde::{Deserialize, Serialize};
 use crate::action::{
     Action, LogLevel, LogLine, Notification, NotifyKind, NotifyState,
 };
-use crate::advert::{Advert, ChecksumMode};
 use crate::config::InstanceConfig;
 use crate::garp::GarpPacer;
 use crate::stats::Stats;
-use crate::timers::{self, Version};
+use crate::timers;
+use crate::tx;
 
 pub(crate) use fsm::Input;
 
@@ -111,7 +111,8 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn log(&mut self, text: String) {
+    /// Push an INFO log line.
+    pub(crate) fn log(&mut self, text: String) {
         self.out.push(Action::Log(LogLine {
             level: LogLevel::Info,
             text,
@@ -256,27 +257,21 @@ impl Instance {
     }
 
     /// Send one advertisement with `priority` to the group or each peer
-    /// (keepalived `vrrp_send_adv`).
+    /// (keepalived `vrrp_send_adv`), encoded by `ka-wire`.
     pub(crate) fn send_advert(&mut self, priority: u8, cx: &mut Ctx<'_>) {
-        let advert = self.advert(priority);
-        let ipv6 = self.cfg.is_ipv6();
+        let advert = tx::advert_repr(&self.cfg, priority);
         let src = self.src();
-        let dsts: Vec<(IpAddr, u8)> = if self.cfg.is_unicast() {
-            let ttl = self.cfg.unicast_ttl;
-            self.cfg
-                .unicast_peers
-                .iter()
-                .map(|p| (p.addr, ttl))
-                .collect()
+        let ttl = tx::ttl(&self.cfg);
+        let dsts: Vec<IpAddr> = if self.cfg.is_unicast() {
+            self.cfg.unicast_peers.iter().map(|p| p.addr).collect()
         } else {
-            vec![(self.cfg.multicast_group(), 255)]
+            vec![self.cfg.multicast_group()]
         };
-        for (dst, ttl) in dsts {
-            let mode = match (self.cfg.version, src) {
-                (Version::V3, Some(s)) if !self.cfg.v3_checksum_as_v2 => {
-                    ChecksumMode::Pseudo { src: s, dst }
-                }
-                _ => ChecksumMode::Plain,
+        for dst in dsts {
+            // A peer of the other family cannot be reached (the config
+            // front end refuses it): skip it.
+            let Some(bytes) = tx::encode(&self.cfg, &advert, src, dst) else {
+                continue;
             };
             cx.out.push(Action::SendAdvert {
                 instance: self.cfg.name.clone(),
@@ -284,37 +279,11 @@ impl Instance {
                 src,
                 dst,
                 ttl,
-                bytes: advert.encode(ipv6, mode),
                 advert: advert.clone(),
+                bytes,
             });
         }
         self.stats.advert_sent += 1;
-    }
-
-    fn advert(&self, priority: u8) -> Advert {
-        let (adver_int, auth_type, auth_data) = match self.cfg.version {
-            Version::V2 => {
-                let data = match &self.cfg.auth {
-                    crate::config::Auth::Pass(p) => *p,
-                    _ => [0; 8],
-                };
-                (
-                    u16::from(self.cfg.adver_int.secs()),
-                    self.cfg.auth.wire_type(),
-                    data,
-                )
-            }
-            Version::V3 => (self.cfg.adver_int.centis(), 0, [0; 8]),
-        };
-        Advert {
-            version: self.cfg.version,
-            vrid: self.cfg.vrid,
-            priority,
-            adver_int,
-            auth_type,
-            auth_data,
-            addrs: self.cfg.vips.iter().map(|v| v.addr).collect(),
-        }
     }
 
     fn vip_iface<'a>(&'a self, dev: &'a Option<String>) -> &'a str {
@@ -327,37 +296,38 @@ impl Instance {
     /// firewall hint (keepalived `vrrp_state_become_master` /
     /// `vrrp_restore_interface`).
     pub(crate) fn set_addresses(&mut self, add: bool, cx: &mut Ctx<'_>) {
-        let name = self.cfg.name.clone();
         let all: Vec<IpAddr> = self.all_vips().collect();
         // keepalived compat: no_accept drop rules only for non-owners
         // (`vrrp_handle_accept_mode`).
         let block = !self.cfg.accept && self.base_priority != 255;
-        if add && block {
-            cx.out.push(Action::BlockVips {
-                instance: name.clone(),
-                addrs: all.clone(),
-                block: true,
-            });
-        }
-        if !add {
-            for r in &self.cfg.rules {
-                cx.out.push(Action::DelRule {
-                    instance: name.clone(),
-                    rule: r.clone(),
-                });
+        let block_vips = |block: bool| Action::BlockVips {
+            instance: self.cfg.name.clone(),
+            addrs: all.clone(),
+            block,
+        };
+        if add {
+            if block {
+                cx.out.push(block_vips(true));
             }
-            for r in &self.cfg.routes {
-                cx.out.push(Action::DelRoute {
-                    instance: name.clone(),
-                    route: r.clone(),
-                });
-            }
+            self.push_addresses(true, cx);
+            self.push_routes_and_rules(true, cx);
+        } else {
+            self.push_routes_and_rules(false, cx);
             cx.pacer.forget(&all);
+            self.push_addresses(false, cx);
+            if block {
+                cx.out.push(block_vips(false));
+            }
         }
+        self.vips_set = add;
+    }
+
+    /// Add or remove every VIP and eVIP.
+    fn push_addresses(&self, add: bool, cx: &mut Ctx<'_>) {
         for v in self.cfg.vips.iter().chain(&self.cfg.evips) {
             let iface = self.vip_iface(&v.dev).to_owned();
             let (instance, addr, prefix_len) =
-                (name.clone(), v.addr, v.prefix_len);
+                (self.cfg.name.clone(), v.addr, v.prefix_len);
             cx.out.push(if add {
                 Action::AddAddress {
                     instance,
@@ -374,27 +344,54 @@ impl Instance {
                 }
             });
         }
+    }
+
+    /// Add routes then rules, or remove rules then routes (keepalived
+    /// order: a rule may point at a route's table).
+    fn push_routes_and_rules(&self, add: bool, cx: &mut Ctx<'_>) {
+        let instance = || self.cfg.name.clone();
+        let routes = self.cfg.routes.iter().map(|r| {
+            let route = r.clone();
+            if add {
+                Action::AddRoute {
+                    instance: instance(),
+                    route,
+                }
+            } else {
+                Action::DelRoute {
+                    instance: instance(),
+                    route,
+                }
+            }
+        });
+        let rules = self.cfg.rules.iter().map(|r| {
+            let rule = r.clone();
+            if add {
+                Action::AddRule {
+                    instance: instance(),
+                    rule,
+                }
+            } else {
+                Action::DelRule {
+                    instance: instance(),
+                    rule,
+                }
+            }
+        });
         if add {
-            for r in &self.cfg.routes {
-                cx.out.push(Action::AddRoute {
-                    instance: name.clone(),
-                    route: r.clone(),
-                });
-            }
-            for r in &self.cfg.rules {
-                cx.out.push(Action::AddRule {
-                    instance: name.clone(),
-                    rule: r.clone(),
-                });
-            }
-        } else if block {
-            cx.out.push(Action::BlockVips {
-                instance: name,
-                addrs: all,
-                block: false,
-            });
+            cx.out.extend(routes.chain(rules));
+        } else {
+            cx.out.extend(rules.chain(routes));
         }
-        self.vips_set = add;
+    }
+
+    /// Whether the instance has any VIP, eVIP, route or rule to install.
+    pub(crate) fn has_virtual_objects(&self) -> bool {
+        let c = &self.cfg;
+        !(c.vips.is_empty()
+            && c.evips.is_empty()
+            && c.routes.is_empty()
+            && c.rules.is_empty())
     }
 
     fn all_vips(&self) -> impl Iterator<Item = IpAddr> + '_ {

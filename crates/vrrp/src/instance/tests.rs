@@ -272,7 +272,7 @@ fn v3_backup_learns_master_adver_int() {
     c.version = Version::V3;
     let (mut e, _) = started(c.clone());
     let mut a = advert(&c, 200);
-    a.adver_int = 50; // 0.5 s
+    a.adver_int = ka_wire::vrrp::AdverInt::Centis(50); // 0.5 s
     let out = feed(&mut e, at(1_000_000), packet(&a, HIGH, 255));
     assert!(logs(&out)[0].contains("advertisement interval mismatch"));
     // 3 × 0.5 s + (156 × 50 cs)/256 = 1.5 s + 0.3046875 s.
@@ -386,7 +386,7 @@ fn unicast_sends_one_advert_per_peer_with_unicast_ttl() {
     c.initial_state = InitialState::Master;
     c.unicast_peers =
         vec![crate::UnicastPeer::new(LOW), crate::UnicastPeer::new(HIGH)];
-    c.unicast_ttl = 64;
+    c.unicast_ttl = Some(64);
     let (mut e, _) = started(c);
     let out = tick(&mut e, at(1));
     let dsts: Vec<_> = out
@@ -396,7 +396,7 @@ fn unicast_sends_one_advert_per_peer_with_unicast_ttl() {
             _ => None,
         })
         .collect();
-    assert_eq!(dsts, [(LOW, 64), (HIGH, 64)]);
+    assert_eq!(dsts, [(LOW, Some(64)), (HIGH, Some(64))]);
     assert_eq!(e.snapshot().instances[0].stats.advert_sent, 1);
 }
 

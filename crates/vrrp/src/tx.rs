@@ -1,0 +1,88 @@
+//! Outgoing adverts: the engine's configuration turned into a
+//! `ka_wire::vrrp::Repr` and encoded by `ka-wire`, the project's one VRRP
+//! codec (DESIGN.md §2 "Packets are two layers"). Nothing here knows a
+//! byte offset or a checksum rule; it only chooses the policy.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use ka_wire::vrrp::{
+    AdverInt, Auth, ChecksumMode, EmitCtx, Endpoints, Packet, Repr,
+};
+
+use crate::config::InstanceConfig;
+use crate::timers::Version;
+
+/// The advert `cfg` sends with `priority` (keepalived
+/// `vrrp_build_vrrp_v2` / `vrrp_build_vrrp_v3`).
+pub(crate) fn advert_repr(cfg: &InstanceConfig, priority: u8) -> Repr {
+    let (adver_int, auth) = match cfg.version {
+        // keepalived compat: v2 forced onto IPv6 carries no auth data.
+        Version::V2 if cfg.is_ipv6() => {
+            (AdverInt::Secs(cfg.adver_int.secs()), Auth::None)
+        }
+        Version::V2 => (AdverInt::Secs(cfg.adver_int.secs()), cfg.auth.wire()),
+        Version::V3 => (AdverInt::Centis(cfg.adver_int.centis()), Auth::None),
+    };
+    Repr {
+        version: cfg.version,
+        vrid: cfg.vrid,
+        priority,
+        adver_int,
+        addrs: cfg.advert_addrs(),
+        auth,
+    }
+}
+
+/// The IP endpoints of a packet, if both addresses have one family.
+pub(crate) fn endpoints(src: IpAddr, dst: IpAddr) -> Option<Endpoints> {
+    match (src, dst) {
+        (IpAddr::V4(src), IpAddr::V4(dst)) => Some(Endpoints::V4 { src, dst }),
+        (IpAddr::V6(src), IpAddr::V6(dst)) => Some(Endpoints::V6 { src, dst }),
+        _ => None,
+    }
+}
+
+/// Encodes `repr` from `src` (the unspecified address when the source is
+/// not known yet) to `dst`; `None` if `dst` is of the other family.
+///
+/// VRRPv3 over IPv4 sums the pseudo-header unless `v3_checksum_as_v2`
+/// (RFC 5798 §5.2.8; keepalived's default). IPv6 adverts carry the
+/// RFC 8200 checksum computed here, which the daemon's `IPV6_CHECKSUM`
+/// socket overwrites with the kernel's (same value for the same source).
+pub(crate) fn encode(
+    cfg: &InstanceConfig,
+    repr: &Repr,
+    src: Option<IpAddr>,
+    dst: IpAddr,
+) -> Option<Vec<u8>> {
+    let unspecified = if dst.is_ipv6() {
+        IpAddr::V6(Ipv6Addr::UNSPECIFIED)
+    } else {
+        IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+    };
+    let endpoints = endpoints(src.unwrap_or(unspecified), dst)?;
+    let checksum = if cfg.v3_checksum_as_v2 {
+        ChecksumMode::V3AsV2
+    } else {
+        ChecksumMode::Standard
+    };
+    let mut bytes = vec![0; repr.buffer_len()];
+    let cx = EmitCtx {
+        endpoints,
+        checksum,
+    };
+    repr.emit(&mut Packet::new_unchecked(&mut bytes[..]), &cx);
+    Some(bytes)
+}
+
+/// TTL / hop limit of an advert to `dst` (keepalived compat): 255 for
+/// multicast (RFC 5798 §5.1.1.3) and for IPv4 unicast without
+/// `unicast_ttl`; `None`, the kernel default, for IPv6 unicast without it.
+pub(crate) fn ttl(cfg: &InstanceConfig) -> Option<u8> {
+    match (cfg.is_unicast(), cfg.unicast_ttl) {
+        (false, _) => Some(ka_wire::VRRP_TTL),
+        (true, Some(t)) => Some(t),
+        (true, None) if cfg.is_ipv6() => None,
+        (true, None) => Some(ka_wire::VRRP_TTL),
+    }
+}
