@@ -120,6 +120,9 @@ fn options(c: &mut InstanceConfig, i: &Instance, g: &GlobalDefs) {
     c.notify_priority_changes = i
         .notify_priority_changes
         .unwrap_or(g.vrrp_notify_priority_changes);
+    // keepalived compat: `notify_deleted` (with or without a script) makes
+    // an instance removed by reload report DELETED instead of FAULT.
+    c.notify_deleted = i.notify_deleted.is_some();
 }
 
 fn initial_state(i: &Instance, priority: u8) -> InitialState {
