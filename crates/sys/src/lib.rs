@@ -10,3 +10,7 @@ pub mod testns;
 pub mod packet_socket;
 pub mod script;
 pub mod files;
+pub mod sysctl;
+pub mod nft;
+pub mod inotify;
+pub mod procscan;

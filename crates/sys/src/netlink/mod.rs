@@ -7,10 +7,12 @@
 
 mod addr;
 mod link;
+mod link_ops;
 mod monitor;
 
 pub use addr::{AddrInfo, AddrSpec, AddrScope};
 pub use link::LinkInfo;
+pub use link_ops::LinkKind;
 pub use monitor::{Monitor, NetEvent};
 
 use std::io;

@@ -1,0 +1,71 @@
+//! What operators hook into: notify scripts with keepalived's arguments,
+//! the notify FIFO's line format, and the SIGUSR2/SIGRTMIN+2 dumps.
+
+use std::io::Read;
+use std::os::unix::fs::OpenOptionsExt;
+use std::time::Duration;
+
+use nix::sys::signal::Signal;
+
+use crate::*;
+
+#[test]
+fn notify_scripts_and_fifo_report_transitions_in_order() {
+    let Some(mut lab) = lab(2) else { return };
+    let dir = lab.dir().to_path_buf();
+    let out = dir.join("notify.out");
+    let script = dir.join("notify.sh");
+    std::fs::write(&script, format!("#!/bin/sh\necho \"$@\" >> {}\n", out.display())).unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let fifo = dir.join("notify.fifo");
+    let extra = format!(
+        "    notify \"{}\"\n    notify_master \"{} master-only\"\n",
+        script.display(),
+        script.display()
+    );
+    let conf = format!("global_defs {{\n    notify_fifo {}\n}}\n{}", fifo.display(), instance(51, 150, &extra, &["192.0.2.100/24"]));
+    let hi = start(&mut lab, 0, "hi", &conf);
+    expect_holders(&lab, vip4(), &[0], Duration::from_secs(10), &[&hi]);
+    // The FIFO holds the lines the daemon wrote even though nobody was
+    // reading (it keeps the FIFO open read-write); read them while it
+    // still runs, since a pipe's data is gone once every end is closed.
+    let mut f = std::fs::OpenOptions::new().read(true).custom_flags(nix::libc::O_NONBLOCK).open(&fifo).unwrap();
+    let mut text = String::new();
+    let _ = f.read_to_string(&mut text);
+    assert!(
+        text.starts_with("INSTANCE \"VI_1\" BACKUP 150\nINSTANCE \"VI_1\" MASTER 150\n"),
+        "fifo: {text:?}"
+    );
+    kill(&mut lab, &hi, Signal::SIGTERM);
+    // Scripts: BACKUP (init), MASTER (notify_master then notify), STOP.
+    let want = "INSTANCE VI_1 BACKUP 150\nmaster-only\nINSTANCE VI_1 MASTER 150\nINSTANCE VI_1 STOP 150\n";
+    let done = lab.wait_until(Duration::from_secs(5), |_| std::fs::read_to_string(&out).unwrap_or_default() == want);
+    assert!(done.is_some(), "notify output:\n{}\nlog:\n{}", std::fs::read_to_string(&out).unwrap_or_default(), lab.log_of(hi.pid));
+}
+
+#[test]
+fn stats_and_json_dumps_are_written_on_signals() {
+    let Some(mut lab) = lab(1) else { return };
+    let dir = lab.dir().to_path_buf();
+    let tmpdir = format!("TMPDIR={}", dir.display());
+    let hi = start_env(&mut lab, 0, "hi", &instance(51, 150, "", &["192.0.2.100/24"]), &[&tmpdir]);
+    expect_holders(&lab, vip4(), &[0], Duration::from_secs(10), &[&hi]);
+    assert!(lab.signal(hi.pid, Signal::SIGUSR2));
+    let stats = dir.join("keepalived.stats");
+    let ok = lab.wait_until(Duration::from_secs(3), |_| {
+        std::fs::read_to_string(&stats).is_ok_and(|s| s.contains("Became master: 1"))
+    });
+    assert!(ok.is_some(), "stats: {:?}", std::fs::read_to_string(&stats));
+    let text = std::fs::read_to_string(&stats).unwrap();
+    assert!(text.starts_with("VRRP Instance: VI_1\n  Advertisements:\n    Received: 0\n    Sent: "), "{text}");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&stats).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o600);
+    // SIGRTMIN+2 (keepalived's JSON dump) is not in nix's Signal enum:
+    // send it by number to the pid this test started.
+    let json_sig = format!("-{}", nix::libc::SIGRTMIN() + 2);
+    let sent = std::process::Command::new("kill").args([json_sig.as_str(), &hi.pid.to_string()]).status();
+    assert!(sent.is_ok_and(|s| s.success()));
+    let json = dir.join("keepalived.json");
+    let ok = lab.wait_until(Duration::from_secs(3), |_| std::fs::read_to_string(&json).is_ok_and(|s| s.contains("\"iname\":\"VI_1\"")));
+    assert!(ok.is_some(), "json: {:?}", std::fs::read_to_string(&json));
+}

@@ -1,0 +1,174 @@
+//! Resource benchmark: resident memory and CPU of keepalived-rs and
+//! keepalived 2.2.7 running 1 and 100 VRRP instances.
+//!
+//! ```text
+//! cargo run --release -p ka-lab --bin resource-bench -- \
+//!     [--impl keepalived-rs|keepalived|both] [--counts 1,100] \
+//!     [--settle SECS] [--window SECS] [--bin PATH-TO-keepalived-rs]
+//! ```
+//!
+//! For each implementation and instance count, a 2-host lab runs the same
+//! configuration on both hosts (VRRPv2, advert_int 1, VRIDs 1..=N on eth0)
+//! at priorities 150 (h0, the master of every instance) and 100 (h1, the
+//! backup), so adverts flow from master to backup for every instance.
+//! After h0 holds the VIPs and a settling time (10 s), each daemon is
+//! sampled: RSS is VmRSS from /proc/PID/status at the end of the window,
+//! CPU is utime+stime from /proc/PID/stat over the window (30 s) as a
+//! percentage of one core. keepalived's figures are the sum of its parent
+//! and its VRRP child (`-P`: no checker process).
+
+#[path = "common/daemons.rs"]
+mod daemons;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use daemons::{Daemon, Impl, Timing};
+use ka_lab::Lab;
+
+/// Adverts once a second, the keepalived default.
+const TIMING: Timing = Timing { version: 2, advert_int: "1" };
+
+#[derive(Debug)]
+struct Opts {
+    impls: Vec<Impl>,
+    counts: Vec<u8>,
+    settle: Duration,
+    window: Duration,
+}
+
+fn parse_opts() -> Result<Opts, String> {
+    let (mut imp, mut counts, mut settle, mut window) = ("both".to_owned(), "1,100".to_owned(), 10, 30);
+    let mut bin = daemons::default_rs_bin();
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let mut val = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        let secs = |s: String| s.parse::<u64>().map_err(|e| format!("{flag}: {e}"));
+        match flag.as_str() {
+            "--impl" => imp = val()?,
+            "--counts" => counts = val()?,
+            "--settle" => settle = secs(val()?)?,
+            "--window" => window = secs(val()?)?.max(1),
+            "--bin" => bin = val()?.into(),
+            o => {
+                return Err(format!(
+                    "unknown option {o}\nusage: resource-bench [--impl keepalived-rs|keepalived|both] \
+                     [--counts 1,100] [--settle SECS] [--window SECS] [--bin PATH]"
+                ));
+            }
+        }
+    }
+    let counts = counts
+        .split(',')
+        .map(|c| c.parse::<u8>().ok().filter(|n| (1..=254).contains(n)).ok_or(format!("bad count {c} (1..=254)")))
+        .collect::<Result<_, _>>()?;
+    Ok(Opts {
+        impls: Impl::parse_list(&imp, &bin)?,
+        counts,
+        settle: Duration::from_secs(settle),
+        window: Duration::from_secs(window),
+    })
+}
+
+/// VmRSS of `pid` in KiB.
+fn rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// utime+stime of `pid` (all its threads) in clock ticks.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name: state is field 3, utime 14, stime 15.
+    let f: Vec<&str> = stat[stat.rfind(')')? + 2..].split_whitespace().collect();
+    Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`, normally 100).
+fn clk_tck() -> f64 {
+    ka_lab::run_ok("getconf", &["CLK_TCK"]).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(100.0)
+}
+
+/// One row of the table.
+struct Row {
+    imp: &'static str,
+    count: u8,
+    role: &'static str,
+    procs: usize,
+    rss_kib: u64,
+    cpu_pct: f64,
+}
+
+/// The VIP of the last instance of a `count`-instance configuration.
+fn last_vip(count: u8) -> IpAddr {
+    if count == 1 { IpAddr::from([192, 0, 2, 100]) } else { IpAddr::from([198, 51, 100, count]) }
+}
+
+/// Samples both daemons over one window: (pids, RSS at the end, CPU %).
+fn sample(daemons: &[&Daemon], window: Duration) -> Vec<(usize, u64, f64)> {
+    let pids: Vec<Vec<u32>> = daemons.iter().map(|d| d.pids()).collect();
+    let ticks = |p: &[u32]| p.iter().filter_map(|&p| cpu_ticks(p)).sum::<u64>();
+    let before: Vec<u64> = pids.iter().map(|p| ticks(p)).collect();
+    std::thread::sleep(window);
+    let hz = clk_tck();
+    pids.iter()
+        .zip(before)
+        .map(|(p, t0)| {
+            let cpu = (ticks(p).saturating_sub(t0)) as f64 / hz / window.as_secs_f64() * 100.0;
+            (p.len(), p.iter().filter_map(|&p| rss_kib(p)).sum(), cpu)
+        })
+        .collect()
+}
+
+/// Runs one implementation with `count` instances on a master and a backup.
+fn measure(imp: &Impl, count: u8, o: &Opts) -> Result<Vec<Row>, String> {
+    let mut lab = Lab::new(2).map_err(|e| e.to_string())?;
+    let master = daemons::start(&mut lab, imp, 0, "h0", &daemons::config(count, 150, TIMING))?;
+    let backup = daemons::start(&mut lab, imp, 1, "h1", &daemons::config(count, 100, TIMING))?;
+    let up = daemons::wait_holder(&lab, last_vip(count), 0, Duration::from_secs(20));
+    let samples = up.map(|_| {
+        std::thread::sleep(o.settle);
+        sample(&[&master, &backup], o.window)
+    });
+    backup.stop(&mut lab);
+    master.stop(&mut lab);
+    let rows = samples?
+        .into_iter()
+        .zip(["master", "backup"])
+        .map(|((procs, rss_kib, cpu_pct), role)| Row { imp: imp.name(), count, role, procs, rss_kib, cpu_pct })
+        .collect();
+    Ok(rows)
+}
+
+fn main() {
+    let o = match parse_opts() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    if let Some(why) = ka_lab::skip_reason() {
+        eprintln!("cannot run: {why}");
+        std::process::exit(1);
+    }
+    let load = |when: &str| eprintln!("load {when}: {}", std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim());
+    load("before");
+    let mut rows = Vec::new();
+    for &count in &o.counts {
+        for imp in &o.impls {
+            eprintln!("{}: {count} instance(s)…", imp.name());
+            match measure(imp, count, &o) {
+                Ok(r) => rows.extend(r),
+                Err(e) => eprintln!("{} with {count} instance(s) FAILED: {e}", imp.name()),
+            }
+        }
+    }
+    load("after");
+    println!("| implementation | instances | role | processes | RSS KiB | CPU % of one core |");
+    println!("|---|---:|---|---:|---:|---:|");
+    for r in rows {
+        println!("| {} | {} | {} | {} | {} | {:.2} |", r.imp, r.count, r.role, r.procs, r.rss_kib, r.cpu_pct);
+    }
+}

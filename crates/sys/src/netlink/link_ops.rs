@@ -1,0 +1,131 @@
+//! Link changes for VMACs: create a private-mode macvlan with a given name
+//! and MAC on a parent, stop IPv6 address autoconfiguration on it, bring
+//! it up, and delete it.
+//!
+//! Like the address requests, these are idempotent where the daemon needs
+//! it: deleting a link that is already gone is success.
+
+use futures::TryStreamExt;
+use netlink_packet_route::link::{
+    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoKind, InfoMacVlan,
+    LinkAttribute, LinkInfo as NlLinkInfo, LinkMessage, MacVlanMode,
+};
+use rtnetlink::{LinkMacVlan, LinkUnspec};
+
+use super::{Netlink, NlError};
+
+/// ENODEV: the link to delete is already gone.
+const ENODEV: i32 = 19;
+
+/// What kind of link an interface is, as far as VMACs care.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkKind {
+    /// A macvlan; `private` when its mode is `private` (keepalived's).
+    MacVlan {
+        /// Mode `private`.
+        private: bool,
+    },
+    /// Anything else (physical, veth, bridge, …), with its kind if any.
+    Other(Option<String>),
+}
+
+impl LinkKind {
+    /// Reads the kind from a kernel link message.
+    pub fn from_message(m: &LinkMessage) -> Self {
+        let infos = m.attributes.iter().find_map(|a| match a {
+            LinkAttribute::LinkInfo(v) => Some(v),
+            _ => None,
+        });
+        let Some(infos) = infos else { return Self::Other(None) };
+        let mut kind = None;
+        let mut private = false;
+        for i in infos {
+            match i {
+                NlLinkInfo::Kind(k) => kind = Some(k.clone()),
+                NlLinkInfo::Data(InfoData::MacVlan(d)) => {
+                    private = d
+                        .iter()
+                        .any(|x| matches!(x, InfoMacVlan::Mode(MacVlanMode::Private)));
+                }
+                _ => {}
+            }
+        }
+        match kind {
+            Some(InfoKind::MacVlan) => Self::MacVlan { private },
+            Some(k) => Self::Other(Some(k.to_string())),
+            None => Self::Other(None),
+        }
+    }
+}
+
+impl Netlink {
+    /// The kind of the link with index `index` (`None`: no such link).
+    pub async fn link_kind(&self, index: u32) -> Result<Option<LinkKind>, NlError> {
+        let mut s = self.handle().link().get().match_index(index).execute();
+        match s.try_next().await {
+            Ok(m) => Ok(m.as_ref().map(LinkKind::from_message)),
+            Err(e) => {
+                let e = NlError::new(format!("get link {index}"), e);
+                if e.errno == Some(ENODEV) { Ok(None) } else { Err(e) }
+            }
+        }
+    }
+
+    /// Creates macvlan `name` in mode private on `parent` with hardware
+    /// address `mac`, left down; returns its index.
+    pub async fn add_macvlan(&self, parent: u32, name: &str, mac: [u8; 6]) -> Result<u32, NlError> {
+        let what = || format!("create macvlan {name} on ifindex {parent}");
+        let msg = LinkMacVlan::new(name, parent, MacVlanMode::Private)
+            .address(mac.to_vec())
+            .build();
+        self.handle()
+            .link()
+            .add(msg)
+            .execute()
+            .await
+            .map_err(|e| NlError::new(what(), e))?;
+        let link = self.link_by_name(name).await?;
+        link.map(|l| l.index).ok_or_else(|| NlError {
+            context: what(),
+            errno: None,
+            message: "created, but not found afterwards".into(),
+        })
+    }
+
+    /// Sets the IPv6 address generation mode of `index` to none, so the
+    /// kernel adds no EUI-64 link-local address when it comes up.
+    pub async fn set_addr_gen_mode_none(&self, index: u32) -> Result<(), NlError> {
+        let spec = AfSpecUnspec::Inet6(vec![AfSpecInet6::AddrGenMode(In6AddrGenMode::None)]);
+        let msg = LinkUnspec::new_with_index(index)
+            .append_extra_attribute(LinkAttribute::AfSpecUnspec(vec![spec]))
+            .build();
+        self.handle()
+            .link()
+            .set(msg)
+            .execute()
+            .await
+            .map_err(|e| NlError::new(format!("set addrgenmode none on ifindex {index}"), e))
+    }
+
+    /// Brings `index` administratively up.
+    pub async fn set_link_up(&self, index: u32) -> Result<(), NlError> {
+        let msg = LinkUnspec::new_with_index(index).up().build();
+        self.handle()
+            .link()
+            .set(msg)
+            .execute()
+            .await
+            .map_err(|e| NlError::new(format!("set ifindex {index} up"), e))
+    }
+
+    /// Deletes link `index`; already gone is success.
+    pub async fn del_link(&self, index: u32) -> Result<(), NlError> {
+        match self.handle().link().del(index).execute().await {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                let e = NlError::new(format!("delete ifindex {index}"), e);
+                if e.errno == Some(ENODEV) { Ok(()) } else { Err(e) }
+            }
+        }
+    }
+}
