@@ -187,6 +187,21 @@ impl Diagnostics {
         self.items.iter().any(|d| d.category == category)
     }
 
+    /// The status `keepalived -t` exits with for these findings: 6 for a
+    /// script security violation or a configuration that stops keepalived
+    /// reading (`KEEPALIVED_EXIT_CONFIG_TEST_SECURITY` and
+    /// `KEEPALIVED_EXIT_NO_CONFIG` are both 6), 5 for any other error
+    /// (`KEEPALIVED_EXIT_CONFIG_TEST`), else 0.
+    pub fn config_test_status(&self) -> i32 {
+        if self.has_security_violation() || self.has_category(Category::NoConfig) {
+            6
+        } else if self.has_errors() {
+            5
+        } else {
+            0
+        }
+    }
+
     /// Turns every warning into an error (`--strict-config`).
     pub fn make_strict(&mut self) {
         for d in &mut self.items {

@@ -24,24 +24,12 @@ pub(crate) const EXIT_OK: i32 = 0;
 pub(crate) const EXIT_CANNOT_RUN: i32 = 4;
 /// Exit status: configuration errors (`KEEPALIVED_CHK_EXIT_CONFIG_TEST`).
 pub(crate) const EXIT_CONFIG_ERROR: i32 = 5;
-/// Exit status: script security violation
-/// (`KEEPALIVED_CHK_EXIT_CONFIG_TEST_SECURITY`).
-pub(crate) const EXIT_SECURITY: i32 = 6;
 /// keepalived's default configuration file.
 pub(crate) const DEFAULT_CONFIG_FILE: &str = "/etc/keepalived/keepalived.conf";
 
 /// The `-t` exit status for a loaded configuration.
 pub(crate) fn exit_status(loaded: &Loaded) -> i32 {
-    let d = &loaded.diagnostics;
-    if d.has_security_violation() || d.has_category(ka_config::Category::NoConfig) {
-        // keepalived compat: KEEPALIVED_EXIT_NO_CONFIG and
-        // KEEPALIVED_EXIT_CONFIG_TEST_SECURITY are both 6.
-        EXIT_SECURITY
-    } else if loaded.diagnostics.has_errors() {
-        EXIT_CONFIG_ERROR
-    } else {
-        EXIT_OK
-    }
+    loaded.diagnostics.config_test_status()
 }
 
 /// Runs the configuration test; returns the exit status.

@@ -155,7 +155,7 @@ mod tests {
         assert_eq!(all[1].comm, b"nginx: worker");
         assert_eq!(all[1].ppid, 10);
         let with = scan(&root, Some(7)).unwrap();
-        assert_eq!(with[0].cmdline.as_deref(), Some(&b"sleep\x00600"[..]));
+        assert_eq!(with[0].cmdline.as_deref(), Some(&b"sleep\x006"[..]));
         let _ = std::fs::remove_dir_all(&root);
     }
 

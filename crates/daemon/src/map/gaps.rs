@@ -5,16 +5,14 @@ use ka_config::Config;
 use ka_config::model::vrrp::{Instance, SyncGroup, Trackers};
 
 /// Per-instance features.
-pub(super) fn instance(i: &Instance, priority: u8, notes: &mut Vec<String>) {
+pub(super) fn instance(i: &Instance, notes: &mut Vec<String>) {
     let n = &i.name;
     let mut say = |on: bool, what: &str| {
         if on {
             notes.push(format!("({n}) {what} is not implemented yet"));
         }
     };
-    say(i.vmac.is_some(), "use_vmac");
     say(i.use_vmac_addr, "use_vmac_addr");
-    say(i.vmac_xmit_base, "vmac_xmit_base");
     say(i.ipvlan.is_some(), "use_ipvlan");
     say(i.vrf.is_some(), "vrf");
     say(i.promote_secondaries, "promote_secondaries");
@@ -31,11 +29,6 @@ pub(super) fn instance(i: &Instance, priority: u8, notes: &mut Vec<String>) {
     say(
         i.smtp_alert == Some(true),
         "smtp_alert (email notification)",
-    );
-    // keepalived compat: no_accept only applies to a non-owner.
-    say(
-        i.accept == Some(false) && priority != 255,
-        "no_accept (strict mode): the firewall rules that drop traffic to the VIPs",
     );
     bfd(&i.track, &format!("({n})"), notes);
 }
@@ -122,7 +115,6 @@ fn process(cfg: &Config, notes: &mut Vec<String>) {
                 || g.min_auto_priority_delay.is_some(),
             "max_auto_priority / min_auto_priority_delay",
         ),
-        (g.disable_local_igmp, "disable_local_igmp"),
         (
             g.vrrp_rx_bufs_policy.is_some()
                 || g.vrrp_rx_bufs_multiplier.is_some(),
@@ -138,10 +130,8 @@ fn process(cfg: &Config, notes: &mut Vec<String>) {
             "process_monitor_rcv_bufs",
         ),
         (
-            fw.vrrp_iptables.is_some()
-                || fw.vrrp_ipsets.is_some()
-                || fw.nftables.is_some(),
-            "vrrp_iptables / vrrp_ipsets / nftables (firewall for no_accept)",
+            fw.vrrp_iptables.is_some() || fw.vrrp_ipsets.is_some(),
+            "vrrp_iptables / vrrp_ipsets (nftables is used for no_accept)",
         ),
         (
             g.snmp.vrrp || g.snmp.rfc || g.snmp.rfcv2 || g.snmp.rfcv3,

@@ -34,7 +34,7 @@ pub(super) fn map_instance(
         return None;
     };
     let mut c = core(i, g, vrid);
-    gaps::instance(i, c.priority, &mut plan.not_implemented);
+    gaps::instance(i, &mut plan.not_implemented);
     addressing(&mut c, i);
     c.nopreempt = i.nopreempt;
     c.preempt_delay = i.preempt_delay;

@@ -19,6 +19,9 @@ mod route;
 mod support;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_vmac;
+mod vmac;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
@@ -33,6 +36,7 @@ use ka_vrrp::EngineConfig;
 use crate::notify::Hooks;
 
 pub use route::{route_text, rule_text};
+pub use vmac::{FirewallConfig, VmacPlan, vmac_mac, vmac_name};
 
 /// Everything the VRRP runtime needs, derived from the configuration.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -60,6 +64,11 @@ pub struct VrrpPlan {
     /// Configured things the runtime does not implement yet, one sentence
     /// each, e.g. `(VI_1) use_vmac is not implemented yet`.
     pub not_implemented: Vec<String>,
+    /// VMACs (`use_vmac`) to create before the engine starts; the
+    /// engine's configuration already names them.
+    pub vmacs: Vec<VmacPlan>,
+    /// The nftables table for `no_accept` and VMACs.
+    pub firewall: FirewallConfig,
 }
 
 /// Everything `ip addr add` needs for one VIP or eVIP except the interface
@@ -193,7 +202,8 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
     let users = support::Users::new(g, users, &mut plan.not_implemented);
     let known = support::trackers(cfg, &users, &mut plan);
     for i in &cfg.vrrp.instances {
-        if let Some(c) = instance::map_instance(cfg, i, &known, &mut plan) {
+        if let Some(mut c) = instance::map_instance(cfg, i, &known, &mut plan) {
+            vmac::apply(cfg, i, &mut c, &mut plan);
             plan.engine.instances.push(c);
         }
         plan.hooks.insert(
@@ -209,6 +219,7 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
             support::group_hooks(s, &users, &mut plan.not_implemented),
         );
     }
+    plan.firewall = vmac::firewall(cfg);
     plan.fifo = support::fifo(g, &users, &mut plan.not_implemented);
     plan.engine.garp_interval = g.vrrp_garp_interval.unwrap_or(Duration::ZERO);
     plan.engine.gna_interval = g.vrrp_gna_interval.unwrap_or(Duration::ZERO);

@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use ka_config::host::{FakeHost, FileInfo};
+
 /// `tests/corpus` of this crate.
 pub fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -45,3 +47,67 @@ pub fn file_name(path: &Path) -> String {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default()
 }
+
+/// Where the corpus appears inside the fake host.
+pub const ROOT: &str = "/corpus";
+
+/// Every file under `dir`, recursively, as (real path, path under ROOT).
+fn walk(dir: &Path, virt: &Path, out: &mut Vec<(PathBuf, PathBuf)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let v = virt.join(e.file_name());
+        if p.is_dir() {
+            walk(&p, &v, out);
+        } else {
+            out.push((p, v));
+        }
+    }
+}
+
+/// Executables the corpus scripts use, and their directories, owned by
+/// root and not writable by others (as on a Debian system).
+fn add_script_paths(host: &mut FakeHost) {
+    let dir = FileInfo {
+        uid: 0,
+        gid: 0,
+        mode: 0o755,
+        is_dir: true,
+    };
+    let exe = FileInfo {
+        is_dir: false,
+        ..dir
+    };
+    for d in ["/", "/usr", "/usr/bin", "/etc", "/tmp"] {
+        host.file_infos.insert(PathBuf::from(d), dir);
+    }
+    if let Some(tmp) = host.file_infos.get_mut(Path::new("/tmp")) {
+        tmp.mode = 0o1777;
+    }
+    for f in ["/usr/bin/true", "/usr/bin/false", "/usr/bin/test"] {
+        host.file_infos.insert(PathBuf::from(f), exe);
+    }
+}
+
+/// A machine like the differential test's namespace, holding the corpus
+/// under [`ROOT`].
+pub fn fake_host() -> FakeHost {
+    let mut host = FakeHost::new();
+    // The machines that run the differential test have no
+    // keepalived_script user.
+    host.users.remove("keepalived_script");
+    host.seed = 7;
+    add_script_paths(&mut host);
+    let mut files = Vec::new();
+    walk(&corpus_dir(), Path::new(ROOT), &mut files);
+    for (real, virt) in files {
+        if let Ok(text) = std::fs::read_to_string(&real) {
+            host.files.insert(virt, text);
+        }
+    }
+    host
+}
+
+

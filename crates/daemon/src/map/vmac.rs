@@ -1,0 +1,225 @@
+//! `use_vmac` and `vmac_xmit_base` to a VMAC plan, and the firewall
+//! settings for `no_accept` (keepalived `vrrp_complete_instance`,
+//! `create_vmac_name`, `netlink_link_add_vmac`).
+//!
+//! The engine is not told about VMACs. Instead its configuration is
+//! rewritten so that the VMAC is simply an interface:
+//!
+//! * without `vmac_xmit_base` the instance's interface *becomes* the VMAC:
+//!   VIPs, adverts and GARPs use it and its virtual MAC;
+//! * with `vmac_xmit_base` the interface stays the parent (adverts leave
+//!   with the parent's MAC) and every VIP/eVIP without its own `dev` moves
+//!   to the VMAC.
+
+use std::collections::HashSet;
+
+use ka_config::Config;
+use ka_config::model::vrrp::Instance;
+use ka_vrrp::InstanceConfig;
+
+use super::VrrpPlan;
+
+/// IFNAMSIZ - 1: the longest interface name.
+const MAX_IFNAME: usize = 15;
+
+/// keepalived `ll_addr`: the IANA VRRP MAC prefix 00:00:5e:00:01.
+const VRRP_MAC_PREFIX: [u8; 4] = [0x00, 0x00, 0x5e, 0x00];
+
+/// One VMAC the runtime creates before the engine starts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VmacPlan {
+    /// Owning instance.
+    pub instance: String,
+    /// The configured `interface` the macvlan sits on.
+    pub parent: String,
+    /// The macvlan's name.
+    pub name: String,
+    /// Its hardware address.
+    pub mac: [u8; 6],
+    /// An IPv6 instance.
+    pub ipv6: bool,
+    /// `vmac_xmit_base`: adverts use the parent.
+    pub xmit_base: bool,
+    /// eVIPs of the other family exist (keep IPv6 enabled on an IPv4
+    /// VMAC).
+    pub other_family: bool,
+    /// `unicast_src_ip`/`mcast_src_ip` was configured.
+    pub src_configured: bool,
+}
+
+/// Settings of the nftables table used for `no_accept` and VMACs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FirewallConfig {
+    /// `nftables TABLE` (default `keepalived`).
+    pub table: String,
+    /// `nftables_priority` (default -1).
+    pub priority: i32,
+    /// `nftables_counters`.
+    pub counters: bool,
+    /// Redirect IGMP sent on IPv4 VMACs to the parent (off with
+    /// `disable_local_igmp`).
+    pub igmp: bool,
+}
+
+impl Default for FirewallConfig {
+    fn default() -> Self {
+        Self { table: "keepalived".into(), priority: -1, counters: false, igmp: true }
+    }
+}
+
+/// The firewall settings from `global_defs`.
+pub(super) fn firewall(cfg: &Config) -> FirewallConfig {
+    let g = &cfg.global;
+    let f = &g.firewall;
+    FirewallConfig {
+        table: f.nftables.clone().unwrap_or_else(|| "keepalived".into()),
+        priority: f.nftables_priority.unwrap_or(-1),
+        counters: f.nftables_counters,
+        igmp: !g.disable_local_igmp,
+    }
+}
+
+/// The default VMAC MAC for `vrid`, or the configured one (5 octets: the
+/// VRID is the sixth).
+pub fn vmac_mac(configured: Option<&[u8]>, vrid: u8, ipv6: bool) -> [u8; 6] {
+    match configured {
+        Some(m) if m.len() == 6 => [m[0], m[1], m[2], m[3], m[4], m[5]],
+        Some(m) if m.len() == 5 => [m[0], m[1], m[2], m[3], m[4], vrid],
+        _ => {
+            let [a, b, c, d] = VRRP_MAC_PREFIX;
+            // RFC 5798 §7.3: 00-00-5E-00-01-{VRID} (IPv4), …-02-… (IPv6).
+            [a, b, c, d, if ipv6 { 0x02 } else { 0x01 }, vrid]
+        }
+    }
+}
+
+/// `PREFIX[NUM].VRID`, shortening the prefix so the name fits IFNAMSIZ.
+fn name_with(prefix: &str, num: Option<u16>, vrid: u8) -> String {
+    let tail = match num {
+        Some(n) => format!("{n}.{vrid}"),
+        None => format!(".{vrid}"),
+    };
+    let keep = MAX_IFNAME.saturating_sub(tail.len()).min(prefix.len());
+    let mut cut = keep;
+    while !prefix.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}{tail}", &prefix[..cut])
+}
+
+/// keepalived compat (`create_vmac_name`): `PREFIX.VRID`, else
+/// `PREFIX1.VRID`, `PREFIX2.VRID`, …; IPv6 tries `PREFIX6.VRID` first and
+/// then skips 6.
+pub fn vmac_name(prefix: &str, vrid: u8, ipv6: bool, taken: &dyn Fn(&str) -> bool) -> String {
+    let first = name_with(prefix, None, vrid);
+    if !taken(&first) {
+        return first;
+    }
+    let mut num: u16 = 0;
+    loop {
+        num = match (ipv6, num) {
+            (true, 0) => 6,
+            (true, 6) => 1,
+            (true, 5) => 7,
+            (_, n) => n + 1,
+        };
+        let name = name_with(prefix, Some(num), vrid);
+        if !taken(&name) || num == u16::MAX {
+            return name;
+        }
+    }
+}
+
+/// Plans the VMAC of instance `i` (if `use_vmac`) and rewrites its engine
+/// configuration and address details to use it.
+pub(super) fn apply(cfg: &Config, i: &Instance, c: &mut InstanceConfig, plan: &mut VrrpPlan) {
+    let Some(v) = &i.vmac else { return };
+    let Some(parent) = i.interface.clone() else {
+        plan.not_implemented.push(format!("({}) use_vmac without an interface; no VMAC is created", i.name));
+        return;
+    };
+    let strict = i.strict_mode.unwrap_or(cfg.global.vrrp_strict);
+    let xmit_base = i.vmac_xmit_base && !strict;
+    if i.vmac_xmit_base && strict {
+        // keepalived compat: "xmit_base is incompatible with strict mode -
+        // resetting".
+        plan.not_implemented.push(format!("({}) vmac_xmit_base is ignored in strict mode", i.name));
+    }
+    let name = match &v.ifname {
+        Some(n) => n.clone(),
+        None => {
+            let taken = taken_names(cfg, plan);
+            let prefix = cfg.global.vmac_prefix.as_deref().unwrap_or("vrrp");
+            vmac_name(prefix, c.vrid, i.is_ipv6(), &|n| taken.contains(n))
+        }
+    };
+    let ipv6 = i.is_ipv6();
+    let other_family = i.evips.iter().any(|a| a.addr.is_ipv6() != ipv6);
+    if xmit_base {
+        for vip in c.vips.iter_mut().chain(c.evips.iter_mut()) {
+            vip.dev.get_or_insert_with(|| name.clone());
+        }
+    } else {
+        c.interface = Some(name.clone());
+    }
+    for a in i.vips.iter().chain(&i.evips).filter(|a| a.dev.is_none()) {
+        if let Some(d) = plan.addresses.get_mut(&(i.name.clone(), a.addr)) {
+            d.dev.clone_from(&name);
+        }
+    }
+    plan.vmacs.push(VmacPlan {
+        instance: i.name.clone(),
+        parent,
+        mac: vmac_mac(v.mac.as_deref(), c.vrid, ipv6),
+        name,
+        ipv6,
+        xmit_base,
+        other_family,
+        src_configured: i.src_ip.is_some(),
+    });
+}
+
+/// Names a generated VMAC name must avoid: VMACs planned so far, VMAC
+/// names configured anywhere, and every interface the configuration
+/// names.
+fn taken_names(cfg: &Config, plan: &VrrpPlan) -> HashSet<String> {
+    let mut taken: HashSet<String> = plan.vmacs.iter().map(|v| v.name.clone()).collect();
+    for i in &cfg.vrrp.instances {
+        taken.extend(i.vmac.as_ref().and_then(|v| v.ifname.clone()));
+        taken.extend(i.interface.clone());
+    }
+    taken
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_macs_follow_rfc_5798() {
+        assert_eq!(vmac_mac(None, 51, false), [0, 0, 0x5e, 0, 1, 0x33]);
+        assert_eq!(vmac_mac(None, 51, true), [0, 0, 0x5e, 0, 2, 0x33]);
+        assert_eq!(vmac_mac(Some(&[2, 1, 2, 3, 4]), 7, false), [2, 1, 2, 3, 4, 7]);
+        assert_eq!(vmac_mac(Some(&[2, 1, 2, 3, 4, 5]), 7, true), [2, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn names_are_prefix_dot_vrid_then_numbered() {
+        let none = |_: &str| false;
+        assert_eq!(vmac_name("vrrp", 51, false, &none), "vrrp.51");
+        assert_eq!(vmac_name("vrrp", 51, true, &none), "vrrp.51");
+        let busy = |n: &str| n == "vrrp.51";
+        assert_eq!(vmac_name("vrrp", 51, false, &busy), "vrrp1.51");
+        assert_eq!(vmac_name("vrrp", 51, true, &busy), "vrrp6.51");
+        let busy6 = |n: &str| ["vrrp.51", "vrrp6.51", "vrrp1.51", "vrrp2.51", "vrrp3.51", "vrrp4.51", "vrrp5.51"].contains(&n);
+        assert_eq!(vmac_name("vrrp", 51, true, &busy6), "vrrp7.51");
+    }
+
+    #[test]
+    fn long_prefixes_are_cut_to_ifnamsiz() {
+        let none = |_: &str| false;
+        let n = vmac_name("averyveryverylongprefix", 255, false, &none);
+        assert_eq!(n, "averyveryve.255");
+        assert_eq!(n.len(), MAX_IFNAME);
+    }
+}
