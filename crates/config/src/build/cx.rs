@@ -124,30 +124,9 @@ impl Cx {
         w: &Word,
         range: RangeInclusive<u32>,
     ) -> Option<u32> {
-        match parse_uint(&w.text) {
-            Some(v)
-                if v <= u64::from(u32::MAX) && range.contains(&(v as u32)) =>
-            {
-                Some(v as u32)
-            }
-            Some(v) => {
-                self.out_of_range(
-                    what,
-                    w,
-                    v as i128,
-                    *range.start() as i128,
-                    *range.end() as i128,
-                );
-                None
-            }
-            None => {
-                self.error(
-                    w.span,
-                    format!("`{what}`: invalid number `{}`", w.text),
-                );
-                None
-            }
-        }
+        let wide = i128::from(*range.start())..=i128::from(*range.end());
+        let v = self.int_word(what, w, parse_uint(&w.text).map(i128::from), wide)?;
+        u32::try_from(v).ok()
     }
 
     /// A signed integer argument in `range`.
@@ -168,16 +147,24 @@ impl Cx {
         w: &Word,
         range: RangeInclusive<i64>,
     ) -> Option<i64> {
-        match parse_int(&w.text) {
+        let wide = i128::from(*range.start())..=i128::from(*range.end());
+        let v = self.int_word(what, w, parse_int(&w.text).map(i128::from), wide)?;
+        i64::try_from(v).ok()
+    }
+
+    /// Checks a parsed integer against `range`, reporting an invalid
+    /// number or a value out of range.
+    fn int_word(
+        &mut self,
+        what: &str,
+        w: &Word,
+        parsed: Option<i128>,
+        range: RangeInclusive<i128>,
+    ) -> Option<i128> {
+        match parsed {
             Some(v) if range.contains(&v) => Some(v),
             Some(v) => {
-                self.out_of_range(
-                    what,
-                    w,
-                    v as i128,
-                    *range.start() as i128,
-                    *range.end() as i128,
-                );
+                self.out_of_range(what, w, v, *range.start(), *range.end());
                 None
             }
             None => {
