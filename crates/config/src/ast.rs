@@ -44,7 +44,7 @@ pub struct Item {
     /// Where `raw_args` starts.
     pub raw_span: Span,
     /// The items inside `{ … }` when the keyword opens a block.
-    pub block: Option<Vec<Item>>,
+    pub block: Option<Vec<Self>>,
 }
 
 impl Item {
@@ -64,7 +64,7 @@ impl Item {
     }
 
     /// The items of the block, or an empty slice when there is no block.
-    pub fn children(&self) -> &[Item] {
+    pub fn children(&self) -> &[Self] {
         self.block.as_deref().unwrap_or(&[])
     }
 }

@@ -118,7 +118,7 @@ impl BfdSection {
 /// ms with µs resolution).
 fn ms(d: Duration) -> String {
     let us = d.as_micros();
-    if us % 1000 == 0 {
+    if us.is_multiple_of(1000) {
         (us / 1000).to_string()
     } else {
         let s = format!("{}.{:03}", us / 1000, us % 1000);

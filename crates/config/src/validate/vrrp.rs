@@ -255,9 +255,9 @@ fn complete_instance(
             v.mac = None;
         }
     }
-    if v6 && !i.is_unicast() && strict {
-        if let Some(std::net::IpAddr::V6(a)) = i.vips.first().map(|a| a.addr) {
-            if a.segments()[0] & 0xffc0 != 0xfe80 {
+    if v6 && !i.is_unicast() && strict
+        && let Some(std::net::IpAddr::V6(a)) = i.vips.first().map(|a| a.addr)
+            && a.segments()[0] & 0xffc0 != 0xfe80 {
                 d.error(
                     at,
                     format!(
@@ -266,8 +266,6 @@ fn complete_instance(
                     ),
                 );
             }
-        }
-    }
     if i.vrf.is_some() && (i.interface.is_some() || !i.is_unicast()) {
         d.error(at, format!("({}) vrf can only be specified with unicast and without interface - clearing", i.name));
         i.vrf = None;
@@ -480,7 +478,7 @@ fn advert_int(i: &mut Instance, version: VrrpVersion, d: &mut Diagnostics) {
     if us > max {
         d.error(i.loc.0, format!("({}) VRRPv{v} advertisement interval is out of range. Setting to {}s", i.name, crate::build::cx::fmt_secs(Duration::from_micros(max))));
         i.advert_int = Duration::from_micros(max);
-    } else if us % unit != 0 {
+    } else if !us.is_multiple_of(unit) {
         let rounded = ((us + unit / 2) / unit * unit).max(unit);
         d.error(i.loc.0, format!("({}) VRRPv{v} advertisement interval {}s must be a multiple of {}s - rounding", i.name, crate::build::cx::fmt_secs(i.advert_int), crate::build::cx::fmt_secs(Duration::from_micros(unit))));
         i.advert_int = Duration::from_micros(rounded);
