@@ -8,7 +8,8 @@
 //! away (deleted, or moved out); what that means for the tracked value is
 //! the caller's business.
 //!
-//! No `unsafe` here: nix owns the descriptor and parses the events.
+//! nix owns the descriptor and parses the events; the one `unsafe` is
+//! tokio's registration of that descriptor.
 
 use std::ffi::OsString;
 use std::io;
@@ -61,7 +62,9 @@ pub struct DirWatcher {
 
 impl std::fmt::Debug for DirWatcher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DirWatcher").field("fd", &self.fd.as_raw_fd()).finish()
+        f.debug_struct("DirWatcher")
+            .field("fd", &self.fd.as_raw_fd())
+            .finish()
     }
 }
 
@@ -69,8 +72,15 @@ impl DirWatcher {
     /// A new inotify instance (non-blocking, close-on-exec). Must be
     /// called inside a tokio runtime.
     pub fn new() -> io::Result<Self> {
-        let ino = Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
-        Ok(Self { fd: AsyncFd::new(Fd(ino))? })
+        let ino =
+            Inotify::init(InitFlags::IN_NONBLOCK | InitFlags::IN_CLOEXEC)?;
+        // SAFETY: `Fd` owns the inotify descriptor (nix's `Inotify` holds
+        // an `OwnedFd`), never replaces it, and so returns the same open
+        // descriptor from `as_raw_fd` until the `AsyncFd`, which owns the
+        // `Fd`, is dropped.
+        #[allow(unsafe_code)]
+        let fd = unsafe { AsyncFd::register(Fd(ino)) }?;
+        Ok(Self { fd })
     }
 
     /// Watches `dir` for files closed after writing, deleted, and moved in
@@ -78,7 +88,9 @@ impl DirWatcher {
     pub fn watch(&self, dir: &Path) -> io::Result<WatchId> {
         // keepalived compat: IN_CLOSE_WRITE | IN_DELETE | IN_MOVE on the
         // file's directory (track_file.c init_track_files).
-        let flags = AddWatchFlags::IN_CLOSE_WRITE | AddWatchFlags::IN_DELETE | AddWatchFlags::IN_MOVE;
+        let flags = AddWatchFlags::IN_CLOSE_WRITE
+            | AddWatchFlags::IN_DELETE
+            | AddWatchFlags::IN_MOVE;
         let wd = self.fd.get_ref().0.add_watch(dir, flags)?;
         Ok(WatchId(wd.as_raw()))
     }
@@ -89,9 +101,15 @@ impl DirWatcher {
     pub async fn next(&self) -> io::Result<Vec<DirEvent>> {
         loop {
             let mut guard = self.fd.readable().await?;
-            match guard.try_io(|fd| fd.get_ref().0.read_events().map_err(io::Error::from)) {
-                Ok(Ok(events)) => return Ok(events.into_iter().filter_map(convert).collect()),
-                Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => continue,
+            match guard.try_io(|fd| {
+                fd.get_ref().0.read_events().map_err(io::Error::from)
+            }) {
+                Ok(Ok(events)) => {
+                    return Ok(events.into_iter().filter_map(convert).collect());
+                }
+                Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {
+                    continue;
+                }
                 Ok(Err(e)) => return Err(e),
                 Err(_would_block) => continue,
             }
@@ -103,20 +121,32 @@ impl DirWatcher {
 fn convert(ev: nix::sys::inotify::InotifyEvent) -> Option<DirEvent> {
     let m = ev.mask;
     if m.contains(AddWatchFlags::IN_Q_OVERFLOW) {
-        return Some(DirEvent { watch: None, name: OsString::new(), change: Change::Overflow });
+        return Some(DirEvent {
+            watch: None,
+            name: OsString::new(),
+            change: Change::Overflow,
+        });
     }
     // keepalived compat: events about directories are ignored.
     if m.contains(AddWatchFlags::IN_ISDIR) {
         return None;
     }
-    let change = if m.intersects(AddWatchFlags::IN_MOVED_FROM | AddWatchFlags::IN_DELETE) {
+    let change = if m
+        .intersects(AddWatchFlags::IN_MOVED_FROM | AddWatchFlags::IN_DELETE)
+    {
         Change::Gone
-    } else if m.intersects(AddWatchFlags::IN_MOVED_TO | AddWatchFlags::IN_CLOSE_WRITE) {
+    } else if m
+        .intersects(AddWatchFlags::IN_MOVED_TO | AddWatchFlags::IN_CLOSE_WRITE)
+    {
         Change::Written
     } else {
         return None;
     };
-    Some(DirEvent { watch: Some(WatchId(ev.wd.as_raw())), name: ev.name?, change })
+    Some(DirEvent {
+        watch: Some(WatchId(ev.wd.as_raw())),
+        name: ev.name?,
+        change,
+    })
 }
 
 #[cfg(test)]
@@ -126,7 +156,8 @@ mod tests {
     use std::time::Duration;
 
     fn temp_dir(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("ka-inotify-{tag}-{}", std::process::id()));
+        let d = std::env::temp_dir()
+            .join(format!("ka-inotify-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
@@ -147,13 +178,20 @@ mod tests {
 
     #[test]
     fn write_rename_and_delete_are_seen() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let dir = temp_dir("basic");
             let w = DirWatcher::new().unwrap();
             let id = w.watch(&dir).unwrap();
             assert_eq!(w.watch(&dir).unwrap(), id);
-            let ev = |name: &str, change| DirEvent { watch: Some(id), name: name.into(), change };
+            let ev = |name: &str, change| DirEvent {
+                watch: Some(id),
+                name: name.into(),
+                change,
+            };
             std::fs::write(dir.join("f"), "1\n").unwrap();
             expect(&w, &ev("f", Change::Written)).await;
             std::fs::write(dir.join("tmp"), "2\n").unwrap();
@@ -167,7 +205,10 @@ mod tests {
             std::fs::create_dir(dir.join("sub")).unwrap();
             std::fs::remove_dir(dir.join("sub")).unwrap();
             std::fs::write(dir.join("h"), "").unwrap();
-            let got = tokio::time::timeout(Duration::from_secs(5), w.next()).await.unwrap().unwrap();
+            let got = tokio::time::timeout(Duration::from_secs(5), w.next())
+                .await
+                .unwrap()
+                .unwrap();
             assert!(got.iter().all(|e| e.name != "sub"), "{got:?}");
             let _ = std::fs::remove_dir_all(&dir);
         });
@@ -175,7 +216,10 @@ mod tests {
 
     #[test]
     fn missing_directory_is_an_error() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let w = DirWatcher::new().unwrap();
             let e = w.watch(Path::new("/nonexistent/ka-inotify")).unwrap_err();

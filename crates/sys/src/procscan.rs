@@ -35,7 +35,10 @@ pub struct ProcEntry {
 /// Lists the live processes under `root` (normally `/proc`). Zombies are
 /// left out. With `cmdline_max`, up to that many bytes of each command
 /// line are read too. Processes that exit during the scan are skipped.
-pub fn scan(root: &Path, cmdline_max: Option<usize>) -> io::Result<Vec<ProcEntry>> {
+pub fn scan(
+    root: &Path,
+    cmdline_max: Option<usize>,
+) -> io::Result<Vec<ProcEntry>> {
     let mut out = Vec::new();
     for ent in std::fs::read_dir(root)? {
         let Ok(ent) = ent else { continue };
@@ -43,10 +46,16 @@ pub fn scan(root: &Path, cmdline_max: Option<usize>) -> io::Result<Vec<ProcEntry
             continue;
         }
         let name = ent.file_name();
-        let Some(pid) = name.to_str().and_then(parse_pid) else { continue };
+        let Some(pid) = name.to_str().and_then(parse_pid) else {
+            continue;
+        };
         let dir = ent.path();
-        let Some(stat) = read_prefix(&dir.join("stat"), 512) else { continue };
-        let Some(st) = parse_stat(&stat) else { continue };
+        let Some(stat) = read_prefix(&dir.join("stat"), 512) else {
+            continue;
+        };
+        let Some(st) = parse_stat(&stat) else {
+            continue;
+        };
         // keepalived compat: zombies are not running, so never counted.
         if st.state == b'Z' {
             continue;
@@ -58,7 +67,12 @@ pub fn scan(root: &Path, cmdline_max: Option<usize>) -> io::Result<Vec<ProcEntry
             },
             None => None,
         };
-        out.push(ProcEntry { pid, ppid: st.ppid, comm: st.comm, cmdline });
+        out.push(ProcEntry {
+            pid,
+            ppid: st.ppid,
+            comm: st.comm,
+            cmdline,
+        });
     }
     out.sort_by_key(|e| e.pid);
     Ok(out)
@@ -67,7 +81,9 @@ pub fn scan(root: &Path, cmdline_max: Option<usize>) -> io::Result<Vec<ProcEntry
 /// A `/proc` directory name: digits, not starting with 0.
 fn parse_pid(name: &str) -> Option<u32> {
     let first = *name.as_bytes().first()?;
-    if !(b'1'..=b'9').contains(&first) || !name.bytes().all(|b| b.is_ascii_digit()) {
+    if !(b'1'..=b'9').contains(&first)
+        || !name.bytes().all(|b| b.is_ascii_digit())
+    {
         return None;
     }
     name.parse().ok()
@@ -112,7 +128,8 @@ mod tests {
     use std::path::PathBuf;
 
     fn fake_proc(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("ka-procscan-{tag}-{}", std::process::id()));
+        let d = std::env::temp_dir()
+            .join(format!("ka-procscan-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
@@ -128,7 +145,14 @@ mod tests {
     #[test]
     fn stat_fields() {
         let s = parse_stat(b"42 (my (odd) name) S 7 42 42 0 -1\n").unwrap();
-        assert_eq!(s, Stat { comm: b"my (odd) name".to_vec(), state: b'S', ppid: 7 });
+        assert_eq!(
+            s,
+            Stat {
+                comm: b"my (odd) name".to_vec(),
+                state: b'S',
+                ppid: 7
+            }
+        );
         assert_eq!(parse_stat(b"42 nocomm S 1"), None);
         assert_eq!(parse_stat(b"42 (x) S"), None);
     }
@@ -146,12 +170,25 @@ mod tests {
         let root = fake_proc("scan");
         add(&root, 10, "10 (sleep) S 1 0", b"sleep\x00600\x00");
         add(&root, 11, "11 (sleep) Z 1 0", b"");
-        add(&root, 12, "12 (nginx: worker) R 10 0", b"nginx: worker process\x00");
+        add(
+            &root,
+            12,
+            "12 (nginx: worker) R 10 0",
+            b"nginx: worker process\x00",
+        );
         std::fs::create_dir_all(root.join("self")).unwrap();
         std::fs::write(root.join("99"), "not a dir").unwrap();
         let all = scan(&root, None).unwrap();
         assert_eq!(all.len(), 2);
-        assert_eq!(all[0], ProcEntry { pid: 10, ppid: 1, comm: b"sleep".to_vec(), cmdline: None });
+        assert_eq!(
+            all[0],
+            ProcEntry {
+                pid: 10,
+                ppid: 1,
+                comm: b"sleep".to_vec(),
+                cmdline: None
+            }
+        );
         assert_eq!(all[1].comm, b"nginx: worker");
         assert_eq!(all[1].ppid, 10);
         let with = scan(&root, Some(7)).unwrap();

@@ -62,15 +62,18 @@ impl Default for Sysctls {
 impl Sysctls {
     /// A journal over another root (tests use a temporary directory).
     pub fn with_root(root: impl Into<PathBuf>) -> Self {
-        Self { root: root.into(), saved: Vec::new() }
+        Self {
+            root: root.into(),
+            saved: Vec::new(),
+        }
     }
 
     /// The current value of `key`.
     pub fn get(&self, key: &Key) -> io::Result<u32> {
         let s = std::fs::read_to_string(key.path(&self.root))?;
-        s.trim()
-            .parse()
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("{key}: {e}")))
+        s.trim().parse().map_err(|e| {
+            io::Error::new(io::ErrorKind::InvalidData, format!("{key}: {e}"))
+        })
     }
 
     /// Writes `value` without remembering the old one.
@@ -97,7 +100,8 @@ impl Sysctls {
     pub fn forget_iface(&mut self, iface: &str) {
         let v4 = format!("ipv4/conf/{iface}/");
         let v6 = format!("ipv6/conf/{iface}/");
-        self.saved.retain(|(k, _)| !k.0.starts_with(&v4) && !k.0.starts_with(&v6));
+        self.saved
+            .retain(|(k, _)| !k.0.starts_with(&v4) && !k.0.starts_with(&v6));
     }
 
     /// Whether a value of `key` is saved.
@@ -128,7 +132,12 @@ impl Sysctls {
 ///   `arp_filter=1` (the parent must not answer ARP for the VIPs).
 /// * IPv6 on the VMAC is disabled unless the instance is IPv6 or has
 ///   eVIPs of the other family (`disable_ipv6`).
-pub fn vmac_settings(vmac: &str, parent: &str, ipv6_instance: bool, other_family: bool) -> Vec<(Key, u32)> {
+pub fn vmac_settings(
+    vmac: &str,
+    parent: &str,
+    ipv6_instance: bool,
+    other_family: bool,
+) -> Vec<(Key, u32)> {
     let mut out = Vec::new();
     if !ipv6_instance {
         out.push((Key::ipv4_conf(vmac, "arp_ignore"), 1));
@@ -151,7 +160,11 @@ pub fn vmac_settings(vmac: &str, parent: &str, ipv6_instance: bool, other_family
 /// every interface to at least `all`'s value (so nothing else changes
 /// behaviour), then set `all` to 0. `ifaces` are `(name, rp_filter)`.
 /// Returns the writes to make, in order.
-pub fn clear_rp_filter_plan(all: u32, default: u32, ifaces: &[(String, u32)]) -> Vec<(Key, u32)> {
+pub fn clear_rp_filter_plan(
+    all: u32,
+    default: u32,
+    ifaces: &[(String, u32)],
+) -> Vec<(Key, u32)> {
     if all == 0 {
         return Vec::new();
     }
@@ -173,7 +186,11 @@ mod tests {
     use super::*;
 
     fn root() -> (PathBuf, Sysctls) {
-        let dir = std::env::temp_dir().join(format!("ka-sysctl-{}-{:?}", std::process::id(), std::thread::current().id()));
+        let dir = std::env::temp_dir().join(format!(
+            "ka-sysctl-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
         let _ = std::fs::remove_dir_all(&dir);
         for p in ["ipv4/conf/eth0", "ipv4/conf/vrrp.51"] {
             std::fs::create_dir_all(dir.join(p)).unwrap();
@@ -211,7 +228,10 @@ mod tests {
     #[test]
     fn ipv4_vmac_settings_match_keepalived() {
         let got: Vec<(String, u32)> =
-            vmac_settings("vrrp.51", "eth0", false, false).into_iter().map(|(k, v)| (k.0, v)).collect();
+            vmac_settings("vrrp.51", "eth0", false, false)
+                .into_iter()
+                .map(|(k, v)| (k.0, v))
+                .collect();
         let want = [
             ("ipv4/conf/vrrp.51/arp_ignore", 1),
             ("ipv4/conf/vrrp.51/accept_local", 1),
@@ -249,7 +269,13 @@ mod tests {
 
     #[test]
     fn keys_display_as_sysctl_names() {
-        assert_eq!(Key::ipv4_conf("vrrp.51", "arp_ignore").to_string(), "net.ipv4.conf.vrrp/51.arp_ignore");
-        assert_eq!(Key::ipv6_conf("all", "disable_ipv6").to_string(), "net.ipv6.conf.all.disable_ipv6");
+        assert_eq!(
+            Key::ipv4_conf("vrrp.51", "arp_ignore").to_string(),
+            "net.ipv4.conf.vrrp/51.arp_ignore"
+        );
+        assert_eq!(
+            Key::ipv6_conf("all", "disable_ipv6").to_string(),
+            "net.ipv6.conf.all.disable_ipv6"
+        );
     }
 }

@@ -72,11 +72,18 @@ fn ipv4_multicast_advert_crosses_veth_with_ttl_255() {
             let rx = VrrpSocket::open_v4(&spec(i1, "ka1", GROUP4.into())).unwrap();
             let payload = [0x21, 0x33, 0x64, 0x01, 0, 1, 0xf2, 0x10, 192, 0, 2, 100];
             let pkt = ipv4_packet(Ipv4Addr::new(192, 0, 2, 1), GROUP4, &payload);
-            tx.send_v4(&pkt, GROUP4).unwrap();
-            let got = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-                .await
-                .expect("advert within 5 s")
-                .unwrap();
+            // A veth pair gets its carrier asynchronously after `link set
+            // up`: resend (at most 50 times, 100 ms apart) until one
+            // arrives.
+            let mut got = None;
+            for _ in 0..50 {
+                tx.send_v4(&pkt, GROUP4).unwrap();
+                if let Ok(r) = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await {
+                    got = Some(r.unwrap());
+                    break;
+                }
+            }
+            let got = got.expect("advert within 5 s");
             assert_eq!(got.src, IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)));
             assert_eq!(got.dst, IpAddr::V4(GROUP4));
             assert_eq!(got.ttl, 255);
@@ -114,11 +121,15 @@ fn ipv6_multicast_advert_gets_kernel_checksum_and_hop_limit() {
             // the kernel.
             let mut msg = vec![0x31, 1, 100, 1, 0, 100, 0, 0];
             msg.extend_from_slice(&Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100).octets());
-            tx.send_v6(&msg, src, GROUP6, Some(255)).unwrap();
-            let got = tokio::time::timeout(Duration::from_secs(5), rx.recv())
-                .await
-                .expect("advert within 5 s")
-                .unwrap();
+            let mut got = None;
+            for _ in 0..50 {
+                tx.send_v6(&msg, src, GROUP6, Some(255)).unwrap();
+                if let Ok(r) = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await {
+                    got = Some(r.unwrap());
+                    break;
+                }
+            }
+            let got = got.expect("advert within 5 s");
             assert_eq!(got.src, IpAddr::V6(src));
             assert_eq!(got.dst, IpAddr::V6(GROUP6));
             assert_eq!(got.ttl, 255);

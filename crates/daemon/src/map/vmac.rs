@@ -63,7 +63,12 @@ pub struct FirewallConfig {
 
 impl Default for FirewallConfig {
     fn default() -> Self {
-        Self { table: "keepalived".into(), priority: -1, counters: false, igmp: true }
+        Self {
+            table: "keepalived".into(),
+            priority: -1,
+            counters: false,
+            igmp: true,
+        }
     }
 }
 
@@ -110,7 +115,12 @@ fn name_with(prefix: &str, num: Option<u16>, vrid: u8) -> String {
 /// keepalived compat (`create_vmac_name`): `PREFIX.VRID`, else
 /// `PREFIX1.VRID`, `PREFIX2.VRID`, …; IPv6 tries `PREFIX6.VRID` first and
 /// then skips 6.
-pub fn vmac_name(prefix: &str, vrid: u8, ipv6: bool, taken: &dyn Fn(&str) -> bool) -> String {
+pub fn vmac_name(
+    prefix: &str,
+    vrid: u8,
+    ipv6: bool,
+    taken: &dyn Fn(&str) -> bool,
+) -> String {
     let first = name_with(prefix, None, vrid);
     if !taken(&first) {
         return first;
@@ -132,10 +142,18 @@ pub fn vmac_name(prefix: &str, vrid: u8, ipv6: bool, taken: &dyn Fn(&str) -> boo
 
 /// Plans the VMAC of instance `i` (if `use_vmac`) and rewrites its engine
 /// configuration and address details to use it.
-pub(super) fn apply(cfg: &Config, i: &Instance, c: &mut InstanceConfig, plan: &mut VrrpPlan) {
+pub(super) fn apply(
+    cfg: &Config,
+    i: &Instance,
+    c: &mut InstanceConfig,
+    plan: &mut VrrpPlan,
+) {
     let Some(v) = &i.vmac else { return };
     let Some(parent) = i.interface.clone() else {
-        plan.not_implemented.push(format!("({}) use_vmac without an interface; no VMAC is created", i.name));
+        plan.not_implemented.push(format!(
+            "({}) use_vmac without an interface; no VMAC is created",
+            i.name
+        ));
         return;
     };
     let strict = i.strict_mode.unwrap_or(cfg.global.vrrp_strict);
@@ -143,7 +161,10 @@ pub(super) fn apply(cfg: &Config, i: &Instance, c: &mut InstanceConfig, plan: &m
     if i.vmac_xmit_base && strict {
         // keepalived compat: "xmit_base is incompatible with strict mode -
         // resetting".
-        plan.not_implemented.push(format!("({}) vmac_xmit_base is ignored in strict mode", i.name));
+        plan.not_implemented.push(format!(
+            "({}) vmac_xmit_base is ignored in strict mode",
+            i.name
+        ));
     }
     let name = match &v.ifname {
         Some(n) => n.clone(),
@@ -183,7 +204,8 @@ pub(super) fn apply(cfg: &Config, i: &Instance, c: &mut InstanceConfig, plan: &m
 /// names configured anywhere, and every interface the configuration
 /// names.
 fn taken_names(cfg: &Config, plan: &VrrpPlan) -> HashSet<String> {
-    let mut taken: HashSet<String> = plan.vmacs.iter().map(|v| v.name.clone()).collect();
+    let mut taken: HashSet<String> =
+        plan.vmacs.iter().map(|v| v.name.clone()).collect();
     for i in &cfg.vrrp.instances {
         taken.extend(i.vmac.as_ref().and_then(|v| v.ifname.clone()));
         taken.extend(i.interface.clone());
@@ -199,8 +221,14 @@ mod tests {
     fn default_macs_follow_rfc_5798() {
         assert_eq!(vmac_mac(None, 51, false), [0, 0, 0x5e, 0, 1, 0x33]);
         assert_eq!(vmac_mac(None, 51, true), [0, 0, 0x5e, 0, 2, 0x33]);
-        assert_eq!(vmac_mac(Some(&[2, 1, 2, 3, 4]), 7, false), [2, 1, 2, 3, 4, 7]);
-        assert_eq!(vmac_mac(Some(&[2, 1, 2, 3, 4, 5]), 7, true), [2, 1, 2, 3, 4, 5]);
+        assert_eq!(
+            vmac_mac(Some(&[2, 1, 2, 3, 4]), 7, false),
+            [2, 1, 2, 3, 4, 7]
+        );
+        assert_eq!(
+            vmac_mac(Some(&[2, 1, 2, 3, 4, 5]), 7, true),
+            [2, 1, 2, 3, 4, 5]
+        );
     }
 
     #[test]
@@ -211,7 +239,13 @@ mod tests {
         let busy = |n: &str| n == "vrrp.51";
         assert_eq!(vmac_name("vrrp", 51, false, &busy), "vrrp1.51");
         assert_eq!(vmac_name("vrrp", 51, true, &busy), "vrrp6.51");
-        let busy6 = |n: &str| ["vrrp.51", "vrrp6.51", "vrrp1.51", "vrrp2.51", "vrrp3.51", "vrrp4.51", "vrrp5.51"].contains(&n);
+        let busy6 = |n: &str| {
+            [
+                "vrrp.51", "vrrp6.51", "vrrp1.51", "vrrp2.51", "vrrp3.51",
+                "vrrp4.51", "vrrp5.51",
+            ]
+            .contains(&n)
+        };
         assert_eq!(vmac_name("vrrp", 51, true, &busy6), "vrrp7.51");
     }
 

@@ -19,10 +19,12 @@ use ka_wire::ethernet::EthernetAddress;
 use ka_wire::ndisc::unsolicited_na_frame;
 use tokio::sync::{mpsc, oneshot};
 
+use super::firewall::Firewall;
 use super::ifaces::Ifaces;
 use super::kernel::{self, KernelOp};
 use super::sockets::{RxInput, Sockets, strip_ipv4};
 use super::trackers;
+use super::vmac::Vmacs;
 use crate::log::target;
 use crate::map::{FifoSpec, VrrpPlan};
 use crate::notify::Notifier;
@@ -69,15 +71,22 @@ struct Drivers {
     setup: VrrpPlan,
     rx_tx: mpsc::UnboundedSender<RxInput>,
     errors: u64,
+    firewall: Firewall,
 }
 
 /// Runs the VRRP runtime until `Control::Stop`.
-pub async fn run(setup: VrrpPlan, mut control: mpsc::UnboundedReceiver<Control>) -> io::Result<()> {
+pub async fn run(mut setup: VrrpPlan, mut control: mpsc::UnboundedReceiver<Control>) -> io::Result<()> {
     for what in &setup.not_implemented {
         tracing::warn!(target: target::VRRP, "{what}");
     }
     let nl = Netlink::connect()?;
     let mut monitor = Monitor::open()?;
+    // VMACs exist before the interface dump, so the engine sees them.
+    let mut vmacs = Vmacs::new(nl.clone());
+    vmacs.sync(&mut setup).await;
+    let mut firewall = Firewall::new(setup.firewall.clone());
+    firewall.set_vmacs(vmacs.firewall_view());
+    firewall.start(&setup).await;
     let links = nl.links().await.map_err(io::Error::other)?;
     let addrs = nl.addresses().await.map_err(io::Error::other)?;
     let (rx_tx, mut rx_rx) = mpsc::unbounded_channel();
@@ -92,13 +101,19 @@ pub async fn run(setup: VrrpPlan, mut control: mpsc::UnboundedReceiver<Control>)
         setup,
         rx_tx,
         errors: 0,
+        firewall,
     };
-    let mut trackers = trackers::spawn(&d.setup.scripts, &track_tx);
+    let mut trackers = trackers::spawn_all(&d.setup, false, &track_tx);
     d.open_sockets();
     let clock = Clock { start: tokio::time::Instant::now() };
     let mut engine = Engine::new(d.setup.engine.clone());
     let mut out = Vec::new();
     for ev in d.ifaces.initial_events() {
+        engine.handle(clock.now(), ev, &mut out);
+    }
+    // Initial track_file values and process counts, so an instance starts
+    // in the state they call for (keepalived reads them before starting).
+    while let Ok(ev) = track_rx.try_recv() {
         engine.handle(clock.now(), ev, &mut out);
     }
     engine.handle(clock.now(), Event::Started, &mut out);
@@ -113,11 +128,16 @@ pub async fn run(setup: VrrpPlan, mut control: mpsc::UnboundedReceiver<Control>)
                     let (done, wait) = oneshot::channel();
                     let _ = d.kernel.send(KernelOp::Barrier(done));
                     let _ = tokio::time::timeout(Duration::from_secs(5), wait).await;
+                    d.firewall.stop().await;
+                    vmacs.teardown().await;
                     return Ok(());
                 }
-                Some(Control::Reload(new)) => {
+                Some(Control::Reload(mut new)) => {
+                    vmacs.sync(&mut new).await;
+                    d.firewall.set_vmacs(vmacs.firewall_view());
+                    d.firewall.apply().await;
                     trackers.iter().for_each(tokio::task::JoinHandle::abort);
-                    trackers = trackers::spawn(&new.scripts, &track_tx);
+                    trackers = trackers::spawn_all(&new, true, &track_tx);
                     d.notifier = Notifier::new(new.hooks.clone(), open_fifo(new.fifo.as_ref()));
                     let cfg = new.engine.clone();
                     d.setup = *new;
@@ -260,13 +280,11 @@ impl Drivers {
                     let router = forwarding_v6(&iface);
                     self.send_frame(&iface, |mac| unsolicited_na_frame(mac, addr, router).to_vec());
                 }
-                Action::BlockVips { instance, block, .. } => {
-                    if block {
-                        tracing::warn!(
-                            target: target::VRRP,
-                            "({instance}) no_accept: dropping traffic to the VIPs is not implemented yet; the VIPs accept traffic"
-                        );
-                    }
+                Action::BlockVips { instance, addrs, block } => {
+                    let verb = if block { "setting" } else { "removing" };
+                    tracing::info!(target: target::VRRP, "({instance}) {verb} firewall drop rule");
+                    self.firewall.block(&self.setup, &instance, &addrs, block);
+                    self.firewall.apply().await;
                 }
                 Action::Notify(n) => {
                     if stopping && n.state == NotifyState::Stop {

@@ -1,17 +1,43 @@
-//! Tracker drivers: `vrrp_script` runs on its interval, each result
-//! reported to the engine (which applies rise/fall and weights).
+//! Tracker drivers: `vrrp_script` runs on its interval, `track_file`
+//! values and `vrrp_track_process` counts are watched; each result is
+//! reported to the engine (which applies rise/fall, quorum and weights).
+
+mod files;
+mod processes;
 
 use ka_sys::script::run;
 use ka_vrrp::Event;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use crate::map::ScriptRunner;
 use crate::log::target;
+use crate::map::{ScriptRunner, VrrpPlan};
+
+pub(crate) use files::spawn_files;
+pub(crate) use processes::spawn_processes;
+
+/// Starts every tracker driver of `plan`: scripts, files and processes.
+/// File values and process counts are read before this returns, so their
+/// events are already queued on `tx` when the engine starts. `reload` is
+/// true on SIGHUP (keepalived never overwrites a track file then). Abort
+/// the handles to stop them.
+pub(crate) fn spawn_all(
+    plan: &VrrpPlan,
+    reload: bool,
+    tx: &UnboundedSender<Event>,
+) -> Vec<JoinHandle<()>> {
+    let mut all = spawn(&plan.scripts, tx);
+    all.extend(spawn_files(&plan.files, reload, tx));
+    all.extend(spawn_processes(&plan.processes, &plan.engine.processes, tx));
+    all
+}
 
 /// Starts one task per script; abort the handles to stop them (reload,
 /// shutdown).
-pub(crate) fn spawn(scripts: &[ScriptRunner], tx: &UnboundedSender<Event>) -> Vec<JoinHandle<()>> {
+pub(crate) fn spawn(
+    scripts: &[ScriptRunner],
+    tx: &UnboundedSender<Event>,
+) -> Vec<JoinHandle<()>> {
     scripts
         .iter()
         .map(|s| {

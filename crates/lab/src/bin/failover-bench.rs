@@ -70,7 +70,9 @@ impl Scenario {
             "sigkill" => Ok(Self::Sigkill),
             "linkcut" => Ok(Self::Linkcut),
             "sigterm" => Ok(Self::Sigterm),
-            o => Err(format!("unknown scenario {o}: want sigkill, linkcut or sigterm")),
+            o => Err(format!(
+                "unknown scenario {o}: want sigkill, linkcut or sigterm"
+            )),
         }
     }
 
@@ -94,12 +96,18 @@ struct Setting {
 
 const V2: Setting = Setting {
     name: "VRRPv2 advert_int 1",
-    timing: Timing { version: 2, advert_int: "1" },
+    timing: Timing {
+        version: 2,
+        advert_int: "1",
+    },
     settle: Duration::from_secs(1),
 };
 const V3: Setting = Setting {
     name: "VRRPv3 advert_int 0.01",
-    timing: Timing { version: 3, advert_int: "0.01" },
+    timing: Timing {
+        version: 3,
+        advert_int: "0.01",
+    },
     settle: Duration::from_millis(300),
 };
 
@@ -113,13 +121,21 @@ struct Opts {
 }
 
 fn parse_opts() -> Result<Opts, String> {
-    let (mut runs, mut imp, mut scen, mut sets) = (10, "both".to_owned(), "sigkill,linkcut,sigterm".to_owned(), "v2,v3".to_owned());
+    let (mut runs, mut imp, mut scen, mut sets) = (
+        10,
+        "both".to_owned(),
+        "sigkill,linkcut,sigterm".to_owned(),
+        "v2,v3".to_owned(),
+    );
     let mut bin = daemons::default_rs_bin();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let mut val = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        let mut val =
+            || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
-            "--runs" => runs = val()?.parse().map_err(|e| format!("--runs: {e}"))?,
+            "--runs" => {
+                runs = val()?.parse().map_err(|e| format!("--runs: {e}"))?
+            }
             "--impl" => imp = val()?,
             "--scenarios" => scen = val()?,
             "--settings" => sets = val()?,
@@ -136,9 +152,17 @@ fn parse_opts() -> Result<Opts, String> {
             o => Err(format!("unknown setting {o}: want v2 or v3")),
         })
         .collect::<Result<_, _>>()?;
-    let scenarios = scen.split(',').map(Scenario::parse).collect::<Result<_, _>>()?;
+    let scenarios = scen
+        .split(',')
+        .map(Scenario::parse)
+        .collect::<Result<_, _>>()?;
     let impls = Impl::parse_list(&imp, &bin)?;
-    Ok(Opts { runs: runs.max(1), impls, scenarios, settings })
+    Ok(Opts {
+        runs: runs.max(1),
+        impls,
+        scenarios,
+        settings,
+    })
 }
 
 fn usage() -> String {
@@ -164,15 +188,23 @@ struct Probes {
 
 /// Moves the calling thread into the lab namespace `netns`.
 fn enter_netns(netns: &str) -> Result<(), String> {
-    let f = File::open(format!("/run/netns/{netns}")).map_err(|e| format!("open netns {netns}: {e}"))?;
-    setns(f, CloneFlags::CLONE_NEWNET).map_err(|e| format!("setns {netns}: {e}"))
+    let f = File::open(format!("/run/netns/{netns}"))
+        .map_err(|e| format!("open netns {netns}: {e}"))?;
+    setns(f, CloneFlags::CLONE_NEWNET)
+        .map_err(|e| format!("setns {netns}: {e}"))
 }
 
 /// Answers every datagram on UDP port 7979 with `h<host> <payload>`.
-fn responder(netns: String, host: usize, stop: Arc<AtomicBool>) -> JoinHandle<()> {
+fn responder(
+    netns: String,
+    host: usize,
+    stop: Arc<AtomicBool>,
+) -> JoinHandle<()> {
     std::thread::spawn(move || {
-        let sock = enter_netns(&netns)
-            .and_then(|()| UdpSocket::bind(("0.0.0.0", PORT)).map_err(|e| format!("bind in {netns}: {e}")));
+        let sock = enter_netns(&netns).and_then(|()| {
+            UdpSocket::bind(("0.0.0.0", PORT))
+                .map_err(|e| format!("bind in {netns}: {e}"))
+        });
         let sock = match sock {
             Ok(s) => s,
             Err(e) => return eprintln!("responder h{host}: {e}"),
@@ -180,7 +212,8 @@ fn responder(netns: String, host: usize, stop: Arc<AtomicBool>) -> JoinHandle<()
         let _ = sock.set_read_timeout(Some(Duration::from_millis(50)));
         let start = Instant::now();
         let mut buf = [0u8; 64];
-        while !stop.load(Ordering::Relaxed) && start.elapsed() < PROBE_LIFETIME {
+        while !stop.load(Ordering::Relaxed) && start.elapsed() < PROBE_LIFETIME
+        {
             if let Ok((n, from)) = sock.recv_from(&mut buf) {
                 let mut reply = format!("h{host} ").into_bytes();
                 reply.extend_from_slice(&buf[..n]);
@@ -192,30 +225,40 @@ fn responder(netns: String, host: usize, stop: Arc<AtomicBool>) -> JoinHandle<()
 
 /// Sends a numbered probe to VIP:7979 every millisecond and reports every
 /// reply with the send time of its probe.
-fn prober(netns: String, stop: Arc<AtomicBool>, tx: Sender<Reply>) -> JoinHandle<()> {
+fn prober(
+    netns: String,
+    stop: Arc<AtomicBool>,
+    tx: Sender<Reply>,
+) -> JoinHandle<()> {
     std::thread::spawn(move || {
-        let sock = enter_netns(&netns)
-            .and_then(|()| UdpSocket::bind(("0.0.0.0", 0)).map_err(|e| format!("bind in {netns}: {e}")));
+        let sock = enter_netns(&netns).and_then(|()| {
+            UdpSocket::bind(("0.0.0.0", 0))
+                .map_err(|e| format!("bind in {netns}: {e}"))
+        });
         let sock = match sock {
             Ok(s) => s,
             Err(e) => return eprintln!("prober: {e}"),
         };
         let to = SocketAddr::new(IpAddr::V4(VIP), PORT);
         let start = Instant::now();
-        let (mut sent, mut next, mut buf) = (Vec::<Instant>::new(), start, [0u8; 64]);
-        while !stop.load(Ordering::Relaxed) && start.elapsed() < PROBE_LIFETIME {
+        let (mut sent, mut next, mut buf) =
+            (Vec::<Instant>::new(), start, [0u8; 64]);
+        while !stop.load(Ordering::Relaxed) && start.elapsed() < PROBE_LIFETIME
+        {
             let now = Instant::now();
             if now >= next {
                 let _ = sock.send_to(sent.len().to_string().as_bytes(), to);
                 sent.push(now);
                 next = (next + PROBE_EVERY).max(now);
             }
-            let wait = next.saturating_duration_since(Instant::now()).max(Duration::from_micros(50));
+            let wait = next
+                .saturating_duration_since(Instant::now())
+                .max(Duration::from_micros(50));
             let _ = sock.set_read_timeout(Some(wait));
-            if let Ok((n, _)) = sock.recv_from(&mut buf) {
-                if let Some(r) = parse_reply(&buf[..n], &sent) {
-                    let _ = tx.send(r);
-                }
+            if let Ok((n, _)) = sock.recv_from(&mut buf)
+                && let Some(r) = parse_reply(&buf[..n], &sent)
+            {
+                let _ = tx.send(r);
             }
         }
     })
@@ -225,20 +268,30 @@ fn prober(netns: String, stop: Arc<AtomicBool>, tx: Sender<Reply>) -> JoinHandle
 fn parse_reply(b: &[u8], sent: &[Instant]) -> Option<Reply> {
     let s = std::str::from_utf8(b).ok()?;
     let (h, seq) = s.strip_prefix('h')?.split_once(' ')?;
-    Some(Reply { host: h.parse().ok()?, sent: *sent.get(seq.parse::<usize>().ok()?)? })
+    Some(Reply {
+        host: h.parse().ok()?,
+        sent: *sent.get(seq.parse::<usize>().ok()?)?,
+    })
 }
 
 impl Probes {
     fn start(lab: &Lab) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let (tx, rx) = channel();
-        let mut threads: Vec<_> = (0..2).map(|i| responder(lab.host(i).netns.clone(), i, stop.clone())).collect();
+        let mut threads: Vec<_> = (0..2)
+            .map(|i| responder(lab.host(i).netns.clone(), i, stop.clone()))
+            .collect();
         threads.push(prober(lab.host(2).netns.clone(), stop.clone(), tx));
         Self { stop, threads, rx }
     }
 
     /// The first reply from `host` to a probe sent at or after `after`.
-    fn first_from(&self, host: usize, after: Instant, timeout: Duration) -> Option<Reply> {
+    fn first_from(
+        &self,
+        host: usize,
+        after: Instant,
+        timeout: Duration,
+    ) -> Option<Reply> {
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.checked_duration_since(Instant::now())?;
@@ -260,40 +313,79 @@ impl Probes {
 
 /// Starts the master (h0, 150) and backup (h1, 100) and waits until h0
 /// holds the VIP and answers the observer.
-fn bring_up(lab: &mut Lab, imp: &Impl, set: Setting) -> Result<(Daemon, Daemon, Probes), String> {
-    let master = daemons::start(lab, imp, 0, "h0", &daemons::config(1, 150, set.timing))?;
-    let backup = daemons::start(lab, imp, 1, "h1", &daemons::config(1, 100, set.timing))?;
+fn bring_up(
+    lab: &mut Lab,
+    imp: &Impl,
+    set: Setting,
+) -> Result<(Daemon, Daemon, Probes), String> {
+    let master = daemons::start(
+        lab,
+        imp,
+        0,
+        "h0",
+        &daemons::config(1, 150, set.timing),
+    )?;
+    let backup = daemons::start(
+        lab,
+        imp,
+        1,
+        "h1",
+        &daemons::config(1, 100, set.timing),
+    )?;
     daemons::wait_holder(lab, IpAddr::V4(VIP), 0, ELECTION_TIMEOUT)
         .map_err(|e| format!("{e}\n--- h0 log:\n{}", lab.log_of(master.pid)))?;
     let probes = Probes::start(lab);
-    if probes.first_from(0, Instant::now(), Duration::from_secs(5)).is_none() {
+    if probes
+        .first_from(0, Instant::now(), Duration::from_secs(5))
+        .is_none()
+    {
         probes.stop();
-        return Err("the observer gets no answer from h0 through the VIP".into());
+        return Err(
+            "the observer gets no answer from h0 through the VIP".into()
+        );
     }
     std::thread::sleep(set.settle);
     Ok((master, backup, probes))
 }
 
 /// Injects `scen` on the master; returns the instant of the fault.
-fn inject(lab: &mut Lab, master: &Daemon, scen: Scenario) -> Result<Instant, String> {
-    let target = if scen == Scenario::Sigkill { master.crash_pid()? } else { master.pid };
+fn inject(
+    lab: &mut Lab,
+    master: &Daemon,
+    scen: Scenario,
+) -> Result<Instant, String> {
+    let target = if scen == Scenario::Sigkill {
+        master.crash_pid()?
+    } else {
+        master.pid
+    };
     let t0 = Instant::now();
     let ok = match scen {
         Scenario::Sigkill => daemons::sigkill(lab, master, target),
         Scenario::Sigterm => lab.signal(target, Signal::SIGTERM),
         Scenario::Linkcut => lab.link_down(0).is_ok(),
     };
-    if ok { Ok(t0) } else { Err(format!("could not inject {}", scen.name())) }
+    if ok {
+        Ok(t0)
+    } else {
+        Err(format!("could not inject {}", scen.name()))
+    }
 }
 
 /// One measurement in a fresh lab: fault to first answer from h1.
-fn one_run(imp: &Impl, set: Setting, scen: Scenario) -> Result<Duration, String> {
+fn one_run(
+    imp: &Impl,
+    set: Setting,
+    scen: Scenario,
+) -> Result<Duration, String> {
     let mut lab = Lab::new(3).map_err(|e| e.to_string())?;
     let (master, backup, probes) = bring_up(&mut lab, imp, set)?;
     let measured = inject(&mut lab, &master, scen).and_then(|t0| {
         // Replies already queued were sent before the fault and are skipped.
         let r = probes.first_from(1, t0, FAILOVER_TIMEOUT);
-        r.map(|r| r.sent - t0).ok_or_else(|| format!("no answer from h1 within {FAILOVER_TIMEOUT:?}"))
+        r.map(|r| r.sent - t0).ok_or_else(|| {
+            format!("no answer from h1 within {FAILOVER_TIMEOUT:?}")
+        })
     });
     probes.stop();
     backup.stop(&mut lab);
@@ -331,18 +423,38 @@ fn run_all(o: &Opts) -> Vec<Cell> {
         for &scen in &o.scenarios {
             let first = cells.len();
             for imp in &o.impls {
-                cells.push(Cell { imp: imp.name(), setting: set.name, scenario: scen.name(), times: vec![], failures: 0 });
+                cells.push(Cell {
+                    imp: imp.name(),
+                    setting: set.name,
+                    scenario: scen.name(),
+                    times: vec![],
+                    failures: 0,
+                });
             }
             for run in 1..=o.runs {
+                if daemons::interrupted() {
+                    return cells;
+                }
                 for (k, imp) in o.impls.iter().enumerate() {
                     let cell = &mut cells[first + k];
                     match one_run(imp, *set, scen) {
                         Ok(d) => {
-                            eprintln!("{} | {} | {} | run {run}: {:.1} ms", cell.imp, set.name, scen.name(), d.as_secs_f64() * 1e3);
+                            eprintln!(
+                                "{} | {} | {} | run {run}: {:.1} ms",
+                                cell.imp,
+                                set.name,
+                                scen.name(),
+                                d.as_secs_f64() * 1e3
+                            );
                             cell.times.push(d);
                         }
                         Err(e) => {
-                            eprintln!("{} | {} | {} | run {run}: FAILED: {e}", cell.imp, set.name, scen.name());
+                            eprintln!(
+                                "{} | {} | {} | run {run}: FAILED: {e}",
+                                cell.imp,
+                                set.name,
+                                scen.name()
+                            );
                             cell.failures += 1;
                         }
                     }
@@ -354,29 +466,63 @@ fn run_all(o: &Opts) -> Vec<Cell> {
 }
 
 fn print_tables(cells: &[Cell]) {
-    println!("| implementation | setting | scenario | runs ok | failed | min ms | median ms | max ms |");
+    println!(
+        "| implementation | setting | scenario | runs ok | failed | min ms | median ms | max ms |"
+    );
     println!("|---|---|---|---:|---:|---:|---:|---:|");
     for c in cells {
-        let (lo, med, hi) = stats(&c.times).map_or(("-".into(), "-".into(), "-".into()), |(a, b, c)| {
-            (format!("{a:.1}"), format!("{b:.1}"), format!("{c:.1}"))
-        });
-        println!("| {} | {} | {} | {} | {} | {lo} | {med} | {hi} |", c.imp, c.setting, c.scenario, c.times.len(), c.failures);
+        let (lo, med, hi) = stats(&c.times).map_or(
+            ("-".into(), "-".into(), "-".into()),
+            |(a, b, c)| {
+                (format!("{a:.1}"), format!("{b:.1}"), format!("{c:.1}"))
+            },
+        );
+        println!(
+            "| {} | {} | {} | {} | {} | {lo} | {med} | {hi} |",
+            c.imp,
+            c.setting,
+            c.scenario,
+            c.times.len(),
+            c.failures
+        );
     }
     let median = |imp: &str, c: &Cell| {
-        cells.iter().find(|x| x.imp == imp && x.setting == c.setting && x.scenario == c.scenario).and_then(|x| stats(&x.times)).map(|s| s.1)
+        cells
+            .iter()
+            .find(|x| {
+                x.imp == imp
+                    && x.setting == c.setting
+                    && x.scenario == c.scenario
+            })
+            .and_then(|x| stats(&x.times))
+            .map(|s| s.1)
     };
-    let pairs: Vec<_> = cells.iter().filter(|c| c.imp == "keepalived").filter_map(|c| Some((c, median("keepalived", c)?, median("keepalived-rs", c)?))).collect();
+    let pairs: Vec<_> = cells
+        .iter()
+        .filter(|c| c.imp == "keepalived")
+        .filter_map(|c| {
+            Some((c, median("keepalived", c)?, median("keepalived-rs", c)?))
+        })
+        .collect();
     if pairs.is_empty() {
         return;
     }
-    println!("\n| setting | scenario | keepalived median ms | keepalived-rs median ms | keepalived / keepalived-rs |");
+    println!(
+        "\n| setting | scenario | keepalived median ms | keepalived-rs median ms | keepalived / keepalived-rs |"
+    );
     println!("|---|---|---:|---:|---:|");
     for (c, ka, rs) in pairs {
-        println!("| {} | {} | {ka:.1} | {rs:.1} | {:.2} |", c.setting, c.scenario, ka / rs);
+        println!(
+            "| {} | {} | {ka:.1} | {rs:.1} | {:.2} |",
+            c.setting,
+            c.scenario,
+            ka / rs
+        );
     }
 }
 
 fn main() {
+    daemons::catch_interrupts();
     let opts = match parse_opts() {
         Ok(o) => o,
         Err(e) => {
@@ -388,7 +534,14 @@ fn main() {
         eprintln!("cannot run: {why}");
         std::process::exit(1);
     }
-    let load = |when: &str| eprintln!("load {when}: {}", std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim());
+    let load = |when: &str| {
+        eprintln!(
+            "load {when}: {}",
+            std::fs::read_to_string("/proc/loadavg")
+                .unwrap_or_default()
+                .trim()
+        )
+    };
     load("before");
     let cells = run_all(&opts);
     load("after");

@@ -27,7 +27,10 @@ use daemons::{Daemon, Impl, Timing};
 use ka_lab::Lab;
 
 /// Adverts once a second, the keepalived default.
-const TIMING: Timing = Timing { version: 2, advert_int: "1" };
+const TIMING: Timing = Timing {
+    version: 2,
+    advert_int: "1",
+};
 
 #[derive(Debug)]
 struct Opts {
@@ -38,12 +41,15 @@ struct Opts {
 }
 
 fn parse_opts() -> Result<Opts, String> {
-    let (mut imp, mut counts, mut settle, mut window) = ("both".to_owned(), "1,100".to_owned(), 10, 30);
+    let (mut imp, mut counts, mut settle, mut window) =
+        ("both".to_owned(), "1,100".to_owned(), 10, 30);
     let mut bin = daemons::default_rs_bin();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
-        let mut val = || args.next().ok_or_else(|| format!("{flag} needs a value"));
-        let secs = |s: String| s.parse::<u64>().map_err(|e| format!("{flag}: {e}"));
+        let mut val =
+            || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        let secs =
+            |s: String| s.parse::<u64>().map_err(|e| format!("{flag}: {e}"));
         match flag.as_str() {
             "--impl" => imp = val()?,
             "--counts" => counts = val()?,
@@ -60,7 +66,12 @@ fn parse_opts() -> Result<Opts, String> {
     }
     let counts = counts
         .split(',')
-        .map(|c| c.parse::<u8>().ok().filter(|n| (1..=254).contains(n)).ok_or(format!("bad count {c} (1..=254)")))
+        .map(|c| {
+            c.parse::<u8>()
+                .ok()
+                .filter(|n| (1..=254).contains(n))
+                .ok_or(format!("bad count {c} (1..=254)"))
+        })
         .collect::<Result<_, _>>()?;
     Ok(Opts {
         impls: Impl::parse_list(&imp, &bin)?,
@@ -81,13 +92,17 @@ fn rss_kib(pid: u32) -> Option<u64> {
 fn cpu_ticks(pid: u32) -> Option<u64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // Fields after the command name: state is field 3, utime 14, stime 15.
-    let f: Vec<&str> = stat[stat.rfind(')')? + 2..].split_whitespace().collect();
+    let f: Vec<&str> =
+        stat[stat.rfind(')')? + 2..].split_whitespace().collect();
     Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
 }
 
 /// Clock ticks per second (`getconf CLK_TCK`, normally 100).
 fn clk_tck() -> f64 {
-    ka_lab::run_ok("getconf", &["CLK_TCK"]).ok().and_then(|s| s.trim().parse().ok()).unwrap_or(100.0)
+    ka_lab::run_ok("getconf", &["CLK_TCK"])
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
 }
 
 /// One row of the table.
@@ -102,7 +117,11 @@ struct Row {
 
 /// The VIP of the last instance of a `count`-instance configuration.
 fn last_vip(count: u8) -> IpAddr {
-    if count == 1 { IpAddr::from([192, 0, 2, 100]) } else { IpAddr::from([198, 51, 100, count]) }
+    if count == 1 {
+        IpAddr::from([192, 0, 2, 100])
+    } else {
+        IpAddr::from([198, 51, 100, count])
+    }
 }
 
 /// Samples both daemons over one window: (pids, RSS at the end, CPU %).
@@ -110,12 +129,17 @@ fn sample(daemons: &[&Daemon], window: Duration) -> Vec<(usize, u64, f64)> {
     let pids: Vec<Vec<u32>> = daemons.iter().map(|d| d.pids()).collect();
     let ticks = |p: &[u32]| p.iter().filter_map(|&p| cpu_ticks(p)).sum::<u64>();
     let before: Vec<u64> = pids.iter().map(|p| ticks(p)).collect();
-    std::thread::sleep(window);
+    if !daemons::sleep_unless_interrupted(window) {
+        return Vec::new();
+    }
     let hz = clk_tck();
     pids.iter()
         .zip(before)
         .map(|(p, t0)| {
-            let cpu = (ticks(p).saturating_sub(t0)) as f64 / hz / window.as_secs_f64() * 100.0;
+            let cpu = (ticks(p).saturating_sub(t0)) as f64
+                / hz
+                / window.as_secs_f64()
+                * 100.0;
             (p.len(), p.iter().filter_map(|&p| rss_kib(p)).sum(), cpu)
         })
         .collect()
@@ -124,11 +148,24 @@ fn sample(daemons: &[&Daemon], window: Duration) -> Vec<(usize, u64, f64)> {
 /// Runs one implementation with `count` instances on a master and a backup.
 fn measure(imp: &Impl, count: u8, o: &Opts) -> Result<Vec<Row>, String> {
     let mut lab = Lab::new(2).map_err(|e| e.to_string())?;
-    let master = daemons::start(&mut lab, imp, 0, "h0", &daemons::config(count, 150, TIMING))?;
-    let backup = daemons::start(&mut lab, imp, 1, "h1", &daemons::config(count, 100, TIMING))?;
-    let up = daemons::wait_holder(&lab, last_vip(count), 0, Duration::from_secs(20));
+    let master = daemons::start(
+        &mut lab,
+        imp,
+        0,
+        "h0",
+        &daemons::config(count, 150, TIMING),
+    )?;
+    let backup = daemons::start(
+        &mut lab,
+        imp,
+        1,
+        "h1",
+        &daemons::config(count, 100, TIMING),
+    )?;
+    let up =
+        daemons::wait_holder(&lab, last_vip(count), 0, Duration::from_secs(20));
     let samples = up.map(|_| {
-        std::thread::sleep(o.settle);
+        daemons::sleep_unless_interrupted(o.settle);
         sample(&[&master, &backup], o.window)
     });
     backup.stop(&mut lab);
@@ -136,12 +173,20 @@ fn measure(imp: &Impl, count: u8, o: &Opts) -> Result<Vec<Row>, String> {
     let rows = samples?
         .into_iter()
         .zip(["master", "backup"])
-        .map(|((procs, rss_kib, cpu_pct), role)| Row { imp: imp.name(), count, role, procs, rss_kib, cpu_pct })
+        .map(|((procs, rss_kib, cpu_pct), role)| Row {
+            imp: imp.name(),
+            count,
+            role,
+            procs,
+            rss_kib,
+            cpu_pct,
+        })
         .collect();
     Ok(rows)
 }
 
 fn main() {
+    daemons::catch_interrupts();
     let o = match parse_opts() {
         Ok(o) => o,
         Err(e) => {
@@ -153,22 +198,37 @@ fn main() {
         eprintln!("cannot run: {why}");
         std::process::exit(1);
     }
-    let load = |when: &str| eprintln!("load {when}: {}", std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim());
+    let load = |when: &str| {
+        eprintln!(
+            "load {when}: {}",
+            std::fs::read_to_string("/proc/loadavg")
+                .unwrap_or_default()
+                .trim()
+        )
+    };
     load("before");
     let mut rows = Vec::new();
     for &count in &o.counts {
-        for imp in &o.impls {
+        for imp in o.impls.iter().filter(|_| !daemons::interrupted()) {
             eprintln!("{}: {count} instance(s)…", imp.name());
             match measure(imp, count, &o) {
                 Ok(r) => rows.extend(r),
-                Err(e) => eprintln!("{} with {count} instance(s) FAILED: {e}", imp.name()),
+                Err(e) => eprintln!(
+                    "{} with {count} instance(s) FAILED: {e}",
+                    imp.name()
+                ),
             }
         }
     }
     load("after");
-    println!("| implementation | instances | role | processes | RSS KiB | CPU % of one core |");
+    println!(
+        "| implementation | instances | role | processes | RSS KiB | CPU % of one core |"
+    );
     println!("|---|---:|---|---:|---:|---:|");
     for r in rows {
-        println!("| {} | {} | {} | {} | {} | {:.2} |", r.imp, r.count, r.role, r.procs, r.rss_kib, r.cpu_pct);
+        println!(
+            "| {} | {} | {} | {} | {} | {:.2} |",
+            r.imp, r.count, r.role, r.procs, r.rss_kib, r.cpu_pct
+        );
     }
 }

@@ -36,16 +36,18 @@ impl LinkKind {
             LinkAttribute::LinkInfo(v) => Some(v),
             _ => None,
         });
-        let Some(infos) = infos else { return Self::Other(None) };
+        let Some(infos) = infos else {
+            return Self::Other(None);
+        };
         let mut kind = None;
         let mut private = false;
         for i in infos {
             match i {
                 NlLinkInfo::Kind(k) => kind = Some(k.clone()),
                 NlLinkInfo::Data(InfoData::MacVlan(d)) => {
-                    private = d
-                        .iter()
-                        .any(|x| matches!(x, InfoMacVlan::Mode(MacVlanMode::Private)));
+                    private = d.iter().any(|x| {
+                        matches!(x, InfoMacVlan::Mode(MacVlanMode::Private))
+                    });
                 }
                 _ => {}
             }
@@ -60,20 +62,32 @@ impl LinkKind {
 
 impl Netlink {
     /// The kind of the link with index `index` (`None`: no such link).
-    pub async fn link_kind(&self, index: u32) -> Result<Option<LinkKind>, NlError> {
+    pub async fn link_kind(
+        &self,
+        index: u32,
+    ) -> Result<Option<LinkKind>, NlError> {
         let mut s = self.handle().link().get().match_index(index).execute();
         match s.try_next().await {
             Ok(m) => Ok(m.as_ref().map(LinkKind::from_message)),
             Err(e) => {
                 let e = NlError::new(format!("get link {index}"), e);
-                if e.errno == Some(ENODEV) { Ok(None) } else { Err(e) }
+                if e.errno == Some(ENODEV) {
+                    Ok(None)
+                } else {
+                    Err(e)
+                }
             }
         }
     }
 
     /// Creates macvlan `name` in mode private on `parent` with hardware
     /// address `mac`, left down; returns its index.
-    pub async fn add_macvlan(&self, parent: u32, name: &str, mac: [u8; 6]) -> Result<u32, NlError> {
+    pub async fn add_macvlan(
+        &self,
+        parent: u32,
+        name: &str,
+        mac: [u8; 6],
+    ) -> Result<u32, NlError> {
         let what = || format!("create macvlan {name} on ifindex {parent}");
         let msg = LinkMacVlan::new(name, parent, MacVlanMode::Private)
             .address(mac.to_vec())
@@ -94,17 +108,19 @@ impl Netlink {
 
     /// Sets the IPv6 address generation mode of `index` to none, so the
     /// kernel adds no EUI-64 link-local address when it comes up.
-    pub async fn set_addr_gen_mode_none(&self, index: u32) -> Result<(), NlError> {
-        let spec = AfSpecUnspec::Inet6(vec![AfSpecInet6::AddrGenMode(In6AddrGenMode::None)]);
+    pub async fn set_addr_gen_mode_none(
+        &self,
+        index: u32,
+    ) -> Result<(), NlError> {
+        let spec = AfSpecUnspec::Inet6(vec![AfSpecInet6::AddrGenMode(
+            In6AddrGenMode::None,
+        )]);
         let msg = LinkUnspec::new_with_index(index)
             .append_extra_attribute(LinkAttribute::AfSpecUnspec(vec![spec]))
             .build();
-        self.handle()
-            .link()
-            .set(msg)
-            .execute()
-            .await
-            .map_err(|e| NlError::new(format!("set addrgenmode none on ifindex {index}"), e))
+        self.handle().link().set(msg).execute().await.map_err(|e| {
+            NlError::new(format!("set addrgenmode none on ifindex {index}"), e)
+        })
     }
 
     /// Brings `index` administratively up.
@@ -124,7 +140,11 @@ impl Netlink {
             Ok(()) => Ok(()),
             Err(e) => {
                 let e = NlError::new(format!("delete ifindex {index}"), e);
-                if e.errno == Some(ENODEV) { Ok(()) } else { Err(e) }
+                if e.errno == Some(ENODEV) {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
             }
         }
     }

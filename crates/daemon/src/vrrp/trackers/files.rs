@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use ka_sys::inotify::{Change, DirWatcher, WatchId};
 use ka_vrrp::Event;
+use nix::fcntl::OFlag;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
@@ -43,29 +44,49 @@ struct Watched {
 /// Initialises and reads every file now (so the values are queued before
 /// the engine starts), then watches them in one task. `reload` is true on
 /// SIGHUP: existing files are then never overwritten.
-pub(crate) fn spawn_files(files: &[FileTracker], reload: bool, tx: &UnboundedSender<Event>) -> Option<JoinHandle<()>> {
+pub(crate) fn spawn_files(
+    files: &[FileTracker],
+    reload: bool,
+    tx: &UnboundedSender<Event>,
+) -> Option<JoinHandle<()>> {
     if files.is_empty() {
         return None;
     }
     let mut watched = Vec::new();
     for f in files {
-        if let Some(init) = f.init_file {
-            if let Err(e) = init_file(Path::new(&f.path), init, reload) {
-                tracing::warn!(target: target::VRRP, "Unable to initialise track file {} - {e}", f.name);
-            }
+        if let Some(init) = f.init_file
+            && let Err(e) = init_file(Path::new(&f.path), init, reload)
+        {
+            tracing::warn!(target: target::VRRP, "Unable to initialise track file {} - {e}", f.name);
         }
         match resolve(&f.path) {
             Ok((path, exists)) => {
                 // keepalived compat: a missing file reads as 0.
-                let value = if exists { read_value(&path).unwrap_or(0) } else { 0 };
-                let file_part = path.file_name().map(OsString::from).unwrap_or_default();
-                watched.push(Watched { name: f.name.clone(), path, watch: None, file_part, value });
+                let value = if exists {
+                    read_value(&path).unwrap_or(0)
+                } else {
+                    0
+                };
+                let file_part =
+                    path.file_name().map(OsString::from).unwrap_or_default();
+                watched.push(Watched {
+                    name: f.name.clone(),
+                    path,
+                    watch: None,
+                    file_part,
+                    value,
+                });
             }
-            Err(why) => tracing::warn!(target: target::VRRP, "Track file {} {why}", f.name),
+            Err(why) => {
+                tracing::warn!(target: target::VRRP, "Track file {} {why}", f.name)
+            }
         }
     }
     for w in &watched {
-        let _ = tx.send(Event::FileValueChanged { file: w.name.clone(), value: w.value });
+        let _ = tx.send(Event::FileValueChanged {
+            file: w.name.clone(),
+            value: w.value,
+        });
     }
     let watcher = match DirWatcher::new() {
         Ok(w) => w,
@@ -78,7 +99,9 @@ pub(crate) fn spawn_files(files: &[FileTracker], reload: bool, tx: &UnboundedSen
         let dir = w.path.parent().unwrap_or(Path::new("/"));
         match watcher.watch(dir) {
             Ok(id) => w.watch = Some(id),
-            Err(e) => tracing::warn!(target: target::VRRP, "Unable to watch {} for track file {} - {e}", dir.display(), w.name),
+            Err(e) => {
+                tracing::warn!(target: target::VRRP, "Unable to watch {} for track file {} - {e}", dir.display(), w.name)
+            }
         }
     }
     let tx = tx.clone();
@@ -86,13 +109,20 @@ pub(crate) fn spawn_files(files: &[FileTracker], reload: bool, tx: &UnboundedSen
 }
 
 /// Reads inotify events forever, reporting changed values.
-async fn watch_loop(watcher: DirWatcher, mut files: Vec<Watched>, tx: UnboundedSender<Event>) {
-    let index: HashMap<(WatchId, OsString), Vec<usize>> = files.iter().enumerate().fold(HashMap::new(), |mut m, (i, w)| {
-        if let Some(id) = w.watch {
-            m.entry((id, w.file_part.clone())).or_default().push(i);
-        }
-        m
-    });
+async fn watch_loop(
+    watcher: DirWatcher,
+    mut files: Vec<Watched>,
+    tx: UnboundedSender<Event>,
+) {
+    let index: HashMap<(WatchId, OsString), Vec<usize>> = files
+        .iter()
+        .enumerate()
+        .fold(HashMap::new(), |mut m, (i, w)| {
+            if let Some(id) = w.watch {
+                m.entry((id, w.file_part.clone())).or_default().push(i);
+            }
+            m
+        });
     loop {
         let events = match watcher.next().await {
             Ok(ev) => ev,
@@ -106,7 +136,9 @@ async fn watch_loop(watcher: DirWatcher, mut files: Vec<Watched>, tx: UnboundedS
                 // Lost events: anything may have changed (keepalived
                 // ignores overflows; rereading is strictly better).
                 (Change::Overflow, _) | (_, None) => (0..files.len()).collect(),
-                (_, Some(id)) => index.get(&(id, ev.name)).cloned().unwrap_or_default(),
+                (_, Some(id)) => {
+                    index.get(&(id, ev.name)).cloned().unwrap_or_default()
+                }
             };
             for i in hit {
                 let w = &mut files[i];
@@ -118,7 +150,13 @@ async fn watch_loop(watcher: DirWatcher, mut files: Vec<Watched>, tx: UnboundedS
                 };
                 if let Some(v) = new.filter(|v| *v != w.value) {
                     w.value = v;
-                    if tx.send(Event::FileValueChanged { file: w.name.clone(), value: v }).is_err() {
+                    if tx
+                        .send(Event::FileValueChanged {
+                            file: w.name.clone(),
+                            value: v,
+                        })
+                        .is_err()
+                    {
                         return;
                     }
                 }
@@ -130,13 +168,16 @@ async fn watch_loop(watcher: DirWatcher, mut files: Vec<Watched>, tx: UnboundedS
 /// The file's value: `Some(0)` if it cannot be opened or is empty, `None`
 /// (keep the old value) if the number is out of range.
 fn read_value(path: &Path) -> Option<i64> {
-    let Ok(mut f) = OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path) else {
+    let Ok(mut f) = OpenOptions::new()
+        .read(true)
+        .custom_flags(OFlag::O_NONBLOCK.bits())
+        .open(path)
+    else {
         return Some(0);
     };
     let mut buf = [0u8; READ_MAX];
-    let len = match f.read(&mut buf) {
-        Ok(n) => n,
-        Err(_) => return Some(0),
+    let Ok(len) = f.read(&mut buf) else {
+        return Some(0);
     };
     let v = parse_value(&buf[..len]);
     if v.is_none() {
@@ -150,14 +191,19 @@ fn read_value(path: &Path) -> Option<i64> {
 pub(super) fn parse_value(buf: &[u8]) -> Option<i64> {
     let v = strtol0(buf)?;
     // keepalived compat: the upper bound is INT32_MAX + 1, not INT32_MAX.
-    (i64::from(i32::MIN)..=i64::from(i32::MAX) + 1).contains(&v).then_some(v)
+    (i64::from(i32::MIN)..=i64::from(i32::MAX) + 1)
+        .contains(&v)
+        .then_some(v)
 }
 
 /// C `strtol` with base 0 (64-bit `long`): leading white space, a sign,
 /// `0x` for hexadecimal, a leading `0` for octal, then as many digits as
 /// fit; no digits at all gives 0, overflow gives `None` (ERANGE).
 fn strtol0(s: &[u8]) -> Option<i64> {
-    let mut i = s.iter().take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')).count();
+    let mut i = s
+        .iter()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r'))
+        .count();
     let neg = match s.get(i) {
         Some(b'-') => {
             i += 1;
@@ -170,7 +216,10 @@ fn strtol0(s: &[u8]) -> Option<i64> {
         _ => false,
     };
     let at = |k: usize| s.get(k).copied().unwrap_or(0);
-    let radix = if at(i) == b'0' && matches!(at(i + 1), b'x' | b'X') && at(i + 2).is_ascii_hexdigit() {
+    let radix = if at(i) == b'0'
+        && matches!(at(i + 1), b'x' | b'X')
+        && at(i + 2).is_ascii_hexdigit()
+    {
         i += 2;
         16
     } else if at(i) == b'0' {
@@ -180,7 +229,9 @@ fn strtol0(s: &[u8]) -> Option<i64> {
     };
     let mut mag: u64 = 0;
     while let Some(d) = (at(i) as char).to_digit(radix) {
-        mag = mag.checked_mul(u64::from(radix))?.checked_add(u64::from(d))?;
+        mag = mag
+            .checked_mul(u64::from(radix))?
+            .checked_add(u64::from(d))?;
         i += 1;
     }
     if neg {
@@ -237,14 +288,16 @@ fn init_file(path: &Path, init: InitFile, reload: bool) -> io::Result<()> {
 /// followed.
 fn write_value(path: &Path, value: i32) -> io::Result<()> {
     let mut tmp = path.as_os_str().to_owned();
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
     tmp.push(format!("{:06x}", (nanos ^ std::process::id()) & 0xff_ffff));
     let tmp = PathBuf::from(tmp);
     let mut f: File = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(INIT_MODE)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .custom_flags((OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC).bits())
         .open(&tmp)?;
     let done = f
         .set_permissions(std::fs::Permissions::from_mode(INIT_MODE))
@@ -262,7 +315,8 @@ mod tests {
     use std::time::Duration;
 
     fn temp_dir(tag: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("ka-trackfile-{tag}-{}", std::process::id()));
+        let d = std::env::temp_dir()
+            .join(format!("ka-trackfile-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d
@@ -302,7 +356,10 @@ mod tests {
         let init = |value, overwrite| InitFile { value, overwrite };
         init_file(&p, init(5, false), false).unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "5\n");
-        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         init_file(&p, init(6, false), false).unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), "5\n");
         init_file(&p, init(-7, true), true).unwrap();
@@ -321,14 +378,19 @@ mod tests {
         let dir = temp_dir("resolve");
         let p = dir.join("absent");
         let (got, exists) = resolve(p.to_str().unwrap()).unwrap();
-        assert_eq!((got, exists), (std::fs::canonicalize(&dir).unwrap().join("absent"), false));
+        assert_eq!(
+            (got, exists),
+            (std::fs::canonicalize(&dir).unwrap().join("absent"), false)
+        );
         assert!(resolve(dir.join("nodir/x").to_str().unwrap()).is_err());
         assert_eq!(read_value(&p), Some(0));
         let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Receives the next value reported for `file` (bounded by 5 s).
-    async fn next_value(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Event>) -> i64 {
+    async fn next_value(
+        rx: &mut tokio::sync::mpsc::UnboundedReceiver<Event>,
+    ) -> i64 {
         match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
             Ok(Some(Event::FileValueChanged { value, .. })) => value,
             other => panic!("no file event: {other:?}"),
@@ -337,14 +399,20 @@ mod tests {
 
     #[test]
     fn the_driver_reports_initial_value_writes_renames_and_deletion() {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let dir = temp_dir("driver");
             let p = dir.join("val");
             let tracker = FileTracker {
                 name: "F".into(),
                 path: p.display().to_string(),
-                init_file: Some(InitFile { value: 4, overwrite: false }),
+                init_file: Some(InitFile {
+                    value: 4,
+                    overwrite: false,
+                }),
             };
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
             let task = spawn_files(&[tracker], false, &tx).expect("task");

@@ -6,16 +6,72 @@
 //! keepalived-rs is one process. A crash of keepalived is a SIGKILL of its
 //! VRRP child (a SIGKILL of the parent alone makes the child resign with
 //! priority 0), so [`Daemon::crash_pid`] finds that child from the `-r`
-//! pid file and checks it is the child of the process we started.
+//! pid file and checks it is the child of the process we started;
+//! keepalived runs with `--dont-respawn` so its parent does not restart
+//! the child.
 
 #![allow(dead_code)] // each benchmark uses a different part of this module
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ka_lab::Lab;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+
+/// Set when SIGINT or SIGTERM arrived.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Turns the first SIGINT/SIGTERM into a flag (see [`interrupted`]) so a
+/// benchmark finishes its current run, drops its lab (deleting namespaces
+/// and links) and stops; a second one exits at once. The handler lives in
+/// a small tokio runtime on its own thread; no signal mask changes, so the
+/// daemons the benchmark starts receive SIGTERM normally.
+pub(crate) fn catch_interrupts() {
+    use tokio::signal::unix::{SignalKind, signal};
+    std::thread::spawn(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build();
+        let Ok(rt) = rt else { return };
+        rt.block_on(async {
+            let (Ok(mut int), Ok(mut term)) = (
+                signal(SignalKind::interrupt()),
+                signal(SignalKind::terminate()),
+            ) else {
+                return;
+            };
+            loop {
+                tokio::select! {
+                    _ = int.recv() => {}
+                    _ = term.recv() => {}
+                }
+                if INTERRUPTED.swap(true, Ordering::Relaxed) {
+                    std::process::exit(130);
+                }
+                eprintln!("interrupted: cleaning up after the current run");
+            }
+        });
+    });
+}
+
+/// Whether the benchmark was asked to stop.
+pub(crate) fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::Relaxed)
+}
+
+/// Sleeps for `d` in short steps; false if interrupted meanwhile.
+pub(crate) fn sleep_unless_interrupted(d: Duration) -> bool {
+    let end = Instant::now() + d;
+    while let Some(left) = end.checked_duration_since(Instant::now()) {
+        if interrupted() {
+            return false;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(100)));
+    }
+    !interrupted()
+}
 
 /// Debian's keepalived.
 pub(crate) const KEEPALIVED: &str = "/usr/sbin/keepalived";
@@ -39,13 +95,18 @@ impl Impl {
     }
 
     /// `--impl` values: `keepalived-rs`, `keepalived` or `both`.
-    pub(crate) fn parse_list(s: &str, rs_bin: &Path) -> Result<Vec<Self>, String> {
+    pub(crate) fn parse_list(
+        s: &str,
+        rs_bin: &Path,
+    ) -> Result<Vec<Self>, String> {
         let rs = Self::Rs(rs_bin.to_path_buf());
         match s {
             "keepalived-rs" | "rs" => Ok(vec![rs]),
             "keepalived" => Ok(vec![Self::Keepalived]),
             "both" => Ok(vec![Self::Keepalived, rs]),
-            other => Err(format!("--impl {other}: want keepalived-rs, keepalived or both")),
+            other => Err(format!(
+                "--impl {other}: want keepalived-rs, keepalived or both"
+            )),
         }
     }
 }
@@ -53,8 +114,12 @@ impl Impl {
 /// The default keepalived-rs binary: next to this benchmark (same target
 /// directory), else `target/release/keepalived-rs`.
 pub(crate) fn default_rs_bin() -> PathBuf {
-    let sibling = std::env::current_exe().ok().and_then(|e| Some(e.parent()?.join("keepalived-rs")));
-    sibling.filter(|p| p.exists()).unwrap_or_else(|| PathBuf::from("target/release/keepalived-rs"))
+    let sibling = std::env::current_exe()
+        .ok()
+        .and_then(|e| Some(e.parent()?.join("keepalived-rs")));
+    sibling
+        .filter(|p| p.exists())
+        .unwrap_or_else(|| PathBuf::from("target/release/keepalived-rs"))
 }
 
 /// VRRP timing of a configuration.
@@ -72,7 +137,11 @@ pub(crate) struct Timing {
 pub(crate) fn config(count: u8, prio: u8, t: Timing) -> String {
     let mut s = String::from("global_defs {\n    router_id bench\n}\n");
     for k in 1..=count {
-        let vip = if count == 1 { "192.0.2.100/24".to_owned() } else { format!("198.51.100.{k}/24") };
+        let vip = if count == 1 {
+            "192.0.2.100/24".to_owned()
+        } else {
+            format!("198.51.100.{k}/24")
+        };
         s.push_str(&format!(
             "vrrp_instance VI_{k} {{\n    state BACKUP\n    interface eth0\n    virtual_router_id {k}\n    \
              version {}\n    priority {prio}\n    advert_int {}\n    virtual_ipaddress {{\n        {vip}\n    }}\n}}\n",
@@ -94,21 +163,45 @@ pub(crate) struct Daemon {
 }
 
 /// Writes `conf` and starts `imp` in lab host `host` under `name`.
-pub(crate) fn start(lab: &mut Lab, imp: &Impl, host: usize, name: &str, conf: &str) -> Result<Daemon, String> {
+pub(crate) fn start(
+    lab: &mut Lab,
+    imp: &Impl,
+    host: usize,
+    name: &str,
+    conf: &str,
+) -> Result<Daemon, String> {
     let dir = lab.dir().to_path_buf();
-    let file = |ext: &str| dir.join(format!("{name}{ext}")).display().to_string();
-    std::fs::write(file(".conf"), conf).map_err(|e| format!("write {name}.conf: {e}"))?;
-    let (conf_f, pid_f, vrrp_f, chk_f) = (file(".conf"), file(".pid"), file("-vrrp.pid"), file("-chk.pid"));
-    let mut args = vec!["-n", "-l", "-D", "-f", &conf_f, "-p", &pid_f, "-r", &vrrp_f];
+    let file =
+        |ext: &str| dir.join(format!("{name}{ext}")).display().to_string();
+    std::fs::write(file(".conf"), conf)
+        .map_err(|e| format!("write {name}.conf: {e}"))?;
+    let (conf_f, pid_f, vrrp_f, chk_f) = (
+        file(".conf"),
+        file(".pid"),
+        file("-vrrp.pid"),
+        file("-chk.pid"),
+    );
+    let mut args =
+        vec!["-n", "-l", "-D", "-f", &conf_f, "-p", &pid_f, "-r", &vrrp_f];
     let prog = match imp {
         Impl::Rs(bin) => bin.display().to_string(),
         Impl::Keepalived => {
-            args.extend(["-P", "-c", &chk_f]);
+            // -R: when the VRRP child dies the parent exits instead of
+            // starting a new child, so a SIGKILL of the child is a crash
+            // of keepalived (a respawned child would win the election
+            // back before the backup's Master_Down timer expires).
+            args.extend(["-P", "-R", "-c", &chk_f]);
             KEEPALIVED.to_owned()
         }
     };
-    let pid = lab.spawn(host, name, &prog, &args).map_err(|e| e.to_string())?;
-    Ok(Daemon { imp: imp.clone(), pid, vrrp_pid_file: PathBuf::from(vrrp_f) })
+    let pid = lab
+        .spawn(host, name, &prog, &args)
+        .map_err(|e| e.to_string())?;
+    Ok(Daemon {
+        imp: imp.clone(),
+        pid,
+        vrrp_pid_file: PathBuf::from(vrrp_f),
+    })
 }
 
 impl Daemon {
@@ -117,8 +210,12 @@ impl Daemon {
     pub(crate) fn vrrp_child(&self, timeout: Duration) -> Option<u32> {
         let start = Instant::now();
         while start.elapsed() < timeout {
-            let pid = std::fs::read_to_string(&self.vrrp_pid_file).ok().and_then(|s| s.trim().parse::<u32>().ok());
-            if let Some(pid) = pid.filter(|&p| p != self.pid && parent_of(p) == Some(self.pid)) {
+            let pid = std::fs::read_to_string(&self.vrrp_pid_file)
+                .ok()
+                .and_then(|s| s.trim().parse::<u32>().ok());
+            if let Some(pid) =
+                pid.filter(|&p| p != self.pid && parent_of(p) == Some(self.pid))
+            {
                 return Some(pid);
             }
             std::thread::sleep(Duration::from_millis(20));
@@ -130,9 +227,9 @@ impl Daemon {
     pub(crate) fn crash_pid(&self) -> Result<u32, String> {
         match self.imp {
             Impl::Rs(_) => Ok(self.pid),
-            Impl::Keepalived => {
-                self.vrrp_child(Duration::from_secs(5)).ok_or_else(|| "keepalived's VRRP child not found".to_owned())
-            }
+            Impl::Keepalived => self
+                .vrrp_child(Duration::from_secs(5))
+                .ok_or_else(|| "keepalived's VRRP child not found".to_owned()),
         }
     }
 
@@ -148,7 +245,11 @@ impl Daemon {
     /// Stops the daemon: SIGTERM, then waits (bounded) for it and for
     /// keepalived's VRRP child to go; the lab's Drop SIGKILLs stragglers.
     pub(crate) fn stop(&self, lab: &mut Lab) {
-        let child = if self.imp == Impl::Keepalived { self.vrrp_child(Duration::ZERO) } else { None };
+        let child = if self.imp == Impl::Keepalived {
+            self.vrrp_child(Duration::ZERO)
+        } else {
+            None
+        };
         lab.signal(self.pid, Signal::SIGTERM);
         let _ = lab.wait_exit(self.pid, Duration::from_secs(5));
         if let Some(c) = child {
@@ -163,7 +264,9 @@ pub(crate) fn sigkill(lab: &mut Lab, d: &Daemon, pid: u32) -> bool {
     if pid == d.pid {
         return lab.signal(pid, Signal::SIGKILL);
     }
-    parent_of(pid) == Some(d.pid) && i32::try_from(pid).is_ok_and(|p| kill(Pid::from_raw(p), Signal::SIGKILL).is_ok())
+    parent_of(pid) == Some(d.pid)
+        && i32::try_from(pid)
+            .is_ok_and(|p| kill(Pid::from_raw(p), Signal::SIGKILL).is_ok())
 }
 
 /// The parent pid of `pid`, from /proc/PID/stat.
@@ -179,14 +282,26 @@ fn wait_gone(pid: u32, timeout: Duration) {
     let start = Instant::now();
     while start.elapsed() < timeout {
         match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
-            Ok(s) if !s.contains(") Z ") => std::thread::sleep(Duration::from_millis(20)),
+            Ok(s) if !s.contains(") Z ") => {
+                std::thread::sleep(Duration::from_millis(20))
+            }
             _ => return,
         }
     }
 }
 
 /// The hosts holding `vip`, or a message listing them.
-pub(crate) fn wait_holder(lab: &Lab, vip: std::net::IpAddr, want: usize, timeout: Duration) -> Result<Duration, String> {
+pub(crate) fn wait_holder(
+    lab: &Lab,
+    vip: std::net::IpAddr,
+    want: usize,
+    timeout: Duration,
+) -> Result<Duration, String> {
     lab.wait_until(timeout, |l| l.holders(vip) == [want])
-        .ok_or_else(|| format!("h{want} did not hold {vip} within {timeout:?}; holders {:?}", lab.holders(vip)))
+        .ok_or_else(|| {
+            format!(
+                "h{want} did not hold {vip} within {timeout:?}; holders {:?}",
+                lab.holders(vip)
+            )
+        })
 }
