@@ -47,7 +47,13 @@ use support::Impl;
 /// The matrix cells. Each cell's labs are separate, so VRIDs only need
 /// to be distinct to make captures easy to read.
 fn cells() -> Vec<Cell> {
-    let c = |version, family, unicast, auth, vrid| Cell { version, family, unicast, auth, vrid };
+    let c = |version, family, unicast, auth, vrid| Cell {
+        version,
+        family,
+        unicast,
+        auth,
+        vrid,
+    };
     vec![
         c(2, Family::V4, false, Auth::None, 10),
         c(2, Family::V4, false, Auth::Pass, 12),
@@ -65,7 +71,9 @@ fn cells() -> Vec<Cell> {
 /// Why the AH cells cannot run: keepalived built without VRRP_AUTH.
 fn ah_skip_reason() -> Option<String> {
     let v = support::keepalived_version();
-    (!v.contains("VRRP_AUTH")).then(|| "keepalived was built without VRRP_AUTH (no IPsec-AH)".to_string())
+    (!v.contains("VRRP_AUTH")).then(|| {
+        "keepalived was built without VRRP_AUTH (no IPsec-AH)".to_string()
+    })
 }
 
 fn skip_all() -> bool {
@@ -97,14 +105,42 @@ fn mixed_pairs_elect_fail_over_and_preempt() {
             runs.push(thread::spawn(move || matrix::run_cell(cell, high)));
         }
     }
-    let outcomes: Vec<matrix::Outcome> = runs.into_iter().map(|h| h.join().expect("cell thread panicked")).collect();
+    let outcomes: Vec<matrix::Outcome> = runs
+        .into_iter()
+        .map(|h| h.join().expect("cell thread panicked"))
+        .collect();
     eprintln!("{}", matrix_report(&outcomes));
     eprintln!("matrix wall time {:.1} s", start.elapsed().as_secs_f64());
     let failed: Vec<String> = outcomes
         .iter()
-        .filter_map(|o| o.result.as_ref().err().map(|e| format!("== {} ({} high): {e}", o.cell, o.high.label())))
+        .filter_map(|o| {
+            let e = o.result.as_ref().err()?;
+            let controls: String = o
+                .controls
+                .iter()
+                .map(|(n, r)| format!("    control {n}: {}\n", control(r)))
+                .collect();
+            Some(format!(
+                "== {} ({} high): {e}\n{controls}",
+                o.cell,
+                o.high.label()
+            ))
+        })
         .collect();
-    assert!(failed.is_empty(), "{} of {} runs failed:\n{}", failed.len(), outcomes.len(), failed.join("\n"));
+    assert!(
+        failed.is_empty(),
+        "{} of {} runs failed:\n{}",
+        failed.len(),
+        outcomes.len(),
+        failed.join("\n")
+    );
+}
+
+fn control(r: &Result<(), String>) -> String {
+    match r {
+        Ok(()) => "pass".into(),
+        Err(e) => format!("FAIL: {e}"),
+    }
 }
 
 /// The pass/fail table, then each run's steps with their times.
@@ -116,15 +152,32 @@ fn matrix_report(outcomes: &[matrix::Outcome]) -> String {
             Err(e) => format!("FAIL: {}", e.lines().next().unwrap_or_default()),
         },
     };
-    let mut s = format!("\n{:<24} {:<28} {}\n", "cell", "keepalived 150 / rs 100", "keepalived-rs 150 / keepalived 100");
-    let mut names: Vec<&str> = outcomes.iter().map(|o| o.cell.as_str()).collect();
+    let mut s = format!(
+        "\n{:<24} {:<28} {}\n",
+        "cell", "keepalived 150 / rs 100", "keepalived-rs 150 / keepalived 100"
+    );
+    let mut names: Vec<&str> =
+        outcomes.iter().map(|o| o.cell.as_str()).collect();
     names.dedup();
     for name in names {
-        let find = |imp| outcomes.iter().find(|o| o.cell == name && o.high == imp);
-        s += &format!("{name:<24} {:<28} {}\n", verdict(find(Impl::Keepalived)), verdict(find(Impl::Rust)));
+        let find =
+            |imp| outcomes.iter().find(|o| o.cell == name && o.high == imp);
+        s += &format!(
+            "{name:<24} {:<28} {}\n",
+            verdict(find(Impl::Keepalived)),
+            verdict(find(Impl::Rust))
+        );
     }
     for o in outcomes {
-        s += &format!("  {} with {} high:\n{}", o.cell, o.high.label(), o.steps.render());
+        s += &format!(
+            "  {} with {} high:\n{}",
+            o.cell,
+            o.high.label(),
+            o.steps.render()
+        );
+        for (n, r) in &o.controls {
+            s += &format!("      control {n}: {}\n", control(r));
+        }
     }
     s
 }
@@ -135,10 +188,18 @@ fn adverts_match_keepalived_byte_for_byte() {
         return;
     }
     if !support::have_tcpdump() {
-        eprintln!("skipped: tcpdump is not installed (Debian package `tcpdump`)");
+        eprintln!(
+            "skipped: tcpdump is not installed (Debian package `tcpdump`)"
+        );
         return;
     }
-    let c = |version, family, unicast, auth, vrid| Cell { version, family, unicast, auth, vrid };
+    let c = |version, family, unicast, auth, vrid| Cell {
+        version,
+        family,
+        unicast,
+        auth,
+        vrid,
+    };
     let configs = [
         c(2, Family::V4, false, Auth::None, 51),
         c(2, Family::V4, false, Auth::Pass, 52),
@@ -146,7 +207,10 @@ fn adverts_match_keepalived_byte_for_byte() {
         c(3, Family::V6, false, Auth::None, 54),
         c(3, Family::V4, true, Auth::None, 55),
     ];
-    let runs: Vec<_> = configs.into_iter().map(|cell| thread::spawn(move || bytes::compare(cell))).collect();
+    let runs: Vec<_> = configs
+        .into_iter()
+        .map(|cell| thread::spawn(move || bytes::compare(cell)))
+        .collect();
     let mut failed = Vec::new();
     for r in runs {
         match r.join().expect("comparison thread panicked") {
@@ -174,7 +238,10 @@ fn frr_vrrpd_elects_and_fails_over_with_keepalived_rs() {
     for (family, r) in runs {
         let (steps, result) = r.join().expect("FRR thread panicked");
         let verdict = if result.is_ok() { "pass" } else { "FAIL" };
-        eprintln!("keepalived-rs <-> FRR vrrpd, VRRPv3 {family:?}: {verdict}\n{}", steps.render());
+        eprintln!(
+            "keepalived-rs <-> FRR vrrpd, VRRPv3 {family:?}: {verdict}\n{}",
+            steps.render()
+        );
         if let Err(e) = result {
             failed.push(format!("== FRR {family:?}: {e}"));
         }

@@ -26,6 +26,9 @@ use tokio::io::unix::AsyncFd;
 
 /// IANA protocol number of VRRP (RFC 5798 §5.1.1.4).
 pub const IPPROTO_VRRP: i32 = 112;
+/// IANA protocol number of the IPsec Authentication Header (RFC 4302),
+/// which keepalived's `auth_type AH` adverts are carried in.
+pub const IPPROTO_AH: i32 = 51;
 
 /// keepalived compat: adverts leave with DSCP/precedence "internetwork
 /// control" (TOS 0xc0), IPv4 and IPv6 alike.
@@ -63,6 +66,10 @@ pub struct SocketSpec {
     /// IPv6 hop limit for unicast adverts (`unicast_ttl`); IPv4 puts the TTL
     /// in the header it builds.
     pub unicast_hops: Option<u8>,
+    /// IPv4 only: receive IPsec-AH (IP protocol 51) instead of VRRP (112),
+    /// for `auth_type AH` instances. Sending either works on any IPv4 VRRP
+    /// socket, since the header (and its protocol field) is ours.
+    pub ah: bool,
 }
 
 /// A raw VRRP socket bound to one interface and family.
@@ -78,7 +85,8 @@ impl VrrpSocket {
     /// `spec.groups`, multicast loop off, `IP_MULTICAST_ALL` off so that
     /// only the groups joined here are delivered.
     pub fn open_v4(spec: &SocketSpec) -> io::Result<Self> {
-        let s = raw_socket(Domain::IPV4)?;
+        let proto = if spec.ah { IPPROTO_AH } else { IPPROTO_VRRP };
+        let s = raw_socket(Domain::IPV4, proto)?;
         s.set_header_included_v4(true)?;
         s.bind_device(Some(spec.ifname.as_bytes()))?;
         s.set_multicast_loop_v4(false)?;
@@ -99,7 +107,7 @@ impl VrrpSocket {
     /// multicast (RFC 5798 §5.1.2.2 / §7.1), traffic class 0xc0, hop limit
     /// and packet info delivered with every packet.
     pub fn open_v6(spec: &SocketSpec) -> io::Result<Self> {
-        let s = raw_socket(Domain::IPV6)?;
+        let s = raw_socket(Domain::IPV6, IPPROTO_VRRP)?;
         set_ipv6_checksum(s.as_raw_fd(), 6)?;
         s.bind_device(Some(spec.ifname.as_bytes()))?;
         s.set_multicast_if_v6(spec.ifindex)?;
@@ -250,8 +258,8 @@ impl VrrpSocket {
     }
 }
 
-fn raw_socket(domain: Domain) -> io::Result<Socket> {
-    let s = Socket::new(domain, Type::RAW, Some(Protocol::from(IPPROTO_VRRP)))?;
+fn raw_socket(domain: Domain, proto: i32) -> io::Result<Socket> {
+    let s = Socket::new(domain, Type::RAW, Some(Protocol::from(proto)))?;
     s.set_nonblocking(true)?;
     s.set_cloexec(true)?;
     Ok(s)

@@ -44,7 +44,7 @@ fn veth_pair() -> (u32, u32) {
 }
 
 fn spec(ifindex: u32, name: &str, group: IpAddr) -> SocketSpec {
-    SocketSpec { ifindex, ifname: name.into(), groups: vec![group], unicast_hops: None }
+    SocketSpec { ifindex, ifname: name.into(), groups: vec![group], unicast_hops: None, ah: false }
 }
 
 /// A minimal IPv4 header (TOS 0xc0, TTL 255, proto 112) around `payload`;

@@ -179,18 +179,21 @@ impl Drivers {
     /// Opens the socket of every instance interface that exists and is
     /// not open yet (at start, on reload, when a link appears).
     fn open_sockets(&mut self) {
-        let wanted: Vec<(String, bool, IpAddr)> = self
+        let wanted: Vec<(String, bool, bool, IpAddr)> = self
             .setup
             .engine
             .instances
             .iter()
-            .filter_map(|i| Some((i.interface.clone()?, i.is_ipv6(), i.multicast_group())))
+            .filter_map(|i| {
+                let ah = self.setup.ah_keys.contains_key(&i.name);
+                Some((i.interface.clone()?, i.is_ipv6(), ah, i.multicast_group()))
+            })
             .collect();
-        for (iface, v6, group) in wanted {
+        for (iface, v6, ah, group) in wanted {
             if self.ifaces.get(&iface).is_none() {
                 continue;
             }
-            if let Err(e) = self.sockets.ensure(&self.ifaces, &iface, v6, &[group], &self.rx_tx) {
+            if let Err(e) = self.sockets.ensure(&self.ifaces, &iface, v6, ah, &[group], &self.rx_tx) {
                 tracing::error!(target: target::VRRP, "cannot open VRRP socket on {iface}: {e}");
             }
         }
@@ -208,25 +211,47 @@ impl Drivers {
         };
         let iface = self.ifaces.name_of(r.ifindex)?.to_owned();
         let bytes = if r.src.is_ipv4() {
-            let keys = &self.setup;
-            let key_for = |vrid: u8| {
-                keys.engine
-                    .instances
-                    .iter()
-                    .find(|i| i.vrid == vrid && i.interface.as_deref() == Some(iface.as_str()))
-                    .and_then(|i| keys.ah_keys.get(&i.name).copied())
-            };
-            match strip_ipv4(&r.bytes, key_for) {
-                Ok(b) => b.to_vec(),
-                Err(e) => {
-                    self.error(&format!("dropped VRRP packet from {} on {iface}: {e:?}", r.src));
-                    return None;
-                }
-            }
+            self.strip_v4(&iface, &r)?
         } else {
             r.bytes
         };
         Some(Event::PacketReceived { iface, src: r.src, dst: r.dst, ttl: r.ttl, bytes })
+    }
+
+    /// Checks and strips the IPv4 (and AH) headers of a received packet;
+    /// `None` (logged, rate-limited) when it must be dropped.
+    fn strip_v4(&mut self, iface: &str, r: &ka_sys::vrrp_socket::Received) -> Option<Vec<u8>> {
+        // The AH instance, found by the VRID behind the AH header.
+        let ah_instance = |vrid: u8| {
+            self.setup
+                .engine
+                .instances
+                .iter()
+                .find(|i| i.vrid == vrid && i.interface.as_deref() == Some(iface))
+                .filter(|i| self.setup.ah_keys.contains_key(&i.name))
+                .map(|i| i.name.clone())
+        };
+        let vrid = r.bytes.get(20 + ka_wire::ah::HEADER_LEN + 1).copied();
+        let instance = vrid.and_then(ah_instance);
+        let key = instance.as_ref().and_then(|n| self.setup.ah_keys.get(n).copied());
+        match strip_ipv4(&r.bytes, |_| key) {
+            Ok((vrrp, None)) => Some(vrrp.to_vec()),
+            Ok((vrrp, Some(seq))) => {
+                let name = instance.unwrap_or_default();
+                if self.sockets.ah_accept(&name, seq) {
+                    Some(vrrp.to_vec())
+                } else {
+                    self.error(&format!(
+                        "({name}) IPSEC-AH : sequence number {seq} already processed. Packet dropped."
+                    ));
+                    None
+                }
+            }
+            Err(e) => {
+                self.error(&format!("dropped VRRP packet from {} on {iface}: {e:?}", r.src));
+                None
+            }
+        }
     }
 
     /// Rate-limited error log: the first ten, then one in a thousand.

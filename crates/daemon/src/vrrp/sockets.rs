@@ -34,7 +34,8 @@ pub(crate) enum RxInput {
 /// Open sockets and their receive tasks.
 #[derive(Debug, Default)]
 pub(crate) struct Sockets {
-    open: HashMap<(String, bool), (Arc<VrrpSocket>, JoinHandle<()>)>,
+    /// By (interface, IP protocol family tag: 4, 6, or 51 for AH).
+    open: HashMap<(String, u8), (Arc<VrrpSocket>, JoinHandle<()>)>,
     ip_ids: HashMap<String, u16>,
     ah_seq: HashMap<String, u32>,
 }
@@ -52,31 +53,57 @@ impl Sockets {
     /// starts its receive task. Errors (interface missing, no permission)
     /// are returned for the caller to log; it retries when the link
     /// appears.
+    /// `ah` also opens an IPv4 socket for IP protocol 51, which carries
+    /// `auth_type AH` adverts.
     pub(crate) fn ensure(
         &mut self,
         ifaces: &Ifaces,
         iface: &str,
         v6: bool,
+        ah: bool,
         groups: &[IpAddr],
         tx: &UnboundedSender<RxInput>,
     ) -> io::Result<()> {
-        let key = (iface.to_owned(), v6);
-        if self.open.contains_key(&key) {
-            return Ok(());
-        }
         let Some(i) = ifaces.get(iface) else {
             return Err(io::Error::new(io::ErrorKind::NotFound, format!("no interface {iface}")));
         };
-        let spec = SocketSpec {
+        let mut spec = SocketSpec {
             ifindex: i.index,
             ifname: iface.to_owned(),
             groups: groups.to_vec(),
             unicast_hops: None,
+            ah: false,
         };
-        let sock = Arc::new(if v6 { VrrpSocket::open_v6(&spec)? } else { VrrpSocket::open_v4(&spec)? });
+        let tag = if v6 { 6 } else { 4 };
+        if !self.open.contains_key(&(iface.to_owned(), tag)) {
+            let sock = if v6 { VrrpSocket::open_v6(&spec)? } else { VrrpSocket::open_v4(&spec)? };
+            self.add((iface.to_owned(), tag), sock, tx);
+        }
+        if ah && !v6 && !self.open.contains_key(&(iface.to_owned(), 51)) {
+            spec.ah = true;
+            self.add((iface.to_owned(), 51), VrrpSocket::open_v4(&spec)?, tx);
+        }
+        Ok(())
+    }
+
+    fn add(&mut self, key: (String, u8), sock: VrrpSocket, tx: &UnboundedSender<RxInput>) {
+        let sock = Arc::new(sock);
         let task = tokio::spawn(receive(Arc::clone(&sock), tx.clone()));
         self.open.insert(key, (sock, task));
-        Ok(())
+    }
+
+    /// keepalived compat (`vrrp_in_chk_ipsecah`): one AH sequence counter
+    /// per instance serves both sending and replay protection. A received
+    /// sequence number above it becomes the counter (so our next advert
+    /// continues from there); anything else is a replay and is dropped.
+    pub(crate) fn ah_accept(&mut self, instance: &str, seq: u32) -> bool {
+        let counter = self.ah_seq.entry(instance.to_owned()).or_insert(0);
+        if seq > *counter {
+            *counter = seq;
+            true
+        } else {
+            false
+        }
     }
 
     /// Closes the sockets of an interface that went away.
@@ -130,7 +157,7 @@ impl Sockets {
 
     fn socket(&self, iface: &str, v6: bool) -> io::Result<&VrrpSocket> {
         self.open
-            .get(&(iface.to_owned(), v6))
+            .get(&(iface.to_owned(), if v6 { 6 } else { 4 }))
             .map(|(s, _)| s.as_ref())
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotConnected, format!("no VRRP socket on {iface}")))
     }
@@ -199,22 +226,24 @@ pub(crate) enum StripError {
 
 /// Strips the IPv4 (and AH) headers from a received packet, verifying
 /// AH with `ah_key` (looked up by the VRID right behind the AH header).
+/// Returns the VRRP message and, for AH, the sequence number (for the
+/// caller's replay check).
 pub(crate) fn strip_ipv4<'a>(
     pkt: &'a [u8],
     ah_key: impl Fn(u8) -> Option<[u8; 8]>,
-) -> Result<&'a [u8], StripError> {
+) -> Result<(&'a [u8], Option<u32>), StripError> {
     let ip = ipv4::Packet::new_checked(pkt).map_err(StripError::Header)?;
     let hl = ip.header_len();
     let total = usize::from(ip.total_len()).min(pkt.len());
     match ip.protocol() {
-        IPPROTO_VRRP => Ok(&pkt[hl..total]),
+        IPPROTO_VRRP => Ok((&pkt[hl..total], None)),
         IPPROTO_AH => {
             let vrrp_at = hl + ah::HEADER_LEN;
             let vrid = *pkt.get(vrrp_at + 1).ok_or(StripError::Auth(ka_wire::DecodeError::AuthFailure))?;
             let key = ah_key(vrid).ok_or(StripError::Auth(ka_wire::DecodeError::AuthFailure))?;
             let unicast = !ip.dst_addr().is_multicast();
-            ah::verify(&pkt[..total], &key, unicast).map_err(StripError::Auth)?;
-            Ok(&pkt[vrrp_at..total])
+            let hdr = ah::verify(&pkt[..total], &key, unicast).map_err(StripError::Auth)?;
+            Ok((&pkt[vrrp_at..total], Some(hdr.seq)))
         }
         other => Err(StripError::Protocol(other)),
     }
@@ -253,7 +282,7 @@ mod tests {
         assert_eq!(&p[..2], &[0x45, 0xc0]);
         assert_eq!(u16::from_be_bytes([p[2], p[3]]), 40);
         assert_eq!(&p[4..10], &[0, 2, 0, 0, 255, 112]);
-        assert_eq!(strip_ipv4(&p, |_| None), Ok(&VRRP[..]));
+        assert_eq!(strip_ipv4(&p, |_| None), Ok((&VRRP[..], None)));
     }
 
     #[test]
@@ -263,11 +292,23 @@ mod tests {
         let dst = Ipv4Addr::new(224, 0, 0, 18);
         let p = build_ipv4(src, dst, 255, 7, &VRRP, Some((&key, 1)));
         assert_eq!(p[9], 51);
-        assert_eq!(strip_ipv4(&p, |vrid| (vrid == 0x33).then_some(key)), Ok(&VRRP[..]));
+        assert_eq!(strip_ipv4(&p, |vrid| (vrid == 0x33).then_some(key)), Ok((&VRRP[..], Some(1))));
         let mut bad = p.clone();
         let last = bad.len() - 1;
         bad[last] ^= 1;
         assert!(matches!(strip_ipv4(&bad, |_| Some(key)), Err(StripError::Auth(_))));
         assert!(matches!(strip_ipv4(&p, |_| None), Err(StripError::Auth(_))));
+    }
+
+    #[test]
+    fn ah_sequence_counter_is_shared_by_sending_and_replay_checks() {
+        let mut s = Sockets::default();
+        assert!(s.ah_accept("VI_1", 5));
+        assert!(!s.ah_accept("VI_1", 5), "replay");
+        assert!(!s.ah_accept("VI_1", 3), "older");
+        // Our next advert continues after what we heard.
+        assert_eq!(s.next_ah_seq("VI_1"), 6);
+        assert!(!s.ah_accept("VI_1", 6));
+        assert!(s.ah_accept("VI_2", 1), "per instance");
     }
 }

@@ -23,7 +23,8 @@ use crate::wire::{self, adverts, diff, frames};
 const PRIO: u8 = 150;
 
 /// Fields that may differ between two senders on the same host.
-const SAME_HOST_ALLOWED: [&str; 2] = ["IPv4 identification", "IPv4 header checksum"];
+const SAME_HOST_ALLOWED: [&str; 2] =
+    ["IPv4 identification", "IPv4 header checksum"];
 
 /// Compares the adverts of both implementations for `cell`; `Ok` holds a
 /// report of what differs and why.
@@ -41,15 +42,32 @@ pub fn compare(cell: Cell) -> Result<String, String> {
 
 /// Runs `imp` alone on `sender` and returns its first advert at
 /// priority 150 as seen by the other host.
-fn capture_one(lab: &mut Lab, cell: Cell, imp: Impl, sender: usize) -> Result<Vec<u8>, String> {
+fn capture_one(
+    lab: &mut Lab,
+    cell: Cell,
+    imp: Impl,
+    sender: usize,
+) -> Result<Vec<u8>, String> {
     let observer = 1 - sender;
     let pcap = lab.dir().join(format!("h{observer}.pcap"));
     let before = adverts(&frames(&pcap)).len();
     let addr = |h: usize| -> IpAddr {
         let host = lab.host(h);
-        if cell.family == Family::V4 { host.ipv4.into() } else { host.ipv6.into() }
+        if cell.family == Family::V4 {
+            host.ipv4.into()
+        } else {
+            host.ipv6.into()
+        }
     };
-    let conf = NodeConf { cell, own: addr(sender), peer: addr(observer), prio: PRIO, nopreempt: false, track: None, sync: false };
+    let conf = NodeConf {
+        cell,
+        own: addr(sender),
+        peer: addr(observer),
+        prio: PRIO,
+        nopreempt: false,
+        track: None,
+        sync: false,
+    };
     let label = format!("{}-h{sender}", imp.label());
     let node = support::start(lab, sender, imp, &conf.render(), &label)?;
     let bound = cell.master_down(PRIO) + Duration::from_secs(5);
@@ -57,7 +75,10 @@ fn capture_one(lab: &mut Lab, cell: Cell, imp: Impl, sender: usize) -> Result<Ve
     let mut found = None;
     while found.is_none() && start.elapsed() < bound {
         std::thread::sleep(Duration::from_millis(50));
-        found = adverts(&frames(&pcap)).into_iter().skip(before).find(|a| wire::priority(a) == PRIO);
+        found = adverts(&frames(&pcap))
+            .into_iter()
+            .skip(before)
+            .find(|a| wire::priority(a) == PRIO);
     }
     let log = lab.log_of(node.pid);
     support::stop(lab, &node)?;
@@ -73,20 +94,42 @@ fn capture_one(lab: &mut Lab, cell: Cell, imp: Impl, sender: usize) -> Result<Ve
 }
 
 /// Checks the three adverts against each other and explains the result.
-fn judge(cell: Cell, ka0: &[u8], rs0: &[u8], rs1: &[u8]) -> Result<String, String> {
+fn judge(
+    cell: Cell,
+    ka0: &[u8],
+    rs0: &[u8],
+    rs1: &[u8],
+) -> Result<String, String> {
     let name = cell.name();
-    let dump = || format!("  keepalived    {}\n  keepalived-rs {}\n  keepalived-rs from host 1 {}", hex(ka0), hex(rs0), hex(rs1));
+    let dump = || {
+        format!(
+            "  keepalived    {}\n  keepalived-rs {}\n  keepalived-rs from host 1 {}",
+            hex(ka0),
+            hex(rs0),
+            hex(rs1)
+        )
+    };
     // Our checksum code must agree with keepalived before it judges us.
     let ip = &ka0[14..];
     let off = wire::vrrp_offset(ip);
     let carried = u16::from_be_bytes([ip[off + 6], ip[off + 7]]);
     if carried != wire::vrrp_checksum(ip) {
-        return Err(format!("{name}: keepalived's VRRP checksum {carried:04x} is not what this test computes ({:04x})\n{}", wire::vrrp_checksum(ip), dump()));
+        return Err(format!(
+            "{name}: keepalived's VRRP checksum {carried:04x} is not what this test computes ({:04x})\n{}",
+            wire::vrrp_checksum(ip),
+            dump()
+        ));
     }
     let same = diff(ka0, rs0);
-    let bad: Vec<_> = same.iter().filter(|(f, _)| !SAME_HOST_ALLOWED.contains(f)).collect();
+    let bad: Vec<_> = same
+        .iter()
+        .filter(|(f, _)| !SAME_HOST_ALLOWED.contains(f))
+        .collect();
     if !bad.is_empty() {
-        return Err(format!("{name}: same host, unexpected differences {bad:?}\n{}", dump()));
+        return Err(format!(
+            "{name}: same host, unexpected differences {bad:?}\n{}",
+            dump()
+        ));
     }
     let expected = wire::readdressed(ka0, rs1);
     let left = diff(&expected, rs1);
@@ -97,7 +140,11 @@ fn judge(cell: Cell, ka0: &[u8], rs0: &[u8], rs1: &[u8]) -> Result<String, Strin
         ));
     }
     let other = diff(ka0, rs1);
-    let same_text = if same.is_empty() { "identical byte for byte".to_string() } else { format!("differ only in {}", fields(&same)) };
+    let same_text = if same.is_empty() {
+        "identical byte for byte".to_string()
+    } else {
+        format!("differ only in {}", fields(&same))
+    };
     Ok(format!(
         "{name}: {} bytes of IP packet\n  same host: {same_text}\n  keepalived-rs on host 1: differs in {}\n  \
          keepalived's advert re-addressed to host 1 with recomputed checksums equals keepalived-rs's byte for byte; {}",
@@ -111,8 +158,12 @@ fn judge(cell: Cell, ka0: &[u8], rs0: &[u8], rs1: &[u8]) -> Result<String, Strin
 fn checksum_note(cell: Cell, other: &[(&str, String)]) -> &'static str {
     let changed = other.iter().any(|(f, _)| *f == "VRRP checksum");
     match (cell.version, changed) {
-        (2, _) => "the VRRP checksum is unchanged: VRRPv2 sums the VRRP message only, never the addresses",
-        (_, true) => "the VRRP checksum changed: VRRPv3 sums the pseudo-header (source, destination) too",
+        (2, _) => {
+            "the VRRP checksum is unchanged: VRRPv2 sums the VRRP message only, never the addresses"
+        }
+        (_, true) => {
+            "the VRRP checksum changed: VRRPv3 sums the pseudo-header (source, destination) too"
+        }
         (_, false) => {
             "the VRRP checksum is unchanged although VRRPv3 sums the pseudo-header: source and destination \
              swapped places, and the one's-complement sum does not depend on their order"
@@ -124,7 +175,10 @@ fn fields(d: &[(&str, String)]) -> String {
     if d.is_empty() {
         return "nothing".into();
     }
-    d.iter().map(|(f, v)| format!("{f} ({v})")).collect::<Vec<_>>().join(", ")
+    d.iter()
+        .map(|(f, v)| format!("{f} ({v})"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn hex(f: &[u8]) -> String {

@@ -47,7 +47,11 @@ pub struct Cell {
 impl Cell {
     /// A name such as `v2-ipv4-unicast-pass`.
     pub fn name(&self) -> String {
-        let fam = if self.family == Family::V4 { "ipv4" } else { "ipv6" };
+        let fam = if self.family == Family::V4 {
+            "ipv4"
+        } else {
+            "ipv6"
+        };
         let cast = if self.unicast { "unicast" } else { "mcast" };
         let auth = match self.auth {
             Auth::None => "",
@@ -60,14 +64,27 @@ impl Cell {
     /// The advert interval: 1 s for VRRPv2 (it has whole seconds only),
     /// 0.5 s for VRRPv3.
     pub fn advert(&self) -> Duration {
-        if self.version == 2 { Duration::from_secs(1) } else { Duration::from_millis(500) }
+        if self.version == 2 {
+            Duration::from_secs(1)
+        } else {
+            Duration::from_millis(500)
+        }
     }
 
     /// The `n`th VIP (0 or 1) of the cell.
     pub fn vip(&self, n: u8) -> IpAddr {
         match self.family {
             Family::V4 => IpAddr::from([192, 0, 2, 100 + n]),
-            Family::V6 => IpAddr::from([0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100 + u16::from(n)]),
+            Family::V6 => IpAddr::from([
+                0x2001,
+                0xdb8,
+                0,
+                0,
+                0,
+                0,
+                0,
+                0x100 + u16::from(n),
+            ]),
         }
     }
 
@@ -100,8 +117,7 @@ pub struct NodeConf {
     pub prio: u8,
     /// `nopreempt` on every instance.
     pub nopreempt: bool,
-    /// Two instances in a sync group, the first tracking this interface
-    /// (two instances, no group, when `None` and `sync` is set).
+    /// `track_interface` of the first instance (sync configurations).
     pub track: Option<String>,
     /// Two instances in one `vrrp_sync_group` instead of one instance.
     pub sync: bool,
@@ -112,7 +128,9 @@ impl NodeConf {
     pub fn render(&self) -> String {
         let mut s = String::new();
         if self.sync {
-            s.push_str("vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n}\n");
+            s.push_str(
+                "vrrp_sync_group G {\n  group {\n    VI_1\n    VI_2\n  }\n}\n",
+            );
             self.instance(&mut s, 0, self.track.as_deref());
             self.instance(&mut s, 1, None);
         } else {
@@ -142,13 +160,21 @@ impl NodeConf {
             Auth::Ah => s.push_str("  authentication {\n    auth_type AH\n    auth_pass secret12\n  }\n"),
         }
         if c.unicast {
-            let _ = write!(s, "  unicast_src_ip {}\n  unicast_peer {{\n    {}\n  }}\n", self.own, self.peer);
+            let _ = write!(
+                s,
+                "  unicast_src_ip {}\n  unicast_peer {{\n    {}\n  }}\n",
+                self.own, self.peer
+            );
         }
         if let Some(t) = track {
             let _ = write!(s, "  track_interface {{\n    {t}\n  }}\n");
         }
         let len = if c.family == Family::V4 { 24 } else { 64 };
-        let _ = write!(s, "  virtual_ipaddress {{\n    {}/{len}\n  }}\n}}\n", c.vip(n));
+        let _ = write!(
+            s,
+            "  virtual_ipaddress {{\n    {}/{len}\n  }}\n}}\n",
+            c.vip(n)
+        );
     }
 }
 
@@ -158,7 +184,13 @@ mod tests {
 
     #[test]
     fn timers_match_the_rfcs() {
-        let v2 = Cell { version: 2, family: Family::V4, unicast: false, auth: Auth::None, vrid: 1 };
+        let v2 = Cell {
+            version: 2,
+            family: Family::V4,
+            unicast: false,
+            auth: Auth::None,
+            vrid: 1,
+        };
         assert_eq!(v2.master_down(100), Duration::from_micros(3_609_375));
         let v3 = Cell { version: 3, ..v2 };
         assert_eq!(v3.master_down(100), Duration::from_nanos(1_804_687_500));

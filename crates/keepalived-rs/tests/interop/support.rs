@@ -55,12 +55,16 @@ pub fn skip_reason() -> Option<String> {
         Ok(out) => {
             let text = String::from_utf8_lossy(&out.stderr);
             if !text.contains("Keepalived v") {
-                return Some(format!("`keepalived -v` does not look like keepalived: {text}"));
+                return Some(format!(
+                    "`keepalived -v` does not look like keepalived: {text}"
+                ));
             }
         }
     }
     if ka_lab::run("nft", &["--version"]).is_err() {
-        return Some("nft (nftables) is not installed: partitions need it".into());
+        return Some(
+            "nft (nftables) is not installed: partitions need it".into(),
+        );
     }
     None
 }
@@ -90,33 +94,57 @@ pub struct Node {
 
 /// Starts `imp` in host `host` with configuration `conf`; `label` names
 /// the files (unique per start, so earlier logs survive for evidence).
-pub fn start(lab: &mut Lab, host: usize, imp: Impl, conf: &str, label: &str) -> Result<Node, String> {
+pub fn start(
+    lab: &mut Lab,
+    host: usize,
+    imp: Impl,
+    conf: &str,
+    label: &str,
+) -> Result<Node, String> {
     let dir = lab.dir().to_path_buf();
     let conf_path = dir.join(format!("{label}.conf"));
-    std::fs::write(&conf_path, conf).map_err(|e| format!("write {}: {e}", conf_path.display()))?;
+    std::fs::write(&conf_path, conf)
+        .map_err(|e| format!("write {}: {e}", conf_path.display()))?;
     let pid = |s: &str| dir.join(format!("{label}-{s}.pid"));
     let (main, vrrp, chk) = (pid("main"), pid("vrrp"), pid("chk"));
     for p in [&main, &vrrp, &chk] {
         let _ = std::fs::remove_file(p);
     }
     let c = conf_path.display().to_string();
-    let (m, v, k) = (main.display().to_string(), vrrp.display().to_string(), chk.display().to_string());
+    let (m, v, k) = (
+        main.display().to_string(),
+        vrrp.display().to_string(),
+        chk.display().to_string(),
+    );
     let spawned = match imp {
         Impl::Keepalived => {
-            let args = ["-n", "-l", "-D", "-P", "-f", &c, "-p", &m, "-r", &v, "-c", &k];
+            let args = [
+                "-n", "-l", "-D", "-P", "-f", &c, "-p", &m, "-r", &v, "-c", &k,
+            ];
             lab.spawn(host, label, "keepalived", &args)
         }
-        Impl::Rust => lab.spawn(host, label, KARS, &["-n", "-l", "-D", "-f", &c, "-p", &m, "-r", &v]),
+        Impl::Rust => lab.spawn(
+            host,
+            label,
+            KARS,
+            &["-n", "-l", "-D", "-f", &c, "-p", &m, "-r", &v],
+        ),
     };
     let pid = spawned.map_err(|e| format!("start {label}: {e}"))?;
-    Ok(Node { imp, pid, vrrp_pid_file: vrrp })
+    Ok(Node {
+        imp,
+        pid,
+        vrrp_pid_file: vrrp,
+    })
 }
 
 /// Crashes a node: no priority 0, the VIPs stay where they were.
 pub fn crash(lab: &mut Lab, node: &Node) -> Result<(), String> {
     if node.imp == Impl::Keepalived {
         let child = read_pid(&node.vrrp_pid_file, Duration::from_secs(3))
-            .ok_or_else(|| format!("no VRRP child pid in {}", node.vrrp_pid_file.display()))?;
+            .ok_or_else(|| {
+                format!("no VRRP child pid in {}", node.vrrp_pid_file.display())
+            })?;
         // A stopped parent cannot respawn the child it is about to lose.
         lab.signal(node.pid, Signal::SIGSTOP);
         let killed = kill(Pid::from_raw(child), Signal::SIGKILL);
@@ -130,19 +158,37 @@ pub fn crash(lab: &mut Lab, node: &Node) -> Result<(), String> {
         .ok_or_else(|| format!("pid {} survived SIGKILL", node.pid))
 }
 
-/// Stops a node gracefully (SIGTERM: a master sends priority 0).
+/// Stops a node gracefully (SIGTERM: a master sends priority 0) and
+/// waits for it to exit.
 pub fn stop(lab: &mut Lab, node: &Node) -> Result<(), String> {
+    terminate(lab, node);
+    reap(lab, node)
+}
+
+/// Sends SIGTERM without waiting: failover is timed from here, while
+/// the old master is still shutting down (keepalived's parent waits for
+/// its child and takes about a second to exit).
+pub fn terminate(lab: &mut Lab, node: &Node) {
     lab.signal(node.pid, Signal::SIGTERM);
+}
+
+/// Waits (at most 10 s) for a terminated node to exit.
+pub fn reap(lab: &mut Lab, node: &Node) -> Result<(), String> {
     lab.wait_exit(node.pid, Duration::from_secs(10))
         .map(|_| ())
-        .ok_or_else(|| format!("pid {} did not exit within 10 s of SIGTERM", node.pid))
+        .ok_or_else(|| {
+            format!("pid {} did not exit within 10 s of SIGTERM", node.pid)
+        })
 }
 
 /// Reads a pid file, waiting up to `timeout` for it to appear.
 fn read_pid(path: &PathBuf, timeout: Duration) -> Option<i32> {
     let start = Instant::now();
     loop {
-        if let Some(p) = std::fs::read_to_string(path).ok().and_then(|s| s.trim().parse().ok()) {
+        if let Some(p) = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|s| s.trim().parse().ok())
+        {
             return Some(p);
         }
         if start.elapsed() > timeout {
@@ -154,18 +200,27 @@ fn read_pid(path: &PathBuf, timeout: Duration) -> Option<i32> {
 
 /// Who holds each of `vips`, as the outside sees it (`ip addr` on eth0).
 pub fn holders(lab: &Lab, vips: &[IpAddr]) -> Vec<Vec<usize>> {
-    vips.iter().map(|v| lab.holders(*v)).collect()
+    // One `ip addr` per host per poll: the matrix polls from 20 threads.
+    let addrs: Vec<_> =
+        (0..lab.hosts().len()).map(|h| lab.addresses(h)).collect();
+    vips.iter()
+        .map(|v| (0..addrs.len()).filter(|&h| addrs[h].contains(v)).collect())
+        .collect()
 }
 
 /// Every VIP is held by exactly `host`.
 pub fn only(lab: &Lab, vips: &[IpAddr], host: usize) -> bool {
-    vips.iter().all(|v| lab.holders(*v) == [host])
+    holders(lab, vips).iter().all(|h| *h == [host])
 }
 
 /// Every VIP is held by `host` (others may still hold it too).
 pub fn has(lab: &Lab, vips: &[IpAddr], host: usize) -> bool {
-    vips.iter().all(|v| lab.holders(*v).contains(&host))
+    holders(lab, vips).iter().all(|h| h.contains(&host))
 }
+
+/// How often steps poll: fine enough for second-scale bounds, coarse
+/// enough that 20 labs polling with `ip` leave the CPUs to the daemons.
+const POLL: Duration = Duration::from_millis(40);
 
 /// One checked step of a scenario.
 #[derive(Clone, Debug)]
@@ -201,29 +256,50 @@ impl Steps {
         what: &str,
         since: Instant,
         bound: Duration,
-        cond: impl FnMut(&Lab) -> bool,
+        mut cond: impl FnMut(&Lab) -> bool,
     ) -> Result<Duration, String> {
-        let left = bound.saturating_sub(since.elapsed());
-        match lab.wait_until(left, cond) {
-            Some(_) if since.elapsed() <= bound + Duration::from_millis(50) => {
-                let took = since.elapsed();
-                self.0.push(Step { what: what.into(), took, bound });
-                Ok(took)
+        loop {
+            // Read the clock before the check: a pass counts as of then.
+            let took = since.elapsed();
+            if cond(lab) {
+                self.0.push(Step {
+                    what: what.into(),
+                    took,
+                    bound,
+                });
+                return Ok(took);
             }
-            _ => Err(format!("{what}: not within {:.1} s", bound.as_secs_f64())),
+            if took > bound {
+                let b = bound.as_secs_f64();
+                return Err(format!("{what}: not within {b:.1} s"));
+            }
+            std::thread::sleep(POLL);
         }
     }
 
     /// Checks that `cond` holds on every poll for `span`.
-    pub fn hold(&mut self, lab: &Lab, what: &str, span: Duration, mut cond: impl FnMut(&Lab) -> bool) -> Result<(), String> {
+    pub fn hold(
+        &mut self,
+        lab: &Lab,
+        what: &str,
+        span: Duration,
+        mut cond: impl FnMut(&Lab) -> bool,
+    ) -> Result<(), String> {
         let start = Instant::now();
         while start.elapsed() < span {
             if !cond(lab) {
-                return Err(format!("{what}: broke after {:.2} s", start.elapsed().as_secs_f64()));
+                return Err(format!(
+                    "{what}: broke after {:.2} s",
+                    start.elapsed().as_secs_f64()
+                ));
             }
-            std::thread::sleep(Duration::from_millis(20));
+            std::thread::sleep(POLL);
         }
-        self.0.push(Step { what: what.into(), took: span, bound: span });
+        self.0.push(Step {
+            what: what.into(),
+            took: span,
+            bound: span,
+        });
         Ok(())
     }
 
@@ -231,7 +307,13 @@ impl Steps {
     pub fn render(&self) -> String {
         let mut s = String::new();
         for st in &self.0 {
-            let _ = writeln!(s, "      {:<52} {:>6.2} s (bound {:.2} s)", st.what, st.took.as_secs_f64(), st.bound.as_secs_f64());
+            let _ = writeln!(
+                s,
+                "      {:<52} {:>6.2} s (bound {:.2} s)",
+                st.what,
+                st.took.as_secs_f64(),
+                st.bound.as_secs_f64()
+            );
         }
         s
     }

@@ -15,12 +15,26 @@ use ka_lab::Lab;
 
 /// Starts `tcpdump -w path` on host `host`'s eth0 for VRRP and AH and
 /// waits (at most 5 s) until it listens. Returns its pid.
-pub fn start_capture(lab: &mut Lab, host: usize, path: &Path) -> Result<u32, String> {
-    let name = format!("tcpdump-{}", path.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default());
+pub fn start_capture(
+    lab: &mut Lab,
+    host: usize,
+    path: &Path,
+) -> Result<u32, String> {
+    let name = format!(
+        "tcpdump-{}",
+        path.file_stem()
+            .map(|s| s.to_string_lossy())
+            .unwrap_or_default()
+    );
     let p = path.display().to_string();
     let filter = "ip proto 112 or ip proto 51 or ip6 proto 112";
     let pid = lab
-        .spawn(host, &name, "tcpdump", &["-i", "eth0", "-U", "-s", "0", "-n", "-w", &p, filter])
+        .spawn(
+            host,
+            &name,
+            "tcpdump",
+            &["-i", "eth0", "-U", "-s", "0", "-n", "-w", &p, filter],
+        )
         .map_err(|e| e.to_string())?;
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(5) {
@@ -29,14 +43,19 @@ pub fn start_capture(lab: &mut Lab, host: usize, path: &Path) -> Result<u32, Str
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    Err(format!("tcpdump did not start listening within 5 s: {}", lab.log_of(pid)))
+    Err(format!(
+        "tcpdump did not start listening within 5 s: {}",
+        lab.log_of(pid)
+    ))
 }
 
 /// The last `n` packets of a capture as tcpdump prints them.
 pub fn summary(path: &Path, n: usize) -> String {
     let p = path.display().to_string();
     match ka_lab::run("tcpdump", &["-nn", "-tt", "-r", &p]) {
-        Ok(out) => crate::support::tail(&String::from_utf8_lossy(&out.stdout), n),
+        Ok(out) => {
+            crate::support::tail(&String::from_utf8_lossy(&out.stdout), n)
+        }
         Err(e) => format!("(cannot read {p}: {e})"),
     }
 }
@@ -44,14 +63,21 @@ pub fn summary(path: &Path, n: usize) -> String {
 /// Ethernet frames of a pcap file (whole records only; a capture that is
 /// still being written may end in a partial one).
 pub fn frames(path: &Path) -> Vec<Vec<u8>> {
-    let Ok(data) = std::fs::read(path) else { return Vec::new() };
+    let Ok(data) = std::fs::read(path) else {
+        return Vec::new();
+    };
     if data.len() < 24 {
         return Vec::new();
     }
-    let le = data[..4] == [0xd4, 0xc3, 0xb2, 0xa1] || data[..4] == [0x4d, 0x3c, 0xb2, 0xa1];
+    let le = data[..4] == [0xd4, 0xc3, 0xb2, 0xa1]
+        || data[..4] == [0x4d, 0x3c, 0xb2, 0xa1];
     let u32_at = |o: usize| {
         let b = [data[o], data[o + 1], data[o + 2], data[o + 3]];
-        if le { u32::from_le_bytes(b) } else { u32::from_be_bytes(b) }
+        if le {
+            u32::from_le_bytes(b)
+        } else {
+            u32::from_be_bytes(b)
+        }
     };
     let mut out = Vec::new();
     let mut off = 24;
@@ -74,18 +100,29 @@ pub fn adverts(frames: &[Vec<u8>]) -> Vec<Vec<u8>> {
         .filter_map(|f| {
             let ip = f.get(14..)?;
             let (proto, total) = match f.get(12..14)? {
-                [0x08, 0x00] => (*ip.get(9)?, usize::from(u16::from_be_bytes([ip[2], ip[3]]))),
-                [0x86, 0xdd] => (*ip.get(6)?, 40 + usize::from(u16::from_be_bytes([ip[4], ip[5]]))),
+                [0x08, 0x00] => (
+                    *ip.get(9)?,
+                    usize::from(u16::from_be_bytes([ip[2], ip[3]])),
+                ),
+                [0x86, 0xdd] => (
+                    *ip.get(6)?,
+                    40 + usize::from(u16::from_be_bytes([ip[4], ip[5]])),
+                ),
                 _ => return None,
             };
-            (proto == 112 && total <= ip.len()).then(|| f[..14 + total].to_vec())
+            (proto == 112 && total <= ip.len())
+                .then(|| f[..14 + total].to_vec())
         })
         .collect()
 }
 
 /// Offset of the VRRP message in an IP packet.
 pub fn vrrp_offset(ip: &[u8]) -> usize {
-    if ip[0] >> 4 == 4 { usize::from(ip[0] & 0x0f) * 4 } else { 40 }
+    if ip[0] >> 4 == 4 {
+        usize::from(ip[0] & 0x0f) * 4
+    } else {
+        40
+    }
 }
 
 /// The advert's priority.
@@ -95,7 +132,9 @@ pub fn priority(frame: &[u8]) -> u8 {
 }
 
 fn sum(data: &[u8]) -> u32 {
-    data.chunks(2).map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))).sum()
+    data.chunks(2)
+        .map(|c| u32::from(u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)])))
+        .sum()
 }
 
 fn fold(mut s: u32) -> u16 {
@@ -143,7 +182,11 @@ pub fn field(frame: &[u8], off: usize) -> &'static str {
     let (ip, o) = (&frame[14..], off - 14);
     let hl = vrrp_offset(ip);
     if o < hl {
-        return if ip[0] >> 4 == 4 { ipv4_field(o) } else { ipv6_field(o) };
+        return if ip[0] >> 4 == 4 {
+            ipv4_field(o)
+        } else {
+            ipv6_field(o)
+        };
     }
     let (v, n) = (o - hl, ip[hl + 3]);
     let alen = if ip[0] >> 4 == 4 { 4 } else { 16 };
@@ -203,8 +246,15 @@ pub fn diff(a: &[u8], b: &[u8]) -> Vec<(&'static str, String)> {
         if out.iter().any(|(n, _)| *n == name) {
             continue;
         }
-        let range: Vec<usize> = (0..a.len().min(b.len())).filter(|&o| field(a, o) == name).collect();
-        let hex = |f: &[u8]| range.iter().map(|&o| format!("{:02x}", f[o])).collect::<String>();
+        let range: Vec<usize> = (0..a.len().min(b.len()))
+            .filter(|&o| field(a, o) == name)
+            .collect();
+        let hex = |f: &[u8]| {
+            range
+                .iter()
+                .map(|&o| format!("{:02x}", f[o]))
+                .collect::<String>()
+        };
         out.push((name, format!("{} vs {}", hex(a), hex(b))));
     }
     out
@@ -243,8 +293,14 @@ mod tests {
     /// The worked examples of KEEPALIVED.md §2.9.
     #[test]
     fn checksums_match_the_worked_examples() {
-        let mut v2 = vec![0x45, 0xc0, 0, 40, 0, 2, 0, 0, 255, 112, 0, 0, 192, 168, 200, 1, 224, 0, 0, 18];
-        v2.extend([0x21, 0x33, 0x64, 1, 0, 1, 0, 0, 192, 168, 200, 16, 0, 0, 0, 0, 0, 0, 0, 0]);
+        let mut v2 = vec![
+            0x45, 0xc0, 0, 40, 0, 2, 0, 0, 255, 112, 0, 0, 192, 168, 200, 1,
+            224, 0, 0, 18,
+        ];
+        v2.extend([
+            0x21, 0x33, 0x64, 1, 0, 1, 0, 0, 192, 168, 200, 16, 0, 0, 0, 0, 0,
+            0, 0, 0,
+        ]);
         assert_eq!(vrrp_checksum(&v2), 0xf210);
         let mut v3 = v2[..20].to_vec();
         v3[3] = 32;

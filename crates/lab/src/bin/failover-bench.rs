@@ -13,9 +13,12 @@
 //! 192.0.2.100 in one VRRP instance. Once h0 holds the VIP and the
 //! observer gets answers from it, a fault hits h0:
 //!
-//! * `sigkill`: a crash of the VRRP engine (keepalived-rs's process;
-//!   keepalived's VRRP child, so the parent does not resign for it);
-//! * `linkcut`: h0's switch port goes down;
+//! * `sigkill`: a crash (keepalived-rs's process; keepalived's VRRP
+//!   child, with keepalived started with `--dont-respawn` so that its
+//!   parent neither resigns for the child nor starts a new one);
+//! * `linkcut`: h0's switch port goes down (the fault instant is taken
+//!   just before `ip link set down` runs, so it includes a millisecond or
+//!   two of process start);
 //! * `sigterm`: a graceful stop (the master resigns with priority 0).
 //!
 //! The probe: h0 and h1 run a UDP responder on port 7979 that answers
@@ -23,10 +26,17 @@
 //! millisecond. The failover time is from the fault to the send time of
 //! the first probe that h1 answers, so it includes the backup's
 //! Master_Down timer, its takeover, its gratuitous ARP and the observer's
-//! ARP update — what a client sees. All probe threads live in this process
-//! and enter the hosts' namespaces with setns(2), so times come from one
-//! monotonic clock. Results are min/median/max per implementation,
-//! setting (VRRPv2 advert_int 1, VRRPv3 advert_int 0.01) and scenario.
+//! ARP update: what a client sees. All probe threads live in this process
+//! and enter the hosts' namespaces with setns(2), so all times come from
+//! one monotonic clock.
+//!
+//! The fault comes at a random phase of the master's advert cycle (a
+//! uniform random part of one advert_int after a settling time), so after
+//! a crash the backup's remaining wait spreads over one advert interval:
+//! about 2.6-3.6 s at VRRPv2/1 s and 26-36 ms at VRRPv3/10 ms, plus the
+//! takeover. Results are min/median/max per implementation, setting
+//! (VRRPv2 advert_int 1, VRRPv3 advert_int 0.01) and scenario, and the
+//! keepalived/keepalived-rs ratio of medians.
 
 #[path = "common/daemons.rs"]
 mod daemons;
@@ -92,6 +102,9 @@ struct Setting {
     timing: Timing,
     /// How long the pair runs steadily before the fault.
     settle: Duration,
+    /// The advert interval: the fault comes a random part of it after
+    /// `settle`, so it hits every phase of the master's advert cycle.
+    advert: Duration,
 }
 
 const V2: Setting = Setting {
@@ -101,6 +114,7 @@ const V2: Setting = Setting {
         advert_int: "1",
     },
     settle: Duration::from_secs(1),
+    advert: Duration::from_secs(1),
 };
 const V3: Setting = Setting {
     name: "VRRPv3 advert_int 0.01",
@@ -109,6 +123,7 @@ const V3: Setting = Setting {
         advert_int: "0.01",
     },
     settle: Duration::from_millis(300),
+    advert: Duration::from_millis(10),
 };
 
 /// Command-line options.
@@ -344,8 +359,18 @@ fn bring_up(
             "the observer gets no answer from h0 through the VIP".into()
         );
     }
-    std::thread::sleep(set.settle);
+    std::thread::sleep(set.settle + random_below(set.advert));
     Ok((master, backup, probes))
+}
+
+/// A uniformly random duration in [0, `max`).
+fn random_below(max: Duration) -> Duration {
+    use std::hash::{BuildHasher, Hasher};
+    // Each RandomState has fresh keys: hashing nothing gives a random u64.
+    let r = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    max.mul_f64((r >> 11) as f64 / (1u64 << 53) as f64)
 }
 
 /// Injects `scen` on the master; returns the instant of the fault.
