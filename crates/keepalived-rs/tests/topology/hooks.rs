@@ -69,3 +69,44 @@ fn stats_and_json_dumps_are_written_on_signals() {
     let ok = lab.wait_until(Duration::from_secs(3), |_| std::fs::read_to_string(&json).is_ok_and(|s| s.contains("\"iname\":\"VI_1\"")));
     assert!(ok.is_some(), "json: {:?}", std::fs::read_to_string(&json));
 }
+
+#[test]
+fn without_n_it_daemonizes_writes_pid_files_and_stops_on_sigterm() {
+    let Some(mut lab) = lab(1) else { return };
+    let dir = lab.dir().to_path_buf();
+    let conf = dir.join("d.conf");
+    std::fs::write(&conf, instance(51, 150, "", &["192.0.2.100/24"])).unwrap();
+    let (pid_file, vrrp_pid) = (dir.join("d.pid"), dir.join("d-vrrp.pid"));
+    let args = [
+        "-l",
+        "-f",
+        &conf.display().to_string(),
+        "-p",
+        &pid_file.display().to_string(),
+        "-r",
+        &vrrp_pid.display().to_string(),
+    ]
+    .map(String::from);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let launcher = lab.spawn(0, "launcher", BIN, &args).unwrap();
+    // The command returns at once, as keepalived's does without -n.
+    let st = lab.wait_exit(launcher, Duration::from_secs(10)).expect("launcher returns");
+    assert!(st.success(), "{}", lab.log_of(launcher));
+    let read_pid = |p: &std::path::Path| std::fs::read_to_string(p).ok().and_then(|s| s.trim().parse::<i32>().ok());
+    let got = lab.wait_until(Duration::from_secs(5), |_| read_pid(&pid_file).is_some());
+    assert!(got.is_some(), "pid file written");
+    let pid = read_pid(&pid_file).unwrap();
+    assert_ne!(pid as u32, launcher, "the daemon is a new process");
+    assert_eq!(read_pid(&vrrp_pid), Some(pid), "one process: -r holds the same pid");
+    expect_holders(&lab, vip4(), &[0], Duration::from_secs(10), &[]);
+    // This test started the daemon (through the launcher): stop it by pid.
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGTERM).unwrap();
+    let gone = lab.wait_until(Duration::from_secs(10), |l| {
+        !std::path::Path::new(&format!("/proc/{pid}")).exists() && l.holders(vip4()).is_empty()
+    });
+    if gone.is_none() {
+        let _ = nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), Signal::SIGKILL);
+        panic!("daemon {pid} did not stop on SIGTERM");
+    }
+    assert!(!pid_file.exists() && !vrrp_pid.exists(), "pid files removed");
+}
