@@ -22,6 +22,7 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
+use super::io::FirewallIo;
 use crate::log::target;
 use crate::map::{FirewallConfig, VrrpPlan};
 
@@ -172,39 +173,43 @@ impl Firewall {
     /// At startup: when a VMAC or a `no_accept` instance needs the
     /// firewall, delete tables left by an earlier run (keepalived
     /// `check_and_delete_tables`) and install the VMAC rules.
-    pub(crate) async fn start(&mut self, plan: &VrrpPlan) {
+    pub(crate) async fn start(
+        &mut self,
+        plan: &VrrpPlan,
+        nft: &mut impl FirewallIo,
+    ) {
         let needed = !plan.vmacs.is_empty()
             || plan.engine.instances.iter().any(|i| !i.accept);
         if needed {
-            self.clear().await;
-            self.apply().await;
+            self.clear(nft).await;
+            self.apply(nft).await;
         }
     }
 
-    /// Applies [`Self::render`]; failures are logged.
-    pub(crate) async fn apply(&mut self) {
+    /// Applies [`Self::render`] with `nft`; failures are logged.
+    pub(crate) async fn apply(&mut self, nft: &mut impl FirewallIo) {
         let script = self.render();
         if script.is_empty() {
             return;
         }
         self.touched = true;
-        if let Err(e) = ka_sys::nft::apply(&script).await {
+        if let Err(e) = nft.apply(&script).await {
             tracing::error!(target: target::VRRP, "cannot update the nftables firewall: {e}");
         }
     }
 
     /// Deletes both tables; failures are logged.
-    pub(crate) async fn clear(&mut self) {
+    pub(crate) async fn clear(&mut self, nft: &mut impl FirewallIo) {
         self.touched = true;
-        if let Err(e) = ka_sys::nft::apply(&self.delete_script()).await {
+        if let Err(e) = nft.apply(&self.delete_script()).await {
             tracing::error!(target: target::VRRP, "cannot delete the nftables firewall: {e}");
         }
     }
 
     /// At shutdown: deletes the tables if this process ever touched them.
-    pub(crate) async fn stop(&mut self) {
+    pub(crate) async fn stop(&mut self, nft: &mut impl FirewallIo) {
         if self.touched {
-            self.clear().await;
+            self.clear(nft).await;
         }
     }
 

@@ -126,13 +126,12 @@ impl Ifaces {
 
     fn upsert_link(&mut self, l: &LinkInfo) -> &Iface {
         // A rename: drop the old name.
-        if let Some(old) = self.names.get(&l.index).cloned() {
-            if old != l.name {
-                if let Some(mut i) = self.by_name.remove(&old) {
-                    i.name.clone_from(&l.name);
-                    self.by_name.insert(l.name.clone(), i);
-                }
-            }
+        if let Some(old) = self.names.get(&l.index).cloned()
+            && old != l.name
+            && let Some(mut i) = self.by_name.remove(&old)
+        {
+            i.name.clone_from(&l.name);
+            self.by_name.insert(l.name.clone(), i);
         }
         self.names.insert(l.index, l.name.clone());
         let e = self.by_name.entry(l.name.clone()).or_default();

@@ -1,10 +1,18 @@
 //! The VRRP runtime: the engine on real interfaces.
+//!
+//! The event loop ([`runtime`]) reaches the kernel only through the
+//! driver traits of [`io`]; [`system`] implements them for real, and the
+//! tests' fakes (`fake.rs`) implement them in memory.
 
+#[cfg(test)]
+mod fake;
 mod firewall;
 mod ifaces;
+mod io;
 mod kernel;
 mod runtime;
 mod sockets;
+mod system;
 mod trackers;
 mod vmac;
 

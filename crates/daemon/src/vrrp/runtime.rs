@@ -5,32 +5,38 @@
 //! engine's deadline, hand it to the engine with the current time, then
 //! dispatch every action it returned. Nothing in the loop blocks: kernel
 //! changes go to an ordered worker, scripts to their own tasks.
+//!
+//! The loop is generic over its drivers ([`Io`]): [`run`] uses the
+//! kernel's, unit tests use in-memory fakes.
 
 use std::io;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use ka_sys::netlink::{AddrSpec, Monitor, Netlink};
-use ka_sys::packet_socket::PacketSocket;
+use ka_sys::netlink::{AddrSpec, NetEvent};
 use ka_types::Instant;
 use ka_vrrp::{Action, Engine, Event, LogLevel, NotifyState};
 use ka_wire::arp::garp_frame;
 use ka_wire::ethernet::EthernetAddress;
 use ka_wire::ndisc::unsolicited_na_frame;
 use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
 
 use super::firewall::Firewall;
 use super::ifaces::Ifaces;
-use super::kernel::{self, KernelOp};
+use super::io::{Drivers, FrameIo, Io, KernelIo, NetIo, NotifyIo, VmacIo};
+use super::kernel::KernelOp;
 use super::sockets::{RxInput, Sockets, strip_ipv4};
-use super::trackers;
-use super::vmac::Vmacs;
+use super::{system, trackers};
 use crate::log::target;
-use crate::map::{FifoSpec, VrrpPlan};
-use crate::notify::Notifier;
+use crate::map::VrrpPlan;
 
 /// How long shutdown waits for `notify_stop` scripts (keepalived: 1 s).
 const STOP_SCRIPT_WAIT: Duration = Duration::from_secs(1);
+
+/// How long shutdown waits for the kernel worker to apply the address
+/// removals before returning.
+const BARRIER_WAIT: Duration = Duration::from_secs(5);
 
 /// Requests from the rest of the daemon (signals, control socket).
 #[derive(Debug)]
@@ -61,108 +67,94 @@ impl Clock {
     }
 }
 
-/// The drivers actions are dispatched to.
-struct Drivers {
+/// The loop's state besides the engine: the interface table, the
+/// drivers actions are dispatched to, and the current plan.
+struct Runtime<I: Io> {
     ifaces: Ifaces,
-    sockets: Sockets,
-    frames: PacketSocket,
-    kernel: mpsc::UnboundedSender<KernelOp>,
-    notifier: Notifier,
+    sockets: Sockets<I::Adverts>,
+    frames: I::Frames,
+    kernel: I::Kernel,
+    nft: I::Nft,
+    vmacs: I::Vmacs,
+    notifier: I::Notify,
+    firewall: Firewall,
     setup: VrrpPlan,
     rx_tx: mpsc::UnboundedSender<RxInput>,
+    track_tx: mpsc::UnboundedSender<Event>,
+    trackers: Vec<JoinHandle<()>>,
     errors: u64,
-    firewall: Firewall,
+}
+
+/// What the loop waits on besides the control channel and the clock.
+struct Inputs<N> {
+    net: N,
+    rx: mpsc::UnboundedReceiver<RxInput>,
+    track: mpsc::UnboundedReceiver<Event>,
 }
 
 /// Runs the VRRP runtime until `Control::Stop`.
-pub async fn run(mut setup: VrrpPlan, mut control: mpsc::UnboundedReceiver<Control>) -> io::Result<()> {
+pub async fn run(
+    setup: VrrpPlan,
+    control: mpsc::UnboundedReceiver<Control>,
+) -> io::Result<()> {
     for what in &setup.not_implemented {
         tracing::warn!(target: target::VRRP, "{what}");
     }
-    let nl = Netlink::connect()?;
-    let mut monitor = Monitor::open()?;
-    // VMACs exist before the interface dump, so the engine sees them.
-    let mut vmacs = Vmacs::new(nl.clone());
-    vmacs.sync(&mut setup).await;
-    let mut firewall = Firewall::new(setup.firewall.clone());
-    firewall.set_vmacs(vmacs.firewall_view());
-    firewall.start(&setup).await;
-    let links = nl.links().await.map_err(io::Error::other)?;
-    let addrs = nl.addresses().await.map_err(io::Error::other)?;
-    let (rx_tx, mut rx_rx) = mpsc::unbounded_channel();
-    let (track_tx, mut track_rx) = mpsc::unbounded_channel();
-    let fifo = open_fifo(setup.fifo.as_ref());
-    let mut d = Drivers {
-        ifaces: Ifaces::from_dump(&links, &addrs),
-        sockets: Sockets::default(),
-        frames: PacketSocket::open()?,
-        kernel: kernel::spawn(nl.clone()),
-        notifier: Notifier::new(setup.hooks.clone(), fifo),
-        setup,
-        rx_tx,
-        errors: 0,
-        firewall,
+    let drivers = system::open()?;
+    run_with(setup, control, drivers).await
+}
+
+/// Runs the VRRP runtime on `drivers` until `Control::Stop` (or until
+/// the control channel closes).
+pub(crate) async fn run_with<I: Io>(
+    setup: VrrpPlan,
+    mut control: mpsc::UnboundedReceiver<Control>,
+    drivers: Drivers<I>,
+) -> io::Result<()> {
+    let (mut rt, mut inputs) = Runtime::start(setup, drivers).await?;
+    let clock = Clock {
+        start: tokio::time::Instant::now(),
     };
-    let mut trackers = trackers::spawn_all(&d.setup, false, &track_tx);
-    d.open_sockets();
-    let clock = Clock { start: tokio::time::Instant::now() };
-    let mut engine = Engine::new(d.setup.engine.clone());
+    let mut engine = Engine::new(rt.setup.engine.clone());
     let mut out = Vec::new();
-    for ev in d.ifaces.initial_events() {
+    for ev in rt.ifaces.initial_events() {
         engine.handle(clock.now(), ev, &mut out);
     }
     // Initial track_file values and process counts, so an instance starts
     // in the state they call for (keepalived reads them before starting).
-    while let Ok(ev) = track_rx.try_recv() {
+    while let Ok(ev) = inputs.track.try_recv() {
         engine.handle(clock.now(), ev, &mut out);
     }
     engine.handle(clock.now(), Event::Started, &mut out);
     loop {
-        d.dispatch(&mut out, false).await;
+        rt.dispatch(&mut out, false).await;
         let deadline = engine.poll_timeout().map(|t| clock.to_tokio(t));
         tokio::select! {
             c = control.recv() => match c {
                 None | Some(Control::Stop) => {
                     engine.handle(clock.now(), Event::ShutdownRequested, &mut out);
-                    d.dispatch(&mut out, true).await;
-                    let (done, wait) = oneshot::channel();
-                    let _ = d.kernel.send(KernelOp::Barrier(done));
-                    let _ = tokio::time::timeout(Duration::from_secs(5), wait).await;
-                    d.firewall.stop().await;
-                    vmacs.teardown().await;
+                    rt.shutdown(&mut out).await;
                     return Ok(());
                 }
-                Some(Control::Reload(mut new)) => {
-                    vmacs.sync(&mut new).await;
-                    d.firewall.set_vmacs(vmacs.firewall_view());
-                    d.firewall.apply().await;
-                    trackers.iter().for_each(tokio::task::JoinHandle::abort);
-                    trackers = trackers::spawn_all(&new, true, &track_tx);
-                    d.notifier = Notifier::new(new.hooks.clone(), open_fifo(new.fifo.as_ref()));
-                    let cfg = new.engine.clone();
-                    d.setup = *new;
-                    d.open_sockets();
+                Some(Control::Reload(new)) => {
+                    let cfg = rt.reload(*new).await;
                     engine.handle(clock.now(), Event::Reloaded(Box::new(cfg)), &mut out);
                 }
                 Some(Control::Snapshot(reply)) => {
                     let _ = reply.send(engine.snapshot());
                 }
             },
-            Some(input) = rx_rx.recv() => {
-                if let Some(ev) = d.packet_event(input) {
+            Some(input) = inputs.rx.recv() => {
+                if let Some(ev) = rt.packet_event(input) {
                     engine.handle(clock.now(), ev, &mut out);
                 }
             }
-            Some(change) = monitor.next() => {
-                if let ka_sys::netlink::NetEvent::LinkRemoved(l) = &change {
-                    d.sockets.close(&l.name);
-                }
-                for ev in d.ifaces.apply(&change) {
+            Some(change) = inputs.net.next_change() => {
+                for ev in rt.net_change(&change) {
                     engine.handle(clock.now(), ev, &mut out);
                 }
-                d.open_sockets();
             }
-            Some(ev) = track_rx.recv() => engine.handle(clock.now(), ev, &mut out),
+            Some(ev) = inputs.track.recv() => engine.handle(clock.now(), ev, &mut out),
             () = sleep_until(deadline) => engine.handle_timeout(clock.now(), &mut out),
         }
     }
@@ -175,7 +167,90 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     }
 }
 
-impl Drivers {
+impl<I: Io> Runtime<I> {
+    /// Brings the drivers up in keepalived's order: VMACs, firewall,
+    /// interface dump, notify hooks, trackers, VRRP sockets.
+    async fn start(
+        mut setup: VrrpPlan,
+        d: Drivers<I>,
+    ) -> io::Result<(Self, Inputs<I::Net>)> {
+        let Drivers {
+            adverts,
+            frames,
+            kernel,
+            mut nft,
+            mut net,
+            mut vmacs,
+            mut notify,
+        } = d;
+        // VMACs exist before the interface dump, so the engine sees them.
+        vmacs.sync(&mut setup).await;
+        let mut firewall = Firewall::new(setup.firewall.clone());
+        firewall.set_vmacs(vmacs.firewall_view());
+        firewall.start(&setup, &mut nft).await;
+        let (links, addrs) = net.dump().await?;
+        let (rx_tx, rx) = mpsc::unbounded_channel();
+        let (track_tx, track) = mpsc::unbounded_channel();
+        notify.configure(&setup);
+        let trackers = trackers::spawn_all(&setup, false, &track_tx);
+        let mut rt = Self {
+            ifaces: Ifaces::from_dump(&links, &addrs),
+            sockets: Sockets::new(adverts),
+            frames,
+            kernel,
+            nft,
+            vmacs,
+            notifier: notify,
+            firewall,
+            setup,
+            rx_tx,
+            track_tx,
+            trackers,
+            errors: 0,
+        };
+        rt.open_sockets();
+        Ok((rt, Inputs { net, rx, track }))
+    }
+
+    /// Shutdown, after the engine was told: resign and remove addresses,
+    /// wait (bounded) until the kernel worker applied that, then remove
+    /// the firewall and the VMACs.
+    async fn shutdown(&mut self, out: &mut Vec<Action>) {
+        self.dispatch(out, true).await;
+        let (done, wait) = oneshot::channel();
+        self.kernel.submit(KernelOp::Barrier(done));
+        let _ = tokio::time::timeout(BARRIER_WAIT, wait).await;
+        self.firewall.stop(&mut self.nft).await;
+        self.vmacs.teardown().await;
+    }
+
+    /// SIGHUP: VMACs, firewall, trackers, hooks and sockets follow the
+    /// new plan; returns the engine's new configuration (with the advert
+    /// sources VMACs imply) for the caller to hand over.
+    async fn reload(&mut self, mut new: VrrpPlan) -> ka_vrrp::EngineConfig {
+        self.vmacs.sync(&mut new).await;
+        self.firewall.set_vmacs(self.vmacs.firewall_view());
+        self.firewall.apply(&mut self.nft).await;
+        self.trackers.iter().for_each(JoinHandle::abort);
+        self.trackers = trackers::spawn_all(&new, true, &self.track_tx);
+        self.notifier.configure(&new);
+        self.setup = new;
+        self.open_sockets();
+        self.setup.engine.clone()
+    }
+
+    /// A netlink change: the interface table follows it, sockets of a
+    /// removed link close, sockets of a new one open; returns the engine
+    /// events it implies.
+    fn net_change(&mut self, change: &NetEvent) -> Vec<Event> {
+        if let NetEvent::LinkRemoved(l) = change {
+            self.sockets.close(&l.name);
+        }
+        let events = self.ifaces.apply(change);
+        self.open_sockets();
+        events
+    }
+
     /// Opens the socket of every instance interface that exists and is
     /// not open yet (at start, on reload, when a link appears).
     fn open_sockets(&mut self) {
@@ -186,14 +261,26 @@ impl Drivers {
             .iter()
             .filter_map(|i| {
                 let ah = self.setup.ah_keys.contains_key(&i.name);
-                Some((i.interface.clone()?, i.is_ipv6(), ah, i.multicast_group()))
+                Some((
+                    i.interface.clone()?,
+                    i.is_ipv6(),
+                    ah,
+                    i.multicast_group(),
+                ))
             })
             .collect();
         for (iface, v6, ah, group) in wanted {
             if self.ifaces.get(&iface).is_none() {
                 continue;
             }
-            if let Err(e) = self.sockets.ensure(&self.ifaces, &iface, v6, ah, &[group], &self.rx_tx) {
+            if let Err(e) = self.sockets.ensure(
+                &self.ifaces,
+                &iface,
+                v6,
+                ah,
+                &[group],
+                &self.rx_tx,
+            ) {
                 tracing::error!(target: target::VRRP, "cannot open VRRP socket on {iface}: {e}");
             }
         }
@@ -215,25 +302,39 @@ impl Drivers {
         } else {
             r.bytes
         };
-        Some(Event::PacketReceived { iface, src: r.src, dst: r.dst, ttl: r.ttl, bytes })
+        Some(Event::PacketReceived {
+            iface,
+            src: r.src,
+            dst: r.dst,
+            ttl: r.ttl,
+            bytes,
+        })
     }
 
     /// Checks and strips the IPv4 (and AH) headers of a received packet;
     /// `None` (logged, rate-limited) when it must be dropped.
-    fn strip_v4(&mut self, iface: &str, r: &ka_sys::vrrp_socket::Received) -> Option<Vec<u8>> {
+    fn strip_v4(
+        &mut self,
+        iface: &str,
+        r: &ka_sys::vrrp_socket::Received,
+    ) -> Option<Vec<u8>> {
         // The AH instance, found by the VRID behind the AH header.
         let ah_instance = |vrid: u8| {
             self.setup
                 .engine
                 .instances
                 .iter()
-                .find(|i| i.vrid == vrid && i.interface.as_deref() == Some(iface))
+                .find(|i| {
+                    i.vrid == vrid && i.interface.as_deref() == Some(iface)
+                })
                 .filter(|i| self.setup.ah_keys.contains_key(&i.name))
                 .map(|i| i.name.clone())
         };
         let vrid = r.bytes.get(20 + ka_wire::ah::HEADER_LEN + 1).copied();
         let instance = vrid.and_then(ah_instance);
-        let key = instance.as_ref().and_then(|n| self.setup.ah_keys.get(n).copied());
+        let key = instance
+            .as_ref()
+            .and_then(|n| self.setup.ah_keys.get(n).copied());
         match strip_ipv4(&r.bytes, |_| key) {
             Ok((vrrp, None)) => Some(vrrp.to_vec()),
             Ok((vrrp, Some(seq))) => {
@@ -248,7 +349,10 @@ impl Drivers {
                 }
             }
             Err(e) => {
-                self.error(&format!("dropped VRRP packet from {} on {iface}: {e:?}", r.src));
+                self.error(&format!(
+                    "dropped VRRP packet from {} on {iface}: {e:?}",
+                    r.src
+                ));
                 None
             }
         }
@@ -267,113 +371,188 @@ impl Drivers {
     async fn dispatch(&mut self, out: &mut Vec<Action>, stopping: bool) {
         for action in out.drain(..) {
             match action {
-                Action::SendAdvert { instance, iface, src, dst, ttl, bytes, .. } => {
-                    let Some(iface) = iface else { continue };
-                    let key = self.setup.ah_keys.get(&instance).copied();
-                    if let Err(e) =
-                        self.sockets.send(&self.ifaces, &instance, &iface, src, dst, ttl, &bytes, key.as_ref())
-                    {
-                        self.error(&format!("({instance}) cannot send advert on {iface}: {e}"));
-                    }
-                }
-                Action::AddAddress { instance, iface, addr, prefix_len } => {
-                    if let Some(spec) = self.addr_spec(&instance, &iface, addr, prefix_len) {
-                        let _ = self.kernel.send(KernelOp::AddAddr(spec));
-                    }
-                }
-                Action::DelAddress { instance, iface, addr, prefix_len } => {
-                    if let Some(spec) = self.addr_spec(&instance, &iface, addr, prefix_len) {
-                        let _ = self.kernel.send(KernelOp::DelAddr(spec));
-                    }
-                }
-                Action::AddRoute { route, .. } => {
-                    let _ = self.kernel.send(KernelOp::Route { add: true, spec: route.0 });
-                }
-                Action::DelRoute { route, .. } => {
-                    let _ = self.kernel.send(KernelOp::Route { add: false, spec: route.0 });
-                }
-                Action::AddRule { rule, .. } => {
-                    let _ = self.kernel.send(KernelOp::Rule { add: true, spec: rule.0 });
-                }
-                Action::DelRule { rule, .. } => {
-                    let _ = self.kernel.send(KernelOp::Rule { add: false, spec: rule.0 });
-                }
-                Action::SendGarp { iface, addr } => self.send_frame(&iface, |mac| garp_frame(mac, addr).to_vec()),
-                Action::SendUnsolicitedNa { iface, addr } => {
-                    // RFC 4861 §7.2.6: the Router flag says whether we
-                    // forward; keepalived sets it from the forwarding sysctl.
-                    let router = forwarding_v6(&iface);
-                    self.send_frame(&iface, |mac| unsolicited_na_frame(mac, addr, router).to_vec());
-                }
-                Action::BlockVips { instance, addrs, block } => {
+                Action::BlockVips {
+                    instance,
+                    addrs,
+                    block,
+                } => {
                     let verb = if block { "setting" } else { "removing" };
                     tracing::info!(target: target::VRRP, "({instance}) {verb} firewall drop rule");
                     self.firewall.block(&self.setup, &instance, &addrs, block);
-                    self.firewall.apply().await;
+                    self.firewall.apply(&mut self.nft).await;
                 }
                 Action::Notify(n) => {
                     if stopping && n.state == NotifyState::Stop {
-                        self.notifier.notify_and_wait(&n, STOP_SCRIPT_WAIT).await;
+                        self.notifier
+                            .notify_and_wait(&n, STOP_SCRIPT_WAIT)
+                            .await;
                     } else {
                         self.notifier.notify(&n);
                     }
                 }
                 Action::Log(line) => match line.level {
-                    LogLevel::Warning => tracing::warn!(target: target::VRRP, "{}", line.text),
-                    LogLevel::Info => tracing::info!(target: target::VRRP, "{}", line.text),
+                    LogLevel::Warning => {
+                        tracing::warn!(target: target::VRRP, "{}", line.text)
+                    }
+                    LogLevel::Info => {
+                        tracing::info!(target: target::VRRP, "{}", line.text)
+                    }
                 },
+                send @ (Action::SendAdvert { .. }
+                | Action::SendGarp { .. }
+                | Action::SendUnsolicitedNa { .. }) => self.send(send),
+                kernel @ (Action::AddAddress { .. }
+                | Action::DelAddress { .. }
+                | Action::AddRoute { .. }
+                | Action::DelRoute { .. }
+                | Action::AddRule { .. }
+                | Action::DelRule { .. }) => self.kernel_action(kernel),
             }
         }
     }
 
-    fn addr_spec(&mut self, instance: &str, iface: &str, addr: IpAddr, prefix_len: u8) -> Option<AddrSpec> {
+    /// Sends an advert, a gratuitous ARP or an unsolicited NA.
+    fn send(&mut self, action: Action) {
+        match action {
+            Action::SendAdvert {
+                instance,
+                iface,
+                src,
+                dst,
+                ttl,
+                bytes,
+                ..
+            } => {
+                let Some(iface) = iface else { return };
+                let key = self.setup.ah_keys.get(&instance).copied();
+                if let Err(e) = self.sockets.send(
+                    &self.ifaces,
+                    &instance,
+                    &iface,
+                    src,
+                    dst,
+                    ttl,
+                    &bytes,
+                    key.as_ref(),
+                ) {
+                    self.error(&format!(
+                        "({instance}) cannot send advert on {iface}: {e}"
+                    ));
+                }
+            }
+            Action::SendGarp { iface, addr } => {
+                self.send_frame(&iface, |mac| garp_frame(mac, addr).to_vec())
+            }
+            Action::SendUnsolicitedNa { iface, addr } => {
+                // RFC 4861 §7.2.6: the Router flag says whether we
+                // forward; keepalived sets it from the forwarding sysctl.
+                let router = self.frames.ipv6_forwarding(&iface);
+                self.send_frame(&iface, |mac| {
+                    unsolicited_na_frame(mac, addr, router).to_vec()
+                });
+            }
+            // Not sends: `dispatch` handles them.
+            Action::AddAddress { .. }
+            | Action::DelAddress { .. }
+            | Action::AddRoute { .. }
+            | Action::DelRoute { .. }
+            | Action::AddRule { .. }
+            | Action::DelRule { .. }
+            | Action::BlockVips { .. }
+            | Action::Notify(_)
+            | Action::Log(_) => {}
+        }
+    }
+
+    /// Queues an address, route or rule change on the kernel worker.
+    fn kernel_action(&mut self, action: Action) {
+        let op = match action {
+            Action::AddAddress {
+                instance,
+                iface,
+                addr,
+                prefix_len,
+            } => self
+                .addr_spec(&instance, &iface, addr, prefix_len)
+                .map(KernelOp::AddAddr),
+            Action::DelAddress {
+                instance,
+                iface,
+                addr,
+                prefix_len,
+            } => self
+                .addr_spec(&instance, &iface, addr, prefix_len)
+                .map(KernelOp::DelAddr),
+            Action::AddRoute { route, .. } => Some(KernelOp::Route {
+                add: true,
+                spec: route.0,
+            }),
+            Action::DelRoute { route, .. } => Some(KernelOp::Route {
+                add: false,
+                spec: route.0,
+            }),
+            Action::AddRule { rule, .. } => Some(KernelOp::Rule {
+                add: true,
+                spec: rule.0,
+            }),
+            Action::DelRule { rule, .. } => Some(KernelOp::Rule {
+                add: false,
+                spec: rule.0,
+            }),
+            // Not kernel changes: `dispatch` handles them.
+            Action::SendAdvert { .. }
+            | Action::SendGarp { .. }
+            | Action::SendUnsolicitedNa { .. }
+            | Action::BlockVips { .. }
+            | Action::Notify(_)
+            | Action::Log(_) => None,
+        };
+        if let Some(op) = op {
+            self.kernel.submit(op);
+        }
+    }
+
+    /// The full address (label, broadcast, scope … from the plan) behind
+    /// an engine address action; `None` (logged) without the interface.
+    fn addr_spec(
+        &mut self,
+        instance: &str,
+        iface: &str,
+        addr: IpAddr,
+        prefix_len: u8,
+    ) -> Option<AddrSpec> {
         let Some(i) = self.ifaces.get(iface) else {
-            self.error(&format!("({instance}) cannot change {addr}: no interface {iface}"));
+            self.error(&format!(
+                "({instance}) cannot change {addr}: no interface {iface}"
+            ));
             return None;
         };
-        Some(match self.setup.addresses.get(&(instance.to_owned(), addr)) {
-            Some(d) => d.spec(i.index, addr),
-            None => AddrSpec::new(i.index, addr, prefix_len),
-        })
+        Some(
+            match self.setup.addresses.get(&(instance.to_owned(), addr)) {
+                Some(d) => d.spec(i.index, addr),
+                None => AddrSpec::new(i.index, addr, prefix_len),
+            },
+        )
     }
 
-    fn send_frame(&mut self, iface: &str, build: impl FnOnce(EthernetAddress) -> Vec<u8>) {
-        let Some(i) = self.ifaces.get(iface) else { return };
+    /// Sends a frame built from the MAC of `iface` out of it.
+    fn send_frame(
+        &mut self,
+        iface: &str,
+        build: impl FnOnce(EthernetAddress) -> Vec<u8>,
+    ) {
+        let Some(i) = self.ifaces.get(iface) else {
+            return;
+        };
         let (index, frame) = (i.index, build(EthernetAddress(i.mac)));
         if let Err(e) = self.frames.send_frame(index, &frame) {
-            self.error(&format!("cannot send gratuitous ARP/NA on {iface}: {e}"));
+            self.error(&format!(
+                "cannot send gratuitous ARP/NA on {iface}: {e}"
+            ));
         }
     }
 }
 
-/// Opens the notify FIFO (creating it if needed), chowns it to its
-/// configured owner, and starts its reader script; `None` (logged) when it
-/// cannot be opened.
-fn open_fifo(spec: Option<&FifoSpec>) -> Option<std::fs::File> {
-    let spec = spec?;
-    let path = std::path::Path::new(&spec.path);
-    let f = match ka_sys::files::open_fifo(path) {
-        Ok(f) => f,
-        Err(e) => {
-            tracing::error!(target: target::VRRP, "cannot open notify FIFO {}: {e}", spec.path);
-            return None;
-        }
-    };
-    if let Some((uid, gid)) = spec.owner {
-        let _ = std::os::unix::fs::chown(path, Some(uid), Some(gid));
-    }
-    if let Some(script) = spec.script.clone() {
-        // keepalived compat: the FIFO reader is started once and left
-        // running (its path is already its last argument).
-        tokio::spawn(async move {
-            let _ = ka_sys::script::run(&script).await;
-        });
-    }
-    Some(f)
-}
-
-/// Whether IPv6 forwarding is on for `iface` (this namespace).
-fn forwarding_v6(iface: &str) -> bool {
-    std::fs::read_to_string(format!("/proc/sys/net/ipv6/conf/{iface}/forwarding"))
-        .is_ok_and(|s| s.trim() == "1")
-}
+#[cfg(test)]
+#[path = "runtime_tests.rs"]
+mod tests;

@@ -1,5 +1,5 @@
-//! VRRP sockets per (interface, family): receive tasks that feed the
-//! loop, and the send path that wraps the engine's VRRP messages.
+//! VRRP sockets per (interface, family), opened through an [`AdvertIo`]
+//! driver, and the send path that wraps the engine's VRRP messages.
 //!
 //! The engine hands out VRRP messages; for IPv4 the runtime builds the IP
 //! header as keepalived does (TOS 0xc0, TTL 255 or `unicast_ttl`, an IP ID
@@ -10,14 +10,13 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::Arc;
 
-use ka_sys::vrrp_socket::{Received, SocketSpec, VrrpSocket};
+use ka_sys::vrrp_socket::{Received, SocketSpec};
 use ka_wire::{IPPROTO_AH, IPPROTO_VRRP, ah, ipv4};
 use tokio::sync::mpsc::UnboundedSender;
-use tokio::task::JoinHandle;
 
 use super::ifaces::Ifaces;
+use super::io::{AdvertIo, SocketKind};
 
 /// keepalived compat: TOS "internetwork control" on every advert.
 const TOS: u8 = 0xc0;
@@ -31,65 +30,23 @@ pub(crate) enum RxInput {
     Error(String),
 }
 
-/// Open sockets and their receive tasks.
-#[derive(Debug, Default)]
-pub(crate) struct Sockets {
-    /// By (interface, IP protocol family tag: 4, 6, or 51 for AH).
-    open: HashMap<(String, u8), (Arc<VrrpSocket>, JoinHandle<()>)>,
+/// The VRRP sockets (through an [`AdvertIo`] driver) and the per-instance
+/// counters of what is sent on them.
+#[derive(Debug)]
+pub(crate) struct Sockets<A> {
+    io: A,
     ip_ids: HashMap<String, u16>,
     ah_seq: HashMap<String, u32>,
 }
 
-impl Drop for Sockets {
-    fn drop(&mut self) {
-        for (_, (_, task)) in self.open.drain() {
-            task.abort();
+impl<A> Sockets<A> {
+    /// No sockets open yet on `io`.
+    pub(crate) fn new(io: A) -> Self {
+        Self {
+            io,
+            ip_ids: HashMap::new(),
+            ah_seq: HashMap::new(),
         }
-    }
-}
-
-impl Sockets {
-    /// Opens (once) the socket for `iface`/family, joined to `groups`, and
-    /// starts its receive task. Errors (interface missing, no permission)
-    /// are returned for the caller to log; it retries when the link
-    /// appears.
-    /// `ah` also opens an IPv4 socket for IP protocol 51, which carries
-    /// `auth_type AH` adverts.
-    pub(crate) fn ensure(
-        &mut self,
-        ifaces: &Ifaces,
-        iface: &str,
-        v6: bool,
-        ah: bool,
-        groups: &[IpAddr],
-        tx: &UnboundedSender<RxInput>,
-    ) -> io::Result<()> {
-        let Some(i) = ifaces.get(iface) else {
-            return Err(io::Error::new(io::ErrorKind::NotFound, format!("no interface {iface}")));
-        };
-        let mut spec = SocketSpec {
-            ifindex: i.index,
-            ifname: iface.to_owned(),
-            groups: groups.to_vec(),
-            unicast_hops: None,
-            ah: false,
-        };
-        let tag = if v6 { 6 } else { 4 };
-        if !self.open.contains_key(&(iface.to_owned(), tag)) {
-            let sock = if v6 { VrrpSocket::open_v6(&spec)? } else { VrrpSocket::open_v4(&spec)? };
-            self.add((iface.to_owned(), tag), sock, tx);
-        }
-        if ah && !v6 && !self.open.contains_key(&(iface.to_owned(), 51)) {
-            spec.ah = true;
-            self.add((iface.to_owned(), 51), VrrpSocket::open_v4(&spec)?, tx);
-        }
-        Ok(())
-    }
-
-    fn add(&mut self, key: (String, u8), sock: VrrpSocket, tx: &UnboundedSender<RxInput>) {
-        let sock = Arc::new(sock);
-        let task = tokio::spawn(receive(Arc::clone(&sock), tx.clone()));
-        self.open.insert(key, (sock, task));
     }
 
     /// keepalived compat (`vrrp_in_chk_ipsecah`): one AH sequence counter
@@ -106,15 +63,63 @@ impl Sockets {
         }
     }
 
+    fn next_ip_id(&mut self, instance: &str) -> u16 {
+        let id = self.ip_ids.entry(instance.to_owned()).or_insert(0);
+        *id = ipv4::next_ident(*id);
+        *id
+    }
+
+    fn next_ah_seq(&mut self, instance: &str) -> u32 {
+        let seq = self.ah_seq.entry(instance.to_owned()).or_insert(0);
+        // keepalived compat: the sequence restarts when it cycles.
+        *seq = ah::next_seq(*seq).unwrap_or(1);
+        *seq
+    }
+}
+
+impl<A: AdvertIo> Sockets<A> {
+    /// Opens (once) the socket for `iface`/family, joined to `groups`, and
+    /// starts its receive task. Errors (interface missing, no permission)
+    /// are returned for the caller to log; it retries when the link
+    /// appears.
+    /// `ah` also opens an IPv4 socket for IP protocol 51, which carries
+    /// `auth_type AH` adverts.
+    pub(crate) fn ensure(
+        &mut self,
+        ifaces: &Ifaces,
+        iface: &str,
+        v6: bool,
+        ah: bool,
+        groups: &[IpAddr],
+        tx: &UnboundedSender<RxInput>,
+    ) -> io::Result<()> {
+        let Some(i) = ifaces.get(iface) else {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no interface {iface}"),
+            ));
+        };
+        let mut spec = SocketSpec {
+            ifindex: i.index,
+            ifname: iface.to_owned(),
+            groups: groups.to_vec(),
+            unicast_hops: None,
+            ah: false,
+        };
+        let kind = if v6 { SocketKind::V6 } else { SocketKind::V4 };
+        if !self.io.is_open(iface, kind) {
+            self.io.open(kind, spec.clone(), tx)?;
+        }
+        if ah && !v6 && !self.io.is_open(iface, SocketKind::Ah) {
+            spec.ah = true;
+            self.io.open(SocketKind::Ah, spec, tx)?;
+        }
+        Ok(())
+    }
+
     /// Closes the sockets of an interface that went away.
     pub(crate) fn close(&mut self, iface: &str) {
-        self.open.retain(|(name, _), (_, task)| {
-            let keep = name != iface;
-            if !keep {
-                task.abort();
-            }
-            keep
-        });
+        self.io.close(iface);
     }
 
     /// Sends one advert for `instance`.
@@ -130,9 +135,12 @@ impl Sockets {
         vrrp: &[u8],
         ah_key: Option<&[u8; 8]>,
     ) -> io::Result<()> {
-        let i = ifaces
-            .get(iface)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, format!("no interface {iface}")))?;
+        let i = ifaces.get(iface).ok_or_else(|| {
+            io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("no interface {iface}"),
+            )
+        })?;
         match dst {
             IpAddr::V4(dst4) => {
                 let src4 = match src {
@@ -141,43 +149,29 @@ impl Sockets {
                 };
                 let id = self.next_ip_id(instance);
                 let seq = ah_key.map(|_| self.next_ah_seq(instance));
-                // RFC 5798 §5.1.1.3: TTL 255 unless unicast_ttl says otherwise.
-                let pkt = build_ipv4(src4, dst4, ttl.unwrap_or(255), id, vrrp, ah_key.zip(seq));
-                self.socket(iface, false)?.send_v4(&pkt, dst4)
+                // RFC 5798 §5.1.1.3: TTL 255 unless unicast_ttl says
+                // otherwise.
+                let ttl = ttl.unwrap_or(255);
+                let pkt =
+                    build_ipv4(src4, dst4, ttl, id, vrrp, ah_key.zip(seq));
+                self.io.send_v4(iface, &pkt, dst4)
             }
             IpAddr::V6(dst6) => {
                 let src6 = match src {
                     Some(IpAddr::V6(s)) => s,
                     _ => i.link_local_v6().ok_or_else(|| no_source(iface))?,
                 };
-                self.socket(iface, true)?.send_v6(vrrp, src6, dst6, ttl)
+                self.io.send_v6(iface, vrrp, src6, dst6, ttl)
             }
         }
-    }
-
-    fn socket(&self, iface: &str, v6: bool) -> io::Result<&VrrpSocket> {
-        self.open
-            .get(&(iface.to_owned(), if v6 { 6 } else { 4 }))
-            .map(|(s, _)| s.as_ref())
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotConnected, format!("no VRRP socket on {iface}")))
-    }
-
-    fn next_ip_id(&mut self, instance: &str) -> u16 {
-        let id = self.ip_ids.entry(instance.to_owned()).or_insert(0);
-        *id = ipv4::next_ident(*id);
-        *id
-    }
-
-    fn next_ah_seq(&mut self, instance: &str) -> u32 {
-        let seq = self.ah_seq.entry(instance.to_owned()).or_insert(0);
-        // keepalived compat: the sequence restarts when it cycles.
-        *seq = ah::next_seq(*seq).unwrap_or(1);
-        *seq
     }
 }
 
 fn no_source(iface: &str) -> io::Error {
-    io::Error::new(io::ErrorKind::AddrNotAvailable, format!("no source address on {iface}"))
+    io::Error::new(
+        io::ErrorKind::AddrNotAvailable,
+        format!("no source address on {iface}"),
+    )
 }
 
 /// The IPv4 packet keepalived sends: header, optional AH, VRRP message.
@@ -193,7 +187,11 @@ pub(crate) fn build_ipv4(
     let ip = ipv4::Repr {
         src,
         dst,
-        protocol: if ah.is_some() { IPPROTO_AH } else { IPPROTO_VRRP },
+        protocol: if ah.is_some() {
+            IPPROTO_AH
+        } else {
+            IPPROTO_VRRP
+        },
         tos: TOS,
         ident,
         dont_frag: false,
@@ -205,7 +203,11 @@ pub(crate) fn build_ipv4(
     let hl = ip.buffer_len();
     pkt[hl + ah_len..].copy_from_slice(vrrp);
     if let Some((key, seq)) = ah {
-        let hdr = ah::Repr { spi: src, seq, icv: [0; ah::ICV_LEN] };
+        let hdr = ah::Repr {
+            spi: src,
+            seq,
+            icv: [0; ah::ICV_LEN],
+        };
         hdr.emit(&mut pkt[hl..hl + ah::HEADER_LEN]);
         ah::sign(&mut pkt, key, !dst.is_multicast());
     }
@@ -228,10 +230,10 @@ pub(crate) enum StripError {
 /// AH with `ah_key` (looked up by the VRID right behind the AH header).
 /// Returns the VRRP message and, for AH, the sequence number (for the
 /// caller's replay check).
-pub(crate) fn strip_ipv4<'a>(
-    pkt: &'a [u8],
+pub(crate) fn strip_ipv4(
+    pkt: &[u8],
     ah_key: impl Fn(u8) -> Option<[u8; 8]>,
-) -> Result<(&'a [u8], Option<u32>), StripError> {
+) -> Result<(&[u8], Option<u32>), StripError> {
     let ip = ipv4::Packet::new_checked(pkt).map_err(StripError::Header)?;
     let hl = ip.header_len();
     let total = usize::from(ip.total_len()).min(pkt.len());
@@ -239,30 +241,17 @@ pub(crate) fn strip_ipv4<'a>(
         IPPROTO_VRRP => Ok((&pkt[hl..total], None)),
         IPPROTO_AH => {
             let vrrp_at = hl + ah::HEADER_LEN;
-            let vrid = *pkt.get(vrrp_at + 1).ok_or(StripError::Auth(ka_wire::DecodeError::AuthFailure))?;
-            let key = ah_key(vrid).ok_or(StripError::Auth(ka_wire::DecodeError::AuthFailure))?;
+            let vrid = *pkt
+                .get(vrrp_at + 1)
+                .ok_or(StripError::Auth(ka_wire::DecodeError::AuthFailure))?;
+            let key = ah_key(vrid)
+                .ok_or(StripError::Auth(ka_wire::DecodeError::AuthFailure))?;
             let unicast = !ip.dst_addr().is_multicast();
-            let hdr = ah::verify(&pkt[..total], &key, unicast).map_err(StripError::Auth)?;
+            let hdr = ah::verify(&pkt[..total], &key, unicast)
+                .map_err(StripError::Auth)?;
             Ok((&pkt[vrrp_at..total], Some(hdr.seq)))
         }
         other => Err(StripError::Protocol(other)),
-    }
-}
-
-async fn receive(sock: Arc<VrrpSocket>, tx: UnboundedSender<RxInput>) {
-    loop {
-        let input = match sock.recv().await {
-            Ok(r) => RxInput::Packet(r),
-            Err(e) => RxInput::Error(format!("VRRP socket on ifindex {}: {e}", sock.ifindex())),
-        };
-        let failed = matches!(input, RxInput::Error(_));
-        if tx.send(input).is_err() {
-            return;
-        }
-        if failed {
-            // Do not spin on a broken socket.
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
     }
 }
 
@@ -271,7 +260,8 @@ mod tests {
     use super::*;
 
     const VRRP: [u8; 20] = [
-        0x21, 0x33, 0x64, 0x01, 0x02, 0x01, 0x00, 0x00, 192, 0, 2, 100, 0, 0, 0, 0, 0, 0, 0, 0,
+        0x21, 0x33, 0x64, 0x01, 0x02, 0x01, 0x00, 0x00, 192, 0, 2, 100, 0, 0,
+        0, 0, 0, 0, 0, 0,
     ];
 
     #[test]
@@ -292,17 +282,23 @@ mod tests {
         let dst = Ipv4Addr::new(224, 0, 0, 18);
         let p = build_ipv4(src, dst, 255, 7, &VRRP, Some((&key, 1)));
         assert_eq!(p[9], 51);
-        assert_eq!(strip_ipv4(&p, |vrid| (vrid == 0x33).then_some(key)), Ok((&VRRP[..], Some(1))));
+        assert_eq!(
+            strip_ipv4(&p, |vrid| (vrid == 0x33).then_some(key)),
+            Ok((&VRRP[..], Some(1)))
+        );
         let mut bad = p.clone();
         let last = bad.len() - 1;
         bad[last] ^= 1;
-        assert!(matches!(strip_ipv4(&bad, |_| Some(key)), Err(StripError::Auth(_))));
+        assert!(matches!(
+            strip_ipv4(&bad, |_| Some(key)),
+            Err(StripError::Auth(_))
+        ));
         assert!(matches!(strip_ipv4(&p, |_| None), Err(StripError::Auth(_))));
     }
 
     #[test]
     fn ah_sequence_counter_is_shared_by_sending_and_replay_checks() {
-        let mut s = Sockets::default();
+        let mut s = Sockets::new(());
         assert!(s.ah_accept("VI_1", 5));
         assert!(!s.ah_accept("VI_1", 5), "replay");
         assert!(!s.ah_accept("VI_1", 3), "older");

@@ -84,29 +84,35 @@ fn mismatched_pass_never_elects_across() {
 #[test]
 fn sync_group_members_move_together() {
     let Some(mut lab) = lab(2) else { return };
-    let conf = |p1: u8, p2: u8| {
+    let flag = lab.dir().join("vi_b.ok");
+    std::fs::write(&flag, "").unwrap();
+    // VI_B is tracked by a weight-0 script (FAULT when it fails); VI_A is
+    // not. The group makes VI_A follow VI_B.
+    let conf = |p: u8, script: bool| {
+        let track = if script { "    track_script {\n        chk_b\n    }\n" } else { "" };
         format!(
-            "vrrp_sync_group G1 {{\n    group {{\n        VI_A\n        VI_B\n    }}\n}}\n\
-             vrrp_instance VI_A {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 61\n    priority {p1}\n    \
+            "vrrp_script chk_b {{\n    script \"/usr/bin/test -e {}\"\n    interval 1\n}}\n\
+             vrrp_sync_group G1 {{\n    group {{\n        VI_A\n        VI_B\n    }}\n}}\n\
+             vrrp_instance VI_A {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 61\n    priority {p}\n    \
              virtual_ipaddress {{\n        192.0.2.161/24\n    }}\n}}\n\
-             vrrp_instance VI_B {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 62\n    priority {p2}\n    \
-             virtual_ipaddress {{\n        192.0.2.162/24\n    }}\n}}\n"
+             vrrp_instance VI_B {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 62\n    priority {p}\n{track}    \
+             virtual_ipaddress {{\n        192.0.2.162/24\n    }}\n}}\n",
+            flag.display()
         )
     };
     let a: IpAddr = "192.0.2.161".parse().unwrap();
     let b: IpAddr = "192.0.2.162".parse().unwrap();
-    // h0 is higher on VI_A only; h1 higher on VI_B only: the group forces
-    // one side to hold both.
-    let n0 = start(&mut lab, 0, "n0", &conf(150, 100));
-    let n1 = start(&mut lab, 1, "n1", &conf(100, 150));
-    let settled = lab.wait_until(Duration::from_secs(15), |l| {
-        let (ha, hb) = (l.holders(a), l.holders(b));
-        ha.len() == 1 && ha == hb
-    });
-    assert!(settled.is_some(), "members split: {:?} {:?}\n{}\n{}", lab.holders(a), lab.holders(b), lab.log_of(n0.pid), lab.log_of(n1.pid));
-    let owner = lab.holders(a)[0];
-    let (gone, other) = if owner == 0 { (&n0, 1) } else { (&n1, 0) };
-    kill(&mut lab, gone, Signal::SIGTERM);
-    expect_holders(&lab, a, &[other], Duration::from_secs(6), &[&n0, &n1]);
-    expect_holders(&lab, b, &[other], Duration::from_secs(2), &[&n0, &n1]);
+    let n0 = start(&mut lab, 0, "n0", &conf(150, true));
+    let n1 = start(&mut lab, 1, "n1", &conf(100, false));
+    expect_holders(&lab, a, &[0], ELECTION, &[&n0, &n1]);
+    expect_holders(&lab, b, &[0], Duration::from_secs(2), &[&n0, &n1]);
+    // VI_B's script fails: VI_B goes to FAULT and the group takes VI_A
+    // with it, so the backup gets both.
+    std::fs::remove_file(&flag).unwrap();
+    expect_holders(&lab, b, &[1], Duration::from_secs(8), &[&n0, &n1]);
+    expect_holders(&lab, a, &[1], Duration::from_secs(2), &[&n0, &n1]);
+    // The script recovers: both come back together.
+    std::fs::write(&flag, "").unwrap();
+    expect_holders(&lab, a, &[0], ELECTION, &[&n0, &n1]);
+    expect_holders(&lab, b, &[0], Duration::from_secs(2), &[&n0, &n1]);
 }

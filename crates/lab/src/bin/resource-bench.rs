@@ -14,8 +14,10 @@
 //! After h0 holds the VIPs and a settling time (10 s), each daemon is
 //! sampled: RSS is VmRSS from /proc/PID/status at the end of the window,
 //! CPU is utime+stime from /proc/PID/stat over the window (30 s) as a
-//! percentage of one core. keepalived's figures are the sum of its parent
-//! and its VRRP child (`-P`: no checker process).
+//! percentage of one core (one clock tick, 10 ms, is the resolution: 0.033 %
+//! over 30 s). keepalived's figures are the sum of its parent and its VRRP
+//! child (`-P`: no checker process); RSS counts pages the two share twice,
+//! so PSS (from /proc/PID/smaps_rollup) is given too.
 
 #[path = "common/daemons.rs"]
 mod daemons;
@@ -81,11 +83,22 @@ fn parse_opts() -> Result<Opts, String> {
     })
 }
 
+/// The KiB value of line `key` ("VmRSS:", "Pss:") in a /proc file.
+fn proc_kib(path: &str, key: &str) -> Option<u64> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().find(|l| l.starts_with(key))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// VmRSS of `pid` in KiB.
 fn rss_kib(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
+    proc_kib(&format!("/proc/{pid}/status"), "VmRSS:")
+}
+
+/// PSS of `pid` in KiB: RSS with shared pages split among their users, so
+/// keepalived's two processes are not charged twice for shared pages.
+fn pss_kib(pid: u32) -> Option<u64> {
+    proc_kib(&format!("/proc/{pid}/smaps_rollup"), "Pss:")
 }
 
 /// utime+stime of `pid` (all its threads) in clock ticks.
@@ -105,14 +118,24 @@ fn clk_tck() -> f64 {
         .unwrap_or(100.0)
 }
 
+/// What one daemon used.
+struct Sample {
+    /// VmRSS of each of its processes, KiB, at the end of the window.
+    rss_kib: Vec<u64>,
+    /// Sum of their PSS, KiB.
+    pss_kib: u64,
+    /// CPU time over the window, ms.
+    cpu_ms: f64,
+    /// The same as a percentage of one core.
+    cpu_pct: f64,
+}
+
 /// One row of the table.
 struct Row {
     imp: &'static str,
     count: u8,
     role: &'static str,
-    procs: usize,
-    rss_kib: u64,
-    cpu_pct: f64,
+    sample: Sample,
 }
 
 /// The VIP of the last instance of a `count`-instance configuration.
@@ -124,8 +147,8 @@ fn last_vip(count: u8) -> IpAddr {
     }
 }
 
-/// Samples both daemons over one window: (pids, RSS at the end, CPU %).
-fn sample(daemons: &[&Daemon], window: Duration) -> Vec<(usize, u64, f64)> {
+/// Samples the daemons over one window (empty if interrupted).
+fn sample(daemons: &[&Daemon], window: Duration) -> Vec<Sample> {
     let pids: Vec<Vec<u32>> = daemons.iter().map(|d| d.pids()).collect();
     let ticks = |p: &[u32]| p.iter().filter_map(|&p| cpu_ticks(p)).sum::<u64>();
     let before: Vec<u64> = pids.iter().map(|p| ticks(p)).collect();
@@ -136,11 +159,13 @@ fn sample(daemons: &[&Daemon], window: Duration) -> Vec<(usize, u64, f64)> {
     pids.iter()
         .zip(before)
         .map(|(p, t0)| {
-            let cpu = (ticks(p).saturating_sub(t0)) as f64
-                / hz
-                / window.as_secs_f64()
-                * 100.0;
-            (p.len(), p.iter().filter_map(|&p| rss_kib(p)).sum(), cpu)
+            let cpu_s = ticks(p).saturating_sub(t0) as f64 / hz;
+            Sample {
+                rss_kib: p.iter().filter_map(|&p| rss_kib(p)).collect(),
+                pss_kib: p.iter().filter_map(|&p| pss_kib(p)).sum(),
+                cpu_ms: cpu_s * 1e3,
+                cpu_pct: cpu_s / window.as_secs_f64() * 100.0,
+            }
         })
         .collect()
 }
@@ -173,13 +198,11 @@ fn measure(imp: &Impl, count: u8, o: &Opts) -> Result<Vec<Row>, String> {
     let rows = samples?
         .into_iter()
         .zip(["master", "backup"])
-        .map(|((procs, rss_kib, cpu_pct), role)| Row {
+        .map(|(sample, role)| Row {
             imp: imp.name(),
             count,
             role,
-            procs,
-            rss_kib,
-            cpu_pct,
+            sample,
         })
         .collect();
     Ok(rows)
@@ -221,14 +244,28 @@ fn main() {
         }
     }
     load("after");
+    print_table(&rows, o.window);
+}
+
+fn print_table(rows: &[Row], window: Duration) {
     println!(
-        "| implementation | instances | role | processes | RSS KiB | CPU % of one core |"
+        "| implementation | instances | role | RSS KiB (per process) | PSS KiB | \
+         CPU ms in {}s | CPU % of one core |",
+        window.as_secs()
     );
-    println!("|---|---:|---|---:|---:|---:|");
+    println!("|---|---:|---|---:|---:|---:|---:|");
     for r in rows {
+        let s = &r.sample;
+        let per: Vec<String> = s.rss_kib.iter().map(u64::to_string).collect();
+        let rss = s.rss_kib.iter().sum::<u64>();
+        let per = if per.len() > 1 {
+            format!(" ({})", per.join(" + "))
+        } else {
+            String::new()
+        };
         println!(
-            "| {} | {} | {} | {} | {} | {:.2} |",
-            r.imp, r.count, r.role, r.procs, r.rss_kib, r.cpu_pct
+            "| {} | {} | {} | {rss}{per} | {} | {:.0} | {:.3} |",
+            r.imp, r.count, r.role, s.pss_kib, s.cpu_ms, s.cpu_pct
         );
     }
 }

@@ -1,0 +1,159 @@
+//! The VRRP runtime's drivers as traits (DESIGN §2, STYLE-ANCHORS §8.6):
+//! one per surface, each with a production implementation that wraps
+//! today's kernel code ([`super::system`]) and an in-memory fake that
+//! records every call (`fake.rs`, tests only).
+//!
+//! The event loop is generic over an [`Io`] set, so the production path
+//! is monomorphised (no boxing, no dynamic dispatch) while unit tests run
+//! the very same loop, unprivileged and on tokio's paused clock. What is
+//! policy stays in the loop: IPv4/AH wrapping, IP IDs and AH sequence
+//! numbers, address details from the plan, frame building, rate-limited
+//! error logging. A driver only carries out one call.
+
+use std::io;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::time::Duration;
+
+use ka_sys::netlink::{AddrInfo, LinkInfo, NetEvent};
+use ka_sys::nft::NftError;
+use ka_sys::vrrp_socket::SocketSpec;
+use ka_vrrp::Notification;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::firewall::FwVmac;
+use super::kernel::KernelOp;
+use super::sockets::RxInput;
+use crate::map::VrrpPlan;
+
+/// Which raw VRRP socket of an interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum SocketKind {
+    /// IPv4, IP protocol 112 (VRRP).
+    V4,
+    /// IPv6, next header 112.
+    V6,
+    /// IPv4, IP protocol 51 (`auth_type AH` adverts).
+    Ah,
+}
+
+/// Per-interface raw VRRP sockets: opening, closing and sending; what
+/// they receive goes to the channel given at opening.
+pub(crate) trait AdvertIo {
+    /// Whether the `kind` socket of `iface` is open.
+    fn is_open(&self, iface: &str, kind: SocketKind) -> bool;
+    /// Opens the `kind` socket described by `spec` (on `spec.ifname`);
+    /// every packet (or receive error) it gets is sent to `rx`.
+    fn open(
+        &mut self,
+        kind: SocketKind,
+        spec: SocketSpec,
+        rx: &UnboundedSender<RxInput>,
+    ) -> io::Result<()>;
+    /// Closes every socket of `iface` (the link went away).
+    fn close(&mut self, iface: &str);
+    /// Sends a whole IPv4 packet (header built by the caller) to `dst`
+    /// on the IPv4 socket of `iface`.
+    fn send_v4(
+        &mut self,
+        iface: &str,
+        packet: &[u8],
+        dst: Ipv4Addr,
+    ) -> io::Result<()>;
+    /// Sends a VRRP message from `src` to `dst` on the IPv6 socket of
+    /// `iface`; `hops` overrides the hop limit of unicast adverts.
+    fn send_v6(
+        &mut self,
+        iface: &str,
+        vrrp: &[u8],
+        src: Ipv6Addr,
+        dst: Ipv6Addr,
+        hops: Option<u8>,
+    ) -> io::Result<()>;
+}
+
+/// Whole Ethernet frames (gratuitous ARP, unsolicited NA).
+pub(crate) trait FrameIo {
+    /// Sends `frame` (Ethernet header included) out of `ifindex`.
+    fn send_frame(&mut self, ifindex: u32, frame: &[u8]) -> io::Result<()>;
+    /// Whether IPv6 forwarding is on for `iface`: the Router flag of the
+    /// unsolicited NAs sent there.
+    fn ipv6_forwarding(&self, iface: &str) -> bool;
+}
+
+/// The ordered worker for addresses, routes and rules.
+pub(crate) trait KernelIo {
+    /// Queues `op`; ops are applied in submission order, and a
+    /// [`KernelOp::Barrier`] is answered once all before it are applied.
+    fn submit(&mut self, op: KernelOp);
+}
+
+/// nftables rulesets.
+pub(crate) trait FirewallIo {
+    /// Applies `script` atomically (`nft -f -`).
+    async fn apply(&mut self, script: &str) -> Result<(), NftError>;
+}
+
+/// Links and addresses: the initial dump and the changes after it.
+pub(crate) trait NetIo {
+    /// Every link and address as they are now.
+    async fn dump(&mut self) -> io::Result<(Vec<LinkInfo>, Vec<AddrInfo>)>;
+    /// The next change; `None` when the subscription ended.
+    async fn next_change(&mut self) -> Option<NetEvent>;
+}
+
+/// VMACs (`use_vmac`) and the sysctls that go with them.
+pub(crate) trait VmacIo {
+    /// Makes the kernel's VMACs match `plan.vmacs`, and fills in advert
+    /// sources that depend on them.
+    async fn sync(&mut self, plan: &mut VrrpPlan);
+    /// The VMACs that exist, for the firewall.
+    fn firewall_view(&self) -> Vec<FwVmac>;
+    /// Deletes our VMACs and restores the sysctls (shutdown).
+    async fn teardown(&mut self);
+}
+
+/// Notify hooks: scripts and the FIFO.
+pub(crate) trait NotifyIo {
+    /// Takes the hooks and FIFO of `plan` (startup and reload).
+    fn configure(&mut self, plan: &VrrpPlan);
+    /// Reports a transition; never waits.
+    fn notify(&mut self, n: &Notification);
+    /// Reports a transition and waits for its scripts, at most `limit`.
+    async fn notify_and_wait(&mut self, n: &Notification, limit: Duration);
+}
+
+/// One set of drivers: the kernel's, or the fakes.
+pub(crate) trait Io {
+    /// VRRP raw sockets.
+    type Adverts: AdvertIo;
+    /// Ethernet frames.
+    type Frames: FrameIo;
+    /// Addresses, routes and rules.
+    type Kernel: KernelIo;
+    /// nftables.
+    type Nft: FirewallIo;
+    /// Link and address dump and changes.
+    type Net: NetIo;
+    /// VMACs.
+    type Vmacs: VmacIo;
+    /// Notify hooks.
+    type Notify: NotifyIo;
+}
+
+/// The drivers a runtime is started with.
+pub(crate) struct Drivers<I: Io> {
+    /// VRRP raw sockets.
+    pub(crate) adverts: I::Adverts,
+    /// Ethernet frames.
+    pub(crate) frames: I::Frames,
+    /// Addresses, routes and rules.
+    pub(crate) kernel: I::Kernel,
+    /// nftables.
+    pub(crate) nft: I::Nft,
+    /// Link and address dump and changes.
+    pub(crate) net: I::Net,
+    /// VMACs.
+    pub(crate) vmacs: I::Vmacs,
+    /// Notify hooks.
+    pub(crate) notify: I::Notify,
+}

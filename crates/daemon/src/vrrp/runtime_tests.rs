@@ -1,0 +1,355 @@
+//! The event loop against the fake drivers: configuration text in,
+//! recorded driver calls out, on tokio's paused clock (no root, no
+//! kernel, no real sleeping).
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr};
+use std::path::Path;
+use std::time::Duration;
+
+use ka_config::LoadOptions;
+use ka_config::host::FakeHost;
+use ka_sys::netlink::{AddrInfo, AddrSpec, LinkInfo, NetEvent};
+use ka_sys::vrrp_socket::Received;
+use ka_vrrp::NotifyState;
+use ka_wire::arp::garp_frame;
+use ka_wire::ethernet::EthernetAddress;
+use ka_wire::vrrp::{
+    AddrList, AdverInt, Auth, ChecksumMode, EmitCtx, Endpoints, Packet, Repr,
+    Version,
+};
+use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::task::JoinHandle;
+
+use super::{Control, run_with};
+use crate::map::{UserResolver, VrrpPlan, vrrp_plan};
+use crate::vrrp::fake::{Call, Fake};
+use crate::vrrp::io::SocketKind;
+use crate::vrrp::sockets::{build_ipv4, strip_ipv4};
+
+const MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
+const OURS: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 10);
+const PEER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 11);
+const VIP: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 100);
+const GROUP: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
+
+/// An instance on `eth0` with one labelled VIP; `extra` goes inside the
+/// instance block.
+fn config(priority: u8, extra: &str) -> String {
+    format!(
+        "vrrp_instance VI_1 {{
+            interface eth0
+            virtual_router_id 51
+            priority {priority}
+            advert_int 1
+            {extra}
+            virtual_ipaddress {{
+                {VIP}/24 brd + label eth0:vip
+            }}
+        }}\n"
+    )
+}
+
+/// Only root exists.
+struct RootOnly;
+
+impl UserResolver for RootOnly {
+    fn uid_gid(&self, user: &str, _: Option<&str>) -> Option<(u32, u32)> {
+        (user == "root").then_some((0, 0))
+    }
+}
+
+fn plan(text: &str) -> VrrpPlan {
+    let path = "/etc/keepalived/keepalived.conf";
+    let host = FakeHost::new().with_file(path, text);
+    let loaded =
+        ka_config::load(Path::new(path), &host, &LoadOptions::default());
+    vrrp_plan(&loaded.config, &RootOnly)
+}
+
+fn eth0(up: bool) -> LinkInfo {
+    LinkInfo {
+        index: 2,
+        name: "eth0".into(),
+        up,
+        running: up,
+        mac: MAC.to_vec(),
+        link: None,
+    }
+}
+
+/// The runtime, running on fakes.
+struct Harness {
+    fake: Fake,
+    control: UnboundedSender<Control>,
+    net: UnboundedSender<NetEvent>,
+    task: JoinHandle<io::Result<()>>,
+}
+
+impl Harness {
+    /// Starts the runtime with `plan` on an up `eth0` holding [`OURS`].
+    async fn start(plan: VrrpPlan) -> Self {
+        let fake = Fake::default();
+        let addr = AddrInfo {
+            ifindex: 2,
+            addr: OURS.into(),
+            prefix_len: 24,
+        };
+        let (drivers, net) = fake.drivers(vec![eth0(true)], vec![addr]);
+        let (control, rx) = mpsc::unbounded_channel();
+        let task = tokio::spawn(run_with(plan, rx, drivers));
+        settle().await;
+        Self {
+            fake,
+            control,
+            net,
+            task,
+        }
+    }
+
+    /// Stops the runtime and waits until `run_with` returned.
+    async fn stop(self) -> Fake {
+        self.control.send(Control::Stop).unwrap();
+        self.task.await.unwrap().unwrap();
+        self.fake
+    }
+}
+
+/// Lets the runtime handle what is queued and what is due within 10 ms
+/// of paused time (an owner's 1 µs down timer, say).
+async fn settle() {
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
+/// The IPv4 packets sent, in order.
+fn adverts(calls: &[Call]) -> Vec<Vec<u8>> {
+    calls
+        .iter()
+        .filter_map(|c| match c {
+            Call::SendV4 { packet, .. } => Some(packet.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn position(calls: &[Call], what: impl Fn(&Call) -> bool) -> usize {
+    calls
+        .iter()
+        .position(what)
+        .unwrap_or_else(|| panic!("no such call in {calls:#?}"))
+}
+
+fn notified(calls: &[Call], state: NotifyState) -> bool {
+    calls.iter().any(|c| {
+        matches!(c, Call::Notify(n) | Call::NotifyWait(n) if n.state == state)
+    })
+}
+
+fn vip_spec() -> AddrSpec {
+    let mut s = AddrSpec::new(2, VIP.into(), 24);
+    s.broadcast = Some(Ipv4Addr::new(192, 0, 2, 255));
+    s.label = Some("eth0:vip".into());
+    s
+}
+
+fn has_addr_change(calls: &[Call]) -> bool {
+    calls
+        .iter()
+        .any(|c| matches!(c, Call::AddAddr(_) | Call::DelAddr(_)))
+}
+
+/// A VRRPv2 advert from [`PEER`] for VRID 51, as its socket would
+/// receive it (IPv4 header included; AH when `ah` is given).
+fn peer_advert(priority: u8, ah: Option<([u8; 8], u32)>) -> Received {
+    let repr = Repr {
+        version: Version::V2,
+        vrid: 51,
+        priority,
+        adver_int: AdverInt::Secs(1),
+        addrs: AddrList::V4(vec![VIP]),
+        auth: if ah.is_some() { Auth::Ah } else { Auth::None },
+    };
+    let mut vrrp = vec![0; repr.buffer_len()];
+    let cx = EmitCtx {
+        endpoints: Endpoints::V4 {
+            src: PEER,
+            dst: GROUP,
+        },
+        checksum: ChecksumMode::Standard,
+    };
+    repr.emit(&mut Packet::new_unchecked(&mut vrrp[..]), &cx);
+    let ah = ah.as_ref().map(|(k, seq)| (k, *seq));
+    Received {
+        ifindex: 2,
+        src: PEER.into(),
+        dst: GROUP.into(),
+        ttl: 255,
+        bytes: build_ipv4(PEER, GROUP, 255, 1, &vrrp, ah),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_owner_starts_as_master_with_advert_garps_and_its_labelled_vip() {
+    let h = Harness::start(plan(&config(255, "state MASTER"))).await;
+    let calls = h.fake.calls();
+    assert_eq!(
+        calls[..2],
+        [Call::VmacSync, Call::NotifyConfigure],
+        "VMACs first, hooks before the engine starts"
+    );
+    assert!(calls.contains(&Call::Open {
+        iface: "eth0".into(),
+        kind: SocketKind::V4,
+        groups: vec![IpAddr::V4(GROUP)],
+    }));
+    let p = &adverts(&calls)[0];
+    assert_eq!(p[0], 0x45, "IPv4, 20-octet header");
+    assert_eq!(p[1], 0xc0, "TOS internetwork control");
+    assert_eq!(&p[6..10], &[0, 0, 255, 112], "no DF, TTL 255, VRRP");
+    assert_eq!(&p[12..16], &OURS.octets(), "the primary address");
+    assert_eq!(&p[16..20], &GROUP.octets());
+    assert_eq!(p[22], 255, "priority");
+    let add = position(&calls, |c| *c == Call::AddAddr(vip_spec()));
+    let garp = garp_frame(EthernetAddress(MAC), VIP).to_vec();
+    let frames: Vec<usize> = (0..calls.len())
+        .filter(|&i| matches!(&calls[i], Call::Frame { .. }))
+        .collect();
+    assert_eq!(frames.len(), 5, "garp_master_repeat");
+    for &i in &frames {
+        assert!(i > add, "GARPs follow the address");
+        let Call::Frame { ifindex, frame } = &calls[i] else {
+            unreachable!()
+        };
+        assert_eq!((*ifindex, frame), (2, &garp));
+        assert_eq!(&frame[6..12], &MAC, "sent from the interface MAC");
+    }
+    assert!(notified(&calls, NotifyState::Master));
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_higher_priority_advert_makes_the_master_remove_its_vip() {
+    let h = Harness::start(plan(&config(100, ""))).await;
+    // Master_Down_Interval (3 × 1 s + skew) passes without adverts.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(h.fake.take().contains(&Call::AddAddr(vip_spec())));
+    h.fake
+        .deliver("eth0", SocketKind::V4, peer_advert(200, None));
+    settle().await;
+    let calls = h.fake.take();
+    assert!(calls.contains(&Call::DelAddr(vip_spec())), "{calls:#?}");
+    assert!(notified(&calls, NotifyState::Backup));
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn ah_adverts_are_signed_and_replayed_sequence_numbers_dropped() {
+    let auth = "authentication {\n auth_type AH\n auth_pass secret\n }";
+    let p = plan(&config(100, auth));
+    let key = p.ah_keys["VI_1"];
+    let h = Harness::start(p).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let calls = h.fake.take();
+    assert!(calls.iter().any(|c| matches!(
+        c,
+        Call::Open { kind: SocketKind::Ah, iface, .. } if iface == "eth0"
+    )));
+    let seqs: Vec<u32> = adverts(&calls)
+        .iter()
+        .map(|p| {
+            assert_eq!(p[9], 51, "IP protocol AH");
+            strip_ipv4(p, |_| Some(key)).expect("signed").1.unwrap()
+        })
+        .collect();
+    assert!(!seqs.is_empty() && seqs.windows(2).all(|w| w[1] == w[0] + 1));
+    assert_eq!(seqs[0], 1);
+    // A fresh sequence number is accepted and becomes our counter.
+    h.fake
+        .deliver("eth0", SocketKind::Ah, peer_advert(50, Some((key, 1000))));
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let next = adverts(&h.fake.take())
+        .iter()
+        .map(|p| strip_ipv4(p, |_| Some(key)).unwrap().1.unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(next.first(), Some(&1001), "{next:?}");
+    // A replay is dropped, however high its priority.
+    h.fake
+        .deliver("eth0", SocketKind::Ah, peer_advert(200, Some((key, 1000))));
+    settle().await;
+    assert!(!has_addr_change(&h.fake.take()), "replay accepted");
+    h.fake
+        .deliver("eth0", SocketKind::Ah, peer_advert(200, Some((key, 5000))));
+    settle().await;
+    assert!(h.fake.take().contains(&Call::DelAddr(vip_spec())));
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn link_down_faults_the_instance() {
+    let h = Harness::start(plan(&config(255, "state MASTER"))).await;
+    h.fake.take();
+    h.net.send(NetEvent::LinkChanged(eth0(false))).unwrap();
+    settle().await;
+    let calls = h.fake.take();
+    assert!(calls.contains(&Call::DelAddr(vip_spec())), "{calls:#?}");
+    assert!(notified(&calls, NotifyState::Fault));
+    // keepalived compat: a master leaving for FAULT resigns (priority 0),
+    // then falls silent.
+    let resign: Vec<u8> = adverts(&calls).iter().map(|p| p[22]).collect();
+    assert!(resign.iter().all(|&p| p == 0), "{resign:?}");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(adverts(&h.fake.take()).is_empty(), "silent in FAULT");
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_resigns_and_removes_addresses_behind_the_barrier() {
+    let h = Harness::start(plan(&config(255, "state MASTER"))).await;
+    h.fake.take();
+    let t0 = tokio::time::Instant::now();
+    let fake = h.stop().await;
+    assert!(t0.elapsed() < Duration::from_secs(1), "barrier answered");
+    let calls = fake.calls();
+    let resign = position(
+        &calls,
+        |c| matches!(c, Call::SendV4 { packet, .. } if packet[22] == 0),
+    );
+    let del = position(&calls, |c| *c == Call::DelAddr(vip_spec()));
+    let barrier = position(&calls, |c| *c == Call::Barrier);
+    let vmacs = position(&calls, |c| *c == Call::VmacTeardown);
+    assert!(
+        resign < del && del < barrier && barrier < vmacs,
+        "{calls:#?}"
+    );
+    assert!(notified(&calls[..barrier], NotifyState::Stop));
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_waits_five_seconds_at_most_for_a_stuck_kernel_worker() {
+    let h = Harness::start(plan(&config(255, "state MASTER"))).await;
+    h.fake.hold_barriers();
+    let t0 = tokio::time::Instant::now();
+    let fake = h.stop().await;
+    let waited = t0.elapsed();
+    assert!(waited >= Duration::from_secs(5), "{waited:?}");
+    assert!(waited < Duration::from_secs(6), "{waited:?}");
+    assert_eq!(fake.calls().last(), Some(&Call::VmacTeardown));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reload_with_the_same_plan_changes_no_address() {
+    let p = plan(&config(255, "state MASTER"));
+    let h = Harness::start(p.clone()).await;
+    h.fake.take();
+    h.control.send(Control::Reload(Box::new(p))).unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let calls = h.fake.take();
+    assert_eq!(calls[..2], [Call::VmacSync, Call::NotifyConfigure]);
+    assert!(!has_addr_change(&calls), "{calls:#?}");
+    assert!(
+        !calls.iter().any(|c| matches!(c, Call::Open { .. })),
+        "sockets stay open"
+    );
+    assert!(!adverts(&calls).is_empty(), "still master");
+    h.stop().await;
+}
