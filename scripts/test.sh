@@ -9,6 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+cargo fmt --all --check
 cargo build --release --workspace --all-targets --locked
+cargo clippy --release --workspace --all-targets --locked -- -D warnings
 cargo test --release --workspace --locked
 scripts/check-deps.sh

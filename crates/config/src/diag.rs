@@ -59,7 +59,10 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A configuration error at `span`.
-    pub fn error(span: impl Into<Option<Span>>, message: impl Into<String>) -> Self {
+    pub fn error(
+        span: impl Into<Option<Span>>,
+        message: impl Into<String>,
+    ) -> Self {
         Self::new(Severity::Error, Category::Config, span, message)
     }
 
@@ -104,9 +107,18 @@ impl Diagnostic {
         };
         match self.span {
             Some(span) => {
-                let _ = write!(out, "{}: {level}: {}", sources.display(span), self.message);
+                let _ = write!(
+                    out,
+                    "{}: {level}: {}",
+                    sources.display(span),
+                    self.message
+                );
                 for inc in sources.include_chain(span.file) {
-                    let _ = write!(out, "\n  note: included from {}", sources.display(inc));
+                    let _ = write!(
+                        out,
+                        "\n  note: included from {}",
+                        sources.display(inc)
+                    );
                 }
             }
             None => {
@@ -138,12 +150,20 @@ impl Diagnostics {
     }
 
     /// Records a configuration error.
-    pub fn error(&mut self, span: impl Into<Option<Span>>, message: impl Into<String>) {
+    pub fn error(
+        &mut self,
+        span: impl Into<Option<Span>>,
+        message: impl Into<String>,
+    ) {
         self.push(Diagnostic::error(span, message));
     }
 
     /// Records a configuration warning.
-    pub fn warning(&mut self, span: impl Into<Option<Span>>, message: impl Into<String>) {
+    pub fn warning(
+        &mut self,
+        span: impl Into<Option<Span>>,
+        message: impl Into<String>,
+    ) {
         self.push(Diagnostic::warning(span, message));
     }
 
@@ -153,7 +173,10 @@ impl Diagnostics {
             Severity::Warning,
             Category::Unsupported,
             span,
-            format!("{} is accepted but not implemented by keepalived-rs yet", what.into()),
+            format!(
+                "{} is accepted but not implemented by keepalived-rs yet",
+                what.into()
+            ),
         ));
     }
 
@@ -193,7 +216,9 @@ impl Diagnostics {
     /// `KEEPALIVED_EXIT_NO_CONFIG` are both 6), 5 for any other error
     /// (`KEEPALIVED_EXIT_CONFIG_TEST`), else 0.
     pub fn config_test_status(&self) -> i32 {
-        if self.has_security_violation() || self.has_category(Category::NoConfig) {
+        if self.has_security_violation()
+            || self.has_category(Category::NoConfig)
+        {
             6
         } else if self.has_errors() {
             5
@@ -267,8 +292,11 @@ mod tests {
         let mut map = SourceMap::new();
         let main = map.add(Path::new("keepalived.conf"), None);
         let inc = map.add(Path::new("vrrp.conf"), Some(Span::new(main, 3, 1)));
-        let d = Diagnostic::error(Span::new(inc, 42, 5), "priority 300 out of range 1..=255")
-            .with_help("did you mean `priority`?");
+        let d = Diagnostic::error(
+            Span::new(inc, 42, 5),
+            "priority 300 out of range 1..=255",
+        )
+        .with_help("did you mean `priority`?");
         assert_eq!(
             d.render(&map),
             "vrrp.conf:42:5: error: priority 300 out of range 1..=255\n  \

@@ -81,16 +81,31 @@ impl FakeHost {
     /// A host named `lb1` with interfaces `lo`, `eth0` and `eth1`, users
     /// `root` and `keepalived_script`, and no files.
     pub fn new() -> Self {
-        let mut h = Self { hostname: "lb1.example.org".into(), ..Self::default() };
-        h.interfaces = Some(["lo", "eth0", "eth1"].iter().map(|s| s.to_string()).collect());
+        let mut h = Self {
+            hostname: "lb1.example.org".into(),
+            ..Self::default()
+        };
+        h.interfaces = Some(
+            ["lo", "eth0", "eth1"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        );
         h.users.insert("root".into(), UserInfo { uid: 0, gid: 0 });
-        h.users.insert("keepalived_script".into(), UserInfo { uid: 998, gid: 998 });
+        h.users.insert(
+            "keepalived_script".into(),
+            UserInfo { uid: 998, gid: 998 },
+        );
         h.groups.insert("root".into(), 0);
         h
     }
 
     /// Adds a file.
-    pub fn with_file(mut self, path: impl Into<PathBuf>, text: impl Into<String>) -> Self {
+    pub fn with_file(
+        mut self,
+        path: impl Into<PathBuf>,
+        text: impl Into<String>,
+    ) -> Self {
         self.files.insert(path.into(), text.into());
         self
     }
@@ -98,10 +113,9 @@ impl FakeHost {
 
 impl Host for FakeHost {
     fn read_to_string(&self, path: &Path) -> io::Result<String> {
-        self.files
-            .get(path)
-            .cloned()
-            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file"))
+        self.files.get(path).cloned().ok_or_else(|| {
+            io::Error::new(io::ErrorKind::NotFound, "no such file")
+        })
     }
 
     fn glob(&self, pattern: &str) -> Vec<PathBuf> {
@@ -146,7 +160,9 @@ impl Host for FakeHost {
     }
 
     fn canonicalize(&self, path: &Path) -> Option<PathBuf> {
-        self.file_infos.contains_key(path).then(|| path.to_path_buf())
+        self.file_infos
+            .contains_key(path)
+            .then(|| path.to_path_buf())
     }
 
     fn random_seed(&self) -> u64 {

@@ -55,8 +55,11 @@ pub struct Loaded {
 pub fn load(path: &Path, host: &dyn host::Host, opts: &LoadOptions) -> Loaded {
     let mut sources = SourceMap::new();
     let mut cx = build::Cx::new();
-    let pp = preprocess::Options { config_id: opts.config_id.clone() };
-    let lines = preprocess::read_file(path, host, &pp, &mut sources, &mut cx.diags);
+    let pp = preprocess::Options {
+        config_id: opts.config_id.clone(),
+    };
+    let lines =
+        preprocess::read_file(path, host, &pp, &mut sources, &mut cx.diags);
     let items = parse::parse(&lines, &mut cx.diags);
     let mut config = build::build(&items, &mut cx);
     validate::validate(&mut config, host, &mut cx.diags);
@@ -64,7 +67,11 @@ pub fn load(path: &Path, host: &dyn host::Host, opts: &LoadOptions) -> Loaded {
     if opts.strict {
         diagnostics.make_strict();
     }
-    Loaded { config, diagnostics, sources }
+    Loaded {
+        config,
+        diagnostics,
+        sources,
+    }
 }
 
 /// Prints a model as canonical keepalived.conf text.

@@ -53,8 +53,12 @@ impl Printer {
     }
 
     /// A block `keyword arg… { … }` whose body `body` prints.
-    pub fn block<I, A>(&mut self, keyword: &str, args: I, body: impl FnOnce(&mut Self))
-    where
+    pub fn block<I, A>(
+        &mut self,
+        keyword: &str,
+        args: I,
+        body: impl FnOnce(&mut Self),
+    ) where
         I: IntoIterator<Item = A>,
         A: Display,
     {

@@ -56,7 +56,10 @@ impl SourceMap {
     /// Registers a file and returns its id.
     pub fn add(&mut self, path: &Path, included_from: Option<Span>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push(SourceFile { path: path.to_path_buf(), included_from });
+        self.files.push(SourceFile {
+            path: path.to_path_buf(),
+            included_from,
+        });
         id
     }
 
@@ -67,7 +70,8 @@ impl SourceMap {
 
     /// The path of a file, or `<unknown>`.
     pub fn path(&self, id: FileId) -> &Path {
-        self.get(id).map_or(Path::new("<unknown>"), |f| f.path.as_path())
+        self.get(id)
+            .map_or(Path::new("<unknown>"), |f| f.path.as_path())
     }
 
     /// The spans of the `include` lines that led to `id`, innermost first.
@@ -112,6 +116,12 @@ struct SpanDisplay<'a> {
 impl fmt::Display for SpanDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = self.span;
-        write!(f, "{}:{}:{}", self.map.path(s.file).display(), s.line, s.col)
+        write!(
+            f,
+            "{}:{}:{}",
+            self.map.path(s.file).display(),
+            s.line,
+            s.col
+        )
     }
 }

@@ -39,14 +39,18 @@ fn instance_line() -> impl Strategy<Value = String> {
 }
 
 fn config() -> impl Strategy<Value = String> {
-    let instances = prop::collection::vec(prop::collection::vec(instance_line(), 0..12), 1..4);
+    let instances = prop::collection::vec(
+        prop::collection::vec(instance_line(), 0..12),
+        1..4,
+    );
     let globals = prop::collection::vec(
         prop_oneof![
             Just("router_id lb1".to_string()),
             Just("vrrp_strict".to_string()),
             Just("enable_script_security".to_string()),
             (0u32..10).prop_map(|n| format!("vrrp_garp_master_delay {n}")),
-            prop::sample::select(vec!["2", "3"]).prop_map(|v| format!("vrrp_version {v}")),
+            prop::sample::select(vec!["2", "3"])
+                .prop_map(|v| format!("vrrp_version {v}")),
             Just("vrrp_skip_check_adv_addr".to_string()),
         ],
         0..5,
@@ -54,7 +58,10 @@ fn config() -> impl Strategy<Value = String> {
     (globals, instances).prop_map(|(g, insts)| {
         let mut text = format!("global_defs {{\n{}\n}}\n", g.join("\n"));
         for (n, lines) in insts.iter().enumerate() {
-            text.push_str(&format!("vrrp_instance VI_{n} {{\n{}\n}}\n", lines.join("\n")));
+            text.push_str(&format!(
+                "vrrp_instance VI_{n} {{\n{}\n}}\n",
+                lines.join("\n")
+            ));
         }
         text
     })

@@ -84,7 +84,10 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
         }
     }
     tracing::info!(target: target::CORE, "Starting keepalived-rs {} (Keepalived v2.2.7 compatible)", env!("CARGO_PKG_VERSION"));
-    let status = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let status = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt.block_on(supervise(setup, &opts, load)),
         Err(e) => {
             tracing::error!(target: target::CORE, "cannot start the runtime: {e}");
@@ -101,14 +104,22 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
 async fn supervise(setup: VrrpPlan, opts: &DaemonOptions, load: Loader) -> i32 {
     let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
     let mut vrrp_task = tokio::spawn(vrrp::run(setup, ctl_rx));
-    let (Ok(mut term), Ok(mut int), Ok(mut hup), Ok(mut usr1), Ok(mut usr2), Ok(mut json)) = (
+    let (
+        Ok(mut term),
+        Ok(mut int),
+        Ok(mut hup),
+        Ok(mut usr1),
+        Ok(mut usr2),
+        Ok(mut json),
+    ) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::interrupt()),
         signal(SignalKind::hangup()),
         signal(SignalKind::user_defined1()),
         signal(SignalKind::user_defined2()),
         signal(SignalKind::from_raw(libc_sigrtmin() + 2)),
-    ) else {
+    )
+    else {
         tracing::error!(target: target::CORE, "cannot install signal handlers");
         return 1;
     };
@@ -148,7 +159,11 @@ fn stop(ctl: &mpsc::UnboundedSender<Control>) {
     let _ = ctl.send(Control::Stop);
 }
 
-async fn write_dump(ctl: &mpsc::UnboundedSender<Control>, kind: DumpKind, opts: &DaemonOptions) {
+async fn write_dump(
+    ctl: &mpsc::UnboundedSender<Control>,
+    kind: DumpKind,
+    opts: &DaemonOptions,
+) {
     let (tx, rx) = oneshot::channel();
     if ctl.send(Control::Snapshot(tx)).is_err() {
         return;

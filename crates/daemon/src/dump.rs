@@ -151,12 +151,21 @@ pub fn data_text(s: &Snapshot) -> String {
         if let Some(m) = i.master_addr {
             let _ = writeln!(o, "   Master router = {m}");
         }
-        let _ = writeln!(o, "   VIPs set = {}", if i.vips_set { "yes" } else { "no" });
+        let _ = writeln!(
+            o,
+            "   VIPs set = {}",
+            if i.vips_set { "yes" } else { "no" }
+        );
     }
     if !s.groups.is_empty() {
         o.push_str("------< VRRP Sync groups >------\n");
         for g in &s.groups {
-            let _ = writeln!(o, " VRRP Sync Group = {}, {}", g.name, state_word(g.state));
+            let _ = writeln!(
+                o,
+                " VRRP Sync Group = {}, {}",
+                g.name,
+                state_word(g.state)
+            );
             for m in &g.members {
                 let _ = writeln!(o, "   monitor = {m}");
             }
@@ -166,7 +175,11 @@ pub fn data_text(s: &Snapshot) -> String {
 }
 
 /// Writes a dump for `kind` from `snapshot` to `path`.
-pub fn write(kind: DumpKind, snapshot: &Snapshot, path: &std::path::Path) -> std::io::Result<()> {
+pub fn write(
+    kind: DumpKind,
+    snapshot: &Snapshot,
+    path: &std::path::Path,
+) -> std::io::Result<()> {
     let text = match kind {
         DumpKind::Data => data_text(snapshot),
         DumpKind::Stats => stats_text(snapshot),

@@ -4,9 +4,9 @@
 //! and the clock. Engines get `(now, Event)` and return `Action`s; this
 //! crate carries the actions out and reports what happened as new events.
 
+pub mod daemon;
+pub mod dump;
 pub mod log;
+pub mod map;
 pub mod notify;
 pub mod vrrp;
-pub mod dump;
-pub mod daemon;
-pub mod map;

@@ -39,7 +39,12 @@ pub struct LogOptions {
 
 impl Default for LogOptions {
     fn default() -> Self {
-        Self { console: false, syslog: true, facility: 3, detail: false }
+        Self {
+            console: false,
+            syslog: true,
+            facility: 3,
+            detail: false,
+        }
     }
 }
 
@@ -63,7 +68,11 @@ impl KeepalivedLog {
                 Some(Mutex::new(s))
             })
             .flatten();
-        Self { opts, syslog, pid: std::process::id() }
+        Self {
+            opts,
+            syslog,
+            pid: std::process::id(),
+        }
     }
 
     fn ident(target: &str) -> &'static str {
@@ -96,7 +105,10 @@ pub fn syslog_line(
         Level::DEBUG | Level::TRACE => 7,
     };
     let pri = u32::from(facility) * 8 + severity;
-    format!("<{pri}>{} {ident}[{pid}]: {msg}", now.format("%b %e %H:%M:%S"))
+    format!(
+        "<{pri}>{} {ident}[{pid}]: {msg}",
+        now.format("%b %e %H:%M:%S")
+    )
 }
 
 struct Message(String);
@@ -134,7 +146,14 @@ impl<S: Subscriber> Layer<S> for KeepalivedLog {
         }
         if let Some(s) = &self.syslog {
             let ident = Self::ident(event.metadata().target());
-            let line = syslog_line(self.opts.facility, level, now, ident, self.pid, &msg.0);
+            let line = syslog_line(
+                self.opts.facility,
+                level,
+                now,
+                ident,
+                self.pid,
+                &msg.0,
+            );
             if let Ok(s) = s.lock() {
                 let _ = s.send(line.as_bytes());
             }
@@ -145,7 +164,9 @@ impl<S: Subscriber> Layer<S> for KeepalivedLog {
 /// Installs the logger for the whole process.
 pub fn init(opts: LogOptions) {
     use tracing_subscriber::prelude::*;
-    let _ = tracing_subscriber::registry().with(KeepalivedLog::new(opts)).try_init();
+    let _ = tracing_subscriber::registry()
+        .with(KeepalivedLog::new(opts))
+        .try_init();
 }
 
 #[cfg(test)]
@@ -154,7 +175,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn at() -> chrono::DateTime<chrono::Local> {
-        chrono::Local.with_ymd_and_hms(2026, 11, 1, 9, 5, 7).unwrap()
+        chrono::Local
+            .with_ymd_and_hms(2026, 11, 1, 9, 5, 7)
+            .unwrap()
     }
 
     #[test]
@@ -168,7 +191,14 @@ mod tests {
     #[test]
     fn syslog_format_and_facility() {
         assert_eq!(
-            syslog_line(3, &Level::INFO, at(), "Keepalived_vrrp", 42, "(VI_1) Entering BACKUP STATE"),
+            syslog_line(
+                3,
+                &Level::INFO,
+                at(),
+                "Keepalived_vrrp",
+                42,
+                "(VI_1) Entering BACKUP STATE"
+            ),
             "<30>Nov  1 09:05:07 Keepalived_vrrp[42]: (VI_1) Entering BACKUP STATE"
         );
     }

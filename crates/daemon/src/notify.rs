@@ -19,7 +19,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use ka_sys::script::{ScriptOutcome, ScriptSpec, run};
-use ka_vrrp::{NotifyKind, NotifyState, Notification};
+use ka_vrrp::{Notification, NotifyKind, NotifyState};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::log::target;
@@ -90,7 +90,13 @@ pub fn kind_word(k: NotifyKind) -> &'static str {
 
 /// The FIFO line keepalived writes: `INSTANCE "VI_1" MASTER 100`.
 pub fn fifo_line(n: &Notification) -> String {
-    format!("{} \"{}\" {} {}\n", kind_word(n.kind), n.name, n.state.as_str(), n.priority)
+    format!(
+        "{} \"{}\" {} {}\n",
+        kind_word(n.kind),
+        n.name,
+        n.state.as_str(),
+        n.priority
+    )
 }
 
 /// Runs notify hooks; one per daemon.
@@ -104,8 +110,15 @@ pub struct Notifier {
 impl Notifier {
     /// A notifier with hooks per instance (`false`) or group (`true`) name,
     /// and the FIFO if one is configured and could be opened.
-    pub fn new(hooks: HashMap<(bool, String), Hooks>, fifo: Option<File>) -> Self {
-        Self { hooks, queues: HashMap::new(), fifo }
+    pub fn new(
+        hooks: HashMap<(bool, String), Hooks>,
+        fifo: Option<File>,
+    ) -> Self {
+        Self {
+            hooks,
+            queues: HashMap::new(),
+            fifo,
+        }
     }
 
     /// Handles one notification: FIFO line now, scripts queued in order.
@@ -124,10 +137,10 @@ impl Notifier {
     }
 
     fn enqueue(&mut self, n: &Notification) -> Option<oneshot::Receiver<()>> {
-        if let Some(f) = &mut self.fifo {
-            if let Err(e) = f.write_all(fifo_line(n).as_bytes()) {
-                tracing::warn!(target: target::VRRP, "notify fifo write failed: {e}");
-            }
+        if let Some(f) = &mut self.fifo
+            && let Err(e) = f.write_all(fifo_line(n).as_bytes())
+        {
+            tracing::warn!(target: target::VRRP, "notify fifo write failed: {e}");
         }
         let key = (matches!(n.kind, NotifyKind::Group), n.name.clone());
         let scripts = self.hooks.get(&key)?.scripts_for(n);
@@ -140,7 +153,11 @@ impl Notifier {
             tx
         });
         let (done_tx, done_rx) = oneshot::channel();
-        tx.send(Batch { scripts, done: done_tx }).ok()?;
+        tx.send(Batch {
+            scripts,
+            done: done_tx,
+        })
+        .ok()?;
         Some(done_rx)
     }
 }
@@ -178,17 +195,35 @@ mod tests {
     use super::*;
 
     fn n(state: NotifyState) -> Notification {
-        Notification { kind: NotifyKind::Instance, name: "VI_1".into(), state, priority: 100 }
+        Notification {
+            kind: NotifyKind::Instance,
+            name: "VI_1".into(),
+            state,
+            priority: 100,
+        }
     }
 
     fn spec(argv: &[&str]) -> ScriptSpec {
-        ScriptSpec { argv: argv.iter().map(|s| s.to_string()).collect(), uid: None, gid: None, timeout: None }
+        ScriptSpec {
+            argv: argv.iter().map(|s| s.to_string()).collect(),
+            uid: None,
+            gid: None,
+            timeout: None,
+        }
     }
 
     #[test]
     fn fifo_line_is_keepalived_format() {
-        assert_eq!(fifo_line(&n(NotifyState::Master)), "INSTANCE \"VI_1\" MASTER 100\n");
-        let g = Notification { kind: NotifyKind::Group, name: "G".into(), state: NotifyState::Backup, priority: 0 };
+        assert_eq!(
+            fifo_line(&n(NotifyState::Master)),
+            "INSTANCE \"VI_1\" MASTER 100\n"
+        );
+        let g = Notification {
+            kind: NotifyKind::Group,
+            name: "G".into(),
+            state: NotifyState::Backup,
+            priority: 0,
+        };
         assert_eq!(fifo_line(&g), "GROUP \"G\" BACKUP 0\n");
     }
 
@@ -202,13 +237,18 @@ mod tests {
         let s = hooks.scripts_for(&n(NotifyState::Master));
         assert_eq!(s[0].argv, ["/m.sh", "x"]);
         assert_eq!(s[1].argv, ["/n.sh", "INSTANCE", "VI_1", "MASTER", "100"]);
-        assert!(hooks.scripts_for(&n(NotifyState::MasterPriority)).is_empty());
+        assert!(
+            hooks
+                .scripts_for(&n(NotifyState::MasterPriority))
+                .is_empty()
+        );
         assert_eq!(hooks.scripts_for(&n(NotifyState::Backup)).len(), 1);
     }
 
     #[test]
     fn scripts_of_one_instance_run_in_transition_order() {
-        let dir = std::env::temp_dir().join(format!("ka-notify-{}", std::process::id()));
+        let dir = std::env::temp_dir()
+            .join(format!("ka-notify-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let out = dir.join("order");
@@ -222,11 +262,19 @@ mod tests {
         };
         let mut map = HashMap::new();
         map.insert((false, "VI_1".to_string()), hooks);
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             let mut notifier = Notifier::new(map, None);
             notifier.notify(&n(NotifyState::Master));
-            notifier.notify_and_wait(&n(NotifyState::Backup), Duration::from_secs(10)).await;
+            notifier
+                .notify_and_wait(
+                    &n(NotifyState::Backup),
+                    Duration::from_secs(10),
+                )
+                .await;
         });
         assert_eq!(std::fs::read_to_string(&out).unwrap(), "MASTER\nBACKUP\n");
         std::fs::remove_dir_all(dir).unwrap();

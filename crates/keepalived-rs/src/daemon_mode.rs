@@ -41,8 +41,14 @@ pub(crate) fn run(opts: &Options) -> i32 {
         );
         return 1;
     }
-    let file = opts.config_file.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
-    let load_opts = LoadOptions { config_id: opts.config_id.clone(), strict: opts.strict_config };
+    let file = opts
+        .config_file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_CONFIG_FILE));
+    let load_opts = LoadOptions {
+        config_id: opts.config_id.clone(),
+        strict: opts.strict_config,
+    };
     let d = DaemonOptions {
         log: LogOptions {
             console: opts.log_console,
@@ -51,8 +57,14 @@ pub(crate) fn run(opts: &Options) -> i32 {
             detail: opts.log_detail > 0,
         },
         dont_fork: opts.dont_fork,
-        pid_file: opts.pid_file.clone().unwrap_or_else(|| PathBuf::from(PID_FILE)),
-        vrrp_pid_file: opts.vrrp_pid_file.clone().unwrap_or_else(|| PathBuf::from(VRRP_PID_FILE)),
+        pid_file: opts
+            .pid_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(PID_FILE)),
+        vrrp_pid_file: opts
+            .vrrp_pid_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(VRRP_PID_FILE)),
         dump_paths: DumpPaths::default(),
     };
     let loader: Loader = Box::new(move || load(&file, &load_opts));
@@ -65,12 +77,19 @@ fn load(file: &Path, opts: &LoadOptions) -> Result<VrrpPlan, String> {
     for d in loaded.diagnostics.iter() {
         let text = d.render(&loaded.sources);
         match d.severity {
-            Severity::Error => tracing::error!(target: ka_daemon::log::target::CORE, "{text}"),
-            Severity::Warning => tracing::warn!(target: ka_daemon::log::target::CORE, "{text}"),
+            Severity::Error => {
+                tracing::error!(target: ka_daemon::log::target::CORE, "{text}")
+            }
+            Severity::Warning => {
+                tracing::warn!(target: ka_daemon::log::target::CORE, "{text}")
+            }
         }
     }
     if opts.strict && loaded.diagnostics.has_errors() {
-        return Err(format!("{}: configuration errors with --strict-config; not starting", file.display()));
+        return Err(format!(
+            "{}: configuration errors with --strict-config; not starting",
+            file.display()
+        ));
     }
     if loaded.sources.is_empty() || !file.exists() {
         return Err(format!("configuration file {} not found", file.display()));

@@ -15,7 +15,10 @@ use ka_config::LoadOptions;
 #[test]
 fn print_then_load_gives_the_same_model_for_every_corpus_file() {
     let mut host = fake_host();
-    let opts = LoadOptions { config_id: Some("lb1".into()), strict: false };
+    let opts = LoadOptions {
+        config_id: Some("lb1".into()),
+        strict: false,
+    };
     let mut failures = Vec::new();
     for file in common::corpus_files() {
         let name = common::file_name(&file);
@@ -31,5 +34,10 @@ fn print_then_load_gives_the_same_model_for_every_corpus_file() {
             ));
         }
     }
-    assert!(failures.is_empty(), "{} file(s):\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} file(s):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

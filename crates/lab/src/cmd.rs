@@ -28,7 +28,10 @@ impl std::error::Error for CmdError {}
 /// the exit status.
 pub fn run(prog: &str, args: &[&str]) -> Result<Output, CmdError> {
     let line = format!("{prog} {}", args.join(" "));
-    let err = |detail: String| CmdError { cmd: line.clone(), detail };
+    let err = |detail: String| CmdError {
+        cmd: line.clone(),
+        detail,
+    };
     let mut child = Command::new(prog)
         .args(args)
         .stdin(Stdio::null())

@@ -67,7 +67,18 @@ impl Lab {
         run_ok("ip", &["link", "add", &lab.bridge, "type", "bridge"])?;
         // A bridge forwards at once (no STP listening delay) and has no
         // address: it is a plain switch between the namespaces.
-        run_ok("ip", &["link", "set", &lab.bridge, "type", "bridge", "forward_delay", "0"])?;
+        run_ok(
+            "ip",
+            &[
+                "link",
+                "set",
+                &lab.bridge,
+                "type",
+                "bridge",
+                "forward_delay",
+                "0",
+            ],
+        )?;
         run_ok("ip", &["link", "set", &lab.bridge, "up"])?;
         for i in 0..n {
             lab.add_host(i)?;
@@ -81,8 +92,20 @@ impl Lab {
         let ipv4 = Ipv4Addr::new(192, 0, 2, 10 + i as u8);
         let ipv6 = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x10 + i as u16);
         run_ok("ip", &["netns", "add", &netns])?;
-        self.hosts.push(Host { index: i, netns: netns.clone(), port: port.clone(), ipv4, ipv6 });
-        run_ok("ip", &["link", "add", &port, "type", "veth", "peer", "name", "eth0", "netns", &netns])?;
+        self.hosts.push(Host {
+            index: i,
+            netns: netns.clone(),
+            port: port.clone(),
+            ipv4,
+            ipv6,
+        });
+        run_ok(
+            "ip",
+            &[
+                "link", "add", &port, "type", "veth", "peer", "name", "eth0",
+                "netns", &netns,
+            ],
+        )?;
         run_ok("ip", &["link", "set", &port, "master", &self.bridge, "up"])?;
         let ns = |args: &[&str]| {
             let mut all = vec!["-n", netns.as_str()];
@@ -114,20 +137,35 @@ impl Lab {
     }
 
     /// Writes a sysctl inside host `i`.
-    pub fn sysctl(&self, i: usize, key: &str, value: &str) -> Result<(), CmdError> {
+    pub fn sysctl(
+        &self,
+        i: usize,
+        key: &str,
+        value: &str,
+    ) -> Result<(), CmdError> {
         let kv = format!("{}={value}", key.replace('/', "."));
         self.exec_ok(i, "sysctl", &["-q", "-w", &kv]).map(|_| ())
     }
 
     /// Runs a command inside host `i` and waits for it (at most 20 s).
-    pub fn exec(&self, i: usize, prog: &str, args: &[&str]) -> Result<Output, CmdError> {
+    pub fn exec(
+        &self,
+        i: usize,
+        prog: &str,
+        args: &[&str],
+    ) -> Result<Output, CmdError> {
         let mut all = vec!["netns", "exec", self.hosts[i].netns.as_str(), prog];
         all.extend_from_slice(args);
         run("ip", &all)
     }
 
     /// Runs a command inside host `i`; fails unless it exits 0.
-    pub fn exec_ok(&self, i: usize, prog: &str, args: &[&str]) -> Result<String, CmdError> {
+    pub fn exec_ok(
+        &self,
+        i: usize,
+        prog: &str,
+        args: &[&str],
+    ) -> Result<String, CmdError> {
         let mut all = vec!["netns", "exec", self.hosts[i].netns.as_str(), prog];
         all.extend_from_slice(args);
         run_ok("ip", &all)
@@ -135,9 +173,18 @@ impl Lab {
 
     /// Starts a long-running process in host `i`, output to a log file in
     /// the lab directory. Returns its pid.
-    pub fn spawn(&mut self, i: usize, name: &str, prog: &str, args: &[&str]) -> Result<u32, CmdError> {
+    pub fn spawn(
+        &mut self,
+        i: usize,
+        name: &str,
+        prog: &str,
+        args: &[&str],
+    ) -> Result<u32, CmdError> {
         let log = self.dir.join(format!("{name}.log"));
-        let err = |detail: String| CmdError { cmd: format!("{prog} {}", args.join(" ")), detail };
+        let err = |detail: String| CmdError {
+            cmd: format!("{prog} {}", args.join(" ")),
+            detail,
+        };
         let out = File::create(&log).map_err(|e| err(e.to_string()))?;
         let errf = out.try_clone().map_err(|e| err(e.to_string()))?;
         let child = Command::new("ip")
@@ -149,7 +196,12 @@ impl Lab {
             .spawn()
             .map_err(|e| err(e.to_string()))?;
         let pid = child.id();
-        self.procs.push(Proc { pid, host: i, log, child });
+        self.procs.push(Proc {
+            pid,
+            host: i,
+            log,
+            child,
+        });
         Ok(pid)
     }
 
@@ -162,7 +214,11 @@ impl Lab {
     }
 
     /// Waits up to `timeout` for a process this lab started to exit.
-    pub fn wait_exit(&mut self, pid: u32, timeout: Duration) -> Option<ExitStatus> {
+    pub fn wait_exit(
+        &mut self,
+        pid: u32,
+        timeout: Duration,
+    ) -> Option<ExitStatus> {
         let p = self.procs.iter_mut().find(|p| p.pid == pid)?;
         let start = Instant::now();
         while start.elapsed() < timeout {
@@ -185,7 +241,18 @@ impl Lab {
 
     /// The addresses on host `i`'s `eth0`.
     pub fn addresses(&self, i: usize) -> Vec<IpAddr> {
-        let Ok(out) = run_ok("ip", &["-n", &self.hosts[i].netns, "-j", "addr", "show", "dev", "eth0"]) else {
+        let Ok(out) = run_ok(
+            "ip",
+            &[
+                "-n",
+                &self.hosts[i].netns,
+                "-j",
+                "addr",
+                "show",
+                "dev",
+                "eth0",
+            ],
+        ) else {
             return Vec::new();
         };
         parse_addrs(&out)
@@ -193,12 +260,18 @@ impl Lab {
 
     /// The hosts that have `vip` on `eth0`.
     pub fn holders(&self, vip: IpAddr) -> Vec<usize> {
-        (0..self.hosts.len()).filter(|&i| self.addresses(i).contains(&vip)).collect()
+        (0..self.hosts.len())
+            .filter(|&i| self.addresses(i).contains(&vip))
+            .collect()
     }
 
     /// Polls `cond` every 5 ms until it holds or `timeout` passes; returns
     /// how long it took.
-    pub fn wait_until(&self, timeout: Duration, mut cond: impl FnMut(&Self) -> bool) -> Option<Duration> {
+    pub fn wait_until(
+        &self,
+        timeout: Duration,
+        mut cond: impl FnMut(&Self) -> bool,
+    ) -> Option<Duration> {
         let start = Instant::now();
         loop {
             if cond(self) {
@@ -231,22 +304,35 @@ impl Lab {
             run_ok(
                 "nft",
                 &[
-                    "add", "chain", "bridge", &table, "cut", "{", "type", "filter",
-                    "hook", "forward", "priority", "0", ";", "}",
+                    "add", "chain", "bridge", &table, "cut", "{", "type",
+                    "filter", "hook", "forward", "priority", "0", ";", "}",
                 ],
             )?;
             self.firewall = true;
         }
         let port = &self.hosts[i].port;
-        run_ok("nft", &["add", "rule", "bridge", &table, "cut", "iifname", port, "drop"])?;
-        run_ok("nft", &["add", "rule", "bridge", &table, "cut", "oifname", port, "drop"])?;
+        run_ok(
+            "nft",
+            &[
+                "add", "rule", "bridge", &table, "cut", "iifname", port, "drop",
+            ],
+        )?;
+        run_ok(
+            "nft",
+            &[
+                "add", "rule", "bridge", &table, "cut", "oifname", port, "drop",
+            ],
+        )?;
         Ok(())
     }
 
     /// Ends every partition.
     pub fn heal(&mut self) -> Result<(), CmdError> {
         if self.firewall {
-            run_ok("nft", &["flush", "chain", "bridge", &self.nft_table(), "cut"])?;
+            run_ok(
+                "nft",
+                &["flush", "chain", "bridge", &self.nft_table(), "cut"],
+            )?;
         }
         Ok(())
     }
@@ -265,7 +351,8 @@ impl Drop for Lab {
             }
         }
         if self.firewall {
-            let _ = run("nft", &["delete", "table", "bridge", &self.nft_table()]);
+            let _ =
+                run("nft", &["delete", "table", "bridge", &self.nft_table()]);
         }
         for h in &self.hosts {
             let _ = run("ip", &["link", "del", &h.port]);
@@ -320,7 +407,10 @@ mod tests {
         let j = r#"[{"ifname":"eth0","addr_info":[{"family":"inet","local":"192.0.2.10","prefixlen":24},{"family":"inet6","local":"2001:db8::10","prefixlen":64}]}]"#;
         assert_eq!(
             parse_addrs(j),
-            vec![IpAddr::from([192, 0, 2, 10]), "2001:db8::10".parse::<IpAddr>().unwrap()]
+            vec![
+                IpAddr::from([192, 0, 2, 10]),
+                "2001:db8::10".parse::<IpAddr>().unwrap()
+            ]
         );
         assert!(parse_addrs("garbage").is_empty());
     }

@@ -22,12 +22,22 @@ fn start(lab: &mut Lab, i: usize, prio: u8) -> u32 {
     std::fs::write(&conf, keepalived_conf(prio)).unwrap();
     let p = |s: &str| dir.join(format!("h{i}-{s}.pid")).display().to_string();
     let args = [
-        "-n", "-l", "-D", "-P",
-        "-f", &conf.display().to_string(),
-        "-p", &p("main"), "-r", &p("vrrp"), "-c", &p("chk"),
+        "-n",
+        "-l",
+        "-D",
+        "-P",
+        "-f",
+        &conf.display().to_string(),
+        "-p",
+        &p("main"),
+        "-r",
+        &p("vrrp"),
+        "-c",
+        &p("chk"),
     ];
     let args: Vec<&str> = args.iter().map(|s| &**s).collect();
-    lab.spawn(i, &format!("keepalived-h{i}"), "keepalived", &args).unwrap()
+    lab.spawn(i, &format!("keepalived-h{i}"), "keepalived", &args)
+        .unwrap()
 }
 
 #[test]
@@ -43,11 +53,22 @@ fn two_keepalived_nodes_elect_and_fail_over() {
     let mut lab = Lab::new(2).unwrap();
     let hi = start(&mut lab, 0, 150);
     let _lo = start(&mut lab, 1, 100);
-    let elected = lab.wait_until(Duration::from_secs(10), |l| l.holders(vip) == [0]);
-    assert!(elected.is_some(), "h0 (150) should hold the VIP; holders {:?}\n{}", lab.holders(vip), lab.log_of(hi));
+    let elected =
+        lab.wait_until(Duration::from_secs(10), |l| l.holders(vip) == [0]);
+    assert!(
+        elected.is_some(),
+        "h0 (150) should hold the VIP; holders {:?}\n{}",
+        lab.holders(vip),
+        lab.log_of(hi)
+    );
     // SIGTERM: the master resigns with priority 0 and h1 takes over.
     lab.signal(hi, Signal::SIGTERM);
-    let took = lab.wait_until(Duration::from_secs(10), |l| l.holders(vip) == [1]);
-    assert!(took.is_some(), "h1 takes over; holders {:?}", lab.holders(vip));
+    let took =
+        lab.wait_until(Duration::from_secs(10), |l| l.holders(vip) == [1]);
+    assert!(
+        took.is_some(),
+        "h1 takes over; holders {:?}",
+        lab.holders(vip)
+    );
     assert!(lab.wait_exit(hi, Duration::from_secs(10)).is_some());
 }

@@ -41,7 +41,9 @@ pub fn create_private(path: &Path) -> io::Result<File> {
             .open(path)
         {
             Ok(f) => return Ok(f),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last = Some(e),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                last = Some(e)
+            }
             Err(e) => return Err(e),
         }
     }
@@ -66,7 +68,10 @@ pub fn write_pid_file(path: &Path, pid: u32) -> io::Result<()> {
 /// opening never waits for a reader and writes never block the daemon; a
 /// path that exists but is not a FIFO is refused.
 pub fn open_fifo(path: &Path) -> io::Result<File> {
-    match nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o600)) {
+    match nix::unistd::mkfifo(
+        path,
+        nix::sys::stat::Mode::from_bits_truncate(0o600),
+    ) {
         Ok(()) => {}
         Err(nix::errno::Errno::EEXIST) => {}
         Err(e) => return Err(e.into()),
@@ -92,7 +97,8 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     fn tmpdir(tag: &str) -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!("ka-files-{tag}-{}", std::process::id()));
+        let d = std::env::temp_dir()
+            .join(format!("ka-files-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(&d).unwrap();
         d

@@ -105,7 +105,10 @@ impl DirWatcher {
                 fd.get_ref().0.read_events().map_err(io::Error::from)
             }) {
                 Ok(Ok(events)) => {
-                    return Ok(events.into_iter().filter_map(convert).collect());
+                    return Ok(events
+                        .into_iter()
+                        .filter_map(convert)
+                        .collect());
                 }
                 Ok(Err(e)) if e.kind() == io::ErrorKind::Interrupted => {
                     continue;

@@ -4,13 +4,13 @@
 //! typed errors with context (DESIGN.md §2). This is also the only crate
 //! allowed `unsafe`, each block with a `// SAFETY:` comment.
 
-pub mod vrrp_socket;
-pub mod netlink;
-pub mod testns;
-pub mod packet_socket;
-pub mod script;
 pub mod files;
-pub mod sysctl;
-pub mod nft;
 pub mod inotify;
+pub mod netlink;
+pub mod nft;
+pub mod packet_socket;
 pub mod procscan;
+pub mod script;
+pub mod sysctl;
+pub mod testns;
+pub mod vrrp_socket;

@@ -33,10 +33,14 @@ impl PacketSocket {
     /// Sends `frame` (Ethernet header included) out of `ifindex`.
     pub fn send_frame(&self, ifindex: u32, frame: &[u8]) -> io::Result<()> {
         if frame.len() < 14 {
-            return Err(io::Error::new(io::ErrorKind::InvalidInput, "frame shorter than an Ethernet header"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "frame shorter than an Ethernet header",
+            ));
         }
-        let ifindex = libc::c_int::try_from(ifindex)
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "ifindex out of range"))?;
+        let ifindex = libc::c_int::try_from(ifindex).map_err(|_| {
+            io::Error::new(io::ErrorKind::InvalidInput, "ifindex out of range")
+        })?;
         // SAFETY: sockaddr_ll is plain old data; all-zero is a valid value.
         #[allow(unsafe_code)]
         let mut sll: libc::sockaddr_ll = unsafe { std::mem::zeroed() };
@@ -62,7 +66,10 @@ impl PacketSocket {
             return Err(io::Error::last_os_error());
         }
         if n as usize != frame.len() {
-            return Err(io::Error::new(io::ErrorKind::WriteZero, "short frame write"));
+            return Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                "short frame write",
+            ));
         }
         Ok(())
     }

@@ -73,18 +73,26 @@ pub async fn run(spec: &ScriptSpec) -> ScriptOutcome {
         Ok(c) => c,
         Err(e) => return ScriptOutcome::SpawnFailed(format!("{prog}: {e}")),
     };
-    let pgid = child.id().and_then(|id| i32::try_from(id).ok()).map(Pid::from_raw);
+    let pgid = child
+        .id()
+        .and_then(|id| i32::try_from(id).ok())
+        .map(Pid::from_raw);
     let waited = match spec.timeout {
         Some(t) => tokio::time::timeout(t, child.wait()).await.ok(),
         None => Some(child.wait().await),
     };
     match waited {
         Some(Ok(status)) => outcome(status),
-        Some(Err(e)) => ScriptOutcome::SpawnFailed(format!("{prog}: wait: {e}")),
+        Some(Err(e)) => {
+            ScriptOutcome::SpawnFailed(format!("{prog}: wait: {e}"))
+        }
         None => {
             if let Some(pg) = pgid {
                 let _ = killpg(pg, Signal::SIGTERM);
-                if tokio::time::timeout(KILL_GRACE, child.wait()).await.is_err() {
+                if tokio::time::timeout(KILL_GRACE, child.wait())
+                    .await
+                    .is_err()
+                {
                     let _ = killpg(pg, Signal::SIGKILL);
                     let _ = child.wait().await;
                 }
@@ -108,7 +116,10 @@ mod tests {
     use super::*;
 
     fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
     }
 
     fn spec(argv: &[&str], timeout_ms: Option<u64>) -> ScriptSpec {
@@ -123,13 +134,22 @@ mod tests {
     #[test]
     fn exit_status_and_spawn_failure() {
         rt().block_on(async {
-            assert_eq!(run(&spec(&["true"], None)).await, ScriptOutcome::Exited(0));
-            assert_eq!(run(&spec(&["sh", "-c", "exit 3"], None)).await, ScriptOutcome::Exited(3));
+            assert_eq!(
+                run(&spec(&["true"], None)).await,
+                ScriptOutcome::Exited(0)
+            );
+            assert_eq!(
+                run(&spec(&["sh", "-c", "exit 3"], None)).await,
+                ScriptOutcome::Exited(3)
+            );
             assert!(matches!(
                 run(&spec(&["/nonexistent/ka-script"], None)).await,
                 ScriptOutcome::SpawnFailed(_)
             ));
-            assert!(matches!(run(&spec(&[], None)).await, ScriptOutcome::SpawnFailed(_)));
+            assert!(matches!(
+                run(&spec(&[], None)).await,
+                ScriptOutcome::SpawnFailed(_)
+            ));
         });
     }
 
@@ -138,7 +158,8 @@ mod tests {
         rt().block_on(async {
             let started = std::time::Instant::now();
             // The shell's child would outlive a kill of the shell alone.
-            let out = run(&spec(&["sh", "-c", "sleep 30 & wait"], Some(200))).await;
+            let out =
+                run(&spec(&["sh", "-c", "sleep 30 & wait"], Some(200))).await;
             assert_eq!(out, ScriptOutcome::TimedOut);
             assert!(started.elapsed() < Duration::from_secs(10));
         });

@@ -100,7 +100,11 @@ impl VrrpSocket {
                 )?;
             }
         }
-        Ok(Self { fd: register(s)?, v6: false, ifindex: spec.ifindex })
+        Ok(Self {
+            fd: register(s)?,
+            v6: false,
+            ifindex: spec.ifindex,
+        })
     }
 
     /// Opens an IPv6 socket: kernel checksum at offset 6, hop limit 255 for
@@ -139,7 +143,11 @@ impl VrrpSocket {
                 s.join_multicast_v6(g, spec.ifindex)?;
             }
         }
-        Ok(Self { fd: register(s)?, v6: true, ifindex: spec.ifindex })
+        Ok(Self {
+            fd: register(s)?,
+            v6: true,
+            ifindex: spec.ifindex,
+        })
     }
 
     /// The interface this socket is bound to.
@@ -187,7 +195,9 @@ impl VrrpSocket {
         let scope = if is_link_local(dst) { self.ifindex } else { 0 };
         let to = SockaddrIn6::from(SocketAddrV6::new(dst, 0, 0, scope));
         let info = libc::in6_pktinfo {
-            ipi6_addr: libc::in6_addr { s6_addr: src.octets() },
+            ipi6_addr: libc::in6_addr {
+                s6_addr: src.octets(),
+            },
             ipi6_ifindex: self.ifindex,
         };
         let hops = hop_limit.map(libc::c_int::from);
@@ -244,17 +254,32 @@ impl VrrpSocket {
                     "IPv6 packet without source, pktinfo or hop limit",
                 ));
             };
-            return Ok(Received { ifindex, src, dst: IpAddr::V6(dst), ttl, bytes: buf });
+            return Ok(Received {
+                ifindex,
+                src,
+                dst: IpAddr::V6(dst),
+                ttl,
+                bytes: buf,
+            });
         }
         // IPv4 raw sockets deliver the IP header: read what the engine needs
         // from it; `ka-wire` parses it again, with all its checks.
         if buf.len() < 20 {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "short IPv4 packet"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "short IPv4 packet",
+            ));
         }
         let ttl = buf[8];
         let src = IpAddr::V4(Ipv4Addr::new(buf[12], buf[13], buf[14], buf[15]));
         let dst = IpAddr::V4(Ipv4Addr::new(buf[16], buf[17], buf[18], buf[19]));
-        Ok(Received { ifindex, src, dst, ttl, bytes: buf })
+        Ok(Received {
+            ifindex,
+            src,
+            dst,
+            ttl,
+            bytes: buf,
+        })
     }
 }
 
@@ -272,14 +297,17 @@ pub(crate) fn register(s: Socket) -> io::Result<AsyncFd<Socket>> {
     // `as_raw_fd` always returns that descriptor.
     #[allow(unsafe_code)]
     let fd = unsafe { AsyncFd::register(s) };
-    fd.map_err(|e| io::Error::from(e))
+    fd.map_err(io::Error::from)
 }
 
 fn short_write(n: usize, want: usize) -> io::Result<()> {
     if n == want {
         Ok(())
     } else {
-        Err(io::Error::new(io::ErrorKind::WriteZero, format!("sent {n} of {want} bytes")))
+        Err(io::Error::new(
+            io::ErrorKind::WriteZero,
+            format!("sent {n} of {want} bytes"),
+        ))
     }
 }
 
@@ -302,7 +330,11 @@ fn set_ipv6_checksum(fd: RawFd, offset: libc::c_int) -> io::Result<()> {
             std::mem::size_of::<libc::c_int>() as libc::socklen_t,
         )
     };
-    if rc == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
 }
 
 /// The interface index as the non-zero type socket2 wants.

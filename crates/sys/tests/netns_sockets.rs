@@ -22,7 +22,10 @@ fn skip() -> bool {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// Two ends of a veth pair, `ka0` (192.0.2.1) and `ka1` (192.0.2.2), in the
@@ -44,7 +47,13 @@ fn veth_pair() -> (u32, u32) {
 }
 
 fn spec(ifindex: u32, name: &str, group: IpAddr) -> SocketSpec {
-    SocketSpec { ifindex, ifname: name.into(), groups: vec![group], unicast_hops: None, ah: false }
+    SocketSpec {
+        ifindex,
+        ifname: name.into(),
+        groups: vec![group],
+        unicast_hops: None,
+        ah: false,
+    }
 }
 
 /// A minimal IPv4 header (TOS 0xc0, TTL 255, proto 112) around `payload`;
@@ -68,17 +77,24 @@ fn ipv4_multicast_advert_crosses_veth_with_ttl_255() {
     in_new_netns(|| {
         let (i0, i1) = veth_pair();
         runtime().block_on(async move {
-            let tx = VrrpSocket::open_v4(&spec(i0, "ka0", GROUP4.into())).unwrap();
-            let rx = VrrpSocket::open_v4(&spec(i1, "ka1", GROUP4.into())).unwrap();
-            let payload = [0x21, 0x33, 0x64, 0x01, 0, 1, 0xf2, 0x10, 192, 0, 2, 100];
-            let pkt = ipv4_packet(Ipv4Addr::new(192, 0, 2, 1), GROUP4, &payload);
+            let tx =
+                VrrpSocket::open_v4(&spec(i0, "ka0", GROUP4.into())).unwrap();
+            let rx =
+                VrrpSocket::open_v4(&spec(i1, "ka1", GROUP4.into())).unwrap();
+            let payload =
+                [0x21, 0x33, 0x64, 0x01, 0, 1, 0xf2, 0x10, 192, 0, 2, 100];
+            let pkt =
+                ipv4_packet(Ipv4Addr::new(192, 0, 2, 1), GROUP4, &payload);
             // A veth pair gets its carrier asynchronously after `link set
             // up`: resend (at most 50 times, 100 ms apart) until one
             // arrives.
             let mut got = None;
             for _ in 0..50 {
                 tx.send_v4(&pkt, GROUP4).unwrap();
-                if let Ok(r) = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await {
+                if let Ok(r) =
+                    tokio::time::timeout(Duration::from_millis(100), rx.recv())
+                        .await
+                {
                     got = Some(r.unwrap());
                     break;
                 }
@@ -107,7 +123,11 @@ fn ipv6_multicast_advert_gets_kernel_checksum_and_hop_limit() {
             let src = loop {
                 let addrs = nl.addresses().await.unwrap();
                 let ll = addrs.iter().find_map(|a| match a.addr {
-                    IpAddr::V6(v6) if a.ifindex == i0 && v6.segments()[0] == 0xfe80 => Some(v6),
+                    IpAddr::V6(v6)
+                        if a.ifindex == i0 && v6.segments()[0] == 0xfe80 =>
+                    {
+                        Some(v6)
+                    }
                     _ => None,
                 });
                 if let Some(ll) = ll {
@@ -115,16 +135,23 @@ fn ipv6_multicast_advert_gets_kernel_checksum_and_hop_limit() {
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
             };
-            let tx = VrrpSocket::open_v6(&spec(i0, "ka0", GROUP6.into())).unwrap();
-            let rx = VrrpSocket::open_v6(&spec(i1, "ka1", GROUP6.into())).unwrap();
+            let tx =
+                VrrpSocket::open_v6(&spec(i0, "ka0", GROUP6.into())).unwrap();
+            let rx =
+                VrrpSocket::open_v6(&spec(i1, "ka1", GROUP6.into())).unwrap();
             // VRRPv3, VRID 1, prio 100, one address, checksum left 0 for
             // the kernel.
             let mut msg = vec![0x31, 1, 100, 1, 0, 100, 0, 0];
-            msg.extend_from_slice(&Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100).octets());
+            msg.extend_from_slice(
+                &Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100).octets(),
+            );
             let mut got = None;
             for _ in 0..50 {
                 tx.send_v6(&msg, src, GROUP6, Some(255)).unwrap();
-                if let Ok(r) = tokio::time::timeout(Duration::from_millis(100), rx.recv()).await {
+                if let Ok(r) =
+                    tokio::time::timeout(Duration::from_millis(100), rx.recv())
+                        .await
+                {
                     got = Some(r.unwrap());
                     break;
                 }
@@ -148,7 +175,11 @@ fn address_add_and_delete_are_idempotent() {
         let (i0, _) = veth_pair();
         runtime().block_on(async move {
             let nl = Netlink::connect().unwrap();
-            let mut vip = AddrSpec::new(i0, IpAddr::V4(Ipv4Addr::new(192, 0, 2, 100)), 24);
+            let mut vip = AddrSpec::new(
+                i0,
+                IpAddr::V4(Ipv4Addr::new(192, 0, 2, 100)),
+                24,
+            );
             vip.label = Some("ka0:vip".into());
             nl.add_address(&vip).await.unwrap();
             nl.add_address(&vip).await.expect("adding twice is success");
@@ -157,7 +188,9 @@ fn address_add_and_delete_are_idempotent() {
             };
             assert!(has(&nl.addresses().await.unwrap()));
             nl.del_address(&vip).await.unwrap();
-            nl.del_address(&vip).await.expect("deleting twice is success");
+            nl.del_address(&vip)
+                .await
+                .expect("deleting twice is success");
             assert!(!has(&nl.addresses().await.unwrap()));
         });
     });
@@ -188,7 +221,8 @@ fn packet_socket_transmits_a_whole_ethernet_frame() {
         let tx = ka_sys::packet_socket::PacketSocket::open().unwrap();
         tx.send_frame(i0, &frame).unwrap();
         let mut buf = [0u8; 128];
-        let n = std::io::Read::read(&mut &rx, &mut buf).expect("frame within 5 s");
+        let n =
+            std::io::Read::read(&mut &rx, &mut buf).expect("frame within 5 s");
         assert!(n >= 14);
         assert_eq!(&buf[..14], &frame[..14]);
         let _ = i1;

@@ -30,12 +30,16 @@ impl Instant {
 
     /// An instant `millis` milliseconds after the origin.
     pub const fn from_millis(millis: u64) -> Self {
-        Self { micros: millis * 1000 }
+        Self {
+            micros: millis * 1000,
+        }
     }
 
     /// An instant `secs` seconds after the origin.
     pub const fn from_secs(secs: u64) -> Self {
-        Self { micros: secs * 1_000_000 }
+        Self {
+            micros: secs * 1_000_000,
+        }
     }
 
     /// Microseconds since the origin.
@@ -53,7 +57,9 @@ impl Add<Duration> for Instant {
     type Output = Self;
     fn add(self, d: Duration) -> Self {
         let micros = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
-        Self { micros: self.micros.saturating_add(micros) }
+        Self {
+            micros: self.micros.saturating_add(micros),
+        }
     }
 }
 
@@ -67,7 +73,9 @@ impl Sub<Duration> for Instant {
     type Output = Self;
     fn sub(self, d: Duration) -> Self {
         let micros = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
-        Self { micros: self.micros.saturating_sub(micros) }
+        Self {
+            micros: self.micros.saturating_sub(micros),
+        }
     }
 }
 
@@ -81,7 +89,12 @@ impl Sub for Instant {
 
 impl fmt::Display for Instant {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{:06}s", self.micros / 1_000_000, self.micros % 1_000_000)
+        write!(
+            f,
+            "{}.{:06}s",
+            self.micros / 1_000_000,
+            self.micros % 1_000_000
+        )
     }
 }
 
@@ -92,7 +105,10 @@ mod tests {
     #[test]
     fn arithmetic_saturates() {
         let t = Instant::from_millis(1500);
-        assert_eq!(t + Duration::from_micros(1), Instant::from_micros(1_500_001));
+        assert_eq!(
+            t + Duration::from_micros(1),
+            Instant::from_micros(1_500_001)
+        );
         assert_eq!(Instant::ZERO - Duration::from_secs(1), Instant::ZERO);
         assert_eq!(Instant::ZERO - t, Duration::ZERO);
         assert_eq!(t - Instant::from_secs(1), Duration::from_millis(500));

@@ -125,7 +125,8 @@ impl Cx {
         range: RangeInclusive<u32>,
     ) -> Option<u32> {
         let wide = i128::from(*range.start())..=i128::from(*range.end());
-        let v = self.int_word(what, w, parse_uint(&w.text).map(i128::from), wide)?;
+        let v =
+            self.int_word(what, w, parse_uint(&w.text).map(i128::from), wide)?;
         u32::try_from(v).ok()
     }
 
@@ -148,7 +149,8 @@ impl Cx {
         range: RangeInclusive<i64>,
     ) -> Option<i64> {
         let wide = i128::from(*range.start())..=i128::from(*range.end());
-        let v = self.int_word(what, w, parse_int(&w.text).map(i128::from), wide)?;
+        let v =
+            self.int_word(what, w, parse_int(&w.text).map(i128::from), wide)?;
         i64::try_from(v).ok()
     }
 

@@ -138,7 +138,12 @@ pub(crate) fn file_error(
     if checks & kind != 0 {
         // keepalived compat: a failed checked include stops keepalived
         // reading its configuration (`-t` exits 6).
-        diags.push(Diagnostic::new(Severity::Error, Category::NoConfig, span, msg));
+        diags.push(Diagnostic::new(
+            Severity::Error,
+            Category::NoConfig,
+            span,
+            msg,
+        ));
     } else {
         diags.warning(span, msg);
     }
@@ -193,7 +198,12 @@ pub(crate) fn glob(
             );
         } else if wildcards && checks & INCLUDE_W != 0 {
             let msg = format!("No config files matched '{pattern}'.");
-            diags.push(Diagnostic::new(Severity::Error, Category::NoConfig, span, msg));
+            diags.push(Diagnostic::new(
+                Severity::Error,
+                Category::NoConfig,
+                span,
+                msg,
+            ));
         }
         return GlobResult::default();
     }

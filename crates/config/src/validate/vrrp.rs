@@ -255,17 +255,20 @@ fn complete_instance(
             v.mac = None;
         }
     }
-    if v6 && !i.is_unicast() && strict
+    if v6
+        && !i.is_unicast()
+        && strict
         && let Some(std::net::IpAddr::V6(a)) = i.vips.first().map(|a| a.addr)
-            && a.segments()[0] & 0xffc0 != 0xfe80 {
-                d.error(
-                    at,
-                    format!(
-                        "({}) the first IPv6 VIP address must be link local",
-                        i.name
-                    ),
-                );
-            }
+        && a.segments()[0] & 0xffc0 != 0xfe80
+    {
+        d.error(
+            at,
+            format!(
+                "({}) the first IPv6 VIP address must be link local",
+                i.name
+            ),
+        );
+    }
     if i.vrf.is_some() && (i.interface.is_some() || !i.is_unicast()) {
         d.error(at, format!("({}) vrf can only be specified with unicast and without interface - clearing", i.name));
         i.vrf = None;

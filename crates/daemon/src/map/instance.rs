@@ -17,7 +17,6 @@ use ka_vrrp::{
 use super::support::Known;
 use super::{VrrpPlan, addr, gaps, route};
 
-
 /// Maps one instance; `None` (with a note) when it cannot run at all.
 pub(super) fn map_instance(
     cfg: &Config,

@@ -166,7 +166,10 @@ fn unicast_peers_with_ttl_limits() {
         ]
     );
     assert!(c.check_unicast_src && c.nopreempt);
-    assert_eq!((c.unicast_ttl, c.mcast_group, c.priority), (Some(255), None, 150));
+    assert_eq!(
+        (c.unicast_ttl, c.mcast_group, c.priority),
+        (Some(255), None, 150)
+    );
 }
 
 #[test]
@@ -479,7 +482,11 @@ fn not_implemented_features_are_listed() {
     ] {
         assert!(has(s), "{s} missing from {:?}", p.not_implemented);
     }
-    assert!(!has("use_vmac") && !has("no_accept"), "{:?}", p.not_implemented);
+    assert!(
+        !has("use_vmac") && !has("no_accept"),
+        "{:?}",
+        p.not_implemented
+    );
     let c = &p.engine.instances[0];
     assert!(!c.accept && c.lower_prio_no_advert);
     assert!(

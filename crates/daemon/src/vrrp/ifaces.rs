@@ -79,7 +79,10 @@ impl Ifaces {
             let i = &self.by_name[n];
             out.push(link_event(i));
             for a in &i.addrs {
-                out.push(Event::AddressAdded { iface: i.name.clone(), addr: *a });
+                out.push(Event::AddressAdded {
+                    iface: i.name.clone(),
+                    addr: *a,
+                });
             }
         }
         out
@@ -93,17 +96,26 @@ impl Ifaces {
             NetEvent::LinkChanged(l) => {
                 let before = self.by_name.get(&l.name).map(|i| i.usable);
                 let now = self.upsert_link(l);
-                if before == Some(now.usable) { Vec::new() } else { vec![link_event(now)] }
+                if before == Some(now.usable) {
+                    Vec::new()
+                } else {
+                    vec![link_event(now)]
+                }
             }
             NetEvent::LinkRemoved(l) => {
                 self.names.remove(&l.index);
                 match self.by_name.remove(&l.name) {
-                    Some(_) => vec![Event::LinkDown { iface: l.name.clone() }],
+                    Some(_) => vec![Event::LinkDown {
+                        iface: l.name.clone(),
+                    }],
                     None => Vec::new(),
                 }
             }
             NetEvent::AddrAdded(a) => match self.add_addr(a) {
-                Some(name) => vec![Event::AddressAdded { iface: name, addr: a.addr }],
+                Some(name) => vec![Event::AddressAdded {
+                    iface: name,
+                    addr: a.addr,
+                }],
                 None => Vec::new(),
             },
             NetEvent::AddrRemoved(a) => {
@@ -118,7 +130,10 @@ impl Ifaces {
                 if i.addrs.len() == before {
                     Vec::new()
                 } else {
-                    vec![Event::AddressRemoved { iface: name, addr: a.addr }]
+                    vec![Event::AddressRemoved {
+                        iface: name,
+                        addr: a.addr,
+                    }]
                 }
             }
         }
@@ -158,9 +173,13 @@ impl Ifaces {
 
 fn link_event(i: &Iface) -> Event {
     if i.usable {
-        Event::LinkUp { iface: i.name.clone() }
+        Event::LinkUp {
+            iface: i.name.clone(),
+        }
     } else {
-        Event::LinkDown { iface: i.name.clone() }
+        Event::LinkDown {
+            iface: i.name.clone(),
+        }
     }
 }
 
@@ -169,28 +188,53 @@ mod tests {
     use super::*;
 
     fn link(index: u32, name: &str, up: bool) -> LinkInfo {
-        LinkInfo { index, name: name.into(), up, running: up, mac: vec![2, 0, 0, 0, 0, index as u8], link: None }
+        LinkInfo {
+            index,
+            name: name.into(),
+            up,
+            running: up,
+            mac: vec![2, 0, 0, 0, 0, index as u8],
+            link: None,
+        }
     }
 
     fn addr(ifindex: u32, a: &str) -> AddrInfo {
-        AddrInfo { ifindex, addr: a.parse().unwrap(), prefix_len: 24 }
+        AddrInfo {
+            ifindex,
+            addr: a.parse().unwrap(),
+            prefix_len: 24,
+        }
     }
 
     #[test]
     fn tracks_links_and_addresses_as_engine_events() {
-        let mut t = Ifaces::from_dump(&[link(2, "eth0", true)], &[addr(2, "192.0.2.10"), addr(2, "fe80::1")]);
+        let mut t = Ifaces::from_dump(
+            &[link(2, "eth0", true)],
+            &[addr(2, "192.0.2.10"), addr(2, "fe80::1")],
+        );
         let eth0 = t.get("eth0").unwrap();
         assert_eq!(eth0.primary_v4(), Some(Ipv4Addr::new(192, 0, 2, 10)));
         assert_eq!(eth0.link_local_v6(), Some("fe80::1".parse().unwrap()));
         assert_eq!(t.initial_events().len(), 3);
         // Same usability: no event. Carrier loss: LinkDown.
-        assert!(t.apply(&NetEvent::LinkChanged(link(2, "eth0", true))).is_empty());
+        assert!(
+            t.apply(&NetEvent::LinkChanged(link(2, "eth0", true)))
+                .is_empty()
+        );
         assert_eq!(
             t.apply(&NetEvent::LinkChanged(link(2, "eth0", false))),
-            vec![Event::LinkDown { iface: "eth0".into() }]
+            vec![Event::LinkDown {
+                iface: "eth0".into()
+            }]
         );
-        assert!(t.apply(&NetEvent::AddrAdded(addr(2, "192.0.2.10"))).is_empty());
-        assert_eq!(t.apply(&NetEvent::AddrRemoved(addr(2, "192.0.2.10"))).len(), 1);
+        assert!(
+            t.apply(&NetEvent::AddrAdded(addr(2, "192.0.2.10")))
+                .is_empty()
+        );
+        assert_eq!(
+            t.apply(&NetEvent::AddrRemoved(addr(2, "192.0.2.10"))).len(),
+            1
+        );
         assert_eq!(t.name_of(2), Some("eth0"));
     }
 }

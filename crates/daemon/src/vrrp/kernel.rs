@@ -54,8 +54,12 @@ pub(crate) fn spawn(nl: Netlink) -> mpsc::UnboundedSender<KernelOp> {
 
 async fn apply(nl: &Netlink, op: KernelOp) {
     let result = match op {
-        KernelOp::AddAddr(a) => nl.add_address(&a).await.map_err(|e| e.to_string()),
-        KernelOp::DelAddr(a) => nl.del_address(&a).await.map_err(|e| e.to_string()),
+        KernelOp::AddAddr(a) => {
+            nl.add_address(&a).await.map_err(|e| e.to_string())
+        }
+        KernelOp::DelAddr(a) => {
+            nl.del_address(&a).await.map_err(|e| e.to_string())
+        }
         KernelOp::Route { add, spec } => iproute("route", add, &spec).await,
         KernelOp::Rule { add, spec } => iproute("rule", add, &spec).await,
         KernelOp::Barrier(done) => {
@@ -82,7 +86,8 @@ async fn iproute(object: &str, add: bool, spec: &str) -> Result<(), String> {
         .await
         .map_err(|e| format!("ip {object} {verb} {spec}: {e}"))?;
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let benign = stderr.contains("File exists") || (!add && stderr.contains("No such"));
+    let benign =
+        stderr.contains("File exists") || (!add && stderr.contains("No such"));
     if out.status.success() || benign {
         Ok(())
     } else {

@@ -109,5 +109,3 @@ pub fn fake_host() -> FakeHost {
     }
     host
 }
-
-

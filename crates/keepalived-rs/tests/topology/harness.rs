@@ -35,7 +35,13 @@ pub(crate) fn lab(n: usize) -> Option<Lab> {
 
 /// Writes `conf` and starts keepalived-rs in host `host` with extra
 /// environment variables.
-pub(crate) fn start_env(lab: &mut Lab, host: usize, name: &str, conf: &str, env: &[&str]) -> Node {
+pub(crate) fn start_env(
+    lab: &mut Lab,
+    host: usize,
+    name: &str,
+    conf: &str,
+    env: &[&str],
+) -> Node {
     let dir = lab.dir().to_path_buf();
     let path = dir.join(format!("{name}.conf"));
     std::fs::write(&path, conf).unwrap();
@@ -43,18 +49,37 @@ pub(crate) fn start_env(lab: &mut Lab, host: usize, name: &str, conf: &str, env:
     let vrrp_pid = dir.join(format!("{name}-vrrp.pid")).display().to_string();
     let conf_arg = path.display().to_string();
     let mut args: Vec<&str> = env.to_vec();
-    args.extend([BIN, "-n", "-l", "-D", "-f", &conf_arg, "-p", &pid_file, "-r", &vrrp_pid]);
-    let pid = lab.spawn(host, name, "env", &args).expect("start keepalived-rs");
-    Node { host, pid, name: name.to_owned() }
+    args.extend([
+        BIN, "-n", "-l", "-D", "-f", &conf_arg, "-p", &pid_file, "-r",
+        &vrrp_pid,
+    ]);
+    let pid = lab
+        .spawn(host, name, "env", &args)
+        .expect("start keepalived-rs");
+    Node {
+        host,
+        pid,
+        name: name.to_owned(),
+    }
 }
 
 /// Writes `conf` and starts keepalived-rs in host `host`.
-pub(crate) fn start(lab: &mut Lab, host: usize, name: &str, conf: &str) -> Node {
+pub(crate) fn start(
+    lab: &mut Lab,
+    host: usize,
+    name: &str,
+    conf: &str,
+) -> Node {
     start_env(lab, host, name, conf, &[])
 }
 
 /// A VRRP instance block `VI_1` on eth0 with the given body lines.
-pub(crate) fn instance(vrid: u8, prio: u8, extra: &str, vips: &[&str]) -> String {
+pub(crate) fn instance(
+    vrid: u8,
+    prio: u8,
+    extra: &str,
+    vips: &[&str],
+) -> String {
     let vips: String = vips.iter().map(|v| format!("        {v}\n")).collect();
     format!(
         "vrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id {vrid}\n    \
@@ -63,13 +88,26 @@ pub(crate) fn instance(vrid: u8, prio: u8, extra: &str, vips: &[&str]) -> String
 }
 
 /// Waits until exactly `want` hold `vip`; panics with the logs otherwise.
-pub(crate) fn expect_holders(lab: &Lab, vip: IpAddr, want: &[usize], within: Duration, nodes: &[&Node]) -> Duration {
+pub(crate) fn expect_holders(
+    lab: &Lab,
+    vip: IpAddr,
+    want: &[usize],
+    within: Duration,
+    nodes: &[&Node],
+) -> Duration {
     match lab.wait_until(within, |l| l.holders(vip) == want) {
         Some(t) => t,
         None => {
             let logs: String = nodes
                 .iter()
-                .map(|n| format!("--- {} (h{}):\n{}\n", n.name, n.host, lab.log_of(n.pid)))
+                .map(|n| {
+                    format!(
+                        "--- {} (h{}):\n{}\n",
+                        n.name,
+                        n.host,
+                        lab.log_of(n.pid)
+                    )
+                })
                 .collect();
             panic!(
                 "expected {vip} on hosts {want:?} within {within:?}, holders are {:?}\n{logs}",
@@ -81,7 +119,12 @@ pub(crate) fn expect_holders(lab: &Lab, vip: IpAddr, want: &[usize], within: Dur
 
 /// Asserts that for `during`, `vip` stays on exactly `want` (polled every
 /// 10 ms), i.e. no flap.
-pub(crate) fn expect_steady(lab: &Lab, vip: IpAddr, want: &[usize], during: Duration) {
+pub(crate) fn expect_steady(
+    lab: &Lab,
+    vip: IpAddr,
+    want: &[usize],
+    during: Duration,
+) {
     let start = std::time::Instant::now();
     while start.elapsed() < during {
         let h = lab.holders(vip);

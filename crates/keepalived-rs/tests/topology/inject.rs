@@ -31,7 +31,14 @@ fn packet(ttl: u8, vrrp: Repr) -> Vec<u8> {
     let src = Ipv4Addr::new(192, 0, 2, 12);
     let a = Ipv4Advert::keepalived(src, GROUP, 7, ttl, vrrp, None);
     let mut buf = vec![0; a.buffer_len()];
-    a.emit(&mut buf, &Ipv4EmitCtx { checksum: ChecksumMode::Standard, ah_key: None, unicast: false });
+    a.emit(
+        &mut buf,
+        &Ipv4EmitCtx {
+            checksum: ChecksumMode::Standard,
+            ah_key: None,
+            unicast: false,
+        },
+    );
     buf
 }
 
@@ -40,9 +47,14 @@ fn packet(ttl: u8, vrrp: Repr) -> Vec<u8> {
 fn send_from(netns: &str, packets: Vec<Vec<u8>>) {
     let ns = File::open(format!("/var/run/netns/{netns}")).expect("open netns");
     std::thread::spawn(move || {
-        nix::sched::setns(&ns, nix::sched::CloneFlags::CLONE_NEWNET).expect("setns");
-        let s = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::RAW, Some(socket2::Protocol::from(112)))
-            .expect("raw socket");
+        nix::sched::setns(&ns, nix::sched::CloneFlags::CLONE_NEWNET)
+            .expect("setns");
+        let s = socket2::Socket::new(
+            socket2::Domain::IPV4,
+            socket2::Type::RAW,
+            Some(socket2::Protocol::from(112)),
+        )
+        .expect("raw socket");
         s.set_header_included_v4(true).unwrap();
         s.bind_device(Some(b"eth0")).unwrap();
         let to = SocketAddrV4::new(GROUP, 0).into();
@@ -60,22 +72,28 @@ fn broken_and_hostile_adverts_change_nothing_and_are_counted() {
     let dir = lab.dir().to_path_buf();
     let tmpdir = format!("TMPDIR={}", dir.display());
     let auth = "    authentication {\n        auth_type PASS\n        auth_pass right\n    }\n";
-    let hi = start_env(&mut lab, 0, "hi", &instance(51, 150, auth, &["192.0.2.100/24"]), &[&tmpdir]);
+    let hi = start_env(
+        &mut lab,
+        0,
+        "hi",
+        &instance(51, 150, auth, &["192.0.2.100/24"]),
+        &[&tmpdir],
+    );
     expect_holders(&lab, vip4(), &[0], Duration::from_secs(10), &[&hi]);
     let right = Auth::pass(b"right");
-    let mut truncated = packet(255, advert(51, right.clone()));
+    let mut truncated = packet(255, advert(51, right));
     // IP header + VRRP header + half the address: long enough to carry a
     // VRID, too short for what the header announces.
     truncated.truncate(20 + 10);
-    let mut bad_sum = packet(255, advert(51, right.clone()));
+    let mut bad_sum = packet(255, advert(51, right));
     bad_sum[26] ^= 0xff;
     let batch = vec![
         truncated,
-        packet(64, advert(51, right.clone())),          // TTL must be 255
-        packet(255, advert(51, Auth::pass(b"wrong"))),  // authentication failure
-        packet(255, advert(51, Auth::None)),            // auth type mismatch
-        packet(255, advert(52, right)),                 // another VRID
-        bad_sum,                                        // checksum
+        packet(64, advert(51, right)), // TTL must be 255
+        packet(255, advert(51, Auth::pass(b"wrong"))), // authentication failure
+        packet(255, advert(51, Auth::None)), // auth type mismatch
+        packet(255, advert(52, right)), // another VRID
+        bad_sum,                       // checksum
     ];
     let netns = lab.host(2).netns.clone();
     for _ in 0..5 {
@@ -84,11 +102,17 @@ fn broken_and_hostile_adverts_change_nothing_and_are_counted() {
     }
     // Nothing moved, for longer than Master_Down_Interval.
     expect_steady(&lab, vip4(), &[0], Duration::from_secs(4));
-    assert!(!transitions(&lab, &hi).iter().any(|l| l.contains("BACKUP STATE") && !l.contains("(init)")));
+    assert!(
+        !transitions(&lab, &hi)
+            .iter()
+            .any(|l| l.contains("BACKUP STATE") && !l.contains("(init)"))
+    );
     // And the errors were counted.
     assert!(lab.signal(hi.pid, Signal::SIGUSR2));
     let stats = dir.join("keepalived.stats");
-    let got = lab.wait_until(Duration::from_secs(3), |_| std::fs::read_to_string(&stats).is_ok());
+    let got = lab.wait_until(Duration::from_secs(3), |_| {
+        std::fs::read_to_string(&stats).is_ok()
+    });
     assert!(got.is_some());
     let text = std::fs::read_to_string(&stats).unwrap();
     let count = |label: &str| -> u64 {

@@ -12,7 +12,13 @@ const ELECTION: Duration = Duration::from_secs(10);
 /// Generous bound for silent loss at sub-second adverts.
 const FAST_BOUND: Duration = Duration::from_secs(3);
 
-fn crash_moves_vip(lab: &mut ka_lab::Lab, vip: IpAddr, hi_extra: &str, lo_extra: &str, vips: &[&str]) {
+fn crash_moves_vip(
+    lab: &mut ka_lab::Lab,
+    vip: IpAddr,
+    hi_extra: &str,
+    lo_extra: &str,
+    vips: &[&str],
+) {
     let hi = start(lab, 0, "hi", &instance(51, 150, hi_extra, vips));
     let lo = start(lab, 1, "lo", &instance(51, 100, lo_extra, vips));
     expect_holders(lab, vip, &[0], ELECTION, &[&hi, &lo]);
@@ -25,8 +31,18 @@ fn vrrpv3_ipv4_centisecond_adverts() {
     let Some(mut lab) = lab(2) else { return };
     // Master_Down = 3 × 10 ms + skew ≈ 36 ms.
     let x = "    version 3\n    advert_int 0.01\n";
-    let hi = start(&mut lab, 0, "hi", &instance(51, 150, x, &["192.0.2.100/24"]));
-    let lo = start(&mut lab, 1, "lo", &instance(51, 100, x, &["192.0.2.100/24"]));
+    let hi = start(
+        &mut lab,
+        0,
+        "hi",
+        &instance(51, 150, x, &["192.0.2.100/24"]),
+    );
+    let lo = start(
+        &mut lab,
+        1,
+        "lo",
+        &instance(51, 100, x, &["192.0.2.100/24"]),
+    );
     expect_holders(&lab, vip4(), &[0], ELECTION, &[&hi, &lo]);
     expect_steady(&lab, vip4(), &[0], Duration::from_secs(2));
     kill(&mut lab, &hi, Signal::SIGKILL);
@@ -37,23 +53,47 @@ fn vrrpv3_ipv4_centisecond_adverts() {
 fn vrrpv3_ipv6() {
     let Some(mut lab) = lab(2) else { return };
     let vip: IpAddr = "2001:db8::100".parse().unwrap();
-    crash_moves_vip(&mut lab, vip, "    advert_int 0.1\n", "    advert_int 0.1\n", &["2001:db8::100/64"]);
+    crash_moves_vip(
+        &mut lab,
+        vip,
+        "    advert_int 0.1\n",
+        "    advert_int 0.1\n",
+        &["2001:db8::100/64"],
+    );
 }
 
 #[test]
 fn unicast_vrrpv2() {
     let Some(mut lab) = lab(2) else { return };
-    let to = |me: &str, peer: &str| format!("    unicast_src_ip {me}\n    unicast_peer {{\n        {peer}\n    }}\n");
-    crash_moves_vip(&mut lab, vip4(), &to("192.0.2.10", "192.0.2.11"), &to("192.0.2.11", "192.0.2.10"), &["192.0.2.100/24"]);
+    let to = |me: &str, peer: &str| {
+        format!(
+            "    unicast_src_ip {me}\n    unicast_peer {{\n        {peer}\n    }}\n"
+        )
+    };
+    crash_moves_vip(
+        &mut lab,
+        vip4(),
+        &to("192.0.2.10", "192.0.2.11"),
+        &to("192.0.2.11", "192.0.2.10"),
+        &["192.0.2.100/24"],
+    );
 }
 
 #[test]
 fn unicast_vrrpv3() {
     let Some(mut lab) = lab(2) else { return };
     let to = |me: &str, peer: &str| {
-        format!("    version 3\n    advert_int 0.1\n    unicast_src_ip {me}\n    unicast_peer {{\n        {peer}\n    }}\n")
+        format!(
+            "    version 3\n    advert_int 0.1\n    unicast_src_ip {me}\n    unicast_peer {{\n        {peer}\n    }}\n"
+        )
     };
-    crash_moves_vip(&mut lab, vip4(), &to("192.0.2.10", "192.0.2.11"), &to("192.0.2.11", "192.0.2.10"), &["192.0.2.100/24"]);
+    crash_moves_vip(
+        &mut lab,
+        vip4(),
+        &to("192.0.2.10", "192.0.2.11"),
+        &to("192.0.2.11", "192.0.2.10"),
+        &["192.0.2.100/24"],
+    );
 }
 
 #[test]
@@ -75,8 +115,18 @@ fn mismatched_pass_never_elects_across() {
     let Some(mut lab) = lab(2) else { return };
     let a = "    authentication {\n        auth_type PASS\n        auth_pass aaaa\n    }\n";
     let b = "    authentication {\n        auth_type PASS\n        auth_pass bbbb\n    }\n";
-    let hi = start(&mut lab, 0, "hi", &instance(51, 150, a, &["192.0.2.100/24"]));
-    let lo = start(&mut lab, 1, "lo", &instance(51, 100, b, &["192.0.2.100/24"]));
+    let hi = start(
+        &mut lab,
+        0,
+        "hi",
+        &instance(51, 150, a, &["192.0.2.100/24"]),
+    );
+    let lo = start(
+        &mut lab,
+        1,
+        "lo",
+        &instance(51, 100, b, &["192.0.2.100/24"]),
+    );
     // Each rejects the other's adverts, so both become master.
     expect_holders(&lab, vip4(), &[0, 1], ELECTION, &[&hi, &lo]);
 }
@@ -89,7 +139,11 @@ fn sync_group_members_move_together() {
     // VI_B is tracked by a weight-0 script (FAULT when it fails); VI_A is
     // not. The group makes VI_A follow VI_B.
     let conf = |p: u8, script: bool| {
-        let track = if script { "    track_script {\n        chk_b\n    }\n" } else { "" };
+        let track = if script {
+            "    track_script {\n        chk_b\n    }\n"
+        } else {
+            ""
+        };
         format!(
             "vrrp_script chk_b {{\n    script \"/usr/bin/test -e {}\"\n    interval 1\n}}\n\
              vrrp_sync_group G1 {{\n    group {{\n        VI_A\n        VI_B\n    }}\n}}\n\

@@ -89,11 +89,13 @@ impl AddrSpec {
         };
         if let Some(peer) = self.peer {
             // With a peer, IFA_LOCAL is ours and IFA_ADDRESS the peer's.
-            m.attributes.retain(|a| !matches!(a, AddressAttribute::Address(_)));
+            m.attributes
+                .retain(|a| !matches!(a, AddressAttribute::Address(_)));
             m.attributes.push(AddressAttribute::Address(peer));
         }
         if let Some(b) = self.broadcast {
-            m.attributes.retain(|a| !matches!(a, AddressAttribute::Broadcast(_)));
+            m.attributes
+                .retain(|a| !matches!(a, AddressAttribute::Broadcast(_)));
             m.attributes.push(AddressAttribute::Broadcast(b));
         }
         if let Some(l) = &self.label {
@@ -115,7 +117,10 @@ impl AddrSpec {
     }
 
     fn describe(&self, verb: &str) -> String {
-        format!("{verb} {}/{} on ifindex {}", self.addr, self.prefix_len, self.ifindex)
+        format!(
+            "{verb} {}/{} on ifindex {}",
+            self.addr, self.prefix_len, self.ifindex
+        )
     }
 }
 
@@ -155,12 +160,20 @@ impl AddrInfo {
 impl Netlink {
     /// Adds an address; already present is success.
     pub async fn add_address(&self, spec: &AddrSpec) -> Result<(), NlError> {
-        let mut req = self.handle().address().add(spec.ifindex, spec.addr, spec.prefix_len);
+        let mut req = self.handle().address().add(
+            spec.ifindex,
+            spec.addr,
+            spec.prefix_len,
+        );
         spec.fill(req.message_mut());
         match req.execute().await {
             Err(e) => {
                 let e = NlError::new(spec.describe("add"), e);
-                if e.errno == Some(EEXIST) { Ok(()) } else { Err(e) }
+                if e.errno == Some(EEXIST) {
+                    Ok(())
+                } else {
+                    Err(e)
+                }
             }
             Ok(()) => Ok(()),
         }
@@ -195,7 +208,11 @@ impl Netlink {
     pub async fn addresses(&self) -> Result<Vec<AddrInfo>, NlError> {
         let mut out = Vec::new();
         let mut s = self.handle().address().get().execute();
-        while let Some(m) = s.try_next().await.map_err(|e| NlError::new("dump addresses", e))? {
+        while let Some(m) = s
+            .try_next()
+            .await
+            .map_err(|e| NlError::new("dump addresses", e))?
+        {
             out.extend(AddrInfo::from_message(&m));
         }
         Ok(out)

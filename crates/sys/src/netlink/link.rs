@@ -56,14 +56,21 @@ impl Netlink {
     pub async fn links(&self) -> Result<Vec<LinkInfo>, NlError> {
         let mut out = Vec::new();
         let mut s = self.handle().link().get().execute();
-        while let Some(m) = s.try_next().await.map_err(|e| NlError::new("dump links", e))? {
+        while let Some(m) = s
+            .try_next()
+            .await
+            .map_err(|e| NlError::new("dump links", e))?
+        {
             out.push(LinkInfo::from_message(&m));
         }
         Ok(out)
     }
 
     /// The interface named `name`, if it exists.
-    pub async fn link_by_name(&self, name: &str) -> Result<Option<LinkInfo>, NlError> {
+    pub async fn link_by_name(
+        &self,
+        name: &str,
+    ) -> Result<Option<LinkInfo>, NlError> {
         Ok(self.links().await?.into_iter().find(|l| l.name == name))
     }
 }

@@ -10,7 +10,7 @@ mod link;
 mod link_ops;
 mod monitor;
 
-pub use addr::{AddrInfo, AddrSpec, AddrScope};
+pub use addr::{AddrInfo, AddrScope, AddrSpec};
 pub use link::LinkInfo;
 pub use link_ops::LinkKind;
 pub use monitor::{Monitor, NetEvent};
@@ -44,7 +44,11 @@ impl NlError {
             rtnetlink::Error::NetlinkError(m) => m.raw_code().checked_abs(),
             _ => None,
         };
-        Self { context: context.into(), errno, message: e.to_string() }
+        Self {
+            context: context.into(),
+            errno,
+            message: e.to_string(),
+        }
     }
 }
 

@@ -61,10 +61,18 @@ fn decode(msg: NetlinkMessage<RouteNetlinkMessage>) -> Option<NetEvent> {
         return None;
     };
     match m {
-        RouteNetlinkMessage::NewLink(l) => Some(NetEvent::LinkChanged(LinkInfo::from_message(&l))),
-        RouteNetlinkMessage::DelLink(l) => Some(NetEvent::LinkRemoved(LinkInfo::from_message(&l))),
-        RouteNetlinkMessage::NewAddress(a) => AddrInfo::from_message(&a).map(NetEvent::AddrAdded),
-        RouteNetlinkMessage::DelAddress(a) => AddrInfo::from_message(&a).map(NetEvent::AddrRemoved),
+        RouteNetlinkMessage::NewLink(l) => {
+            Some(NetEvent::LinkChanged(LinkInfo::from_message(&l)))
+        }
+        RouteNetlinkMessage::DelLink(l) => {
+            Some(NetEvent::LinkRemoved(LinkInfo::from_message(&l)))
+        }
+        RouteNetlinkMessage::NewAddress(a) => {
+            AddrInfo::from_message(&a).map(NetEvent::AddrAdded)
+        }
+        RouteNetlinkMessage::DelAddress(a) => {
+            AddrInfo::from_message(&a).map(NetEvent::AddrRemoved)
+        }
         _ => None,
     }
 }

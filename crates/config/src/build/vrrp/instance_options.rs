@@ -18,9 +18,10 @@ pub(super) fn unicast(c: &Item, cx: &mut Cx, i: &mut Instance) -> bool {
                 i.unicast_configured = true;
             }
             if let Some(ip) = cx.ip_arg(c, 0)
-                && set_family(cx, c, i, ip.is_ipv6()) {
-                    i.src_ip = Some(ip);
-                }
+                && set_family(cx, c, i, ip.is_ipv6())
+            {
+                i.src_ip = Some(ip);
+            }
         }
         "mcast_dst_ip" => {
             if let Some(ip) = cx.ip_arg(c, 0) {
