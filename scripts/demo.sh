@@ -26,7 +26,8 @@ declare -A MAC=()                  # eth0 MAC address of each node
 PINGER=""                          # the client's background ping to the VIP
 WORK=""
 
-say()  { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+if [[ -t 1 ]]; then B=$'\033[1m' N=$'\033[0m'; else B="" N=""; fi
+say()  { printf '\n%s==> %s%s\n' "$B" "$*" "$N"; }
 note() { printf '    %s\n' "$*"; }
 ns()   { echo "$TAG-$1"; }
 

@@ -38,6 +38,10 @@ const STOP_SCRIPT_WAIT: Duration = Duration::from_secs(1);
 /// removals before returning.
 const BARRIER_WAIT: Duration = Duration::from_secs(5);
 
+/// How long a gratuitous ARP/NA waits for the addresses queued before it
+/// to be in the kernel.
+const GARP_BARRIER_WAIT: Duration = Duration::from_secs(1);
+
 /// Requests from the rest of the daemon (signals, control socket).
 #[derive(Debug)]
 pub enum Control {
@@ -83,6 +87,8 @@ struct Runtime<I: Io> {
     track_tx: mpsc::UnboundedSender<Event>,
     trackers: Vec<JoinHandle<()>>,
     errors: u64,
+    /// Kernel changes were queued since the last barrier.
+    kernel_pending: bool,
 }
 
 /// What the loop waits on besides the control channel and the clock.
@@ -207,6 +213,7 @@ impl<I: Io> Runtime<I> {
             track_tx,
             trackers,
             errors: 0,
+            kernel_pending: false,
         };
         rt.open_sockets();
         Ok((rt, Inputs { net, rx, track }))
@@ -398,9 +405,16 @@ impl<I: Io> Runtime<I> {
                         tracing::info!(target: target::VRRP, "{}", line.text)
                     }
                 },
-                send @ (Action::SendAdvert { .. }
-                | Action::SendGarp { .. }
-                | Action::SendUnsolicitedNa { .. }) => self.send(send),
+                send @ Action::SendAdvert { .. } => self.send(send),
+                send @ (Action::SendGarp { .. }
+                | Action::SendUnsolicitedNa { .. }) => {
+                    // keepalived compat: the VIP is in the kernel before its
+                    // gratuitous ARP/NA goes out (keepalived adds addresses
+                    // synchronously), so nobody is pointed at us before we
+                    // answer for it.
+                    self.kernel_barrier().await;
+                    self.send(send);
+                }
                 kernel @ (Action::AddAddress { .. }
                 | Action::DelAddress { .. }
                 | Action::AddRoute { .. }
@@ -465,7 +479,18 @@ impl<I: Io> Runtime<I> {
     }
 
     /// Queues an address, route or rule change on the kernel worker.
+    /// Waits (bounded) until every kernel change queued so far is applied.
+    async fn kernel_barrier(&mut self) {
+        if !std::mem::take(&mut self.kernel_pending) {
+            return;
+        }
+        let (done, wait) = oneshot::channel();
+        self.kernel.submit(KernelOp::Barrier(done));
+        let _ = tokio::time::timeout(GARP_BARRIER_WAIT, wait).await;
+    }
+
     fn kernel_action(&mut self, action: Action) {
+        self.kernel_pending = true;
         let op = match action {
             Action::AddAddress {
                 instance,

@@ -548,7 +548,10 @@ fn print_tables(cells: &[Cell]) {
 
 fn main() {
     daemons::catch_interrupts();
-    let opts = match parse_opts() {
+    let opts = match parse_opts().and_then(|o| {
+        daemons::check_installed(&o.impls)?;
+        Ok(o)
+    }) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("{e}");
@@ -571,4 +574,50 @@ fn main() {
     let cells = run_all(&opts);
     load("after");
     print_tables(&cells);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn medians_of_odd_and_even_counts() {
+        let ms = |v: &[u64]| {
+            v.iter()
+                .map(|&m| Duration::from_millis(m))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(stats(&ms(&[30, 10, 20])), Some((10.0, 20.0, 30.0)));
+        assert_eq!(stats(&ms(&[40, 10, 20, 30])), Some((10.0, 25.0, 40.0)));
+        assert_eq!(stats(&[]), None);
+    }
+
+    #[test]
+    fn replies_carry_host_and_send_time() {
+        let t = Instant::now();
+        let sent = [t, t + Duration::from_millis(1)];
+        let r = parse_reply(b"h1 1", &sent).unwrap();
+        assert_eq!((r.host, r.sent), (1, sent[1]));
+        assert!(parse_reply(b"h1 2", &sent).is_none());
+        assert!(parse_reply(b"garbage", &sent).is_none());
+    }
+
+    #[test]
+    fn random_phase_stays_below_its_bound() {
+        let max = Duration::from_millis(10);
+        assert!((0..100).all(|_| random_below(max) < max));
+    }
+
+    #[test]
+    fn configs_name_version_and_interval() {
+        let c = daemons::config(1, 150, V3.timing);
+        assert!(c.contains("version 3") && c.contains("advert_int 0.01"));
+        assert!(c.contains("192.0.2.100/24") && c.contains("priority 150"));
+        let many = daemons::config(100, 100, V2.timing);
+        assert_eq!(many.matches("vrrp_instance").count(), 100);
+        assert!(
+            many.contains("virtual_router_id 100")
+                && many.contains("198.51.100.100/24")
+        );
+    }
 }

@@ -210,7 +210,10 @@ fn measure(imp: &Impl, count: u8, o: &Opts) -> Result<Vec<Row>, String> {
 
 fn main() {
     daemons::catch_interrupts();
-    let o = match parse_opts() {
+    let o = match parse_opts().and_then(|o| {
+        daemons::check_installed(&o.impls)?;
+        Ok(o)
+    }) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("{e}");

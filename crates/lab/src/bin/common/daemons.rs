@@ -111,6 +111,26 @@ impl Impl {
     }
 }
 
+/// Fails with a hint when a binary to benchmark is missing.
+pub(crate) fn check_installed(impls: &[Impl]) -> Result<(), String> {
+    for imp in impls {
+        let path = match imp {
+            Impl::Rs(p) => p.clone(),
+            Impl::Keepalived => PathBuf::from(KEEPALIVED),
+        };
+        if !path.exists() {
+            return Err(format!(
+                "{} not found at {} (build keepalived-rs with `cargo build \
+                 --release -p keepalived-rs` and pass --bin; install Debian's \
+                 keepalived for the comparison)",
+                imp.name(),
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The default keepalived-rs binary: next to this benchmark (same target
 /// directory), else `target/release/keepalived-rs`.
 pub(crate) fn default_rs_bin() -> PathBuf {
