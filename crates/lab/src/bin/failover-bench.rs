@@ -5,7 +5,7 @@
 //! cargo run --release -p ka-lab --bin failover-bench -- \
 //!     [--runs N] [--impl keepalived-rs|keepalived|both] \
 //!     [--scenarios sigkill,linkcut,sigterm] [--settings v2,v3] \
-//!     [--bin PATH-TO-keepalived-rs]
+//!     [--phase locked|random] [--bin PATH-TO-keepalived-rs]
 //! ```
 //!
 //! Each run builds a fresh 3-host lab: h0 (priority 150, the master), h1
@@ -30,14 +30,32 @@
 //! and enter the hosts' namespaces with setns(2), so all times come from
 //! one monotonic clock.
 //!
-//! The fault comes at a random phase of the master's advert cycle (a
-//! uniform random part of one advert_int after a settling time), so after
-//! a crash the backup's remaining wait spreads over one advert interval:
-//! about 2.6-3.6 s at VRRPv2/1 s and 26-36 ms at VRRPv3/10 ms, plus the
-//! takeover. Results are min/median/max per implementation, setting
-//! (VRRPv2 advert_int 1, VRRPv3 advert_int 0.01) and scenario, and the
-//! keepalived/keepalived-rs ratio of medians.
+//! When the fault comes (`--phase`): the observer also watches the VRRP
+//! adverts on its link (see `common/adverts.rs`).
+//!
+//! * `locked` (the default): after a settling time the benchmark waits
+//!   (at most two advert intervals and a bit) for the next advert from
+//!   h0 and injects the fault as soon as it sees it, so every run starts
+//!   from the same point of the advert cycle: for a crash or a cut link
+//!   the backup then waits a whole Master_Down_Interval (3 × advert_int +
+//!   Skew_Time, about 3.61 s at VRRPv2/1 s and 36.1 ms at VRRPv3/10 ms),
+//!   the RFC 5798 worst case, and runs differ only by the takeover.
+//! * `random`: the fault comes a uniform random part of one advert_int
+//!   after the settling time, so the backup's remaining wait spreads over
+//!   one advert interval (2.6-3.6 s, 26-36 ms) and so do the results.
+//!
+//! Two times per run, both ending at the send time of the first probe h1
+//! answers: from the fault, and from the last advert of h0 the observer
+//! saw before that probe (what the protocol bounds: Master_Down_Interval
+//! after a crash or a cut, Skew_Time after the priority-0 advert of a
+//! graceful stop). The second does not depend on the phase of the fault.
+//! Also reported: the lag from the last advert of h0 before the fault to
+//! the fault (near zero when phase-locked). Results are min/median/max
+//! per implementation, setting (VRRPv2 advert_int 1, VRRPv3 advert_int
+//! 0.01) and scenario, and the keepalived-rs/keepalived ratio of medians.
 
+#[path = "common/adverts.rs"]
+mod adverts;
 #[path = "common/daemons.rs"]
 mod daemons;
 
@@ -49,6 +67,7 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use adverts::Adverts;
 use daemons::{Daemon, Impl, Timing};
 use ka_lab::Lab;
 use nix::sched::{CloneFlags, setns};
@@ -95,6 +114,25 @@ impl Scenario {
     }
 }
 
+/// When the fault comes in the master's advert cycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Phase {
+    /// Right after the observer sees an advert from the master.
+    Locked,
+    /// At a uniformly random point of one advert interval.
+    Random,
+}
+
+impl Phase {
+    fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "locked" => Ok(Self::Locked),
+            "random" => Ok(Self::Random),
+            o => Err(format!("unknown phase {o}: want locked or random")),
+        }
+    }
+}
+
 /// A VRRP timing setting of the benchmark.
 #[derive(Clone, Copy, Debug)]
 struct Setting {
@@ -102,8 +140,7 @@ struct Setting {
     timing: Timing,
     /// How long the pair runs steadily before the fault.
     settle: Duration,
-    /// The advert interval: the fault comes a random part of it after
-    /// `settle`, so it hits every phase of the master's advert cycle.
+    /// The advert interval (see [`Phase`]).
     advert: Duration,
 }
 
@@ -133,6 +170,7 @@ struct Opts {
     impls: Vec<Impl>,
     scenarios: Vec<Scenario>,
     settings: Vec<Setting>,
+    phase: Phase,
 }
 
 fn parse_opts() -> Result<Opts, String> {
@@ -143,6 +181,7 @@ fn parse_opts() -> Result<Opts, String> {
         "v2,v3".to_owned(),
     );
     let mut bin = daemons::default_rs_bin();
+    let mut phase = Phase::Locked;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut val =
@@ -155,6 +194,7 @@ fn parse_opts() -> Result<Opts, String> {
             "--scenarios" => scen = val()?,
             "--settings" => sets = val()?,
             "--bin" => bin = val()?.into(),
+            "--phase" => phase = Phase::parse(&val()?)?,
             "-h" | "--help" => return Err(usage()),
             o => return Err(format!("unknown option {o}\n{}", usage())),
         }
@@ -177,12 +217,14 @@ fn parse_opts() -> Result<Opts, String> {
         impls,
         scenarios,
         settings,
+        phase,
     })
 }
 
 fn usage() -> String {
     "usage: failover-bench [--runs N] [--impl keepalived-rs|keepalived|both] \
-     [--scenarios sigkill,linkcut,sigterm] [--settings v2,v3] [--bin PATH]"
+     [--scenarios sigkill,linkcut,sigterm] [--settings v2,v3] \
+     [--phase locked|random] [--bin PATH]"
         .to_owned()
 }
 
@@ -194,11 +236,12 @@ struct Reply {
     host: usize,
 }
 
-/// The responders on h0 and h1 and the prober on h2.
+/// The responders on h0 and h1, and the prober and advert watcher on h2.
 struct Probes {
     stop: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
     rx: Receiver<Reply>,
+    adverts: Adverts,
 }
 
 /// Moves the calling thread into the lab namespace `netns`.
@@ -296,8 +339,21 @@ impl Probes {
         let mut threads: Vec<_> = (0..2)
             .map(|i| responder(lab.host(i).netns.clone(), i, stop.clone()))
             .collect();
-        threads.push(prober(lab.host(2).netns.clone(), stop.clone(), tx));
-        Self { stop, threads, rx }
+        let observer = lab.host(2).netns.clone();
+        let (atx, arx) = channel();
+        threads.push(adverts::watch(
+            observer.clone(),
+            stop.clone(),
+            PROBE_LIFETIME,
+            atx,
+        ));
+        threads.push(prober(observer, stop.clone(), tx));
+        Self {
+            stop,
+            threads,
+            rx,
+            adverts: Adverts::new(arx),
+        }
     }
 
     /// The first reply from `host` to a probe sent at or after `after`.
@@ -359,7 +415,6 @@ fn bring_up(
             "the observer gets no answer from h0 through the VIP".into()
         );
     }
-    std::thread::sleep(set.settle + random_below(set.advert));
     Ok((master, backup, probes))
 }
 
@@ -373,17 +428,47 @@ fn random_below(max: Duration) -> Duration {
     max.mul_f64((r >> 11) as f64 / (1u64 << 53) as f64)
 }
 
-/// Injects `scen` on the master; returns the instant of the fault.
+/// The process a fault on the master hits (for `linkcut`, none is hit).
+fn fault_target(master: &Daemon, scen: Scenario) -> Result<u32, String> {
+    match scen {
+        Scenario::Sigkill => master.crash_pid(),
+        Scenario::Sigterm | Scenario::Linkcut => Ok(master.pid),
+    }
+}
+
+/// Waits for the moment to inject the fault (see [`Phase`]).
+fn wait_phase(
+    probes: &mut Probes,
+    h0: Ipv4Addr,
+    set: Setting,
+    phase: Phase,
+) -> Result<(), String> {
+    if !daemons::sleep_unless_interrupted(set.settle) {
+        return Err("interrupted".into());
+    }
+    match phase {
+        Phase::Random => {
+            std::thread::sleep(random_below(set.advert));
+            Ok(())
+        }
+        Phase::Locked => {
+            let wait = 2 * set.advert + Duration::from_millis(100);
+            let next = probes.adverts.next_from(h0, Instant::now(), wait);
+            next.map(|_| ()).ok_or_else(|| {
+                format!("the observer saw no advert from h0 within {wait:?}")
+            })
+        }
+    }
+}
+
+/// Injects `scen` on the master (process `target`); returns the instant
+/// of the fault.
 fn inject(
     lab: &mut Lab,
     master: &Daemon,
     scen: Scenario,
+    target: u32,
 ) -> Result<Instant, String> {
-    let target = if scen == Scenario::Sigkill {
-        master.crash_pid()?
-    } else {
-        master.pid
-    };
     let t0 = Instant::now();
     let ok = match scen {
         Scenario::Sigkill => daemons::sigkill(lab, master, target),
@@ -397,21 +482,62 @@ fn inject(
     }
 }
 
-/// One measurement in a fresh lab: fault to first answer from h1.
+/// The times of one run, all ending at the send time of the first probe
+/// h1 answers.
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    /// From the fault.
+    from_fault: Duration,
+    /// From the last advert of h0 the observer saw before that probe.
+    from_advert: Duration,
+    /// From the last advert of h0 seen before the fault to the fault.
+    lag: Duration,
+}
+
+/// Injects the fault at the chosen phase and times the failover.
+fn measure(
+    lab: &mut Lab,
+    master: &Daemon,
+    probes: &mut Probes,
+    (set, scen, phase): (Setting, Scenario, Phase),
+) -> Result<Sample, String> {
+    let h0 = lab.host(0).ipv4;
+    let target = fault_target(master, scen)?;
+    wait_phase(probes, h0, set, phase)?;
+    let t0 = inject(lab, master, scen, target)?;
+    // Replies already queued were sent before the fault and are skipped.
+    let r = probes.first_from(1, t0, FAILOVER_TIMEOUT).ok_or_else(|| {
+        format!("no answer from h1 within {FAILOVER_TIMEOUT:?}")
+    })?;
+    // Let the watcher hand over what it saw up to that probe.
+    std::thread::sleep(Duration::from_millis(5));
+    let mut last = |before| {
+        probes
+            .adverts
+            .last_from(h0, before)
+            .map(|a| a.at)
+            .ok_or_else(|| {
+                "the observer saw no advert from h0 before the fault".to_owned()
+            })
+    };
+    let (before_fault, before_answer) = (last(t0)?, last(r.sent)?);
+    Ok(Sample {
+        from_fault: r.sent - t0,
+        from_advert: r.sent - before_answer,
+        lag: t0 - before_fault,
+    })
+}
+
+/// One measurement in a fresh lab.
 fn one_run(
     imp: &Impl,
     set: Setting,
     scen: Scenario,
-) -> Result<Duration, String> {
+    phase: Phase,
+) -> Result<Sample, String> {
     let mut lab = Lab::new(3).map_err(|e| e.to_string())?;
-    let (master, backup, probes) = bring_up(&mut lab, imp, set)?;
-    let measured = inject(&mut lab, &master, scen).and_then(|t0| {
-        // Replies already queued were sent before the fault and are skipped.
-        let r = probes.first_from(1, t0, FAILOVER_TIMEOUT);
-        r.map(|r| r.sent - t0).ok_or_else(|| {
-            format!("no answer from h1 within {FAILOVER_TIMEOUT:?}")
-        })
-    });
+    let (master, backup, mut probes) = bring_up(&mut lab, imp, set)?;
+    let measured = measure(&mut lab, &master, &mut probes, (set, scen, phase));
     probes.stop();
     backup.stop(&mut lab);
     master.stop(&mut lab);
@@ -436,8 +562,40 @@ struct Cell {
     imp: &'static str,
     setting: &'static str,
     scenario: &'static str,
-    times: Vec<Duration>,
+    samples: Vec<Sample>,
     failures: usize,
+}
+
+impl Cell {
+    /// One of the times of every run.
+    fn times(&self, f: fn(&Sample) -> Duration) -> Vec<Duration> {
+        self.samples.iter().map(f).collect()
+    }
+
+    /// Logs and keeps the result of run `run`.
+    fn record(&mut self, run: usize, r: Result<Sample, String>) {
+        let head = format!(
+            "{} | {} | {} | run {run}",
+            self.imp, self.setting, self.scenario
+        );
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        match r {
+            Ok(s) => {
+                eprintln!(
+                    "{head}: {:.1} ms from the fault, {:.1} ms from the last \
+                     advert (fault {:.2} ms after an advert)",
+                    ms(s.from_fault),
+                    ms(s.from_advert),
+                    ms(s.lag)
+                );
+                self.samples.push(s);
+            }
+            Err(e) => {
+                eprintln!("{head}: FAILED: {e}");
+                self.failures += 1;
+            }
+        }
+    }
 }
 
 /// Runs every cell, interleaving implementations run by run so that
@@ -447,42 +605,20 @@ fn run_all(o: &Opts) -> Vec<Cell> {
     for set in &o.settings {
         for &scen in &o.scenarios {
             let first = cells.len();
-            for imp in &o.impls {
-                cells.push(Cell {
-                    imp: imp.name(),
-                    setting: set.name,
-                    scenario: scen.name(),
-                    times: vec![],
-                    failures: 0,
-                });
-            }
+            cells.extend(o.impls.iter().map(|imp| Cell {
+                imp: imp.name(),
+                setting: set.name,
+                scenario: scen.name(),
+                samples: vec![],
+                failures: 0,
+            }));
             for run in 1..=o.runs {
                 if daemons::interrupted() {
                     return cells;
                 }
                 for (k, imp) in o.impls.iter().enumerate() {
-                    let cell = &mut cells[first + k];
-                    match one_run(imp, *set, scen) {
-                        Ok(d) => {
-                            eprintln!(
-                                "{} | {} | {} | run {run}: {:.1} ms",
-                                cell.imp,
-                                set.name,
-                                scen.name(),
-                                d.as_secs_f64() * 1e3
-                            );
-                            cell.times.push(d);
-                        }
-                        Err(e) => {
-                            eprintln!(
-                                "{} | {} | {} | run {run}: FAILED: {e}",
-                                cell.imp,
-                                set.name,
-                                scen.name()
-                            );
-                            cell.failures += 1;
-                        }
-                    }
+                    let r = one_run(imp, *set, scen, o.phase);
+                    cells[first + k].record(run, r);
                 }
             }
         }
@@ -490,28 +626,39 @@ fn run_all(o: &Opts) -> Vec<Cell> {
     cells
 }
 
-fn print_tables(cells: &[Cell]) {
+/// `min / median / max` in ms, or dashes.
+fn triple(v: &[Duration]) -> String {
+    stats(v).map_or("- / - / -".into(), |(a, b, c)| {
+        format!("{a:.1} / {b:.1} / {c:.1}")
+    })
+}
+
+/// One row per cell: both times and the lag of the fault.
+fn print_cells(cells: &[Cell]) {
     println!(
-        "| implementation | setting | scenario | runs ok | failed | min ms | median ms | max ms |"
+        "| implementation | setting | scenario | runs ok | failed | fault → h1 ms min / median / max | last h0 advert → h1 ms min / median / max | max fault lag ms |"
     );
     println!("|---|---|---|---:|---:|---:|---:|---:|");
     for c in cells {
-        let (lo, med, hi) = stats(&c.times).map_or(
-            ("-".into(), "-".into(), "-".into()),
-            |(a, b, c)| {
-                (format!("{a:.1}"), format!("{b:.1}"), format!("{c:.1}"))
-            },
-        );
+        let lag = c.times(|s| s.lag).into_iter().max();
         println!(
-            "| {} | {} | {} | {} | {} | {lo} | {med} | {hi} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
             c.imp,
             c.setting,
             c.scenario,
-            c.times.len(),
-            c.failures
+            c.samples.len(),
+            c.failures,
+            triple(&c.times(|s| s.from_fault)),
+            triple(&c.times(|s| s.from_advert)),
+            lag.map_or("-".into(), |d| format!("{:.2}", d.as_secs_f64() * 1e3))
         );
     }
-    let median = |imp: &str, c: &Cell| {
+}
+
+/// The keepalived-rs/keepalived ratio of medians of both times, per
+/// setting and scenario.
+fn print_ratios(cells: &[Cell]) {
+    let median = |imp: &str, c: &Cell, f: fn(&Sample) -> Duration| {
         cells
             .iter()
             .find(|x| {
@@ -519,30 +666,37 @@ fn print_tables(cells: &[Cell]) {
                     && x.setting == c.setting
                     && x.scenario == c.scenario
             })
-            .and_then(|x| stats(&x.times))
+            .and_then(|x| stats(&x.times(f)))
             .map(|s| s.1)
     };
-    let pairs: Vec<_> = cells
+    let rows: Vec<String> = cells
         .iter()
         .filter(|c| c.imp == "keepalived")
         .filter_map(|c| {
-            Some((c, median("keepalived", c)?, median("keepalived-rs", c)?))
+            let mut cols = vec![c.setting.to_owned(), c.scenario.to_owned()];
+            for f in [|s: &Sample| s.from_fault, |s: &Sample| s.from_advert] {
+                let (ka, rs) = (
+                    median("keepalived", c, f)?,
+                    median("keepalived-rs", c, f)?,
+                );
+                cols.extend([
+                    format!("{ka:.1}"),
+                    format!("{rs:.1}"),
+                    format!("{:.3}", rs / ka),
+                ]);
+            }
+            Some(format!("| {} |", cols.join(" | ")))
         })
         .collect();
-    if pairs.is_empty() {
+    if rows.is_empty() {
         return;
     }
     println!(
-        "\n| setting | scenario | keepalived median ms | keepalived-rs median ms | keepalived / keepalived-rs |"
+        "\n| setting | scenario | fault → h1: keepalived median ms | keepalived-rs median ms | keepalived-rs / keepalived | last advert → h1: keepalived median ms | keepalived-rs median ms | keepalived-rs / keepalived |"
     );
-    println!("|---|---|---:|---:|---:|");
-    for (c, ka, rs) in pairs {
-        println!(
-            "| {} | {} | {ka:.1} | {rs:.1} | {:.2} |",
-            c.setting,
-            c.scenario,
-            ka / rs
-        );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        println!("{r}");
     }
 }
 
@@ -573,7 +727,8 @@ fn main() {
     load("before");
     let cells = run_all(&opts);
     load("after");
-    print_tables(&cells);
+    print_cells(&cells);
+    print_ratios(&cells);
 }
 
 #[cfg(test)]
@@ -600,6 +755,13 @@ mod tests {
         assert_eq!((r.host, r.sent), (1, sent[1]));
         assert!(parse_reply(b"h1 2", &sent).is_none());
         assert!(parse_reply(b"garbage", &sent).is_none());
+    }
+
+    #[test]
+    fn phases_parse() {
+        assert_eq!(Phase::parse("locked"), Ok(Phase::Locked));
+        assert_eq!(Phase::parse("random"), Ok(Phase::Random));
+        assert!(Phase::parse("sometimes").is_err());
     }
 
     #[test]
