@@ -123,6 +123,8 @@ async fn supervise(setup: VrrpPlan, opts: &DaemonOptions, load: Loader) -> i32 {
         tracing::error!(target: target::CORE, "cannot install signal handlers");
         return 1;
     };
+    // Running and able to take signals: tell systemd (Type=notify units).
+    sd_notify("READY=1");
     loop {
         tokio::select! {
             done = &mut vrrp_task => {
@@ -142,10 +144,12 @@ async fn supervise(setup: VrrpPlan, opts: &DaemonOptions, load: Loader) -> i32 {
             _ = int.recv() => stop(&ctl_tx),
             _ = hup.recv() => {
                 tracing::info!(target: target::CORE, "Reloading");
+                sd_notify("RELOADING=1");
                 match load() {
                     Ok(new) => { let _ = ctl_tx.send(Control::Reload(Box::new(new))); }
                     Err(e) => tracing::error!(target: target::CORE, "reload failed, keeping the running configuration: {e}"),
                 }
+                sd_notify("READY=1");
             }
             _ = usr1.recv() => write_dump(&ctl_tx, DumpKind::Data, opts).await,
             _ = usr2.recv() => write_dump(&ctl_tx, DumpKind::Stats, opts).await,
@@ -156,6 +160,7 @@ async fn supervise(setup: VrrpPlan, opts: &DaemonOptions, load: Loader) -> i32 {
 
 fn stop(ctl: &mpsc::UnboundedSender<Control>) {
     tracing::info!(target: target::CORE, "Stopping");
+    sd_notify("STOPPING=1");
     let _ = ctl.send(Control::Stop);
 }
 
@@ -172,6 +177,13 @@ async fn write_dump(
     let path = opts.dump_paths.path(kind);
     if let Err(e) = dump::write(kind, &snap, &path) {
         tracing::error!(target: target::CORE, "cannot write {}: {e}", path.display());
+    }
+}
+
+/// Tells systemd about our state; a failure is logged, never fatal.
+fn sd_notify(state: &str) {
+    if let Err(e) = ka_sys::sd_notify::notify(state) {
+        tracing::warn!(target: target::CORE, "cannot notify systemd ({state}): {e}");
     }
 }
 

@@ -11,6 +11,7 @@ pub mod nft;
 pub mod packet_socket;
 pub mod procscan;
 pub mod script;
+pub mod sd_notify;
 pub mod sysctl;
 pub mod testns;
 pub mod vrrp_socket;

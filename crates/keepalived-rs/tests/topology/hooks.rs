@@ -168,3 +168,33 @@ fn without_n_it_daemonizes_writes_pid_files_and_stops_on_sigterm() {
         "pid files removed"
     );
 }
+
+#[test]
+fn tells_systemd_ready_reloading_and_stopping() {
+    let Some(mut lab) = lab(1) else { return };
+    // Debian's keepalived.service is Type=notify: systemd waits for
+    // READY=1 on $NOTIFY_SOCKET (a path socket, usable from any network
+    // namespace).
+    let path = lab.dir().join("notify.sock");
+    let rx = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+    rx.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let env = format!("NOTIFY_SOCKET={}", path.display());
+    let node = start_env(
+        &mut lab,
+        0,
+        "n",
+        &instance(51, 150, "", &["192.0.2.100/24"]),
+        &[&env],
+    );
+    let mut next = || {
+        let mut buf = [0u8; 64];
+        let n = rx.recv(&mut buf).expect("a notification within 10 s");
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    };
+    assert_eq!(next(), "READY=1");
+    assert!(lab.signal(node.pid, Signal::SIGHUP));
+    assert_eq!(next(), "RELOADING=1");
+    assert_eq!(next(), "READY=1");
+    kill(&mut lab, &node, Signal::SIGTERM);
+    assert_eq!(next(), "STOPPING=1");
+}
