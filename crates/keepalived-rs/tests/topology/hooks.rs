@@ -186,7 +186,7 @@ fn tells_systemd_ready_reloading_and_stopping() {
         &instance(51, 150, "", &["192.0.2.100/24"]),
         &[&env],
     );
-    let mut next = || {
+    let next = || {
         let mut buf = [0u8; 64];
         let n = rx.recv(&mut buf).expect("a notification within 10 s");
         String::from_utf8_lossy(&buf[..n]).into_owned()
