@@ -538,31 +538,10 @@ fn print_ratios(cells: &[Cell]) {
 
 fn main() {
     daemons::catch_interrupts();
-    let opts = match parse_opts().and_then(|o| {
-        daemons::check_installed(&o.impls)?;
-        Ok(o)
-    }) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
-    };
-    if let Some(why) = ka_lab::skip_reason() {
-        eprintln!("cannot run: {why}");
-        std::process::exit(1);
-    }
-    let load = |when: &str| {
-        eprintln!(
-            "load {when}: {}",
-            std::fs::read_to_string("/proc/loadavg")
-                .unwrap_or_default()
-                .trim()
-        )
-    };
-    load("before");
+    let opts = daemons::options_or_exit(parse_opts(), |o| &o.impls);
+    daemons::print_load("before");
     let cells = run_all(&opts);
-    load("after");
+    daemons::print_load("after");
     print_cells(&cells);
     print_ratios(&cells);
 }

@@ -210,29 +210,8 @@ fn measure(imp: &Impl, count: u8, o: &Opts) -> Result<Vec<Row>, String> {
 
 fn main() {
     daemons::catch_interrupts();
-    let o = match parse_opts().and_then(|o| {
-        daemons::check_installed(&o.impls)?;
-        Ok(o)
-    }) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("{e}");
-            std::process::exit(2);
-        }
-    };
-    if let Some(why) = ka_lab::skip_reason() {
-        eprintln!("cannot run: {why}");
-        std::process::exit(1);
-    }
-    let load = |when: &str| {
-        eprintln!(
-            "load {when}: {}",
-            std::fs::read_to_string("/proc/loadavg")
-                .unwrap_or_default()
-                .trim()
-        )
-    };
-    load("before");
+    let o = daemons::options_or_exit(parse_opts(), |o| &o.impls);
+    daemons::print_load("before");
     let mut rows = Vec::new();
     for &count in &o.counts {
         for imp in o.impls.iter().filter(|_| !daemons::interrupted()) {
@@ -246,7 +225,7 @@ fn main() {
             }
         }
     }
-    load("after");
+    daemons::print_load("after");
     print_table(&rows, o.window);
 }
 

@@ -112,7 +112,7 @@ impl Impl {
 }
 
 /// Fails with a hint when a binary to benchmark is missing.
-pub(crate) fn check_installed(impls: &[Impl]) -> Result<(), String> {
+fn check_installed(impls: &[Impl]) -> Result<(), String> {
     for imp in impls {
         let path = match imp {
             Impl::Rs(p) => p.clone(),
@@ -129,6 +129,34 @@ pub(crate) fn check_installed(impls: &[Impl]) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Start-up shared by the benchmarks: exits 2 on bad options or a missing
+/// binary, 1 when labs cannot run here; returns the options otherwise.
+pub(crate) fn options_or_exit<O>(
+    parsed: Result<O, String>,
+    impls: impl Fn(&O) -> &[Impl],
+) -> O {
+    let opts = match parsed.and_then(|o| check_installed(impls(&o)).map(|()| o))
+    {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    if let Some(why) = ka_lab::skip_reason() {
+        eprintln!("cannot run: {why}");
+        std::process::exit(1);
+    }
+    opts
+}
+
+/// Prints the load average, so figures can be judged against the load
+/// they were taken under.
+pub(crate) fn print_load(when: &str) {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    eprintln!("load {when}: {}", load.trim());
 }
 
 /// The default keepalived-rs binary: next to this benchmark (same target
