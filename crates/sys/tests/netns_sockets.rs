@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use ka_sys::netlink::{AddrSpec, Netlink};
 use ka_sys::testns::{in_new_netns, ip, skip_reason, sysctl};
-use ka_sys::vrrp_socket::{SocketSpec, VrrpSocket};
+use ka_sys::vrrp_socket::{Received, SocketSpec, VrrpSocket};
 
 const GROUP4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
 const GROUP6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
@@ -56,6 +56,20 @@ fn spec(ifindex: u32, name: &str, group: IpAddr) -> SocketSpec {
     }
 }
 
+/// Sends with `send` until `rx` gets a packet: a veth pair gets its
+/// carrier asynchronously after `link set up`, so early packets may be
+/// lost. At most 50 tries, 100 ms apart.
+async fn send_until_received(rx: &VrrpSocket, send: impl Fn()) -> Received {
+    for _ in 0..50 {
+        send();
+        let wait = Duration::from_millis(100);
+        if let Ok(r) = tokio::time::timeout(wait, rx.recv()).await {
+            return r.unwrap();
+        }
+    }
+    panic!("no packet received within 5 s");
+}
+
 /// A minimal IPv4 header (TOS 0xc0, TTL 255, proto 112) around `payload`;
 /// the kernel fills the checksum.
 fn ipv4_packet(src: Ipv4Addr, dst: Ipv4Addr, payload: &[u8]) -> Vec<u8> {
@@ -85,21 +99,9 @@ fn ipv4_multicast_advert_crosses_veth_with_ttl_255() {
                 [0x21, 0x33, 0x64, 0x01, 0, 1, 0xf2, 0x10, 192, 0, 2, 100];
             let pkt =
                 ipv4_packet(Ipv4Addr::new(192, 0, 2, 1), GROUP4, &payload);
-            // A veth pair gets its carrier asynchronously after `link set
-            // up`: resend (at most 50 times, 100 ms apart) until one
-            // arrives.
-            let mut got = None;
-            for _ in 0..50 {
-                tx.send_v4(&pkt, GROUP4).unwrap();
-                if let Ok(r) =
-                    tokio::time::timeout(Duration::from_millis(100), rx.recv())
-                        .await
-                {
-                    got = Some(r.unwrap());
-                    break;
-                }
-            }
-            let got = got.expect("advert within 5 s");
+            let got =
+                send_until_received(&rx, || tx.send_v4(&pkt, GROUP4).unwrap())
+                    .await;
             assert_eq!(got.src, IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)));
             assert_eq!(got.dst, IpAddr::V4(GROUP4));
             assert_eq!(got.ttl, 255);
@@ -120,7 +122,10 @@ fn ipv6_multicast_advert_gets_kernel_checksum_and_hop_limit() {
         runtime().block_on(async move {
             let nl = Netlink::connect().unwrap();
             // The sender's link-local address, assigned when ka0 came up.
+            let mut tries = 0;
             let src = loop {
+                tries += 1;
+                assert!(tries <= 100, "no link-local address within 5 s");
                 let addrs = nl.addresses().await.unwrap();
                 let ll = addrs.iter().find_map(|a| match a.addr {
                     IpAddr::V6(v6)
@@ -145,18 +150,10 @@ fn ipv6_multicast_advert_gets_kernel_checksum_and_hop_limit() {
             msg.extend_from_slice(
                 &Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x100).octets(),
             );
-            let mut got = None;
-            for _ in 0..50 {
-                tx.send_v6(&msg, src, GROUP6, Some(255)).unwrap();
-                if let Ok(r) =
-                    tokio::time::timeout(Duration::from_millis(100), rx.recv())
-                        .await
-                {
-                    got = Some(r.unwrap());
-                    break;
-                }
-            }
-            let got = got.expect("advert within 5 s");
+            let got = send_until_received(&rx, || {
+                tx.send_v6(&msg, src, GROUP6, Some(255)).unwrap()
+            })
+            .await;
             assert_eq!(got.src, IpAddr::V6(src));
             assert_eq!(got.dst, IpAddr::V6(GROUP6));
             assert_eq!(got.ttl, 255);
