@@ -2,14 +2,14 @@
 //! network-namespace hosts (ka-lab), with the tracked file and process
 //! changed from outside. Needs root; skipped with the reason otherwise.
 
+mod common;
+
 use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
 use ka_lab::Lab;
 use nix::sys::signal::Signal;
-
-const BIN: &str = env!("CARGO_BIN_EXE_keepalived-rs");
 
 /// Election after startup, or failover: Master_Down (3.609 s at priority
 /// 100) plus a wide margin for a loaded 2-core machine.
@@ -21,15 +21,7 @@ fn vip() -> IpAddr {
 
 /// Writes `conf` and starts keepalived-rs in host `host`; returns its pid.
 fn start(lab: &mut Lab, host: usize, name: &str, conf: &str) -> u32 {
-    let dir = lab.dir().to_path_buf();
-    let path = dir.join(format!("{name}.conf"));
-    std::fs::write(&path, conf).unwrap();
-    let pid = dir.join(format!("{name}.pid")).display().to_string();
-    let vrrp_pid = dir.join(format!("{name}-vrrp.pid")).display().to_string();
-    let conf = path.display().to_string();
-    let args = ["-n", "-l", "-D", "-f", &conf, "-p", &pid, "-r", &vrrp_pid];
-    lab.spawn(host, name, BIN, &args)
-        .expect("start keepalived-rs")
+    common::start_keepalived_rs(lab, host, name, conf, &[])
 }
 
 /// `VI_1` on eth0 with `extra` lines in its body.

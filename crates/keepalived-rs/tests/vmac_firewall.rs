@@ -3,12 +3,12 @@
 //! `nft`, `ping` and `tcpdump` from the outside. Needs root; skipped with
 //! the reason otherwise.
 
+mod common;
+
 use std::time::Duration;
 
 use ka_lab::Lab;
 use nix::sys::signal::Signal;
-
-const BIN: &str = env!("CARGO_BIN_EXE_keepalived-rs");
 
 /// Election or failover, with a wide margin for a loaded 2-core machine.
 const ELECTION: Duration = Duration::from_secs(12);
@@ -17,15 +17,7 @@ const VMAC_MAC: &str = "00:00:5e:00:01:33";
 
 /// Writes `conf` and starts keepalived-rs in host `host`; returns its pid.
 fn start(lab: &mut Lab, host: usize, name: &str, conf: &str) -> u32 {
-    let dir = lab.dir().to_path_buf();
-    let path = dir.join(format!("{name}.conf"));
-    std::fs::write(&path, conf).unwrap();
-    let pid = dir.join(format!("{name}.pid")).display().to_string();
-    let vrrp_pid = dir.join(format!("{name}-vrrp.pid")).display().to_string();
-    let conf = path.display().to_string();
-    let args = ["-n", "-l", "-D", "-f", &conf, "-p", &pid, "-r", &vrrp_pid];
-    lab.spawn(host, name, BIN, &args)
-        .expect("start keepalived-rs")
+    common::start_keepalived_rs(lab, host, name, conf, &[])
 }
 
 /// An instance `name` with VRID `vrid`, `extra` lines and one VIP.

@@ -109,3 +109,28 @@ pub fn fake_host() -> FakeHost {
     }
     host
 }
+
+/// Writes `conf` to the lab directory and starts keepalived-rs in lab host
+/// `host` (`-n -l -D`, pid files `<name>.pid` and `<name>-vrrp.pid`),
+/// with `env` (`NAME=value`) in its environment; returns its pid.
+pub fn start_keepalived_rs(
+    lab: &mut ka_lab::Lab,
+    host: usize,
+    name: &str,
+    conf: &str,
+    env: &[&str],
+) -> u32 {
+    let dir = lab.dir().to_path_buf();
+    let path = dir.join(format!("{name}.conf"));
+    std::fs::write(&path, conf).unwrap();
+    let pid = dir.join(format!("{name}.pid")).display().to_string();
+    let vrrp_pid = dir.join(format!("{name}-vrrp.pid")).display().to_string();
+    let conf = path.display().to_string();
+    let bin = env!("CARGO_BIN_EXE_keepalived-rs");
+    let mut args: Vec<&str> = env.to_vec();
+    args.extend([
+        bin, "-n", "-l", "-D", "-f", &conf, "-p", &pid, "-r", &vrrp_pid,
+    ]);
+    lab.spawn(host, name, "env", &args)
+        .expect("start keepalived-rs")
+}

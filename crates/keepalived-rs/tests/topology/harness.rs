@@ -42,20 +42,7 @@ pub(crate) fn start_env(
     conf: &str,
     env: &[&str],
 ) -> Node {
-    let dir = lab.dir().to_path_buf();
-    let path = dir.join(format!("{name}.conf"));
-    std::fs::write(&path, conf).unwrap();
-    let pid_file = dir.join(format!("{name}.pid")).display().to_string();
-    let vrrp_pid = dir.join(format!("{name}-vrrp.pid")).display().to_string();
-    let conf_arg = path.display().to_string();
-    let mut args: Vec<&str> = env.to_vec();
-    args.extend([
-        BIN, "-n", "-l", "-D", "-f", &conf_arg, "-p", &pid_file, "-r",
-        &vrrp_pid,
-    ]);
-    let pid = lab
-        .spawn(host, name, "env", &args)
-        .expect("start keepalived-rs");
+    let pid = crate::common::start_keepalived_rs(lab, host, name, conf, env);
     Node {
         host,
         pid,

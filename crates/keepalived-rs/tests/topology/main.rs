@@ -7,6 +7,8 @@
 //! started (by pid) and deletes the namespaces and links. Without root the
 //! tests print why they skip and pass.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod faults;
 mod harness;
 mod hooks;
