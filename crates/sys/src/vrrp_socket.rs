@@ -14,7 +14,6 @@
 
 use std::io::{self, IoSlice, IoSliceMut};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddrV4, SocketAddrV6};
-use std::num::NonZeroU32;
 use std::os::fd::{AsRawFd, RawFd};
 
 use nix::sys::socket::{
@@ -335,9 +334,4 @@ fn set_ipv6_checksum(fd: RawFd, offset: libc::c_int) -> io::Result<()> {
     } else {
         Err(io::Error::last_os_error())
     }
-}
-
-/// The interface index as the non-zero type socket2 wants.
-pub fn ifindex_nz(ifindex: u32) -> Option<NonZeroU32> {
-    NonZeroU32::new(ifindex)
 }

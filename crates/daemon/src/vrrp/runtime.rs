@@ -325,27 +325,19 @@ impl<I: Io> Runtime<I> {
         iface: &str,
         r: &ka_sys::vrrp_socket::Received,
     ) -> Option<Vec<u8>> {
-        // The AH instance, found by the VRID behind the AH header.
-        let ah_instance = |vrid: u8| {
-            self.setup
-                .engine
-                .instances
-                .iter()
-                .find(|i| {
-                    i.vrid == vrid && i.interface.as_deref() == Some(iface)
-                })
-                .filter(|i| self.setup.ah_keys.contains_key(&i.name))
-                .map(|i| i.name.clone())
+        // Only AH packets need their instance: the one on this interface
+        // with this VRID and an AH key.
+        let setup = &self.setup;
+        let ah_owner = |vrid: u8| {
+            let i = setup.engine.instances.iter().find(|i| {
+                i.vrid == vrid && i.interface.as_deref() == Some(iface)
+            })?;
+            let key = setup.ah_keys.get(&i.name)?;
+            Some((i.name.clone(), *key))
         };
-        let vrid = r.bytes.get(20 + ka_wire::ah::HEADER_LEN + 1).copied();
-        let instance = vrid.and_then(ah_instance);
-        let key = instance
-            .as_ref()
-            .and_then(|n| self.setup.ah_keys.get(n).copied());
-        match strip_ipv4(&r.bytes, |_| key) {
+        match strip_ipv4(&r.bytes, ah_owner) {
             Ok((vrrp, None)) => Some(vrrp.to_vec()),
-            Ok((vrrp, Some(seq))) => {
-                let name = instance.unwrap_or_default();
+            Ok((vrrp, Some((name, seq)))) => {
                 if self.sockets.ah_accept(&name, seq) {
                     Some(vrrp.to_vec())
                 } else {

@@ -258,7 +258,11 @@ async fn ah_adverts_are_signed_and_replayed_sequence_numbers_dropped() {
         .iter()
         .map(|p| {
             assert_eq!(p[9], 51, "IP protocol AH");
-            strip_ipv4(p, |_| Some(key)).expect("signed").1.unwrap()
+            strip_ipv4(p, |_| Some(((), key)))
+                .expect("signed")
+                .1
+                .unwrap()
+                .1
         })
         .collect();
     assert!(!seqs.is_empty() && seqs.windows(2).all(|w| w[1] == w[0] + 1));
@@ -269,7 +273,7 @@ async fn ah_adverts_are_signed_and_replayed_sequence_numbers_dropped() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let next = adverts(&h.fake.take())
         .iter()
-        .map(|p| strip_ipv4(p, |_| Some(key)).unwrap().1.unwrap())
+        .map(|p| strip_ipv4(p, |_| Some(((), key))).unwrap().1.unwrap().1)
         .collect::<Vec<_>>();
     assert_eq!(next.first(), Some(&1001), "{next:?}");
     // A replay is dropped, however high its priority.

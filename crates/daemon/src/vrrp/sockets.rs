@@ -226,14 +226,19 @@ pub(crate) enum StripError {
     Protocol(u8),
 }
 
-/// Strips the IPv4 (and AH) headers from a received packet, verifying
-/// AH with `ah_key` (looked up by the VRID right behind the AH header).
-/// Returns the VRRP message and, for AH, the sequence number (for the
-/// caller's replay check).
-pub(crate) fn strip_ipv4(
+/// A received packet's VRRP message and, for AH, the owning instance with
+/// the AH sequence number.
+pub(crate) type Stripped<'a, K> = (&'a [u8], Option<(K, u32)>);
+
+/// Strips the IPv4 (and AH) headers from a received packet. For AH,
+/// `ah_key` is asked (only then) for the instance and key owning the VRID
+/// right behind the AH header; the ICV is verified with that key, and the
+/// instance comes back with the AH sequence number for the caller's
+/// replay check.
+pub(crate) fn strip_ipv4<K>(
     pkt: &[u8],
-    ah_key: impl Fn(u8) -> Option<[u8; 8]>,
-) -> Result<(&[u8], Option<u32>), StripError> {
+    ah_key: impl FnOnce(u8) -> Option<(K, [u8; 8])>,
+) -> Result<Stripped<'_, K>, StripError> {
     let ip = ipv4::Packet::new_checked(pkt).map_err(StripError::Header)?;
     let hl = ip.header_len();
     let total = usize::from(ip.total_len()).min(pkt.len());
@@ -244,12 +249,12 @@ pub(crate) fn strip_ipv4(
             let vrid = *pkt
                 .get(vrrp_at + 1)
                 .ok_or(StripError::Auth(ka_wire::DecodeError::AuthFailure))?;
-            let key = ah_key(vrid)
+            let (owner, key) = ah_key(vrid)
                 .ok_or(StripError::Auth(ka_wire::DecodeError::AuthFailure))?;
             let unicast = !ip.dst_addr().is_multicast();
             let hdr = ah::verify(&pkt[..total], &key, unicast)
                 .map_err(StripError::Auth)?;
-            Ok((&pkt[vrrp_at..total], Some(hdr.seq)))
+            Ok((&pkt[vrrp_at..total], Some((owner, hdr.seq))))
         }
         other => Err(StripError::Protocol(other)),
     }
@@ -272,7 +277,7 @@ mod tests {
         assert_eq!(&p[..2], &[0x45, 0xc0]);
         assert_eq!(u16::from_be_bytes([p[2], p[3]]), 40);
         assert_eq!(&p[4..10], &[0, 2, 0, 0, 255, 112]);
-        assert_eq!(strip_ipv4(&p, |_| None), Ok((&VRRP[..], None)));
+        assert_eq!(strip_ipv4(&p, |_| None::<((), _)>), Ok((&VRRP[..], None)));
     }
 
     #[test]
@@ -283,17 +288,20 @@ mod tests {
         let p = build_ipv4(src, dst, 255, 7, &VRRP, Some((&key, 1)));
         assert_eq!(p[9], 51);
         assert_eq!(
-            strip_ipv4(&p, |vrid| (vrid == 0x33).then_some(key)),
-            Ok((&VRRP[..], Some(1)))
+            strip_ipv4(&p, |vrid| (vrid == 0x33).then_some(("VI_1", key))),
+            Ok((&VRRP[..], Some(("VI_1", 1))))
         );
         let mut bad = p.clone();
         let last = bad.len() - 1;
         bad[last] ^= 1;
         assert!(matches!(
-            strip_ipv4(&bad, |_| Some(key)),
+            strip_ipv4(&bad, |_| Some(((), key))),
             Err(StripError::Auth(_))
         ));
-        assert!(matches!(strip_ipv4(&p, |_| None), Err(StripError::Auth(_))));
+        assert!(matches!(
+            strip_ipv4(&p, |_| None::<((), _)>),
+            Err(StripError::Auth(_))
+        ));
     }
 
     #[test]
