@@ -30,30 +30,6 @@ pub struct DaemonOptions {
     pub pid_file: PathBuf,
     /// `-r`: VRRP pid file.
     pub vrrp_pid_file: PathBuf,
-    /// Where SIGUSR1/SIGUSR2/SIGRTMIN+2 dumps go (None: `$TMPDIR`/`/tmp`).
-    pub dump_paths: DumpPaths,
-}
-
-/// Configured dump file locations.
-#[derive(Clone, Debug, Default)]
-pub struct DumpPaths {
-    /// `state_dump_file`.
-    pub data: Option<PathBuf>,
-    /// `stats_dump_file`.
-    pub stats: Option<PathBuf>,
-    /// `json_dump_file`.
-    pub json: Option<PathBuf>,
-}
-
-impl DumpPaths {
-    fn path(&self, kind: DumpKind) -> PathBuf {
-        let configured = match kind {
-            DumpKind::Data => &self.data,
-            DumpKind::Stats => &self.stats,
-            DumpKind::Json => &self.json,
-        };
-        configured.clone().unwrap_or_else(|| kind.default_path())
-    }
 }
 
 /// Runs the daemon until SIGTERM/SIGINT; returns the process exit status.
@@ -88,7 +64,7 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
         .enable_all()
         .build()
     {
-        Ok(rt) => rt.block_on(supervise(setup, &opts, load)),
+        Ok(rt) => rt.block_on(supervise(setup, load)),
         Err(e) => {
             tracing::error!(target: target::CORE, "cannot start the runtime: {e}");
             1
@@ -101,7 +77,7 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
     status
 }
 
-async fn supervise(setup: VrrpPlan, opts: &DaemonOptions, load: Loader) -> i32 {
+async fn supervise(setup: VrrpPlan, load: Loader) -> i32 {
     let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
     let mut vrrp_task = tokio::spawn(vrrp::run(setup, ctl_rx));
     let (
@@ -151,9 +127,9 @@ async fn supervise(setup: VrrpPlan, opts: &DaemonOptions, load: Loader) -> i32 {
                 }
                 sd_notify("READY=1");
             }
-            _ = usr1.recv() => write_dump(&ctl_tx, DumpKind::Data, opts).await,
-            _ = usr2.recv() => write_dump(&ctl_tx, DumpKind::Stats, opts).await,
-            _ = json.recv() => write_dump(&ctl_tx, DumpKind::Json, opts).await,
+            _ = usr1.recv() => write_dump(&ctl_tx, DumpKind::Data).await,
+            _ = usr2.recv() => write_dump(&ctl_tx, DumpKind::Stats).await,
+            _ = json.recv() => write_dump(&ctl_tx, DumpKind::Json).await,
         }
     }
 }
@@ -164,17 +140,14 @@ fn stop(ctl: &mpsc::UnboundedSender<Control>) {
     let _ = ctl.send(Control::Stop);
 }
 
-async fn write_dump(
-    ctl: &mpsc::UnboundedSender<Control>,
-    kind: DumpKind,
-    opts: &DaemonOptions,
-) {
+async fn write_dump(ctl: &mpsc::UnboundedSender<Control>, kind: DumpKind) {
     let (tx, rx) = oneshot::channel();
     if ctl.send(Control::Snapshot(tx)).is_err() {
         return;
     }
     let Ok(snap) = rx.await else { return };
-    let path = opts.dump_paths.path(kind);
+    // keepalived 2.2.7 has no keyword to move them: `$TMPDIR` or /tmp.
+    let path = kind.default_path();
     if let Err(e) = dump::write(kind, &snap, &path) {
         tracing::error!(target: target::CORE, "cannot write {}: {e}", path.display());
     }

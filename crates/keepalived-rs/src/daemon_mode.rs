@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use ka_config::{LoadOptions, Severity};
-use ka_daemon::daemon::{DaemonOptions, DumpPaths, Loader};
+use ka_daemon::daemon::{DaemonOptions, Loader};
 use ka_daemon::log::LogOptions;
 use ka_daemon::map::{UserResolver, VrrpPlan, vrrp_plan};
 
@@ -65,7 +65,6 @@ pub(crate) fn run(opts: &Options) -> i32 {
             .vrrp_pid_file
             .clone()
             .unwrap_or_else(|| PathBuf::from(VRRP_PID_FILE)),
-        dump_paths: DumpPaths::default(),
     };
     let loader: Loader = Box::new(move || load(&file, &load_opts));
     ka_daemon::daemon::run(d, loader)
