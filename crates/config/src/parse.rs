@@ -20,6 +20,14 @@ use crate::diag::Diagnostics;
 use crate::lexer::{WHITE_SPACE, first_token_end, tokenize};
 use crate::preprocess::Line;
 
+/// How deep blocks may nest in the tree. keepalived's deepest grammar is
+/// `virtual_server` > `real_server` > checker > `url` (four levels), so
+/// anything deeper sits inside a block the builders already reject as
+/// unknown. The bound keeps the tree, and every walk and drop of it,
+/// shallow whatever the input: without it 100,000 `a {` lines would
+/// overflow the stack.
+pub const MAX_BLOCK_DEPTH: usize = 32;
+
 /// Parses lines into root items.
 pub fn parse(lines: &[Line], diags: &mut Diagnostics) -> Vec<Item> {
     // levels[0] is the root; each further level is an open block whose
@@ -27,10 +35,30 @@ pub fn parse(lines: &[Line], diags: &mut Diagnostics) -> Vec<Item> {
     let mut levels: Vec<Vec<Item>> = vec![Vec::new()];
     // True when the previous line made an item that has no block yet.
     let mut may_open = false;
+    // Blocks open beyond MAX_BLOCK_DEPTH, whose lines are counted for
+    // brace matching but not kept.
+    let mut skipped = 0usize;
     for line in lines {
+        if skipped > 0 {
+            // The same brace rules as below, without building items.
+            match line.text.as_str() {
+                "{" => skipped += usize::from(may_open),
+                "}" => skipped -= 1,
+                text if !text.trim_ascii().is_empty() => may_open = true,
+                _ => continue,
+            }
+            may_open &= !matches!(line.text.as_str(), "{" | "}");
+            continue;
+        }
         match line.text.as_str() {
             "{" => {
-                if may_open {
+                if may_open && levels.len() > MAX_BLOCK_DEPTH {
+                    diags.warning(
+                        line.span,
+                        format!("blocks nested more than {MAX_BLOCK_DEPTH} deep; this block's contents are skipped"),
+                    );
+                    skipped = 1;
+                } else if may_open {
                     levels.push(Vec::new());
                 } else {
                     // keepalived compat: a `{` that follows no keyword is

@@ -134,3 +134,28 @@ fn unmatched_quote_keeps_the_words_before() {
         ]
     );
 }
+
+#[test]
+fn nesting_is_bounded_and_braces_still_match() {
+    let depth = 100_000;
+    let mut text = String::new();
+    for _ in 0..depth {
+        text.push_str("a {\n");
+    }
+    for _ in 0..depth {
+        text.push_str("}\n");
+    }
+    text.push_str("after 1\n");
+    let (items, diags) = parse_text(&text);
+    assert_eq!(items.len(), 2, "{}", show(&items));
+    assert_eq!(items[1].name(), "after");
+    let mut level = &items[0];
+    let mut seen = 1;
+    while let Some(child) = level.children().first() {
+        level = child;
+        seen += 1;
+    }
+    assert_eq!(seen, super::MAX_BLOCK_DEPTH + 1);
+    assert!(level.block.is_none());
+    assert_eq!(diags.len(), 1);
+}
