@@ -125,6 +125,13 @@ impl Engine {
                 self.track.bfd_up.insert(bfd, up);
                 self.reevaluate(now, out);
             }
+            Event::AuthFailed { instance } => {
+                if let Some(i) =
+                    self.instances.iter_mut().find(|i| i.name() == instance)
+                {
+                    i.stats.auth_failure += 1;
+                }
+            }
             Event::ShutdownRequested => self.shutdown(now, out),
             Event::Reloaded(cfg) => self.reload(now, *cfg, out),
             Event::Admin(AdminCommand::ResetStats) => self.reset_stats(),

@@ -82,6 +82,14 @@ pub enum Event {
         /// Session is Up.
         up: bool,
     },
+    /// The driver dropped an IPsec-AH advert addressed to this instance:
+    /// its ICV or SPI did not verify, or its sequence number was already
+    /// seen. Counted in the instance's `auth_failure` (keepalived
+    /// `vrrp_in_chk_ipsecah`, whose failures all count there).
+    AuthFailed {
+        /// Instance name.
+        instance: String,
+    },
     /// SIGTERM: notify STOP, resign mastership with priority 0, remove
     /// addresses (keepalived `shutdown_vrrp_instances`).
     ShutdownRequested,

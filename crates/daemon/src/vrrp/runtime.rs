@@ -26,7 +26,7 @@ use super::firewall::Firewall;
 use super::ifaces::Ifaces;
 use super::io::{Drivers, FrameIo, Io, KernelIo, NetIo, NotifyIo, VmacIo};
 use super::kernel::KernelOp;
-use super::sockets::{RxInput, Sockets, strip_ipv4};
+use super::sockets::{RxInput, Sockets, StripError, strip_ipv4};
 use super::{system, trackers};
 use crate::log::target;
 use crate::map::VrrpPlan;
@@ -305,7 +305,13 @@ impl<I: Io> Runtime<I> {
         };
         let iface = self.ifaces.name_of(r.ifindex)?.to_owned();
         let bytes = if r.src.is_ipv4() {
-            self.strip_v4(&iface, &r)?
+            match self.strip_v4(&iface, &r) {
+                Ok(bytes) => bytes,
+                Err(instance) => {
+                    return instance
+                        .map(|instance| Event::AuthFailed { instance });
+                }
+            }
         } else {
             r.bytes
         };
@@ -318,13 +324,15 @@ impl<I: Io> Runtime<I> {
         })
     }
 
-    /// Checks and strips the IPv4 (and AH) headers of a received packet;
-    /// `None` (logged, rate-limited) when it must be dropped.
+    /// Checks and strips the IPv4 (and AH) headers of a received packet.
+    /// A packet that must be dropped is logged (rate-limited) and comes
+    /// back as `Err`, naming the instance whose `auth_failure` counts it
+    /// when it was an AH packet for one.
     fn strip_v4(
         &mut self,
         iface: &str,
         r: &ka_sys::vrrp_socket::Received,
-    ) -> Option<Vec<u8>> {
+    ) -> Result<Vec<u8>, Option<String>> {
         // Only AH packets need their instance: the one on this interface
         // with this VRID and an AH key.
         let setup = &self.setup;
@@ -336,23 +344,30 @@ impl<I: Io> Runtime<I> {
             Some((i.name.clone(), *key))
         };
         match strip_ipv4(&r.bytes, ah_owner) {
-            Ok((vrrp, None)) => Some(vrrp.to_vec()),
+            Ok((vrrp, None)) => Ok(vrrp.to_vec()),
             Ok((vrrp, Some((name, seq)))) => {
                 if self.sockets.ah_accept(&name, seq) {
-                    Some(vrrp.to_vec())
+                    Ok(vrrp.to_vec())
                 } else {
                     self.error(&format!(
                         "({name}) IPSEC-AH : sequence number {seq} already processed. Packet dropped."
                     ));
-                    None
+                    Err(Some(name))
                 }
+            }
+            Err(StripError::Auth(name, _)) => {
+                // keepalived's words for an ICV or SPI mismatch.
+                self.error(&format!(
+                    "({name}) IPSEC-AH : invalid IPSEC HMAC-MD5 value. Due to fields mutation or bad password !"
+                ));
+                Err(Some(name))
             }
             Err(e) => {
                 self.error(&format!(
                     "dropped VRRP packet from {} on {iface}: {e:?}",
                     r.src
                 ));
-                None
+                Err(None)
             }
         }
     }

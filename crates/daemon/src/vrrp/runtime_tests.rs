@@ -108,6 +108,13 @@ impl Harness {
     }
 
     /// Stops the runtime and waits until `run_with` returned.
+    /// `auth_failure` of the first instance, from the engine's snapshot.
+    async fn auth_failures(&self) -> u64 {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.control.send(Control::Snapshot(tx)).unwrap();
+        rx.await.unwrap().instances[0].stats.auth_failure
+    }
+
     async fn stop(self) -> Fake {
         self.control.send(Control::Stop).unwrap();
         self.task.await.unwrap().unwrap();
@@ -281,6 +288,15 @@ async fn ah_adverts_are_signed_and_replayed_sequence_numbers_dropped() {
         .deliver("eth0", SocketKind::Ah, peer_advert(200, Some((key, 1000))));
     settle().await;
     assert!(!has_addr_change(&h.fake.take()), "replay accepted");
+    assert_eq!(h.auth_failures().await, 1, "a replay counts");
+    // A forged ICV is dropped and counted too.
+    let mut forged = peer_advert(200, Some((key, 2000)));
+    let last = forged.bytes.len() - 1;
+    forged.bytes[last] ^= 1;
+    h.fake.deliver("eth0", SocketKind::Ah, forged);
+    settle().await;
+    assert!(!has_addr_change(&h.fake.take()), "forgery accepted");
+    assert_eq!(h.auth_failures().await, 2, "a bad ICV counts");
     h.fake
         .deliver("eth0", SocketKind::Ah, peer_advert(200, Some((key, 5000))));
     settle().await;

@@ -214,14 +214,16 @@ pub(crate) fn build_ipv4(
     pkt
 }
 
-/// Why a received IPv4 packet was not handed to the engine.
+/// Why a received IPv4 packet was not handed to the engine; `K` names
+/// the instance an AH packet was for.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum StripError {
+pub(crate) enum StripError<K> {
     /// The IPv4 header is malformed.
     Header(ka_wire::DecodeError),
-    /// AH present but no AH key is configured for this VRID, or the ICV
-    /// did not verify.
-    Auth(ka_wire::DecodeError),
+    /// AH present but no instance here has an AH key for this VRID.
+    NoAhInstance,
+    /// The ICV or SPI of an AH packet for instance `K` did not verify.
+    Auth(K, ka_wire::DecodeError),
     /// Neither VRRP nor AH.
     Protocol(u8),
 }
@@ -238,7 +240,7 @@ pub(crate) type Stripped<'a, K> = (&'a [u8], Option<(K, u32)>);
 pub(crate) fn strip_ipv4<K>(
     pkt: &[u8],
     ah_key: impl FnOnce(u8) -> Option<(K, [u8; 8])>,
-) -> Result<Stripped<'_, K>, StripError> {
+) -> Result<Stripped<'_, K>, StripError<K>> {
     let ip = ipv4::Packet::new_checked(pkt).map_err(StripError::Header)?;
     let hl = ip.header_len();
     let total = usize::from(ip.total_len()).min(pkt.len());
@@ -246,15 +248,13 @@ pub(crate) fn strip_ipv4<K>(
         IPPROTO_VRRP => Ok((&pkt[hl..total], None)),
         IPPROTO_AH => {
             let vrrp_at = hl + ah::HEADER_LEN;
-            let vrid = *pkt
-                .get(vrrp_at + 1)
-                .ok_or(StripError::Auth(ka_wire::DecodeError::AuthFailure))?;
-            let (owner, key) = ah_key(vrid)
-                .ok_or(StripError::Auth(ka_wire::DecodeError::AuthFailure))?;
+            let vrid = *pkt.get(vrrp_at + 1).ok_or(StripError::NoAhInstance)?;
+            let (owner, key) = ah_key(vrid).ok_or(StripError::NoAhInstance)?;
             let unicast = !ip.dst_addr().is_multicast();
-            let hdr = ah::verify(&pkt[..total], &key, unicast)
-                .map_err(StripError::Auth)?;
-            Ok((&pkt[vrrp_at..total], Some((owner, hdr.seq))))
+            match ah::verify(&pkt[..total], &key, unicast) {
+                Ok(hdr) => Ok((&pkt[vrrp_at..total], Some((owner, hdr.seq)))),
+                Err(e) => Err(StripError::Auth(owner, e)),
+            }
         }
         other => Err(StripError::Protocol(other)),
     }
@@ -295,12 +295,12 @@ mod tests {
         let last = bad.len() - 1;
         bad[last] ^= 1;
         assert!(matches!(
-            strip_ipv4(&bad, |_| Some(((), key))),
-            Err(StripError::Auth(_))
+            strip_ipv4(&bad, |_| Some(("VI_1", key))),
+            Err(StripError::Auth("VI_1", _))
         ));
         assert!(matches!(
             strip_ipv4(&p, |_| None::<((), _)>),
-            Err(StripError::Auth(_))
+            Err(StripError::NoAhInstance)
         ));
     }
 
