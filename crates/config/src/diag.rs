@@ -132,10 +132,30 @@ impl Diagnostic {
     }
 }
 
+/// How many diagnostics are kept with their text. A configuration that
+/// expands to millions of bad lines would otherwise hold a message for
+/// each (hundreds of megabytes); past this, findings are only counted,
+/// by severity and category, so the exit status stays right.
+pub const MAX_KEPT: usize = 10_000;
+
 /// The diagnostics collected while loading one configuration.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    /// Findings past [`MAX_KEPT`], counted but not kept.
+    #[serde(default)]
+    suppressed: Suppressed,
+}
+
+/// What is known of the diagnostics that were not kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppressed {
+    /// How many.
+    pub count: usize,
+    /// How many of them are errors.
+    pub errors: usize,
+    /// The categories seen among them.
+    pub categories: Vec<Category>,
 }
 
 impl Diagnostics {
@@ -144,9 +164,38 @@ impl Diagnostics {
         Self::default()
     }
 
-    /// Records a diagnostic.
+    /// Records a diagnostic (or, past [`MAX_KEPT`], counts it).
     pub fn push(&mut self, d: Diagnostic) {
-        self.items.push(d);
+        if self.items.len() < MAX_KEPT {
+            self.items.push(d);
+            return;
+        }
+        let s = &mut self.suppressed;
+        s.count += 1;
+        s.errors += usize::from(d.severity == Severity::Error);
+        if !s.categories.contains(&d.category) {
+            s.categories.push(d.category);
+        }
+    }
+
+    /// Moves `other`'s findings after these (still capped).
+    pub fn append(&mut self, other: Self) {
+        for d in other.items {
+            self.push(d);
+        }
+        let s = &mut self.suppressed;
+        s.count += other.suppressed.count;
+        s.errors += other.suppressed.errors;
+        for c in other.suppressed.categories {
+            if !s.categories.contains(&c) {
+                s.categories.push(c);
+            }
+        }
+    }
+
+    /// The diagnostics counted but not kept.
+    pub fn suppressed(&self) -> &Suppressed {
+        &self.suppressed
     }
 
     /// Records a configuration error.
@@ -180,12 +229,12 @@ impl Diagnostics {
         ));
     }
 
-    /// All diagnostics, in the order they were found.
+    /// The kept diagnostics, in the order they were found.
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
         self.items.iter()
     }
 
-    /// Number of diagnostics.
+    /// Number of kept diagnostics.
     pub fn len(&self) -> usize {
         self.items.len()
     }
@@ -197,17 +246,19 @@ impl Diagnostics {
 
     /// True when any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
-        self.items.iter().any(|d| d.severity == Severity::Error)
+        self.suppressed.errors > 0
+            || self.items.iter().any(|d| d.severity == Severity::Error)
     }
 
     /// True when any diagnostic is a script security violation.
     pub fn has_security_violation(&self) -> bool {
-        self.items.iter().any(|d| d.category == Category::Security)
+        self.has_category(Category::Security)
     }
 
     /// True when any diagnostic is in `category`.
     pub fn has_category(&self, category: Category) -> bool {
-        self.items.iter().any(|d| d.category == category)
+        self.suppressed.categories.contains(&category)
+            || self.items.iter().any(|d| d.category == category)
     }
 
     /// The status `keepalived -t` exits with for these findings: 6 for a
@@ -232,6 +283,7 @@ impl Diagnostics {
         for d in &mut self.items {
             d.severity = Severity::Error;
         }
+        self.suppressed.errors = self.suppressed.count;
     }
 
     /// Renders every diagnostic, one block per diagnostic.
@@ -240,6 +292,14 @@ impl Diagnostics {
         for d in &self.items {
             out.push_str(&d.render(sources));
             out.push('\n');
+        }
+        let s = &self.suppressed;
+        if s.count > 0 {
+            let _ = writeln!(
+                out,
+                "note: {} more diagnostics ({} errors) not shown; the first {MAX_KEPT} are above",
+                s.count, s.errors
+            );
         }
         out
     }
@@ -286,6 +346,34 @@ mod tests {
     use super::*;
     use crate::source::FileId;
     use std::path::Path;
+
+    #[test]
+    fn past_the_cap_findings_are_counted_and_still_decide_the_status() {
+        let mut d = Diagnostics::new();
+        for _ in 0..MAX_KEPT {
+            d.warning(None, "w");
+        }
+        assert_eq!(d.config_test_status(), 0);
+        d.error(None, "e");
+        d.push(Diagnostic::new(
+            Severity::Error,
+            Category::Security,
+            None,
+            "s",
+        ));
+        assert_eq!(d.len(), MAX_KEPT);
+        assert_eq!(d.suppressed().count, 2);
+        assert!(d.has_errors());
+        assert_eq!(d.config_test_status(), 6);
+        let text = d.render(&SourceMap::new());
+        assert!(text.ends_with("note: 2 more diagnostics (2 errors) not shown; the first 10000 are above\n"));
+        let mut w = Diagnostics::new();
+        for _ in 0..=MAX_KEPT {
+            w.warning(None, "w");
+        }
+        w.make_strict();
+        assert_eq!(w.suppressed().errors, 1);
+    }
 
     #[test]
     fn renders_with_include_chain_and_help() {

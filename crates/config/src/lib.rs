@@ -58,10 +58,24 @@ pub fn load(path: &Path, host: &dyn host::Host, opts: &LoadOptions) -> Loaded {
     let pp = preprocess::Options {
         config_id: opts.config_id.clone(),
     };
-    let lines =
-        preprocess::read_file(path, host, &pp, &mut sources, &mut cx.diags);
-    let items = parse::parse(&lines, &mut cx.diags);
+    // Lines go to the parser as they are made, never all held at once.
+    // The parser's findings follow the preprocessor's, as when the two
+    // ran one after the other.
+    let mut parser = parse::Parser::new();
+    let mut parse_diags = Diagnostics::new();
+    preprocess::read_file_each(
+        path,
+        host,
+        &pp,
+        &mut sources,
+        &mut cx.diags,
+        |line| parser.push(&line, &mut parse_diags),
+    );
+    cx.diags.append(parse_diags);
+    let items = parser.finish();
     let mut config = build::build(&items, &mut cx);
+    // The tree is not needed past the builders; free it before validation.
+    drop(items);
     validate::validate(&mut config, host, &mut cx.diags);
     let mut diagnostics = cx.diags;
     if opts.strict {

@@ -30,77 +30,118 @@ pub const MAX_BLOCK_DEPTH: usize = 32;
 
 /// Parses lines into root items.
 pub fn parse(lines: &[Line], diags: &mut Diagnostics) -> Vec<Item> {
-    // levels[0] is the root; each further level is an open block whose
-    // owner is the last item of the level below.
-    let mut levels: Vec<Vec<Item>> = vec![Vec::new()];
-    // True when the previous line made an item that has no block yet.
-    let mut may_open = false;
-    // Blocks open beyond MAX_BLOCK_DEPTH, whose lines are counted for
-    // brace matching but not kept.
-    let mut skipped = 0usize;
+    let mut p = Parser::new();
     for line in lines {
-        if skipped > 0 {
-            // The same brace rules as below, without building items.
-            match line.text.as_str() {
-                "{" => skipped += usize::from(may_open),
-                "}" => skipped -= 1,
-                text if !text.trim_ascii().is_empty() => may_open = true,
-                _ => continue,
-            }
-            may_open &= !matches!(line.text.as_str(), "{" | "}");
-            continue;
+        p.push(line, diags);
+    }
+    p.finish()
+}
+
+/// The parser, fed one line at a time, so that a configuration is never
+/// held as both lines and tree (see [`crate::load`]).
+#[derive(Debug)]
+pub struct Parser {
+    /// levels[0] is the root; each further level is an open block whose
+    /// owner is the last item of the level below.
+    levels: Vec<Vec<Item>>,
+    /// True when the previous line made an item that has no block yet.
+    may_open: bool,
+    /// Blocks open beyond MAX_BLOCK_DEPTH, whose lines are counted for
+    /// brace matching but not kept.
+    skipped: usize,
+}
+
+impl Default for Parser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Parser {
+    /// Nothing read yet.
+    pub fn new() -> Self {
+        Self {
+            levels: vec![Vec::new()],
+            may_open: false,
+            skipped: 0,
+        }
+    }
+
+    /// Takes the next line.
+    pub fn push(&mut self, line: &Line, diags: &mut Diagnostics) {
+        if self.skipped > 0 {
+            self.skip(line);
+            return;
         }
         match line.text.as_str() {
             "{" => {
-                if may_open && levels.len() > MAX_BLOCK_DEPTH {
+                if self.may_open && self.levels.len() > MAX_BLOCK_DEPTH {
                     diags.warning(
                         line.span,
                         format!("blocks nested more than {MAX_BLOCK_DEPTH} deep; this block's contents are skipped"),
                     );
-                    skipped = 1;
-                } else if may_open {
-                    levels.push(Vec::new());
+                    self.skipped = 1;
+                } else if self.may_open {
+                    self.levels.push(Vec::new());
                 } else {
                     // keepalived compat: a `{` that follows no keyword is
                     // ignored (and so its `}` closes the enclosing block).
                     diags.error(line.span, "Unexpected '{' - ignoring");
                 }
-                may_open = false;
+                self.may_open = false;
             }
             "}" => {
-                if levels.len() > 1 {
-                    close(&mut levels);
+                if self.levels.len() > 1 {
+                    self.close();
                 } else {
                     // keepalived compat: at the top level a `}` is looked
                     // up as a keyword and reported as unknown.
                     diags.error(line.span, "Unknown keyword '}'");
                 }
-                may_open = false;
+                self.may_open = false;
             }
             _ => {
                 let Some(item) = item(line, diags) else {
                     // keepalived compat: a line without words changes
                     // nothing, not even a pending `{`.
-                    continue;
+                    return;
                 };
-                if let Some(level) = levels.last_mut() {
+                if let Some(level) = self.levels.last_mut() {
                     level.push(item);
                 }
-                may_open = true;
+                self.may_open = true;
             }
         }
     }
-    while levels.len() > 1 {
-        close(&mut levels);
-    }
-    levels.pop().unwrap_or_default()
-}
 
-/// Closes the innermost open block, attaching it to its owner.
-fn close(levels: &mut Vec<Vec<Item>>) {
-    let Some(block) = levels.pop() else { return };
-    if let Some(owner) = levels.last_mut().and_then(|l| l.last_mut()) {
-        owner.block = Some(block);
+    /// A line inside a block too deep to keep: the same brace rules as
+    /// [`Parser::push`], without building items.
+    fn skip(&mut self, line: &Line) {
+        match line.text.as_str() {
+            "{" => self.skipped += usize::from(self.may_open),
+            "}" => self.skipped -= 1,
+            text if !text.trim_ascii().is_empty() => self.may_open = true,
+            _ => return,
+        }
+        self.may_open &= !matches!(line.text.as_str(), "{" | "}");
+    }
+
+    /// The root items, every open block closed.
+    pub fn finish(mut self) -> Vec<Item> {
+        while self.levels.len() > 1 {
+            self.close();
+        }
+        self.levels.pop().unwrap_or_default()
+    }
+
+    /// Closes the innermost open block, attaching it to its owner.
+    fn close(&mut self) {
+        let Some(block) = self.levels.pop() else {
+            return;
+        };
+        if let Some(owner) = self.levels.last_mut().and_then(|l| l.last_mut()) {
+            owner.block = Some(block);
+        }
     }
 }
 

@@ -84,6 +84,15 @@ fn load(file: &Path, opts: &LoadOptions) -> Result<VrrpPlan, String> {
             }
         }
     }
+    let more = loaded.diagnostics.suppressed();
+    if more.count > 0 {
+        tracing::error!(
+            target: ka_daemon::log::target::CORE,
+            "{} more configuration diagnostics ({} errors) not shown",
+            more.count,
+            more.errors
+        );
+    }
     if opts.strict && loaded.diagnostics.has_errors() {
         return Err(format!(
             "{}: configuration errors with --strict-config; not starting",

@@ -20,6 +20,8 @@ use crate::source::Span;
 pub struct Cx {
     /// Findings so far.
     pub diags: Diagnostics,
+    /// Named blocks built so far.
+    pub(crate) names: super::names::Names,
 }
 
 impl Cx {

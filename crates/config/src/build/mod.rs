@@ -5,6 +5,7 @@ pub mod bfd;
 pub mod cx;
 pub mod global;
 pub mod lvs;
+pub(crate) mod names;
 pub mod vrrp;
 
 pub use cx::Cx;

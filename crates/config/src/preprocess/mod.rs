@@ -16,6 +16,7 @@
 //! substitution budget, includes a depth and file budget; running out is
 //! an error diagnostic, never a hang or a panic.
 
+mod cols;
 mod comments;
 mod conditional;
 mod defs;
@@ -31,6 +32,8 @@ use std::path::Path;
 use crate::diag::Diagnostics;
 use crate::host::Host;
 use crate::source::{SourceMap, Span};
+
+pub use cols::Cols;
 
 /// keepalived's `MAXBUF`: physical lines are read in pieces of at most
 /// `MAXBUF - 1` bytes, and expansion may not make a line longer.
@@ -55,29 +58,23 @@ pub struct Line {
     /// For each byte of `text`, its 1-based column in the original line
     /// `span.line` of `span.file`. Expanded text points at the `$` that
     /// produced it; lines of a multi-line definition point at its use.
-    pub cols: Vec<u32>,
+    pub cols: Cols,
 }
 
 impl Line {
     /// A line whose text stood as-is at `span` (for tests and tools).
     pub fn plain(text: &str, span: Span) -> Self {
-        let cols = (0..text.len())
-            .map(|i| {
-                span.col
-                    .saturating_add(u32::try_from(i).unwrap_or(u32::MAX))
-            })
-            .collect();
         Self {
             text: text.to_string(),
             span,
-            cols,
+            cols: Cols::contiguous(span.col, text.len()),
         }
     }
 
     /// The position of byte `i` of the text.
     pub fn span_at(&self, i: usize) -> Span {
         let col = match self.cols.get(i) {
-            Some(c) => *c,
+            Some(c) => c,
             None => self
                 .cols
                 .last()
@@ -99,6 +96,21 @@ pub fn read_file(
     let mut r = reader::Reader::new(host, opts, sources, diags);
     r.open_main(path);
     r.run()
+}
+
+/// Reads `path` as [`read_file`] does, handing each line to `each` as
+/// soon as it is ready instead of collecting them.
+pub fn read_file_each(
+    path: &Path,
+    host: &dyn Host,
+    opts: &Options,
+    sources: &mut SourceMap,
+    diags: &mut Diagnostics,
+    each: impl FnMut(Line),
+) {
+    let mut r = reader::Reader::new(host, opts, sources, diags);
+    r.open_main(path);
+    r.run_each(each);
 }
 
 /// Preprocesses `text` as if it were the file `name` (includes are still

@@ -13,14 +13,16 @@ use super::files::{Entry, MAXBUF};
 use super::include::{include_check_set, is_include};
 use super::seq::{Seq, add_lst, add_seq};
 use super::text::{BLANK, Text};
-use super::{Line, Options, conditional};
+use super::{Cols, Line, Options, conditional};
 
 /// Steps (lines taken from any source) allowed for one configuration.
 /// keepalived's manual shows a 65 024-instance example (about a million
 /// lines); this leaves room for it while bounding runaway sequences.
 pub(crate) const MAX_STEPS: usize = 4_000_000;
-/// Lines the preprocessor may produce.
-pub(crate) const MAX_LINES: usize = 2_000_000;
+/// Lines the preprocessor may produce: room for the manual's 65,024
+/// instance example (1.04 million lines) while keeping the syntax tree of
+/// a runaway expansion to a few hundred megabytes.
+pub(crate) const MAX_LINES: usize = 1_200_000;
 /// Nested `~SEQ`/`~LST` blocks active at once.
 const MAX_SEQS: usize = 1024;
 /// Rounds of "expand again" for one line.
@@ -99,15 +101,21 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads every line.
-    pub(crate) fn run(mut self) -> Vec<Line> {
+    pub(crate) fn run(self) -> Vec<Line> {
         let mut out = Vec::new();
+        self.run_each(|line| out.push(line));
+        out
+    }
+
+    /// Reads every line, handing each to `each`.
+    pub(crate) fn run_each(mut self, mut each: impl FnMut(Line)) {
         while let Some(line) = self.next_line() {
             self.produced += 1;
             if self.produced > MAX_LINES {
                 self.stop(format!("configuration expands to more than {MAX_LINES} lines; the rest is ignored"));
                 break;
             }
-            out.push(line);
+            each(line);
         }
         if self.depth > 0 {
             self.diags.error(
@@ -118,7 +126,6 @@ impl<'a> Reader<'a> {
                 ),
             );
         }
-        out
     }
 
     /// Reports a budget overrun and stops reading.
@@ -148,7 +155,7 @@ impl<'a> Reader<'a> {
         Some(Line {
             text,
             span: cur.span(),
-            cols: cur.t.cols,
+            cols: Cols::from_per_byte(&cur.t.cols),
         })
     }
 
@@ -158,7 +165,7 @@ impl<'a> Reader<'a> {
         let line = Line {
             text: cur.t.s.clone(),
             span: cur.span(),
-            cols: cur.t.cols.clone(),
+            cols: Cols::from_per_byte(&cur.t.cols),
         };
         let mut scratch = Diagnostics::new();
         let words = lexer::tokenize(&line, &mut scratch);

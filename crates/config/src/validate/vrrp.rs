@@ -1,6 +1,7 @@
 //! VRRP validation: keepalived's `vrrp_complete_init()` and
 //! `vrrp_complete_instance()` defaults, fix-ups and cross-checks.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::diag::Diagnostics;
@@ -491,17 +492,25 @@ fn advert_int(i: &mut Instance, version: VrrpVersion, d: &mut Diagnostics) {
 /// keepalived compat: `check_vrid_conflicts()` for multicast instances
 /// (same interface, family, VRID and group) and unicast instances with a
 /// common peer.
+///
+/// Only instances with the same VRID, family and kind can conflict, so
+/// each is compared with the later ones of its bucket, not with all
+/// (the pairs, and so the findings, come in the same order).
 fn vrid_conflicts(config: &Config, d: &mut Diagnostics) {
     let v = &config.vrrp.instances;
+    let key = |i: &Instance| i.vrid.map(|id| (id, i.is_ipv6(), i.is_unicast()));
+    let mut buckets: HashMap<_, Vec<usize>> = HashMap::new();
+    for (n, i) in v.iter().enumerate() {
+        if let Some(k) = key(i) {
+            buckets.entry(k).or_default().push(n);
+        }
+    }
     for (n, a) in v.iter().enumerate() {
-        for b in &v[n + 1..] {
-            if a.vrid.is_none()
-                || a.vrid != b.vrid
-                || a.is_ipv6() != b.is_ipv6()
-                || a.is_unicast() != b.is_unicast()
-            {
-                continue;
-            }
+        let Some(bucket) = key(a).and_then(|k| buckets.get(&k)) else {
+            continue;
+        };
+        let later = &bucket[bucket.partition_point(|&m| m <= n)..];
+        for b in later.iter().map(|&m| &v[m]) {
             if a.is_unicast() {
                 let common = a
                     .unicast_peers

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::ast::Item;
 use crate::build::Cx;
+use crate::build::names::Kind;
 use crate::model::vrrp::{
     Auth, AuthType, Instance, InstanceState, Loc, VrrpSection, VrrpVersion,
 };
@@ -95,7 +96,7 @@ pub(crate) fn build_instance(
         return None;
     }
     let name = item.args[0].text.clone();
-    if v.instance(&name).is_some() {
+    if cx.names.get(Kind::Instance, &name).is_some() {
         cx.error(item.span(), format!("vrrp instance {name} already defined"));
         return None;
     }

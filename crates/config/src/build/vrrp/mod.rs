@@ -15,6 +15,7 @@ pub(crate) use instance_options::garp_extra_if;
 
 use crate::ast::Item;
 use crate::build::Cx;
+use crate::build::names::Kind;
 use crate::model::vrrp::VrrpSection;
 
 /// Root keywords this module builds.
@@ -47,6 +48,7 @@ pub fn build_root(
     match item.name() {
         "vrrp_instance" => {
             if let Some(i) = instance::build_instance(item, cx, v, bfd) {
+                cx.names.add(Kind::Instance, &i.name, v.instances.len());
                 v.instances.push(i);
             }
         }
@@ -55,12 +57,22 @@ pub fn build_root(
                 v.sync_groups.push(g);
             }
         }
-        "vrrp_script" => v.scripts.extend(track::build_script(item, cx)),
+        "vrrp_script" => {
+            if let Some(s) = track::build_script(item, cx) {
+                cx.names.add(Kind::Script, &s.name, v.scripts.len());
+                v.scripts.push(s);
+            }
+        }
         "vrrp_track_process" => {
-            v.track_processes.extend(track::build_process(item, cx))
+            if let Some(t) = track::build_process(item, cx) {
+                let at = v.track_processes.len();
+                cx.names.add(Kind::TrackProcess, &t.name, at);
+                v.track_processes.push(t);
+            }
         }
         "track_file" | "vrrp_track_file" => {
-            if let Some(t) = track::build_track_file(item, cx, v) {
+            if let Some(t) = track::build_track_file(item, cx) {
+                cx.names.add(Kind::TrackFile, &t.name, v.track_files.len());
                 v.track_files.push(t);
             }
         }

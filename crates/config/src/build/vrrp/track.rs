@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::ast::Item;
 use crate::build::Cx;
+use crate::build::names::{Kind, Names};
 use crate::model::vrrp::{
     Loc, ParamMatch, ScriptCmd, TrackFile, TrackProcess, TrackRef, Trackers,
     VrrpScript, VrrpSection,
@@ -25,33 +26,34 @@ pub(crate) fn track_block(
     bfd: &[String],
 ) -> bool {
     let kind = c.name();
-    let known: Vec<(String, i32, bool)> = match kind {
-        "track_interface" => Vec::new(),
-        "track_script" => v
-            .scripts
-            .iter()
-            .map(|s| (s.name.clone(), s.weight, s.reverse))
-            .collect(),
-        "track_file" => v
-            .track_files
-            .iter()
-            .map(|s| (s.name.clone(), s.weight, s.reverse))
-            .collect(),
-        "track_process" => v
-            .track_processes
-            .iter()
-            .map(|s| (s.name.clone(), s.weight, s.reverse))
-            .collect(),
-        "track_bfd" => bfd.iter().map(|s| (s.clone(), 0, false)).collect(),
-        _ => return false,
+    // The tracker's own weight and reverse, looked up by name.
+    let lookup = |names: &Names, name: &str| -> Option<(i32, bool)> {
+        let at = |k| names.get(k, name);
+        match kind {
+            "track_interface" => Some((0, false)),
+            "track_script" => at(Kind::Script)
+                .map(|n| (v.scripts[n].weight, v.scripts[n].reverse)),
+            "track_file" => at(Kind::TrackFile)
+                .map(|n| (v.track_files[n].weight, v.track_files[n].reverse)),
+            "track_process" => at(Kind::TrackProcess).map(|n| {
+                (v.track_processes[n].weight, v.track_processes[n].reverse)
+            }),
+            _ => bfd.iter().any(|b| b == name).then_some((0, false)),
+        }
     };
+    if !matches!(
+        kind,
+        "track_interface"
+            | "track_script"
+            | "track_file"
+            | "track_process"
+            | "track_bfd"
+    ) {
+        return false;
+    }
     for e in cx.block(c).unwrap_or(&[]) {
         let name = e.name().to_string();
-        let default = if kind == "track_interface" {
-            Some((0, false))
-        } else {
-            known.iter().find(|k| k.0 == name).map(|k| (k.1, k.2))
-        };
+        let default = lookup(&cx.names, &name);
         let Some((dw, drev)) = default else {
             let what = &kind["track_".len()..];
             cx.error(
@@ -376,13 +378,9 @@ fn process_keyword(c: &Item, cx: &mut Cx, t: &mut TrackProcess) {
 }
 
 /// Builds a `track_file` (or deprecated `vrrp_track_file`).
-pub(crate) fn build_track_file(
-    item: &Item,
-    cx: &mut Cx,
-    v: &VrrpSection,
-) -> Option<TrackFile> {
+pub(crate) fn build_track_file(item: &Item, cx: &mut Cx) -> Option<TrackFile> {
     let name = cx.string_arg(item, 0)?;
-    if v.track_file(&name).is_some() {
+    if cx.names.get(Kind::TrackFile, &name).is_some() {
         cx.error(item.span(), format!("track_file {name} already defined"));
         return None;
     }
