@@ -93,9 +93,12 @@ impl AddrSpec {
                 .retain(|a| !matches!(a, AddressAttribute::Address(_)));
             m.attributes.push(AddressAttribute::Address(peer));
         }
+        // keepalived compat: IFA_BROADCAST only when configured (`brd`).
+        // rtnetlink's add request derives one for every IPv4 prefix
+        // shorter than /31, which keepalived never sends.
+        m.attributes
+            .retain(|a| !matches!(a, AddressAttribute::Broadcast(_)));
         if let Some(b) = self.broadcast {
-            m.attributes
-                .retain(|a| !matches!(a, AddressAttribute::Broadcast(_)));
             m.attributes.push(AddressAttribute::Broadcast(b));
         }
         if let Some(l) = &self.label {
@@ -216,5 +219,37 @@ impl Netlink {
             out.extend(AddrInfo::from_message(&m));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn broadcasts(m: &AddressMessage) -> Vec<Ipv4Addr> {
+        m.attributes
+            .iter()
+            .filter_map(|a| match a {
+                AddressAttribute::Broadcast(b) => Some(*b),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn broadcast_is_sent_only_when_configured() {
+        let derived = Ipv4Addr::new(192, 0, 2, 255);
+        let mut m = AddressMessage::default();
+        // What rtnetlink's add request puts in for a /24 on its own.
+        m.attributes.push(AddressAttribute::Broadcast(derived));
+        let mut spec =
+            AddrSpec::new(2, Ipv4Addr::new(192, 0, 2, 100).into(), 24);
+        spec.fill(&mut m);
+        assert!(broadcasts(&m).is_empty());
+        let mut m = AddressMessage::default();
+        m.attributes.push(AddressAttribute::Broadcast(derived));
+        spec.broadcast = Some(Ipv4Addr::new(192, 0, 2, 127));
+        spec.fill(&mut m);
+        assert_eq!(broadcasts(&m), [Ipv4Addr::new(192, 0, 2, 127)]);
     }
 }
