@@ -22,12 +22,23 @@ pub struct Cx {
     pub diags: Diagnostics,
     /// Named blocks built so far.
     pub(crate) names: super::names::Names,
+    /// Rules given a preference so far, IPv4 and IPv6.
+    rules_numbered: [u32; 2],
 }
 
 impl Cx {
     /// A context with no findings.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// keepalived compat (`RULE_START_PRIORITY`): the preference for the
+    /// next rule written without one, counting down from 16384 per
+    /// family over every static and virtual rule of the configuration.
+    pub(crate) fn next_rule_preference(&mut self, ipv6: bool) -> u32 {
+        let n = &mut self.rules_numbered[usize::from(ipv6)];
+        *n += 1;
+        16385u32.saturating_sub(*n)
     }
 
     /// Reports a configuration error.

@@ -80,18 +80,6 @@ pub(super) fn global(cfg: &Config, notes: &mut Vec<String>) {
         !v.interface_up_down_delays.is_empty(),
         "interface_up_down_delays".into(),
     );
-    say(
-        !v.static_addresses.is_empty(),
-        format!("static_ipaddress ({} addresses)", v.static_addresses.len()),
-    );
-    say(
-        !v.static_routes.is_empty(),
-        format!("static_routes ({} routes)", v.static_routes.len()),
-    );
-    say(
-        !v.static_rules.is_empty(),
-        format!("static_rules ({} rules)", v.static_rules.len()),
-    );
     say(!v.track_groups.is_empty(), "track_group".into());
     for b in &cfg.bfd.instances {
         say(true, format!("bfd_instance {}", b.name));

@@ -16,6 +16,7 @@ mod addr;
 mod gaps;
 mod instance;
 mod route;
+mod statics;
 mod support;
 #[cfg(test)]
 mod tests;
@@ -36,6 +37,7 @@ use ka_vrrp::EngineConfig;
 use crate::notify::Hooks;
 
 pub use route::{route_text, rule_text};
+pub use statics::Statics;
 pub use vmac::{FirewallConfig, VmacPlan, vmac_mac, vmac_name};
 
 /// Everything the VRRP runtime needs, derived from the configuration.
@@ -69,6 +71,8 @@ pub struct VrrpPlan {
     pub vmacs: Vec<VmacPlan>,
     /// The nftables table for `no_accept` and VMACs.
     pub firewall: FirewallConfig,
+    /// `static_ipaddress`, `static_routes` and `static_rules`.
+    pub statics: Statics,
 }
 
 /// Everything `ip addr add` needs for one VIP or eVIP except the interface
@@ -220,6 +224,7 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
         );
     }
     plan.firewall = vmac::firewall(cfg);
+    plan.statics = statics::statics(cfg, &mut plan.not_implemented);
     plan.fifo = support::fifo(g, &users, &mut plan.not_implemented);
     plan.engine.garp_interval = g.vrrp_garp_interval.unwrap_or(Duration::ZERO);
     plan.engine.gna_interval = g.vrrp_gna_interval.unwrap_or(Duration::ZERO);

@@ -33,7 +33,9 @@ pub fn route_text(r: &Route) -> String {
     kv("table", r.table.clone());
     kv("scope", r.scope.map(|s| s.name()));
     kv("metric", r.metric.map(|m| m.to_string()));
-    kv("protocol", r.protocol.clone());
+    // keepalived compat: routes are RTPROT_KEEPALIVED unless configured
+    // otherwise (only untracked routes may be; ka-config drops the rest).
+    kv("protocol", Some(protocol(r.protocol.as_deref())));
     // iproute2 reads a dsfield number as hexadecimal.
     kv("tos", r.tos.map(|t| format!("0x{t:02x}")));
     kv("pref", r.pref.clone());
@@ -103,8 +105,17 @@ pub fn rule_text(r: &Rule) -> String {
     if let Some((ip, len)) = r.to {
         w.push(format!("to {ip}/{len}"));
     }
+    // keepalived compat: tracked rules are RTPROT_KEEPALIVED; untracked
+    // ones carry only what is configured.
+    if !r.no_track && !r.options.iter().any(|(k, _)| k == "protocol") {
+        w.push(format!("protocol {RTPROT_KEEPALIVED}"));
+    }
     for (k, v) in &r.options {
         w.push(rule_keyword(k).to_owned());
+        if k == "protocol" {
+            w.push(protocol(v.as_deref()));
+            continue;
+        }
         if let Some(v) = v {
             w.push(if matches!(k.as_str(), "tos" | "dsfield") {
                 dsfield(v)
@@ -121,6 +132,18 @@ pub fn rule_text(r: &Rule) -> String {
         w.extend(v.clone());
     }
     w.join(" ")
+}
+
+/// RTPROT_KEEPALIVED (`rtnetlink.h`).
+const RTPROT_KEEPALIVED: u8 = 18;
+
+/// A protocol for `ip`: the configured one, RTPROT_KEEPALIVED by number
+/// when none is (or when it is named, which older iproute2 cannot read).
+fn protocol(v: Option<&str>) -> String {
+    match v {
+        None | Some("keepalived") => RTPROT_KEEPALIVED.to_string(),
+        Some(p) => p.to_owned(),
+    }
 }
 
 /// keepalived spellings iproute2 does not know.

@@ -429,16 +429,16 @@ fn routes_and_rules_are_ip_command_text() {
     assert_eq!(
         routes,
         [
-            "10.0.0.0/8 via 192.0.2.254 dev eth0 metric 5",
-            "blackhole 198.51.100.0/24 table 100"
+            "10.0.0.0/8 via 192.0.2.254 dev eth0 metric 5 protocol 18",
+            "blackhole 198.51.100.0/24 table 100 protocol 18"
         ]
     );
     let rules: Vec<&str> = c.rules.iter().map(|r| r.0.as_str()).collect();
     assert_eq!(
         rules,
         [
-            "from 192.0.2.0/24 preference 10 table 100",
-            "to 203.0.113.0/24 tos 0x10 table 200"
+            "from 192.0.2.0/24 protocol 18 preference 10 table 100",
+            "to 203.0.113.0/24 protocol 18 tos 0x10 preference 16384 table 200"
         ]
     );
 }
@@ -451,7 +451,7 @@ fn ipv6_default_route_names_its_family() {
         virtual_ipaddress { 2001:db8::1/64 }
         virtual_routes { default via fe80::1 dev eth0 }
     }");
-    assert_eq!(c.routes[0].0, "::/0 via fe80::1 dev eth0");
+    assert_eq!(c.routes[0].0, "::/0 via fe80::1 dev eth0 protocol 18");
 }
 
 #[test]

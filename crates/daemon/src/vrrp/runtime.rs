@@ -31,6 +31,9 @@ use super::{system, trackers};
 use crate::log::target;
 use crate::map::VrrpPlan;
 
+#[path = "runtime_statics.rs"]
+mod statics;
+
 /// How long shutdown waits for `notify_stop` scripts (keepalived: 1 s).
 const STOP_SCRIPT_WAIT: Duration = Duration::from_secs(1);
 
@@ -118,6 +121,10 @@ pub(crate) async fn run_with<I: Io>(
     drivers: Drivers<I>,
 ) -> io::Result<()> {
     let (mut rt, mut inputs) = Runtime::start(setup, drivers).await?;
+    // keepalived compat: leftovers of an earlier run go first.
+    let statics = rt.setup.statics.clone();
+    rt.remove_statics(&statics, None);
+    rt.add_statics();
     let clock = Clock {
         start: tokio::time::Instant::now(),
     };
@@ -224,6 +231,8 @@ impl<I: Io> Runtime<I> {
     /// the firewall and the VMACs.
     async fn shutdown(&mut self, out: &mut Vec<Action>) {
         self.dispatch(out, true).await;
+        let statics = self.setup.statics.clone();
+        self.remove_statics(&statics, None);
         let (done, wait) = oneshot::channel();
         self.kernel.submit(KernelOp::Barrier(done));
         let _ = tokio::time::timeout(BARRIER_WAIT, wait).await;
@@ -241,7 +250,10 @@ impl<I: Io> Runtime<I> {
         self.trackers.iter().for_each(JoinHandle::abort);
         self.trackers = trackers::spawn_all(&new, true, &self.track_tx);
         self.notifier.configure(&new);
+        let old = std::mem::take(&mut self.setup.statics);
+        self.remove_statics(&old, Some(&new.statics));
         self.setup = new;
+        self.add_statics();
         self.open_sockets();
         self.setup.engine.clone()
     }
@@ -485,7 +497,6 @@ impl<I: Io> Runtime<I> {
         }
     }
 
-    /// Queues an address, route or rule change on the kernel worker.
     /// Waits (bounded) until every kernel change queued so far is applied.
     async fn kernel_barrier(&mut self) {
         if !std::mem::take(&mut self.kernel_pending) {
@@ -496,6 +507,7 @@ impl<I: Io> Runtime<I> {
         let _ = tokio::time::timeout(GARP_BARRIER_WAIT, wait).await;
     }
 
+    /// Queues an address, route or rule change on the kernel worker.
     fn kernel_action(&mut self, action: Action) {
         self.kernel_pending = true;
         let op = match action {

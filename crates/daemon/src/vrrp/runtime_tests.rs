@@ -373,3 +373,81 @@ async fn a_reload_with_the_same_plan_changes_no_address() {
     assert!(!adverts(&calls).is_empty(), "still master");
     h.stop().await;
 }
+
+/// Static entries on top of [`config`]: two addresses (one on the
+/// default interface), a route and a rule; `second_route` adds another.
+fn statics_config(second_route: bool) -> String {
+    let extra = if second_route {
+        "198.51.100.0/24 via 192.0.2.1 dev eth0\n"
+    } else {
+        ""
+    };
+    format!(
+        "global_defs {{\n default_interface eth0\n}}\n\
+         static_ipaddress {{\n 203.0.113.1/32 dev eth0\n 203.0.113.2/32\n}}\n\
+         static_routes {{\n 203.0.113.128/25 via 192.0.2.1 dev eth0\n {extra}}}\n\
+         static_rules {{\n from 203.0.113.1 table 100\n}}\n{}",
+        config(100, "")
+    )
+}
+
+fn static_addr(last: u8) -> AddrSpec {
+    AddrSpec::new(2, Ipv4Addr::new(203, 0, 113, last).into(), 32)
+}
+
+fn route_call(add: bool, spec: &str) -> Call {
+    Call::Route {
+        add,
+        spec: spec.into(),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn static_entries_replace_leftovers_follow_reloads_and_go_at_stop() {
+    let route1 = "203.0.113.128/25 via 192.0.2.1 dev eth0 protocol 18";
+    let route2 = "198.51.100.0/24 via 192.0.2.1 dev eth0 protocol 18";
+    let rule = "from 203.0.113.1/32 protocol 18 preference 16384 table 100";
+    let h = Harness::start(plan(&statics_config(true))).await;
+    let calls = h.fake.take();
+    // keepalived compat: leftovers are removed (rules, routes, addresses),
+    // then everything is added (addresses, routes, rules).
+    let del_rule = position(&calls, |c| {
+        *c == Call::Rule {
+            add: false,
+            spec: rule.into(),
+        }
+    });
+    let del_addr = position(&calls, |c| *c == Call::DelAddr(static_addr(2)));
+    let add_addr = position(&calls, |c| *c == Call::AddAddr(static_addr(1)));
+    let add_route = position(&calls, |c| *c == route_call(true, route2));
+    let add_rule = position(&calls, |c| {
+        *c == Call::Rule {
+            add: true,
+            spec: rule.into(),
+        }
+    });
+    assert!(del_rule < del_addr && del_addr < add_addr, "{calls:#?}");
+    assert!(add_addr < add_route && add_route < add_rule, "{calls:#?}");
+    // A reload that drops a route deletes that route only, and installs
+    // the rest again (adding is idempotent).
+    h.control
+        .send(Control::Reload(Box::new(plan(&statics_config(false)))))
+        .unwrap();
+    settle().await;
+    let calls = h.fake.take();
+    assert!(calls.contains(&route_call(false, route2)), "{calls:#?}");
+    assert!(!calls.contains(&route_call(false, route1)), "{calls:#?}");
+    assert!(
+        !calls.contains(&Call::DelAddr(static_addr(1))),
+        "{calls:#?}"
+    );
+    assert!(calls.contains(&Call::AddAddr(static_addr(2))), "{calls:#?}");
+    let calls = h.stop().await.calls();
+    for gone in [
+        Call::DelAddr(static_addr(1)),
+        Call::DelAddr(static_addr(2)),
+        route_call(false, route1),
+    ] {
+        assert!(calls.contains(&gone), "{gone:?} not removed: {calls:#?}");
+    }
+}

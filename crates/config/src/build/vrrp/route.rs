@@ -335,6 +335,16 @@ impl<'a> RouteParser<'a> {
             return None;
         }
         let r = &mut self.r;
+        // keepalived compat: a tracked route is the daemon's own
+        // (RTPROT_KEEPALIVED); another protocol is reported and dropped.
+        if !r.no_track
+            && r.protocol
+                .as_deref()
+                .is_some_and(|p| !is_keepalived_protocol(p))
+        {
+            cx.error(span, format!("Route cannot be tracked if protocol is not RTPROT_KEEPALIVED({RTPROT_KEEPALIVED}), resetting protocol"));
+            r.protocol = None;
+        }
         // keepalived compat: a route without `dev` cannot be tracked.
         if !r.no_track && r.dev.is_none() {
             cx.error(span, format!("Warning - cannot track route {} with no interface specified, not tracking", self.w.join(" ")));
@@ -352,6 +362,19 @@ impl<'a> RouteParser<'a> {
 }
 
 // ===== free functions =====
+
+/// The route and rule protocol number of keepalived's own entries.
+pub(crate) const RTPROT_KEEPALIVED: u8 = 18;
+
+/// True when a `protocol` value names RTPROT_KEEPALIVED (by name, or as
+/// a number as `strtoul(…, 0)` reads it).
+pub(crate) fn is_keepalived_protocol(v: &str) -> bool {
+    let n = match v.strip_prefix("0x").or_else(|| v.strip_prefix("0X")) {
+        Some(h) => u8::from_str_radix(h, 16).ok(),
+        None => v.parse::<u8>().ok(),
+    };
+    v == "keepalived" || n == Some(RTPROT_KEEPALIVED)
+}
 
 fn parse_nexthops(
     cx: &mut Cx,

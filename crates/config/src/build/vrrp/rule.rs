@@ -6,6 +6,7 @@ use crate::build::Cx;
 use crate::model::vrrp::{RouteFamily, Rule};
 
 use super::addr::{parse_prefix, words};
+use super::route::{RTPROT_KEEPALIVED, is_keepalived_protocol};
 
 /// Selectors and options taking one value, kept verbatim.
 const RULE_OPTS: &[&str] = &[
@@ -59,6 +60,22 @@ pub(crate) fn parse_rule(
         };
     }
     r.family = family.unwrap_or(RouteFamily::Inet);
+    // keepalived compat: a tracked rule is the daemon's own
+    // (RTPROT_KEEPALIVED); another protocol is reported and dropped.
+    let foreign = |(k, v): &(String, Option<String>)| {
+        k == "protocol" && !v.as_deref().is_some_and(is_keepalived_protocol)
+    };
+    if !r.no_track && r.options.iter().any(foreign) {
+        cx.error(item.span(), format!("Rule cannot be tracked if protocol is not RTPROT_KEEPALIVED({RTPROT_KEEPALIVED}), resetting protocol"));
+        r.options.retain(|o| !foreign(o));
+    }
+    // keepalived compat: rules without a preference are numbered down
+    // from 16384, one counter per family, and that is reported.
+    if r.preference.is_none() {
+        let p = cx.next_rule_preference(r.family == RouteFamily::Inet6);
+        cx.error(item.span(), format!("Rule has no preference specified - setting to {p}. This is probably not what you want."));
+        r.preference = Some(p);
+    }
     Some(r)
 }
 
@@ -139,6 +156,11 @@ fn option(
             } else {
                 cx.error(item.span(), format!("track_group {v} not found"));
             }
+        }
+        // keepalived compat: a rule's protocol is a decimal number (no
+        // names); a bad one is reported and the rule kept without it.
+        ("protocol", Some(v)) if v.parse::<u8>().is_err() => {
+            cx.error(item.span(), format!("Invalid protocol {v}"));
         }
         (o, Some(v)) if RULE_OPTS.contains(&o) => {
             r.options.push((o.to_string(), Some(v.to_string())));

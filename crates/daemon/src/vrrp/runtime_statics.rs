@@ -1,0 +1,84 @@
+//! The runtime's side of `static_ipaddress`, `static_routes` and
+//! `static_rules` (see [`crate::map::Statics`]): installed at start after
+//! leftovers of an earlier run are removed, diffed on reload, removed at
+//! stop, all through the ordered kernel worker.
+
+use super::{Io, KernelOp, Runtime};
+use crate::log::target;
+use crate::map::Statics;
+use crate::vrrp::io::KernelIo as _;
+
+impl<I: Io> Runtime<I> {
+    /// Installs the plan's static addresses, routes and rules, in that
+    /// order (keepalived's `vrrp_daemon.c`). Adding what is already there
+    /// succeeds, so a reload re-adds everything, as keepalived does.
+    pub(super) fn add_statics(&mut self) {
+        let s = &self.setup.statics;
+        let mut ops: Vec<KernelOp> = Vec::new();
+        for (addr, d) in &s.addresses {
+            match self.ifaces.get(&d.dev) {
+                Some(i) => ops.push(KernelOp::AddAddr(d.spec(i.index, *addr))),
+                None => tracing::error!(
+                    target: target::VRRP,
+                    "static address {addr}: no interface {}",
+                    d.dev
+                ),
+            }
+        }
+        ops.extend(s.routes.iter().map(|r| KernelOp::Route {
+            add: true,
+            spec: r.clone(),
+        }));
+        ops.extend(s.rules.iter().map(|r| KernelOp::Rule {
+            add: true,
+            spec: r.clone(),
+        }));
+        self.submit_all(ops);
+    }
+
+    /// Deletes the static rules, routes and addresses of `s` (in that
+    /// order, keepalived's) that `keep` does not also have.
+    pub(super) fn remove_statics(
+        &mut self,
+        s: &Statics,
+        keep: Option<&Statics>,
+    ) {
+        let kept = |f: &dyn Fn(&Statics) -> bool| keep.is_some_and(f);
+        let mut ops: Vec<KernelOp> = Vec::new();
+        for r in &s.rules {
+            if !kept(&|k| k.rules.contains(r)) {
+                ops.push(KernelOp::Rule {
+                    add: false,
+                    spec: r.clone(),
+                });
+            }
+        }
+        for r in &s.routes {
+            if !kept(&|k| k.routes.contains(r)) {
+                ops.push(KernelOp::Route {
+                    add: false,
+                    spec: r.clone(),
+                });
+            }
+        }
+        for (addr, d) in &s.addresses {
+            if kept(&|k| k.addresses.iter().any(|(a, kd)| a == addr && kd == d))
+            {
+                continue;
+            }
+            if let Some(i) = self.ifaces.get(&d.dev) {
+                ops.push(KernelOp::DelAddr(d.spec(i.index, *addr)));
+            }
+        }
+        self.submit_all(ops);
+    }
+
+    fn submit_all(&mut self, ops: Vec<KernelOp>) {
+        if !ops.is_empty() {
+            self.kernel_pending = true;
+        }
+        for op in ops {
+            self.kernel.submit(op);
+        }
+    }
+}

@@ -1,0 +1,177 @@
+//! `static_ipaddress`, `static_routes` and `static_rules`, differentially:
+//! keepalived 2.2.7 in one lab host and keepalived-rs in another get the
+//! same configuration, and the kernel state they leave (addresses, routes,
+//! rules, seen with `ip`) must match after start, after a reload that
+//! drops entries, and after SIGTERM. Needs root and keepalived; skipped
+//! with the reason otherwise.
+
+mod common;
+
+use std::time::Duration;
+
+use ka_lab::Lab;
+use nix::sys::signal::Signal;
+
+/// Start, reload and stop all settle well within this on a loaded host.
+const SETTLE: Duration = Duration::from_secs(15);
+
+/// The configuration: statics (all of them, or without the second route,
+/// the IPv6 address and the rule) and one instance with its own VRID.
+fn conf(vrid: u8, full: bool) -> String {
+    let (route2, addr6, rule) = if full {
+        (
+            " 198.51.100.0/24 via 192.0.2.1 dev eth0\n",
+            " 2001:db8:1::1/128 dev eth0\n",
+            " from 203.0.113.1 table 100\n",
+        )
+    } else {
+        ("", "", "")
+    };
+    format!(
+        "static_ipaddress {{\n 203.0.113.1/32 dev eth0\n 203.0.113.2/28 dev eth0 label eth0:st\n{addr6}}}\n\
+         static_routes {{\n 203.0.113.128/25 via 192.0.2.1 dev eth0\n{route2}}}\n\
+         static_rules {{\n from 203.0.113.2 table 101\n{rule}}}\n\
+         vrrp_instance VI_{vrid} {{\n state BACKUP\n interface eth0\n virtual_router_id {vrid}\n\
+         priority 100\n advert_int 1\n virtual_ipaddress {{\n 192.0.2.{vrid}/24\n }}\n}}\n"
+    )
+}
+
+/// The static entries of host `i` as `ip` shows them, normalized (only
+/// our test prefixes, no lifetimes, single spaces), sorted.
+fn state(lab: &Lab, i: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut take = |args: &[&str], keep: &dyn Fn(&str) -> bool| {
+        let text = lab.exec_ok(i, "ip", args).unwrap_or_default();
+        for line in text.lines().filter(|l| keep(l)) {
+            let words: Vec<&str> = line
+                .split_whitespace()
+                .filter(|w| !w.starts_with('\\'))
+                .collect();
+            let mut kept = Vec::new();
+            let mut skip = 0;
+            for w in words {
+                if skip > 0 {
+                    skip -= 1;
+                } else if matches!(w, "valid_lft" | "preferred_lft") {
+                    skip = 1;
+                } else {
+                    kept.push(w);
+                }
+            }
+            out.push(format!("{} {}", args.join(" "), kept.join(" ")));
+        }
+    };
+    let ours = |l: &str| {
+        l.contains("203.0.113.")
+            || l.contains("198.51.100.")
+            || l.contains("2001:db8:1::")
+    };
+    take(&["-o", "-4", "addr", "show", "dev", "eth0"], &ours);
+    take(&["-o", "-6", "addr", "show", "dev", "eth0"], &ours);
+    take(&["-4", "route", "show"], &ours);
+    take(&["-4", "rule", "show"], &|l| l.contains("lookup 10"));
+    out.sort();
+    out
+}
+
+/// Waits until host `i` shows `want` (`None`: is non-empty and stable).
+fn settle(lab: &Lab, i: usize, want: Option<&[String]>) -> Vec<String> {
+    let mut last = state(lab, i);
+    let ok = |l: &Lab| {
+        let now = state(l, i);
+        match want {
+            Some(w) => now == w,
+            None => !now.is_empty() && now.len() >= 6,
+        }
+    };
+    if lab.wait_until(SETTLE, ok).is_some() {
+        last = state(lab, i);
+    }
+    last
+}
+
+fn start_keepalived(lab: &mut Lab, host: usize, name: &str, conf: &str) -> u32 {
+    let dir = lab.dir().to_path_buf();
+    let path = dir.join(format!("{name}.conf"));
+    std::fs::write(&path, conf).unwrap();
+    let f = |s: &str| dir.join(format!("{name}-{s}.pid")).display().to_string();
+    let (c, m, v, k) =
+        (path.display().to_string(), f("main"), f("vrrp"), f("chk"));
+    let args = [
+        "-n", "-l", "-D", "-P", "-f", &c, "-p", &m, "-r", &v, "-c", &k,
+    ];
+    lab.spawn(host, name, "keepalived", &args)
+        .expect("start keepalived")
+}
+
+fn keepalived_missing() -> Option<String> {
+    match ka_lab::run("keepalived", &["-v"]) {
+        Ok(_) => None,
+        Err(e) => Some(format!(
+            "keepalived is not installed ({e}); CI installs the Debian package"
+        )),
+    }
+}
+
+#[test]
+fn static_entries_match_keepalived_at_start_reload_and_stop() {
+    if ka_lab::skip() {
+        return;
+    }
+    if let Some(why) = keepalived_missing() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let mut lab = Lab::new(2).expect("lab");
+    let ka = start_keepalived(&mut lab, 0, "ka", &conf(51, true));
+    let rs =
+        common::start_keepalived_rs(&mut lab, 1, "rs", &conf(52, true), &[]);
+    let logs = |lab: &Lab| {
+        format!(
+            "keepalived:\n{}\nkeepalived-rs:\n{}",
+            lab.log_of(ka),
+            lab.log_of(rs)
+        )
+    };
+
+    let ka_started = settle(&lab, 0, None);
+    let rs_started = settle(&lab, 1, Some(&ka_started));
+    assert!(
+        ka_started.len() >= 6,
+        "keepalived installed too little: {ka_started:#?}"
+    );
+    assert_eq!(rs_started, ka_started, "after start\n{}", logs(&lab));
+
+    // A reload that drops a route, an address and a rule removes just
+    // those (the configuration files are rewritten in place).
+    std::fs::write(lab.dir().join("ka.conf"), conf(51, false)).unwrap();
+    std::fs::write(lab.dir().join("rs.conf"), conf(52, false)).unwrap();
+    assert!(lab.signal(ka, Signal::SIGHUP) && lab.signal(rs, Signal::SIGHUP));
+    let shrunk = |l: &Lab| {
+        let s = state(l, 0);
+        s.len() < ka_started.len() && s == state(l, 0)
+    };
+    lab.wait_until(SETTLE, shrunk);
+    std::thread::sleep(Duration::from_millis(500));
+    let ka_reloaded = state(&lab, 0);
+    assert!(
+        ka_reloaded.len() < ka_started.len(),
+        "keepalived kept everything: {ka_reloaded:#?}"
+    );
+    let rs_reloaded = settle(&lab, 1, Some(&ka_reloaded));
+    assert_eq!(rs_reloaded, ka_reloaded, "after reload\n{}", logs(&lab));
+
+    // SIGTERM removes every static entry.
+    for pid in [ka, rs] {
+        assert!(lab.signal(pid, Signal::SIGTERM));
+        assert!(
+            lab.wait_exit(pid, SETTLE).is_some(),
+            "no exit\n{}",
+            logs(&lab)
+        );
+    }
+    let ka_stopped = state(&lab, 0);
+    let rs_stopped = state(&lab, 1);
+    assert_eq!(rs_stopped, ka_stopped, "after stop\n{}", logs(&lab));
+    assert!(rs_stopped.is_empty(), "left behind: {rs_stopped:#?}");
+}
