@@ -36,6 +36,10 @@ pub enum Category {
     /// Valid keepalived configuration that keepalived-rs parses but does
     /// not act on yet.
     Unsupported,
+    /// keepalived cannot run what is configured (`CONFIG_FATAL`,
+    /// `CONFIG_BAD_IF`): `-t` exits 4, keepalived's
+    /// `KEEPALIVED_CHK_EXIT_CONFIG`, unless another error outranks it.
+    Fatal,
     /// keepalived stops reading the configuration (a failed checked
     /// include): `-t` exits 6, keepalived's `KEEPALIVED_EXIT_NO_CONFIG`,
     /// which has the same number as a security violation.
@@ -154,6 +158,9 @@ pub struct Suppressed {
     pub count: usize,
     /// How many of them are errors.
     pub errors: usize,
+    /// How many of those errors are [`Category::Fatal`].
+    #[serde(default)]
+    pub fatal: usize,
     /// The categories seen among them.
     pub categories: Vec<Category>,
 }
@@ -173,6 +180,9 @@ impl Diagnostics {
         let s = &mut self.suppressed;
         s.count += 1;
         s.errors += usize::from(d.severity == Severity::Error);
+        s.fatal += usize::from(
+            d.severity == Severity::Error && d.category == Category::Fatal,
+        );
         if !s.categories.contains(&d.category) {
             s.categories.push(d.category);
         }
@@ -186,6 +196,7 @@ impl Diagnostics {
         let s = &mut self.suppressed;
         s.count += other.suppressed.count;
         s.errors += other.suppressed.errors;
+        s.fatal += other.suppressed.fatal;
         for c in other.suppressed.categories {
             if !s.categories.contains(&c) {
                 s.categories.push(c);
@@ -214,6 +225,20 @@ impl Diagnostics {
         message: impl Into<String>,
     ) {
         self.push(Diagnostic::warning(span, message));
+    }
+
+    /// Records something keepalived cannot run (`CONFIG_FATAL`).
+    pub fn fatal(
+        &mut self,
+        span: impl Into<Option<Span>>,
+        message: impl Into<String>,
+    ) {
+        self.push(Diagnostic::new(
+            Severity::Error,
+            Category::Fatal,
+            span,
+            message,
+        ));
     }
 
     /// Records that a keyword is accepted but not acted on yet.
@@ -265,14 +290,24 @@ impl Diagnostics {
     /// script security violation or a configuration that stops keepalived
     /// reading (`KEEPALIVED_EXIT_CONFIG_TEST_SECURITY` and
     /// `KEEPALIVED_EXIT_NO_CONFIG` are both 6), 5 for any other error
-    /// (`KEEPALIVED_EXIT_CONFIG_TEST`), else 0.
+    /// (`KEEPALIVED_EXIT_CONFIG_TEST`), 4 when the only errors are ones
+    /// keepalived cannot run (`KEEPALIVED_CHK_EXIT_CONFIG`), else 0.
+    ///
+    /// keepalived compat: it keeps the highest `config_err_t` reported, and
+    /// in that enum the "cannot run" errors rank below every other error.
     pub fn config_test_status(&self) -> i32 {
+        let general = self.suppressed.errors > self.suppressed.fatal
+            || self.items.iter().any(|d| {
+                d.severity == Severity::Error && d.category != Category::Fatal
+            });
         if self.has_security_violation()
             || self.has_category(Category::NoConfig)
         {
             6
-        } else if self.has_errors() {
+        } else if general {
             5
+        } else if self.has_errors() {
+            4
         } else {
             0
         }
@@ -284,6 +319,7 @@ impl Diagnostics {
             d.severity = Severity::Error;
         }
         self.suppressed.errors = self.suppressed.count;
+        // Warnings made errors are general errors, not fatal ones.
     }
 
     /// Renders every diagnostic, one block per diagnostic.
@@ -373,6 +409,21 @@ mod tests {
         }
         w.make_strict();
         assert_eq!(w.suppressed().errors, 1);
+    }
+
+    #[test]
+    fn cannot_run_errors_exit_4_unless_another_error_outranks_them() {
+        let mut d = Diagnostics::new();
+        d.warning(None, "w");
+        d.fatal(None, "unknown interface eth9 specified for up/down delay");
+        assert_eq!(d.config_test_status(), 4);
+        d.error(None, "priority 300 out of range 1..=255");
+        assert_eq!(d.config_test_status(), 5);
+        let mut s = Diagnostics::new();
+        s.fatal(None, "f");
+        s.warning(None, "w");
+        s.make_strict();
+        assert_eq!(s.config_test_status(), 5, "strict warnings are errors");
     }
 
     #[test]

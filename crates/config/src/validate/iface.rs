@@ -42,6 +42,34 @@ pub fn validate(config: &mut Config, host: &dyn Host, d: &mut Diagnostics) {
             !gone
         });
     }
+    // keepalived compat: an unknown interface here is CONFIG_FATAL and
+    // the entry is dropped.
+    v.linkbeat_interfaces.retain(|l| {
+        let gone = missing(&l.interface);
+        if gone {
+            d.fatal(
+                None,
+                format!(
+                    "unknown interface {} specified for linkbeat interface",
+                    l.interface
+                ),
+            );
+        }
+        !gone
+    });
+    v.interface_up_down_delays.retain(|u| {
+        let gone = missing(&u.interface);
+        if gone {
+            d.fatal(
+                None,
+                format!(
+                    "unknown interface {} specified for up/down delay",
+                    u.interface
+                ),
+            );
+        }
+        !gone
+    });
     static_default_interface(config, &missing, d);
 }
 
@@ -139,7 +167,7 @@ fn static_default_interface(
         if a.dev.is_some() {
             return true;
         }
-        d.error(None, format!("Static address {}/{} requires either an interface or default interface must exist", a.addr, a.prefix_len));
+        d.fatal(None, format!("Static address {}/{} requires either an interface or default interface must exist", a.addr, a.prefix_len));
         false
     });
 }
