@@ -24,6 +24,7 @@ fuzz_target!(|data: &[u8]| {
     let mut diags = Diagnostics::new();
     let opts = Options {
         config_id: Some("lb1".into()),
+        check_all_includes: false,
     };
     let path = Path::new("/etc/keepalived/keepalived.conf");
     let lines = read_file(path, &host, &opts, &mut sources, &mut diags);

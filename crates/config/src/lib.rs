@@ -36,6 +36,8 @@ pub struct LoadOptions {
     pub config_id: Option<String>,
     /// `--strict-config`: every warning is an error.
     pub strict: bool,
+    /// `-e/--all-config`: a missing or unreadable include is an error.
+    pub check_all_includes: bool,
 }
 
 /// The result of loading a configuration: the model (always present, with
@@ -57,6 +59,7 @@ pub fn load(path: &Path, host: &dyn host::Host, opts: &LoadOptions) -> Loaded {
     let mut cx = build::Cx::new();
     let pp = preprocess::Options {
         config_id: opts.config_id.clone(),
+        check_all_includes: opts.check_all_includes,
     };
     // Lines go to the parser as they are made, never all held at once.
     // The parser's findings follow the preprocessor's, as when the two

@@ -58,6 +58,7 @@ pub(crate) fn run(opts: &Options) -> i32 {
     let load_opts = LoadOptions {
         config_id: opts.config_id.clone(),
         strict: opts.strict_config,
+        check_all_includes: opts.all_config,
     };
     let loaded = ka_config::load(&path.file, &SystemHost, &load_opts);
     let mut report = loaded.diagnostics.render(&loaded.sources);

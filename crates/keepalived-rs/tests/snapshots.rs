@@ -22,6 +22,7 @@ fn snapshot(host: &FakeHost, name: &str) -> String {
     let opts = LoadOptions {
         config_id: Some("lb1".into()),
         strict: false,
+        check_all_includes: false,
     };
     let loaded = ka_config::load(&Path::new(ROOT).join(name), host, &opts);
     format!(

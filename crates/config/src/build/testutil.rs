@@ -21,7 +21,7 @@ pub(crate) fn items(text: &str) -> Vec<Item> {
     let host = FakeHost::new().with_file(PATH, text);
     let mut sources = SourceMap::new();
     let mut diags = Diagnostics::new();
-    let opts = crate::preprocess::Options { config_id: None };
+    let opts = crate::preprocess::Options::default();
     let lines = crate::preprocess::read_file(
         Path::new(PATH),
         &host,

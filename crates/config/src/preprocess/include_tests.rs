@@ -214,3 +214,23 @@ fn includes_inside_sequences_stack_up() {
         )]
     );
 }
+
+#[test]
+fn all_config_checks_every_include_as_includea() {
+    // keepalived 2.2.7: `-t` exits 0 on a missing plain include, 6 with -e.
+    let mut h = host();
+    h.files
+        .insert(MAIN.into(), "include missing.conf\nzz0\n".into());
+    let read = |check_all_includes| {
+        let mut sources = SourceMap::new();
+        let mut diags = Diagnostics::new();
+        let opts = Options {
+            check_all_includes,
+            ..Options::default()
+        };
+        read_file(Path::new(MAIN), &h, &opts, &mut sources, &mut diags);
+        diags.config_test_status()
+    };
+    assert_eq!(read(false), 0);
+    assert_eq!(read(true), 6);
+}

@@ -45,6 +45,9 @@ pub struct Options {
     /// The config id for `@id` lines and `${_INSTANCE}` (keepalived `-i`);
     /// `None` means the host name up to its first dot.
     pub config_id: Option<String>,
+    /// `-e/--all-config`: every include is checked as `includea` would
+    /// be (keepalived's `include_check_set(NULL)` before reading).
+    pub check_all_includes: bool,
 }
 
 /// One line after preprocessing: either `{`, `}`, or text without block

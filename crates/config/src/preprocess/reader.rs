@@ -86,7 +86,11 @@ impl<'a> Reader<'a> {
             diags,
             config_id,
             stack: Vec::new(),
-            include_check: 0,
+            include_check: if opts.check_all_includes {
+                super::include::INCLUDE_ALL
+            } else {
+                0
+            },
             defs: Defs::new(host.random_seed()),
             seqs: Vec::new(),
             next_ptr: None,

@@ -21,6 +21,7 @@ fn run_with(
     let mut diags = Diagnostics::new();
     let opts = Options {
         config_id: id.map(str::to_string),
+        ..Options::default()
     };
     let lines = read_str(
         Path::new("/etc/keepalived/keepalived.conf"),
