@@ -104,6 +104,13 @@ fn load(file: &Path, opts: &LoadOptions) -> Result<VrrpPlan, String> {
         return Err(format!("configuration file {} not found", file.display()));
     }
     let cfg = &loaded.config;
+    // Running in the wrong network namespace would move addresses on the
+    // wrong interfaces: refuse rather than warn.
+    if let Some(ns) = &cfg.global.net_namespace {
+        return Err(format!(
+            "net_namespace {ns} is not implemented by keepalived-rs yet; run it under `ip netns exec {ns}` instead"
+        ));
+    }
     if !cfg.lvs.virtual_servers.is_empty() {
         tracing::warn!(
             target: ka_daemon::log::target::CORE,

@@ -88,5 +88,13 @@ fn run(opts: &Options, no_effect: &[&str]) -> i32 {
         }
         return config_test::run(opts);
     }
+    if let Some(ns) = &opts.namespace {
+        // Running in the wrong network namespace would move addresses on
+        // the wrong interfaces: refuse rather than warn.
+        eprintln!(
+            "keepalived-rs: --namespace is not implemented yet; run it under `ip netns exec {ns}` instead"
+        );
+        return 1;
+    }
     daemon_mode::run(opts)
 }
