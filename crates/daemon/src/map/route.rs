@@ -9,7 +9,9 @@
 
 use std::net::IpAddr;
 
-use ka_config::model::vrrp::{NextHop, Route, RouteFamily, Rule};
+use ka_config::model::vrrp::{
+    NextHop, RTPROT_KEEPALIVED, Route, RouteFamily, Rule,
+};
 
 /// `ip route add` arguments for a route.
 pub fn route_text(r: &Route) -> String {
@@ -133,9 +135,6 @@ pub fn rule_text(r: &Rule) -> String {
     }
     w.join(" ")
 }
-
-/// RTPROT_KEEPALIVED (`rtnetlink.h`).
-const RTPROT_KEEPALIVED: u8 = 18;
 
 /// A protocol for `ip`: the configured one, RTPROT_KEEPALIVED by number
 /// when none is (or when it is named, which older iproute2 cannot read).

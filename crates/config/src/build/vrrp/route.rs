@@ -7,7 +7,9 @@ use std::net::IpAddr;
 use crate::ast::Item;
 use crate::build::Cx;
 use crate::build::cx::parse_uint;
-use crate::model::vrrp::{NextHop, Route, RouteFamily, RouteMetric, Scope};
+use crate::model::vrrp::{
+    NextHop, RTPROT_KEEPALIVED, Route, RouteFamily, RouteMetric, Scope,
+};
 
 use super::addr::{parse_prefix, words};
 
@@ -362,9 +364,6 @@ impl<'a> RouteParser<'a> {
 }
 
 // ===== free functions =====
-
-/// The route and rule protocol number of keepalived's own entries.
-pub(crate) const RTPROT_KEEPALIVED: u8 = 18;
 
 /// True when a `protocol` value names RTPROT_KEEPALIVED (by name, or as
 /// a number as `strtoul(…, 0)` reads it).

@@ -6,7 +6,8 @@ use crate::build::Cx;
 use crate::model::vrrp::{RouteFamily, Rule};
 
 use super::addr::{parse_prefix, words};
-use super::route::{RTPROT_KEEPALIVED, is_keepalived_protocol};
+use super::route::is_keepalived_protocol;
+use crate::model::vrrp::RTPROT_KEEPALIVED;
 
 /// Selectors and options taking one value, kept verbatim.
 const RULE_OPTS: &[&str] = &[

@@ -187,6 +187,11 @@ pub struct NextHop {
 }
 
 /// A route of `virtual_routes` or `static_routes`, with the syntax of
+/// The route and rule protocol of keepalived's own entries
+/// (`RTPROT_KEEPALIVED` in `rtnetlink.h`): what tracked routes and rules
+/// must carry, and what keepalived installs when none is configured.
+pub const RTPROT_KEEPALIVED: u8 = 18;
+
 /// `ip route`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[derive(Serialize, Deserialize)]

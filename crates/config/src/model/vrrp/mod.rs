@@ -10,8 +10,8 @@ mod print;
 mod track;
 
 pub use addr::{
-    Broadcast, IpAddress, NextHop, PreferredLft, Route, RouteFamily,
-    RouteMetric, Rule, Scope,
+    Broadcast, IpAddress, NextHop, PreferredLft, RTPROT_KEEPALIVED, Route,
+    RouteFamily, RouteMetric, Rule, Scope,
 };
 pub use instance::{
     Auth, AuthType, Instance, InstanceState, UnicastPeer, Vmac, VrrpVersion,
