@@ -24,15 +24,6 @@ pub struct Statics {
     pub rules: Vec<String>,
 }
 
-impl Statics {
-    /// True when nothing is configured.
-    pub fn is_empty(&self) -> bool {
-        self.addresses.is_empty()
-            && self.routes.is_empty()
-            && self.rules.is_empty()
-    }
-}
-
 /// The static entries of `cfg`; options the runtime cannot honour are
 /// added to `notes`.
 pub(super) fn statics(cfg: &Config, notes: &mut Vec<String>) -> Statics {

@@ -43,27 +43,23 @@ impl<I: Io> Runtime<I> {
         s: &Statics,
         keep: Option<&Statics>,
     ) {
-        let kept = |f: &dyn Fn(&Statics) -> bool| keep.is_some_and(f);
+        let none = Statics::default();
+        let keep = keep.unwrap_or(&none);
         let mut ops: Vec<KernelOp> = Vec::new();
-        for r in &s.rules {
-            if !kept(&|k| k.rules.contains(r)) {
-                ops.push(KernelOp::Rule {
-                    add: false,
-                    spec: r.clone(),
-                });
-            }
+        for r in s.rules.iter().filter(|r| !keep.rules.contains(r)) {
+            ops.push(KernelOp::Rule {
+                add: false,
+                spec: r.clone(),
+            });
         }
-        for r in &s.routes {
-            if !kept(&|k| k.routes.contains(r)) {
-                ops.push(KernelOp::Route {
-                    add: false,
-                    spec: r.clone(),
-                });
-            }
+        for r in s.routes.iter().filter(|r| !keep.routes.contains(r)) {
+            ops.push(KernelOp::Route {
+                add: false,
+                spec: r.clone(),
+            });
         }
         for (addr, d) in &s.addresses {
-            if kept(&|k| k.addresses.iter().any(|(a, kd)| a == addr && kd == d))
-            {
+            if keep.addresses.iter().any(|(a, kd)| a == addr && kd == d) {
                 continue;
             }
             if let Some(i) = self.ifaces.get(&d.dev) {
