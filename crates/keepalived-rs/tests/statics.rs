@@ -5,12 +5,16 @@
 //! drops entries, and after SIGTERM. Needs root and keepalived; skipped
 //! with the reason otherwise.
 
-mod common;
+// The interop suite's node starter; most of that module is unused here.
+#[allow(dead_code, unreachable_pub)]
+#[path = "interop/support.rs"]
+mod support;
 
 use std::time::Duration;
 
 use ka_lab::Lab;
 use nix::sys::signal::Signal;
+use support::Impl;
 
 /// Start, reload and stop all settle well within this on a loaded host.
 const SETTLE: Duration = Duration::from_secs(15);
@@ -95,20 +99,6 @@ fn settle(lab: &Lab, i: usize, want: Result<&[String], usize>) -> Vec<String> {
     state(lab, i)
 }
 
-fn start_keepalived(lab: &mut Lab, host: usize, name: &str, conf: &str) -> u32 {
-    let dir = lab.dir().to_path_buf();
-    let path = dir.join(format!("{name}.conf"));
-    std::fs::write(&path, conf).unwrap();
-    let f = |s: &str| dir.join(format!("{name}-{s}.pid")).display().to_string();
-    let (c, m, v, k) =
-        (path.display().to_string(), f("main"), f("vrrp"), f("chk"));
-    let args = [
-        "-n", "-l", "-D", "-P", "-f", &c, "-p", &m, "-r", &v, "-c", &k,
-    ];
-    lab.spawn(host, name, "keepalived", &args)
-        .expect("start keepalived")
-}
-
 fn keepalived_missing() -> Option<String> {
     match ka_lab::run("keepalived", &["-v"]) {
         Ok(_) => None,
@@ -128,9 +118,13 @@ fn static_entries_match_keepalived_at_start_reload_and_stop() {
         return;
     }
     let mut lab = Lab::new(2).expect("lab");
-    let ka = start_keepalived(&mut lab, 0, "ka", &conf(51, true));
-    let rs =
-        common::start_keepalived_rs(&mut lab, 1, "rs", &conf(52, true), &[]);
+    let start = |lab: &mut Lab, host, imp, conf: &str, label| {
+        support::start(lab, host, imp, conf, label)
+            .expect("start")
+            .pid
+    };
+    let ka = start(&mut lab, 0, Impl::Keepalived, &conf(51, true), "ka");
+    let rs = start(&mut lab, 1, Impl::Rust, &conf(52, true), "rs");
     let logs = |lab: &Lab| {
         format!(
             "keepalived:\n{}\nkeepalived-rs:\n{}",
