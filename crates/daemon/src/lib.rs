@@ -3,10 +3,10 @@
 //! It owns every side effect: sockets, netlink, scripts, files, signals
 //! and the clock. Engines get `(now, Event)` and return `Action`s; this
 //! crate carries the actions out and reports what happened as new events.
+//!
+//! [`core`] is what every framework shares (the process, logging, notify
+//! scripts, trackers); each framework has its own folder ([`vrrp`]).
+//! docs/ARCHITECTURE.md draws the layout.
 
-pub mod daemon;
-pub mod dump;
-pub mod log;
-pub mod map;
-pub mod notify;
+pub mod core;
 pub mod vrrp;

@@ -8,9 +8,9 @@
 use std::path::{Path, PathBuf};
 
 use ka_config::{LoadOptions, Severity};
-use ka_daemon::daemon::{DaemonOptions, Loader};
-use ka_daemon::log::LogOptions;
-use ka_daemon::map::{UserResolver, VrrpPlan, vrrp_plan};
+use ka_daemon::core::log::LogOptions;
+use ka_daemon::core::process::{DaemonOptions, Loader};
+use ka_daemon::vrrp::plan::{UserResolver, VrrpPlan, vrrp_plan};
 
 use crate::cli::Options;
 use crate::config_test::DEFAULT_CONFIG_FILE;
@@ -68,7 +68,7 @@ pub(crate) fn run(opts: &Options) -> i32 {
             .unwrap_or_else(|| PathBuf::from(VRRP_PID_FILE)),
     };
     let loader: Loader = Box::new(move || load(&file, &load_opts));
-    ka_daemon::daemon::run(d, loader)
+    ka_daemon::core::process::run(d, loader)
 }
 
 /// Loads, validates and maps the configuration (start and SIGHUP).
@@ -78,17 +78,17 @@ fn load(file: &Path, opts: &LoadOptions) -> Result<VrrpPlan, String> {
         let text = d.render(&loaded.sources);
         match d.severity {
             Severity::Error => {
-                tracing::error!(target: ka_daemon::log::target::CORE, "{text}")
+                tracing::error!(target: ka_daemon::core::log::target::CORE, "{text}")
             }
             Severity::Warning => {
-                tracing::warn!(target: ka_daemon::log::target::CORE, "{text}")
+                tracing::warn!(target: ka_daemon::core::log::target::CORE, "{text}")
             }
         }
     }
     let more = loaded.diagnostics.suppressed();
     if more.count > 0 {
         tracing::error!(
-            target: ka_daemon::log::target::CORE,
+            target: ka_daemon::core::log::target::CORE,
             "{} more configuration diagnostics ({} errors) not shown",
             more.count,
             more.errors
@@ -113,13 +113,13 @@ fn load(file: &Path, opts: &LoadOptions) -> Result<VrrpPlan, String> {
     }
     if !cfg.lvs.virtual_servers.is_empty() {
         tracing::warn!(
-            target: ka_daemon::log::target::CORE,
+            target: ka_daemon::core::log::target::CORE,
             "virtual_server blocks are configured but the checker/IPVS framework is not implemented yet; they are not run"
         );
     }
     if !cfg.bfd.instances.is_empty() {
         tracing::warn!(
-            target: ka_daemon::log::target::CORE,
+            target: ka_daemon::core::log::target::CORE,
             "bfd_instance blocks are configured but the BFD framework is not implemented yet; they are not run"
         );
     }

@@ -26,7 +26,7 @@ use super::io::{
 };
 use super::kernel::KernelOp;
 use super::sockets::RxInput;
-use crate::map::VrrpPlan;
+use crate::vrrp::plan::VrrpPlan;
 
 /// One driver call, as the fake saw it.
 #[derive(Clone, Debug, PartialEq)]

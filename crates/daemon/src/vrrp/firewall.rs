@@ -23,8 +23,8 @@ use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use super::io::FirewallIo;
-use crate::log::target;
-use crate::map::{FirewallConfig, VrrpPlan};
+use crate::core::log::target;
+use crate::vrrp::plan::{FirewallConfig, VrrpPlan};
 
 /// A VMAC as the firewall sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]

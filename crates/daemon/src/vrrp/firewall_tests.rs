@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use super::*;
-use crate::map::{AddressDetail, FirewallConfig, VrrpPlan};
+use crate::vrrp::plan::{AddressDetail, FirewallConfig, VrrpPlan};
 
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()

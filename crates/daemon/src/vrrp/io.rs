@@ -23,7 +23,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::firewall::FwVmac;
 use super::kernel::KernelOp;
 use super::sockets::RxInput;
-use crate::map::VrrpPlan;
+use crate::vrrp::plan::VrrpPlan;
 
 /// Which raw VRRP socket of an interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -14,7 +14,7 @@
 use ka_sys::netlink::{AddrSpec, Netlink};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::log::target;
+use crate::core::log::target;
 
 /// One change to apply.
 #[derive(Debug)]

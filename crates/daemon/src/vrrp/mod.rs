@@ -4,16 +4,17 @@
 //! driver traits of [`io`]; [`system`] implements them for real, and the
 //! tests' fakes (`fake.rs`) implement them in memory.
 
+pub mod dump;
 #[cfg(test)]
 mod fake;
 mod firewall;
 mod ifaces;
 mod io;
 mod kernel;
+pub mod plan;
 mod runtime;
 mod sockets;
 mod system;
-mod trackers;
 mod vmac;
 
 pub use runtime::{Control, run};

@@ -24,9 +24,9 @@ use super::io::{
 use super::kernel::{self, KernelOp};
 use super::sockets::RxInput;
 use super::vmac::Vmacs;
-use crate::log::target;
-use crate::map::{FifoSpec, VrrpPlan};
-use crate::notify::Notifier;
+use crate::core::log::target;
+use crate::core::notify::Notifier;
+use crate::vrrp::plan::{FifoSpec, VrrpPlan};
 
 /// The kernel's drivers.
 #[derive(Debug)]

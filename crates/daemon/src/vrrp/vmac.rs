@@ -14,8 +14,8 @@ use ka_sys::sysctl::{self, Key, Sysctls};
 
 use super::firewall::FwVmac;
 use super::ifaces::Ifaces;
-use crate::log::target;
-use crate::map::{VmacPlan, VrrpPlan};
+use crate::core::log::target;
+use crate::vrrp::plan::{VmacPlan, VrrpPlan};
 
 /// A VMAC this process owns (created, or adopted from an earlier run).
 #[derive(Clone, Debug, PartialEq, Eq)]

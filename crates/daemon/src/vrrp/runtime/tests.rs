@@ -22,9 +22,9 @@ use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::task::JoinHandle;
 
 use super::{Control, run_with};
-use crate::map::{UserResolver, VrrpPlan, vrrp_plan};
 use crate::vrrp::fake::{Call, Fake};
 use crate::vrrp::io::SocketKind;
+use crate::vrrp::plan::{UserResolver, VrrpPlan, vrrp_plan};
 use crate::vrrp::sockets::{build_ipv4, strip_ipv4};
 
 const MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];

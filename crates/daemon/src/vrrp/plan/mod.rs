@@ -34,7 +34,7 @@ use ka_sys::netlink::{AddrScope, AddrSpec};
 use ka_sys::script::ScriptSpec;
 use ka_vrrp::EngineConfig;
 
-use crate::notify::Hooks;
+use crate::core::notify::Hooks;
 
 pub use route::{route_text, rule_text};
 pub use statics::Statics;

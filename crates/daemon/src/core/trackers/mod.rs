@@ -10,8 +10,8 @@ use ka_vrrp::Event;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use crate::log::target;
-use crate::map::{ScriptRunner, VrrpPlan};
+use crate::core::log::target;
+use crate::vrrp::plan::{ScriptRunner, VrrpPlan};
 
 pub(crate) use files::spawn_files;
 pub(crate) use processes::spawn_processes;

@@ -10,9 +10,9 @@ use std::path::PathBuf;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::dump::{self, DumpKind};
-use crate::log::{self, LogOptions, target};
-use crate::map::VrrpPlan;
+use crate::core::log::{self, LogOptions, target};
+use crate::vrrp::dump::{self, DumpKind};
+use crate::vrrp::plan::VrrpPlan;
 use crate::vrrp::{self, Control};
 
 /// Loads (or reloads) the configuration and maps it for the runtime; an

@@ -27,11 +27,11 @@ use super::ifaces::Ifaces;
 use super::io::{Drivers, FrameIo, Io, KernelIo, NetIo, NotifyIo, VmacIo};
 use super::kernel::KernelOp;
 use super::sockets::{RxInput, Sockets, StripError, strip_ipv4};
-use super::{system, trackers};
-use crate::log::target;
-use crate::map::VrrpPlan;
+use super::system;
+use crate::core::log::target;
+use crate::core::trackers;
+use crate::vrrp::plan::VrrpPlan;
 
-#[path = "runtime_statics.rs"]
 mod statics;
 
 /// How long shutdown waits for `notify_stop` scripts (keepalived: 1 s).
@@ -598,5 +598,4 @@ impl<I: Io> Runtime<I> {
 }
 
 #[cfg(test)]
-#[path = "runtime_tests.rs"]
 mod tests;

@@ -22,7 +22,7 @@ use ka_sys::script::{ScriptOutcome, ScriptSpec, run};
 use ka_vrrp::{Notification, NotifyKind, NotifyState};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::log::target;
+use crate::core::log::target;
 
 /// How long a notify script may hold up the next one for its instance.
 pub const ORDER_WAIT: Duration = Duration::from_secs(60);

@@ -25,8 +25,8 @@ use ka_vrrp::{Event, ProcessConfig};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use crate::log::target;
-use crate::map::ProcessTracker;
+use crate::core::log::target;
+use crate::vrrp::plan::ProcessTracker;
 
 /// How often `/proc` is rescanned.
 pub(crate) const SCAN_INTERVAL: Duration = Duration::from_millis(100);

@@ -1,12 +1,12 @@
 //! The runtime's side of `static_ipaddress`, `static_routes` and
-//! `static_rules` (see [`crate::map::Statics`]): installed at start after
+//! `static_rules` (see [`crate::vrrp::plan::Statics`]): installed at start after
 //! leftovers of an earlier run are removed, diffed on reload, removed at
 //! stop, all through the ordered kernel worker.
 
 use super::{Io, KernelOp, Runtime};
-use crate::log::target;
-use crate::map::Statics;
+use crate::core::log::target;
 use crate::vrrp::io::KernelIo as _;
+use crate::vrrp::plan::Statics;
 
 impl<I: Io> Runtime<I> {
     /// Installs the plan's static addresses, routes and rules, in that

@@ -20,8 +20,8 @@ use nix::fcntl::OFlag;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
-use crate::log::target;
-use crate::map::{FileTracker, InitFile};
+use crate::core::log::target;
+use crate::vrrp::plan::{FileTracker, InitFile};
 
 /// keepalived compat: `read(fd, buf, sizeof(buf) - 1)` with a 128-byte
 /// buffer: only the first 127 bytes of the file count.

@@ -1,0 +1,8 @@
+//! What every framework shares: the process (daemonizing, pid files,
+//! signals, supervising the frameworks), logging, the ordered notify
+//! scripts and FIFO, and the tracker drivers.
+
+pub mod log;
+pub mod notify;
+pub mod process;
+pub(crate) mod trackers;
