@@ -25,7 +25,7 @@ use super::kernel::{self, KernelOp};
 use super::sockets::RxInput;
 use super::vmac::Vmacs;
 use crate::core::log::target;
-use crate::core::notify::Notifier;
+use crate::vrrp::notify::Notifier;
 use crate::vrrp::plan::{FifoSpec, VrrpPlan};
 
 /// The kernel's drivers.
