@@ -5,28 +5,33 @@
 //! module only runs them. Like the `ip` calls for routes and rules, this
 //! is a runtime dependency on the `nftables` package.
 
+use std::io;
 use std::process::Stdio;
 
 use tokio::io::AsyncWriteExt;
 
 /// A failed `nft` run.
-#[derive(Debug)]
-pub struct NftError {
-    /// What went wrong: spawn failure or nft's error output.
-    pub message: String,
+#[derive(Debug, thiserror::Error)]
+pub enum NftError {
+    /// `nft` could not be started.
+    #[error("nft: cannot run nft: {0}")]
+    Spawn(#[source] io::Error),
+    /// The ruleset could not be written to its standard input.
+    #[error("nft: writing the ruleset: {0}")]
+    Write(#[source] io::Error),
+    /// Waiting for it failed.
+    #[error("nft: waiting for nft: {0}")]
+    Wait(#[source] io::Error),
+    /// It rejected the ruleset; its error output.
+    #[error("nft: {stderr}")]
+    Rejected {
+        /// What nft wrote on standard error, trimmed.
+        stderr: String,
+    },
 }
-
-impl std::fmt::Display for NftError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "nft: {}", self.message)
-    }
-}
-
-impl std::error::Error for NftError {}
 
 /// Applies `script` with `nft -f -`.
 pub async fn apply(script: &str) -> Result<(), NftError> {
-    let err = |message: String| NftError { message };
     let mut child = tokio::process::Command::new("nft")
         .args(["-f", "-"])
         .stdin(Stdio::piped())
@@ -34,21 +39,20 @@ pub async fn apply(script: &str) -> Result<(), NftError> {
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| err(format!("cannot run nft: {e}")))?;
+        .map_err(NftError::Spawn)?;
     if let Some(mut stdin) = child.stdin.take() {
         stdin
             .write_all(script.as_bytes())
             .await
-            .map_err(|e| err(format!("writing the ruleset: {e}")))?;
+            .map_err(NftError::Write)?;
     }
-    let out = child
-        .wait_with_output()
-        .await
-        .map_err(|e| err(format!("waiting for nft: {e}")))?;
+    let out = child.wait_with_output().await.map_err(NftError::Wait)?;
     if out.status.success() {
         Ok(())
     } else {
-        Err(err(String::from_utf8_lossy(&out.stderr).trim().to_owned()))
+        Err(NftError::Rejected {
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        })
     }
 }
 
@@ -66,6 +70,17 @@ pub async fn delete_table(family: &str, name: &str) -> Result<(), NftError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn errors_keep_their_text_and_source() {
+        let e = NftError::Spawn(io::Error::from(io::ErrorKind::NotFound));
+        assert_eq!(e.to_string(), "nft: cannot run nft: entity not found");
+        assert!(std::error::Error::source(&e).is_some());
+        let r = NftError::Rejected {
+            stderr: "Error: syntax error".into(),
+        };
+        assert_eq!(r.to_string(), "nft: Error: syntax error");
+    }
 
     #[test]
     fn delete_script_declares_then_deletes() {

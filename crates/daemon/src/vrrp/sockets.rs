@@ -11,24 +11,15 @@ use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
 
-use ka_sys::vrrp_socket::{Received, SocketSpec};
+use ka_sys::vrrp_socket::SocketSpec;
 use ka_wire::{IPPROTO_AH, IPPROTO_VRRP, ah, ipv4};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::ifaces::Ifaces;
-use super::io::{AdvertIo, SocketKind};
+use super::io::{AdvertIo, RxInput, SocketKind};
 
 /// keepalived compat: TOS "internetwork control" on every advert.
 const TOS: u8 = 0xc0;
-
-/// What the receive tasks report.
-#[derive(Debug)]
-pub(crate) enum RxInput {
-    /// A packet from a VRRP socket.
-    Packet(Received),
-    /// A socket failed to receive (rate-limited by the loop).
-    Error(String),
-}
 
 /// The VRRP sockets (through an [`AdvertIo`] driver) and the per-instance
 /// counters of what is sent on them.

@@ -12,8 +12,8 @@ use ka_wire::ethernet::EthernetAddress;
 use ka_wire::ndisc::unsolicited_na_frame;
 use tokio::sync::oneshot;
 
+use super::super::io::KernelOp;
 use super::super::io::{FrameIo, Io, KernelIo, NotifyIo};
-use super::super::kernel::KernelOp;
 use super::Runtime;
 use crate::core::log::target;
 

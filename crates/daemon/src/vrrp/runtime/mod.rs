@@ -21,9 +21,10 @@ use tracing::Instrument as _;
 
 use super::firewall::Firewall;
 use super::ifaces::Ifaces;
+use super::io::KernelOp;
+use super::io::RxInput;
 use super::io::{Drivers, Io, KernelIo, NetIo, NotifyIo, VmacIo};
-use super::kernel::KernelOp;
-use super::sockets::{RxInput, Sockets};
+use super::sockets::Sockets;
 use super::{signals, system};
 use crate::core::bus::{Bus, Signal};
 use crate::core::control;

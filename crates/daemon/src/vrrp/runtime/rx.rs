@@ -3,7 +3,8 @@
 
 use ka_vrrp::Event;
 
-use super::super::sockets::{RxInput, StripError, strip_ipv4};
+use super::super::io::RxInput;
+use super::super::sockets::{StripError, strip_ipv4};
 use super::{Io, Runtime};
 
 impl<I: Io> Runtime<I> {
@@ -13,7 +14,7 @@ impl<I: Io> Runtime<I> {
         let r = match input {
             RxInput::Packet(r) => r,
             RxInput::Error(e) => {
-                self.error(&e);
+                self.error(&e.to_string());
                 return None;
             }
         };
