@@ -11,6 +11,7 @@ use ka_wire::arp::garp_frame;
 use ka_wire::ethernet::EthernetAddress;
 use ka_wire::ndisc::unsolicited_na_frame;
 use tokio::sync::oneshot;
+use tracing::Instrument as _;
 
 use super::super::io::KernelOp;
 use super::super::io::{FrameIo, Io, KernelIo, NotifyIo};
@@ -33,51 +34,55 @@ impl<I: Io> Runtime<I> {
         stopping: bool,
     ) {
         for action in out.drain(..) {
-            match action {
-                Action::BlockVips {
-                    instance,
-                    addrs,
-                    block,
-                } => {
-                    let verb = if block { "setting" } else { "removing" };
-                    tracing::info!(target: target::VRRP, "({instance}) {verb} firewall drop rule");
-                    self.firewall.block(&self.setup, &instance, &addrs, block);
-                    self.firewall.apply(&mut self.nft).await;
-                }
-                Action::Notify(n) => {
-                    if stopping && n.state == NotifyState::Stop {
-                        self.notifier
-                            .notify_and_wait(&n, STOP_SCRIPT_WAIT)
-                            .await;
-                    } else {
-                        self.notifier.notify(&n);
-                    }
-                }
-                Action::Log(line) => match line.level {
-                    LogLevel::Warning => {
-                        tracing::warn!(target: target::VRRP, "{}", line.text)
-                    }
-                    LogLevel::Info => {
-                        tracing::info!(target: target::VRRP, "{}", line.text)
-                    }
-                },
-                send @ Action::SendAdvert { .. } => self.send(send),
-                send @ (Action::SendGarp { .. }
-                | Action::SendUnsolicitedNa { .. }) => {
-                    // keepalived compat: the VIP is in the kernel before its
-                    // gratuitous ARP/NA goes out (keepalived adds addresses
-                    // synchronously), so nobody is pointed at us before we
-                    // answer for it.
-                    self.kernel_barrier().await;
-                    self.send(send);
-                }
-                kernel @ (Action::AddAddress { .. }
-                | Action::DelAddress { .. }
-                | Action::AddRoute { .. }
-                | Action::DelRoute { .. }
-                | Action::AddRule { .. }
-                | Action::DelRule { .. }) => self.kernel_action(kernel),
+            let span = instance_span(&action);
+            self.dispatch_one(action, stopping).instrument(span).await;
+        }
+    }
+
+    /// Carries out one action.
+    async fn dispatch_one(&mut self, action: Action, stopping: bool) {
+        match action {
+            Action::BlockVips {
+                instance,
+                addrs,
+                block,
+            } => {
+                let verb = if block { "setting" } else { "removing" };
+                tracing::info!(target: target::VRRP, "({instance}) {verb} firewall drop rule");
+                self.firewall.block(&self.setup, &instance, &addrs, block);
+                self.firewall.apply(&mut self.nft).await;
             }
+            Action::Notify(n) => {
+                if stopping && n.state == NotifyState::Stop {
+                    self.notifier.notify_and_wait(&n, STOP_SCRIPT_WAIT).await;
+                } else {
+                    self.notifier.notify(&n);
+                }
+            }
+            Action::Log(line) => match line.level {
+                LogLevel::Warning => {
+                    tracing::warn!(target: target::VRRP, "{}", line.text)
+                }
+                LogLevel::Info => {
+                    tracing::info!(target: target::VRRP, "{}", line.text)
+                }
+            },
+            send @ Action::SendAdvert { .. } => self.send(send),
+            send @ (Action::SendGarp { .. }
+            | Action::SendUnsolicitedNa { .. }) => {
+                // keepalived compat: the VIP is in the kernel before its
+                // gratuitous ARP/NA goes out (keepalived adds addresses
+                // synchronously), so nobody is pointed at us before we
+                // answer for it.
+                self.kernel_barrier().await;
+                self.send(send);
+            }
+            kernel @ (Action::AddAddress { .. }
+            | Action::DelAddress { .. }
+            | Action::AddRoute { .. }
+            | Action::DelRoute { .. }
+            | Action::AddRule { .. }
+            | Action::DelRule { .. }) => self.kernel_action(kernel),
         }
     }
 
@@ -232,4 +237,24 @@ impl<I: Io> Runtime<I> {
             ));
         }
     }
+}
+
+/// The span of the instance (or sync group) an action belongs to, so a
+/// log line says which one; none for actions of no single instance.
+fn instance_span(action: &Action) -> tracing::Span {
+    let name = match action {
+        Action::SendAdvert { instance, .. }
+        | Action::AddAddress { instance, .. }
+        | Action::DelAddress { instance, .. }
+        | Action::AddRoute { instance, .. }
+        | Action::DelRoute { instance, .. }
+        | Action::AddRule { instance, .. }
+        | Action::DelRule { instance, .. }
+        | Action::BlockVips { instance, .. } => instance,
+        Action::Notify(n) => &n.name,
+        Action::SendGarp { .. }
+        | Action::SendUnsolicitedNa { .. }
+        | Action::Log(_) => return tracing::Span::none(),
+    };
+    tracing::info_span!("instance", name = %name)
 }
