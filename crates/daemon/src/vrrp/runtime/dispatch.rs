@@ -67,58 +67,17 @@ impl<I: Io> Runtime<I> {
                     tracing::info!(target: target::VRRP, "{}", line.text)
                 }
             },
-            send @ Action::SendAdvert { .. } => self.send(send),
-            send @ (Action::SendGarp { .. }
-            | Action::SendUnsolicitedNa { .. }) => {
-                // keepalived compat: the VIP is in the kernel before its
-                // gratuitous ARP/NA goes out (keepalived adds addresses
-                // synchronously), so nobody is pointed at us before we
-                // answer for it.
-                self.kernel_barrier().await;
-                self.send(send);
-            }
-            kernel @ (Action::AddAddress { .. }
-            | Action::DelAddress { .. }
-            | Action::AddRoute { .. }
-            | Action::DelRoute { .. }
-            | Action::AddRule { .. }
-            | Action::DelRule { .. }) => self.kernel_action(kernel),
-        }
-    }
-
-    /// Sends an advert, a gratuitous ARP or an unsolicited NA.
-    fn send(&mut self, action: Action) {
-        match action {
-            Action::SendAdvert {
-                instance,
-                iface,
-                src,
-                dst,
-                ttl,
-                bytes,
-                ..
-            } => {
-                let Some(iface) = iface else { return };
-                let key = self.setup.ah_keys.get(&instance).copied();
-                if let Err(e) = self.sockets.send(
-                    &self.ifaces,
-                    &instance,
-                    &iface,
-                    src,
-                    dst,
-                    ttl,
-                    &bytes,
-                    key.as_ref(),
-                ) {
-                    self.error(&format!(
-                        "({instance}) cannot send advert on {iface}: {e}"
-                    ));
-                }
-            }
+            send @ Action::SendAdvert { .. } => self.send_advert(send),
+            // keepalived compat: the VIP is in the kernel before its
+            // gratuitous ARP/NA goes out (keepalived adds addresses
+            // synchronously), so nobody is pointed at us before we answer
+            // for it.
             Action::SendGarp { iface, addr } => {
-                self.send_frame(&iface, |mac| garp_frame(mac, addr).to_vec())
+                self.kernel_barrier().await;
+                self.send_frame(&iface, |mac| garp_frame(mac, addr).to_vec());
             }
             Action::SendUnsolicitedNa { iface, addr } => {
+                self.kernel_barrier().await;
                 // RFC 4861 §7.2.6: the Router flag says whether we
                 // forward; keepalived sets it from the forwarding sysctl.
                 let router = self.frames.ipv6_forwarding(&iface);
@@ -126,16 +85,44 @@ impl<I: Io> Runtime<I> {
                     unsolicited_na_frame(mac, addr, router).to_vec()
                 });
             }
-            // Not sends: `dispatch` handles them.
-            Action::AddAddress { .. }
-            | Action::DelAddress { .. }
-            | Action::AddRoute { .. }
-            | Action::DelRoute { .. }
-            | Action::AddRule { .. }
-            | Action::DelRule { .. }
-            | Action::BlockVips { .. }
-            | Action::Notify(_)
-            | Action::Log(_) => {}
+            add @ Action::AddAddress { .. } => self.address(add),
+            del @ Action::DelAddress { .. } => self.address(del),
+            Action::AddRoute { route, .. } => self.route(true, route.0),
+            Action::DelRoute { route, .. } => self.route(false, route.0),
+            Action::AddRule { rule, .. } => self.rule(true, rule.0),
+            Action::DelRule { rule, .. } => self.rule(false, rule.0),
+        }
+    }
+
+    /// Sends an advert.
+    fn send_advert(&mut self, action: Action) {
+        let Action::SendAdvert {
+            instance,
+            iface,
+            src,
+            dst,
+            ttl,
+            bytes,
+            ..
+        } = action
+        else {
+            return;
+        };
+        let Some(iface) = iface else { return };
+        let key = self.setup.ah_keys.get(&instance).copied();
+        if let Err(e) = self.sockets.send(
+            &self.ifaces,
+            &instance,
+            &iface,
+            src,
+            dst,
+            ttl,
+            &bytes,
+            key.as_ref(),
+        ) {
+            self.error(&format!(
+                "({instance}) cannot send advert on {iface}: {e}"
+            ));
         }
     }
 
@@ -149,50 +136,46 @@ impl<I: Io> Runtime<I> {
         let _ = tokio::time::timeout(GARP_BARRIER_WAIT, wait).await;
     }
 
-    /// Queues an address, route or rule change on the kernel worker.
-    fn kernel_action(&mut self, action: Action) {
-        self.kernel_pending = true;
-        let op = match action {
+    /// Queues an address change, with the details the plan has for it.
+    fn address(&mut self, action: Action) {
+        let (add, instance, iface, addr, prefix_len) = match action {
             Action::AddAddress {
                 instance,
                 iface,
                 addr,
                 prefix_len,
-            } => self
-                .addr_spec(&instance, &iface, addr, prefix_len)
-                .map(KernelOp::AddAddr),
+            } => (true, instance, iface, addr, prefix_len),
             Action::DelAddress {
                 instance,
                 iface,
                 addr,
                 prefix_len,
-            } => self
-                .addr_spec(&instance, &iface, addr, prefix_len)
-                .map(KernelOp::DelAddr),
-            Action::AddRoute { route, .. } => Some(KernelOp::Route {
-                add: true,
-                spec: route.0,
-            }),
-            Action::DelRoute { route, .. } => Some(KernelOp::Route {
-                add: false,
-                spec: route.0,
-            }),
-            Action::AddRule { rule, .. } => Some(KernelOp::Rule {
-                add: true,
-                spec: rule.0,
-            }),
-            Action::DelRule { rule, .. } => Some(KernelOp::Rule {
-                add: false,
-                spec: rule.0,
-            }),
-            // Not kernel changes: `dispatch` handles them.
-            Action::SendAdvert { .. }
-            | Action::SendGarp { .. }
-            | Action::SendUnsolicitedNa { .. }
-            | Action::BlockVips { .. }
-            | Action::Notify(_)
-            | Action::Log(_) => None,
+            } => (false, instance, iface, addr, prefix_len),
+            _ => return,
         };
+        let spec = self.addr_spec(&instance, &iface, addr, prefix_len);
+        let op = if add {
+            KernelOp::AddAddr
+        } else {
+            KernelOp::DelAddr
+        };
+        self.kernel_change(spec.map(op));
+    }
+
+    /// Queues `ip route add|del SPEC`.
+    fn route(&mut self, add: bool, spec: String) {
+        self.kernel_change(Some(KernelOp::Route { add, spec }));
+    }
+
+    /// Queues `ip rule add|del SPEC`.
+    fn rule(&mut self, add: bool, spec: String) {
+        self.kernel_change(Some(KernelOp::Rule { add, spec }));
+    }
+
+    /// Queues an address, route or rule change on the kernel worker
+    /// (`None`: the address could not be resolved, already logged).
+    fn kernel_change(&mut self, op: Option<KernelOp>) {
+        self.kernel_pending = true;
         if let Some(op) = op {
             self.kernel.submit(op);
         }
