@@ -15,6 +15,7 @@ pub mod build;
 pub mod diag;
 pub mod host;
 pub mod lexer;
+pub mod line;
 pub mod model;
 pub mod parse;
 pub mod preprocess;

@@ -310,3 +310,6 @@ fn find(items: &[Item], block: Block) -> Option<Diagnostic> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests;
