@@ -291,7 +291,10 @@ pub fn first_missing_parameter(items: &[Item]) -> Option<Diagnostic> {
 
 fn find(items: &[Item], block: Block) -> Option<Diagnostic> {
     for it in items {
-        if it.args.is_empty() && block.stops(it.name()) {
+        // A line whose words could not be split (an unmatched quote) still
+        // has its text, which keepalived hands to the handler.
+        let bare = it.args.is_empty() && it.raw_args.trim().is_empty();
+        if bare && block.stops(it.name()) {
             return Some(Diagnostic::new(
                 Severity::Error,
                 Category::MissingParameter,

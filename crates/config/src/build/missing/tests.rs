@@ -87,3 +87,10 @@ fn checker_keywords_stop_inside_their_checker_only() {
     assert_eq!(s(&vs("DNS_CHECK {\n name\n }")), 2);
     assert_eq!(s(&vs("MISC_CHECK {\n misc_timeout\n }")), 2);
 }
+
+#[test]
+fn an_unmatched_quote_is_not_a_missing_parameter() {
+    // keepalived 2.2.7 -t: "Unmatched quote", exit 5, not 2.
+    let l = load(&vi("notify \"/bin/true unterminated"));
+    assert_eq!(l.diagnostics.config_test_status(), 5);
+}
