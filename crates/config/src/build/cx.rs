@@ -430,6 +430,13 @@ pub fn fmt_secs(d: Duration) -> String {
     }
 }
 
+/// keepalived's `inet_stosockaddr()`: the address before the first `-`
+/// (a range) or `/` (a prefix length).
+pub(crate) fn strip_range_or_prefix(text: &str) -> &str {
+    let end = text.find('-').or_else(|| text.find('/'));
+    end.map_or(text, |e| &text[..e])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,11 +455,4 @@ mod tests {
         assert_eq!(parse_bool("yes"), Some(true));
         assert_eq!(parse_bool("Yes"), None);
     }
-}
-
-/// keepalived's `inet_stosockaddr()`: the address before the first `-`
-/// (a range) or `/` (a prefix length).
-pub(crate) fn strip_range_or_prefix(text: &str) -> &str {
-    let end = text.find('-').or_else(|| text.find('/'));
-    end.map_or(text, |e| &text[..e])
 }
