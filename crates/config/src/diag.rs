@@ -44,6 +44,10 @@ pub enum Category {
     /// include): `-t` exits 6, keepalived's `KEEPALIVED_EXIT_NO_CONFIG`,
     /// which has the same number as a security violation.
     NoConfig,
+    /// A keyword whose handler reads a parameter the line does not have:
+    /// keepalived stops at once with `KEEPALIVED_EXIT_CONFIG` (2), even
+    /// under `-t`.
+    MissingParameter,
 }
 
 /// One finding about a configuration.
@@ -286,7 +290,8 @@ impl Diagnostics {
             || self.items.iter().any(|d| d.category == category)
     }
 
-    /// The status `keepalived -t` exits with for these findings: 6 for a
+    /// The status `keepalived -t` exits with for these findings: 2 when a
+    /// keyword misses its parameter (keepalived stops reading); 6 for a
     /// script security violation or a configuration that stops keepalived
     /// reading (`KEEPALIVED_EXIT_CONFIG_TEST_SECURITY` and
     /// `KEEPALIVED_EXIT_NO_CONFIG` are both 6), 5 for any other error
@@ -296,6 +301,10 @@ impl Diagnostics {
     /// keepalived compat: it keeps the highest `config_err_t` reported, and
     /// in that enum the "cannot run" errors rank below every other error.
     pub fn config_test_status(&self) -> i32 {
+        // keepalived compat: `null_strvec()` exits 2 on the spot.
+        if self.has_category(Category::MissingParameter) {
+            return 2;
+        }
         let general = self.suppressed.errors > self.suppressed.fatal
             || self.items.iter().any(|d| {
                 d.severity == Severity::Error && d.category != Category::Fatal

@@ -50,6 +50,16 @@ pub trait Host {
     fn group(&self, name: &str) -> Option<u32>;
     /// Ownership and mode of a path, following symlinks; `None` if absent.
     fn file_info(&self, path: &Path) -> Option<FileInfo>;
+    /// Ownership and mode of a path itself (`lstat`), and whether it is a
+    /// symbolic link; `None` if absent.
+    fn link_info(&self, path: &Path) -> Option<(FileInfo, bool)> {
+        self.file_info(path).map(|f| (f, false))
+    }
+    /// Whether a host name resolves to an address (for `smtp_server`);
+    /// `None` when that cannot be told, in which case the check is skipped.
+    fn resolves(&self, _name: &str) -> Option<bool> {
+        None
+    }
     /// Resolves `path` to an absolute path with symlinks resolved.
     fn canonicalize(&self, path: &Path) -> Option<PathBuf>;
     /// Seed for `${_RANDOM}` when the configuration sets no `random_seed`.
@@ -75,6 +85,10 @@ pub struct FakeHost {
     pub file_infos: BTreeMap<PathBuf, FileInfo>,
     /// The `${_RANDOM}` seed.
     pub seed: u64,
+    /// Host names that resolve; `None` means "cannot tell".
+    pub resolvable: Option<BTreeSet<String>>,
+    /// Symbolic links and their (absolute) targets.
+    pub symlinks: BTreeMap<PathBuf, PathBuf>,
 }
 
 impl FakeHost {
@@ -91,6 +105,7 @@ impl FakeHost {
                 .map(|s| s.to_string())
                 .collect(),
         );
+        h.resolvable = Some(["localhost".to_string()].into());
         h.users.insert("root".into(), UserInfo { uid: 0, gid: 0 });
         h.users.insert(
             "keepalived_script".into(),
@@ -107,6 +122,26 @@ impl FakeHost {
         text: impl Into<String>,
     ) -> Self {
         self.files.insert(path.into(), text.into());
+        self
+    }
+}
+
+impl FakeHost {
+    /// Adds root-owned 0755 programs at `paths`, and their directories,
+    /// so that script checks find them secure.
+    pub fn with_programs(mut self, paths: &[&str]) -> Self {
+        for p in paths {
+            let p = Path::new(p);
+            for (i, a) in p.ancestors().enumerate() {
+                let info = FileInfo {
+                    uid: 0,
+                    gid: 0,
+                    mode: 0o755,
+                    is_dir: i > 0,
+                };
+                self.file_infos.insert(a.to_path_buf(), info);
+            }
+        }
         self
     }
 }
@@ -156,10 +191,32 @@ impl Host for FakeHost {
     }
 
     fn file_info(&self, path: &Path) -> Option<FileInfo> {
-        self.file_infos.get(path).copied()
+        match self.symlinks.get(path) {
+            Some(target) => self.file_infos.get(target).copied(),
+            None => self.file_infos.get(path).copied(),
+        }
+    }
+
+    fn resolves(&self, name: &str) -> Option<bool> {
+        self.resolvable.as_ref().map(|set| set.contains(name))
+    }
+
+    fn link_info(&self, path: &Path) -> Option<(FileInfo, bool)> {
+        if self.symlinks.contains_key(path) {
+            // A link made by root: `lstat` shows root and mode 0777.
+            let link = FileInfo {
+                uid: 0,
+                gid: 0,
+                mode: 0o777,
+                is_dir: false,
+            };
+            return Some((link, true));
+        }
+        self.file_infos.get(path).map(|f| (*f, false))
     }
 
     fn canonicalize(&self, path: &Path) -> Option<PathBuf> {
+        let path = self.symlinks.get(path).map_or(path, PathBuf::as_path);
         self.file_infos
             .contains_key(path)
             .then(|| path.to_path_buf())

@@ -12,7 +12,7 @@
 
 use crate::ast::Word;
 use crate::diag::Diagnostics;
-use crate::preprocess::Line;
+use crate::line::Line;
 
 /// keepalived's `WHITE_SPACE_STR`.
 pub const WHITE_SPACE: &[u8] = b" \t\x0c\n\r\x0b";

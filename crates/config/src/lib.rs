@@ -15,6 +15,7 @@ pub mod build;
 pub mod diag;
 pub mod host;
 pub mod lexer;
+pub mod line;
 pub mod model;
 pub mod parse;
 pub mod preprocess;
@@ -76,6 +77,16 @@ pub fn load(path: &Path, host: &dyn host::Host, opts: &LoadOptions) -> Loaded {
     );
     cx.diags.append(parse_diags);
     let items = parser.finish();
+    // keepalived compat: a keyword missing its parameter ends keepalived
+    // on the spot; nothing is built or validated.
+    if let Some(stop) = build::missing::first_missing_parameter(&items) {
+        cx.diags.push(stop);
+        return Loaded {
+            config: Config::default(),
+            diagnostics: cx.diags,
+            sources,
+        };
+    }
     let mut config = build::build(&items, &mut cx);
     // The tree is not needed past the builders; free it before validation.
     drop(items);

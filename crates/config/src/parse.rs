@@ -18,7 +18,7 @@
 use crate::ast::{Item, Word};
 use crate::diag::Diagnostics;
 use crate::lexer::{WHITE_SPACE, first_token_end, tokenize};
-use crate::preprocess::Line;
+use crate::line::Line;
 
 /// How deep blocks may nest in the tree. keepalived's deepest grammar is
 /// `virtual_server` > `real_server` > checker > `url` (four levels), so

@@ -78,6 +78,27 @@ impl Host for SystemHost {
         })
     }
 
+    fn resolves(&self, name: &str) -> Option<bool> {
+        use std::net::ToSocketAddrs;
+        Some(
+            (name, 25)
+                .to_socket_addrs()
+                .is_ok_and(|mut a| a.next().is_some()),
+        )
+    }
+
+    fn link_info(&self, path: &Path) -> Option<(FileInfo, bool)> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::symlink_metadata(path).ok()?;
+        let info = FileInfo {
+            uid: m.uid(),
+            gid: m.gid(),
+            mode: m.mode() & 0o7777,
+            is_dir: m.is_dir(),
+        };
+        Some((info, m.file_type().is_symlink()))
+    }
+
     fn canonicalize(&self, path: &Path) -> Option<PathBuf> {
         std::fs::canonicalize(path).ok()
     }

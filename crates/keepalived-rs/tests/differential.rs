@@ -6,7 +6,9 @@
 //! 192.0.2.0/24), because `keepalived -t` checks that interfaces exist.
 //! Without root, `ip` or `keepalived` the test prints why and passes. The
 //! namespace is deleted in `Drop`, every child is killed after 20 s, and
-//! pid file paths point into a temporary directory.
+//! pid file paths point into a temporary directory. The script fixtures
+//! of `corpus/fixtures.txt` are made in that directory and bind-mounted
+//! on `/mnt` for each run, inside the mount namespace of the run only.
 
 mod common;
 
@@ -155,6 +157,56 @@ impl Drop for TempDir {
     }
 }
 
+/// Creates the script fixtures of `corpus/fixtures.txt` under `dir`
+/// (which stands for [`common::FIXTURE_ROOT`]): directories and scripts
+/// with their modes and owners, and symbolic links.
+fn make_fixtures(dir: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let err = |what: &str, p: &Path, e: std::io::Error| {
+        format!("cannot {what} fixture {}: {e}", p.display())
+    };
+    for f in common::fixtures() {
+        let rel = f.path.strip_prefix(common::FIXTURE_ROOT).map_err(|_| {
+            format!("fixture {} is outside /mnt", f.path.display())
+        })?;
+        let p = dir.join(rel);
+        match (f.kind.as_str(), &f.target) {
+            (_, Some(target)) => std::os::unix::fs::symlink(target, &p)
+                .map_err(|e| err("link", &p, e))?,
+            ("dir", None) => {
+                std::fs::create_dir_all(&p).map_err(|e| err("create", &p, e))?
+            }
+            _ => std::fs::write(&p, "#!/bin/sh\nexit 0\n")
+                .map_err(|e| err("write", &p, e))?,
+        }
+        if f.target.is_none() {
+            std::fs::set_permissions(
+                &p,
+                std::fs::Permissions::from_mode(f.mode),
+            )
+            .map_err(|e| err("chmod", &p, e))?;
+            std::os::unix::fs::chown(&p, Some(f.uid), Some(f.gid))
+                .map_err(|e| err("chown", &p, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// The command that runs `prog` in the namespace with the fixtures
+/// bind-mounted on `/mnt`; the mount lives in the mount namespace `ip
+/// netns exec` makes for the command, and goes with it.
+fn in_namespace(ns: &Netns, fixtures: &Path, prog: &str) -> Command {
+    let mut cmd = Command::new("ip");
+    cmd.args(["netns", "exec", &ns.name, "sh", "-c"])
+        .arg(format!(
+            "mount --bind \"$0\" {} && exec \"$@\"",
+            common::FIXTURE_ROOT
+        ))
+        .arg(fixtures)
+        .arg(prog);
+    cmd
+}
+
 /// What both programs did on one corpus file.
 struct Mismatch {
     file: String,
@@ -176,30 +228,14 @@ fn check_file(ns: &Netns, tmp: &Path, file: &Path) -> Result<Mismatch, String> {
         pid("ka-bfd.pid"),
     ];
     let f = file.to_string_lossy().into_owned();
+    let fixtures = tmp.join("fixtures");
     let keepalived = run_bounded(
-        Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &ns.name,
-                "keepalived",
-                "-t",
-                "-l",
-                "-f",
-                &f,
-                "-i",
-                CONFIG_ID,
-            ])
+        in_namespace(ns, &fixtures, "keepalived")
+            .args(["-t", "-l", "-f", &f, "-i", CONFIG_ID])
             .args(&pids),
     )?;
     let ours = run_bounded(
-        Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &ns.name,
-                env!("CARGO_BIN_EXE_keepalived-rs"),
-            ])
+        in_namespace(ns, &fixtures, env!("CARGO_BIN_EXE_keepalived-rs"))
             .args(["-t", "-f", &f, "-i", CONFIG_ID])
             .args(&pids),
     )?;
@@ -235,6 +271,7 @@ fn exit_statuses_agree_with_keepalived() {
     let ns = Netns::create()
         .unwrap_or_else(|e| panic!("cannot create the namespace: {e}"));
     let tmp = TempDir::new();
+    make_fixtures(&tmp.0.join("fixtures")).unwrap_or_else(|e| panic!("{e}"));
     let recorded = common::recorded_statuses();
     let files = common::corpus_files();
     let mut mismatches = Vec::new();

@@ -251,9 +251,17 @@ impl Cx {
     }
 
     /// An IP address argument.
+    ///
+    /// keepalived compat: the keywords read this way go through
+    /// `inet_stosockaddr()`, which drops everything from the first `-` or
+    /// `/` (a range or a prefix length, whatever its value) before parsing.
     pub fn ip_arg(&mut self, item: &Item, i: usize) -> Option<IpAddr> {
         let w = self.arg(item, i)?;
-        self.ip_word(item.name(), w)
+        let bare = strip_range_or_prefix(&w.text);
+        match bare.parse::<IpAddr>() {
+            Ok(ip) => Some(ip),
+            Err(_) => self.ip_word(item.name(), w),
+        }
     }
 
     /// An IP address word.
@@ -420,6 +428,13 @@ pub fn fmt_secs(d: Duration) -> String {
         let frac = format!("{us:06}");
         format!("{s}.{}", frac.trim_end_matches('0'))
     }
+}
+
+/// keepalived's `inet_stosockaddr()`: the address before the first `-`
+/// (a range) or `/` (a prefix length).
+pub(crate) fn strip_range_or_prefix(text: &str) -> &str {
+    let end = text.find('-').or_else(|| text.find('/'));
+    end.map_or(text, |e| &text[..e])
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ pub mod bfd;
 pub mod cx;
 pub mod global;
 pub mod lvs;
+pub mod missing;
 pub(crate) mod names;
 pub mod vrrp;
 

@@ -7,7 +7,7 @@ use std::path::Path;
 use super::*;
 use crate::diag::Severity;
 use crate::host::FakeHost;
-use crate::source::FileId;
+use crate::source::{FileId, Span};
 
 const MAIN: &str = "/etc/keepalived/keepalived.conf";
 

@@ -16,7 +16,6 @@
 //! substitution budget, includes a depth and file budget; running out is
 //! an error diagnostic, never a hang or a panic.
 
-mod cols;
 mod comments;
 mod conditional;
 mod defs;
@@ -31,9 +30,11 @@ use std::path::Path;
 
 use crate::diag::Diagnostics;
 use crate::host::Host;
-use crate::source::{SourceMap, Span};
+use crate::source::SourceMap;
 
-pub use cols::Cols;
+// `Line` lives below both this module and the lexer, which tokenizes
+// the lines the reader makes.
+pub use crate::line::{Cols, Line};
 
 /// keepalived's `MAXBUF`: physical lines are read in pieces of at most
 /// `MAXBUF - 1` bytes, and expansion may not make a line longer.
@@ -48,43 +49,6 @@ pub struct Options {
     /// `-e/--all-config`: every include is checked as `includea` would
     /// be (keepalived's `include_check_set(NULL)` before reading).
     pub check_all_includes: bool,
-}
-
-/// One line after preprocessing: either `{`, `}`, or text without block
-/// braces outside quotes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Line {
-    /// The text: comments removed, definitions expanded.
-    pub text: String,
-    /// Where the line came from (its first byte).
-    pub span: Span,
-    /// For each byte of `text`, its 1-based column in the original line
-    /// `span.line` of `span.file`. Expanded text points at the `$` that
-    /// produced it; lines of a multi-line definition point at its use.
-    pub cols: Cols,
-}
-
-impl Line {
-    /// A line whose text stood as-is at `span` (for tests and tools).
-    pub fn plain(text: &str, span: Span) -> Self {
-        Self {
-            text: text.to_string(),
-            span,
-            cols: Cols::contiguous(span.col, text.len()),
-        }
-    }
-
-    /// The position of byte `i` of the text.
-    pub fn span_at(&self, i: usize) -> Span {
-        let col = match self.cols.get(i) {
-            Some(c) => c,
-            None => self
-                .cols
-                .last()
-                .map_or(self.span.col, |c| c.saturating_add(1)),
-        };
-        Span { col, ..self.span }
-    }
 }
 
 /// Reads `path` (which, as for keepalived `-f`, may be a glob) and

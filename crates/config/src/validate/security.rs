@@ -1,124 +1,265 @@
-//! Script security, as keepalived's `check_vrrp_script_security()` and the
-//! start/shutdown script check in `main.c`.
+//! Script security, as keepalived's `check_vrrp_script_security()`
+//! (`vrrp.c`), `check_check_script_security()` with
+//! `check_misc_script_security()` (`check_data.c`, `check_misc.c`) and
+//! the start/shutdown script check in `main.c`; each script goes through
+//! [`secure::check`](super::secure::check).
 //!
-//! keepalived compat: when `enable_script_security` is off and any script
-//! that will be run exists (`SC_ISSCRIPT`: found on disk, or on `PATH`
-//! for a bare name), keepalived reports "SECURITY VIOLATION - scripts are
-//! being executed but script_security not enabled" with
-//! `CONFIG_SECURITY_ERROR`, and `-t` exits 6. The VRRP check runs only
-//! when there is at least one `vrrp_instance`; it covers every
-//! `vrrp_script`, instance and sync-group notify scripts and the
-//! `notify_fifo`/`vrrp_notify_fifo` scripts. Scripts starting `</` only
-//! test a file and never count.
-
-use std::path::{Path, PathBuf};
+//! keepalived compat:
+//! * A `vrrp_script` that must not run (insecure with
+//!   `enable_script_security`, or not found) is a configuration error,
+//!   "Disabling track script NAME due to insecure" or "... since not
+//!   found/accessible" (`-t` exits 5); one that is not executable by its
+//!   user is dropped silently. Dropped scripts leave every `track_script`
+//!   silently.
+//! * Notify scripts, FIFO scripts, MISC_CHECK scripts, real-server and
+//!   quorum scripts and start/shutdown scripts that must not run are only
+//!   logged (warnings here) and dropped.
+//! * When `enable_script_security` is off and any checked script exists
+//!   (`SC_ISSCRIPT`), "SECURITY VIOLATION - scripts are being executed but
+//!   script_security not enabled." is `CONFIG_SECURITY_ERROR` (`-t` exits
+//!   6), with " There are insecure scripts." when one is. The VRRP check
+//!   runs only with at least one `vrrp_instance`, the checker one only
+//!   with at least one `virtual_server`.
 
 use crate::diag::{Category, Diagnostic, Diagnostics, Severity};
 use crate::host::Host;
 use crate::model::Config;
+use crate::model::global::GlobalDefs;
+use crate::model::lvs::{CheckerKind, Script};
 use crate::model::vrrp::ScriptCmd;
 
-/// Reports script security violations.
-pub fn validate(config: &Config, host: &dyn Host, d: &mut Diagnostics) {
-    let g = &config.global;
-    if !g.enable_script_security {
-        let start_stop = [&g.startup_script, &g.shutdown_script];
-        if start_stop
-            .iter()
-            .any(|s| s.as_ref().is_some_and(|s| is_script(s, host)))
-        {
-            violation(d, "start/shutdown scripts");
-        }
+use super::secure::{self, Flags, Ids};
+
+/// The default script user's name.
+const DEFAULT_USER: &str = "keepalived_script";
+
+/// Checks every script, dropping those keepalived would not run.
+pub fn validate(config: &mut Config, host: &dyn Host, d: &mut Diagnostics) {
+    let sec = config.global.enable_script_security;
+    let cx = Checker {
+        host,
+        global: config.global.clone(),
+    };
+    let mut flags = Flags::default();
+    let g = &mut config.global;
+    for s in [&mut g.startup_script, &mut g.shutdown_script] {
+        flags |= cx.notify(s, true, d, "startup/shutdown");
     }
-    if g.enable_script_security {
+    report(d, sec, flags, "start/shutdown scripts");
+    if !config.vrrp.instances.is_empty() {
+        let f = vrrp(config, &cx, d);
+        report(d, sec, f, "scripts");
+    }
+    if !config.lvs.virtual_servers.is_empty() {
+        let f = lvs(config, &cx, d);
+        report(d, sec, f, "check scripts");
+    }
+}
+
+fn report(d: &mut Diagnostics, sec: bool, flags: Flags, what: &str) {
+    if sec || !flags.has(Flags::IS_SCRIPT) {
         return;
     }
-    if !config.vrrp.instances.is_empty()
-        && vrrp_scripts(config).iter().any(|s| is_script(s, host))
-    {
-        violation(d, "scripts");
-    }
-    // keepalived compat: the checker process makes the same check over
-    // quorum_up/down, notify_up/down and MISC_CHECK scripts.
-    let lvs = super::lvs::scripts(&config.lvs);
-    if lvs.iter().any(|cmd| is_program(first_word(cmd), host)) {
-        violation(d, "check scripts");
-    }
-}
-
-/// The program of a command line as keepalived splits it.
-fn first_word(cmd: &str) -> &str {
-    cmd.split_whitespace().next().unwrap_or("")
-}
-
-fn violation(d: &mut Diagnostics, what: &str) {
+    let more = if flags.has(Flags::INSECURE) {
+        " There are insecure scripts."
+    } else {
+        ""
+    };
     d.push(Diagnostic::new(
         Severity::Error,
         Category::Security,
         None,
-        format!("SECURITY VIOLATION - {what} are being executed but script_security not enabled."),
+        format!("SECURITY VIOLATION - {what} are being executed but script_security not enabled.{more}"),
     ));
 }
 
-/// Every script the VRRP process would run.
-pub fn vrrp_scripts(config: &Config) -> Vec<&ScriptCmd> {
-    let mut out: Vec<&ScriptCmd> =
-        config.vrrp.scripts.iter().map(|s| &s.cmd).collect();
-    for i in &config.vrrp.instances {
-        let n = [
-            &i.notify_master,
-            &i.notify_backup,
-            &i.notify_fault,
-            &i.notify_stop,
-            &i.notify,
-            &i.notify_master_rx_lower_pri,
-        ];
-        out.extend(n.into_iter().flatten());
-        if let Some(Some(s)) = &i.notify_deleted {
-            out.push(s);
+/// What checking a script needs.
+struct Checker<'a> {
+    host: &'a dyn Host,
+    global: GlobalDefs,
+}
+
+impl Checker<'_> {
+    /// The ids a script with `user`/`group` runs with.
+    fn ids(&self, user: Option<&str>, group: Option<&str>) -> Ids {
+        let (user, group) = match (user, &self.global.script_user) {
+            (Some(u), _) => (Some(u), group),
+            (None, Some((u, g))) => (Some(u.as_str()), g.as_deref()),
+            (None, None) => (Some(DEFAULT_USER), None),
+        };
+        let info = user.and_then(|u| self.host.user(u));
+        let uid = info.as_ref().map_or(0, |i| i.uid);
+        let gid = group
+            .and_then(|g| self.host.group(g))
+            .or(info.map(|i| i.gid))
+            .unwrap_or(0);
+        Ids { uid, gid }
+    }
+
+    fn flags(&self, prog: &str, ids: Ids) -> Flags {
+        let sec = self.global.enable_script_security;
+        secure::check(prog, ids, sec, self.host)
+    }
+
+    fn cmd(&self, s: &ScriptCmd) -> Flags {
+        let prog = s.argv.first().map_or("", String::as_str);
+        self.flags(prog, self.ids(s.user.as_deref(), s.group.as_deref()))
+    }
+
+    /// keepalived's `check_notify_script_secure()` (and, with
+    /// `system_ok`, the start/stop check, which keeps `</file` tests).
+    fn notify(
+        &self,
+        slot: &mut Option<ScriptCmd>,
+        system_ok: bool,
+        d: &mut Diagnostics,
+        what: &str,
+    ) -> Flags {
+        let Some(s) = slot else {
+            return Flags::default();
+        };
+        let f = self.cmd(s);
+        let runnable = if system_ok {
+            Flags::EXECUTABLE | Flags::SYSTEM
+        } else {
+            Flags::EXECUTABLE
+        };
+        if f.any(Flags::INHIBIT | Flags::NOT_FOUND) || !f.any(runnable) {
+            d.warning(
+                None,
+                format!("{what} script {} disabled", s.argv.join(" ")),
+            );
+            *slot = None;
         }
+        f
     }
-    for s in &config.vrrp.sync_groups {
-        let n = [
-            &s.notify_master,
-            &s.notify_backup,
-            &s.notify_fault,
-            &s.notify_stop,
-            &s.notify,
-        ];
-        out.extend(n.into_iter().flatten());
+
+    fn lvs_script(
+        &self,
+        slot: &mut Option<Script>,
+        d: &mut Diagnostics,
+    ) -> Flags {
+        let Some(s) = slot else {
+            return Flags::default();
+        };
+        let prog = s.command.split_whitespace().next().unwrap_or("");
+        let f =
+            self.flags(prog, self.ids(s.user.as_deref(), s.group.as_deref()));
+        if f.any(Flags::INHIBIT | Flags::NOT_FOUND) || !f.has(Flags::EXECUTABLE)
+        {
+            d.warning(None, format!("notify script {} disabled", s.command));
+            *slot = None;
+        }
+        f
     }
-    for f in [&config.global.notify_fifo, &config.global.vrrp_notify_fifo]
+}
+
+/// Disposition of a tracked or MISC_CHECK script: `None` to keep it, or
+/// the reason keepalived gives for dropping it (empty: silently).
+fn dropped(f: Flags) -> Option<&'static str> {
+    if f.has(Flags::INHIBIT) {
+        Some("due to insecure")
+    } else if f.has(Flags::NOT_FOUND) {
+        Some("since not found/accessible")
+    } else if !f.any(Flags::EXECUTABLE | Flags::SYSTEM) {
+        Some("")
+    } else {
+        None
+    }
+}
+
+fn vrrp(config: &mut Config, cx: &Checker<'_>, d: &mut Diagnostics) -> Flags {
+    let mut flags = Flags::default();
+    let mut removed = Vec::new();
+    config.vrrp.scripts.retain(|s| {
+        let f = cx.cmd(&s.cmd);
+        flags |= f;
+        let Some(why) = dropped(f) else { return true };
+        if !why.is_empty() {
+            d.error(
+                s.loc.0,
+                format!("Disabling track script {} {why}", s.name),
+            );
+        }
+        removed.push(s.name.clone());
+        false
+    });
+    for i in &mut config.vrrp.instances {
+        for s in [
+            &mut i.notify_backup,
+            &mut i.notify_master,
+            &mut i.notify_fault,
+            &mut i.notify_stop,
+        ] {
+            flags |= cx.notify(s, false, d, "notify");
+        }
+        if let Some(s) = &mut i.notify_deleted {
+            flags |= cx.notify(s, false, d, "notify_deleted");
+        }
+        flags |= cx.notify(&mut i.notify, false, d, "notify");
+        flags |=
+            cx.notify(&mut i.notify_master_rx_lower_pri, false, d, "notify");
+        i.track.scripts.retain(|r| !removed.contains(&r.name));
+    }
+    for g in &mut config.vrrp.sync_groups {
+        for s in [
+            &mut g.notify_backup,
+            &mut g.notify_master,
+            &mut g.notify_fault,
+            &mut g.notify_stop,
+            &mut g.notify,
+        ] {
+            flags |= cx.notify(s, false, d, "notify");
+        }
+        g.track.scripts.retain(|r| !removed.contains(&r.name));
+    }
+    let gl = &mut config.global;
+    for f in [&mut gl.notify_fifo, &mut gl.vrrp_notify_fifo]
         .into_iter()
         .flatten()
     {
-        out.extend(f.script.as_ref());
+        flags |= cx.notify(&mut f.script, false, d, "notify_fifo");
     }
-    out
+    flags
 }
 
-/// True when the command names an existing file (keepalived's
-/// `SC_ISSCRIPT`).
-fn is_script(s: &ScriptCmd, host: &dyn Host) -> bool {
-    s.argv.first().is_some_and(|prog| is_program(prog, host))
-}
-
-/// True when `prog` names an existing file, directly or through `PATH`.
-fn is_program(prog: &str, host: &dyn Host) -> bool {
-    if prog.is_empty() {
-        return false;
+fn lvs(config: &mut Config, cx: &Checker<'_>, d: &mut Diagnostics) -> Flags {
+    let mut flags = Flags::default();
+    for vs in &mut config.lvs.virtual_servers {
+        for rs in &mut vs.real_servers {
+            rs.checkers.retain(|c| {
+                let CheckerKind::Misc(m) = &c.kind else {
+                    return true;
+                };
+                let prog = m.path.split_whitespace().next().unwrap_or("");
+                let f = cx
+                    .flags(prog, cx.ids(m.user.as_deref(), m.group.as_deref()));
+                flags |= f;
+                let Some(why) = dropped(f) else { return true };
+                if !why.is_empty() {
+                    d.warning(
+                        None,
+                        format!("Disabling misc script {} {why}", m.path),
+                    );
+                }
+                false
+            });
+        }
     }
-    if prog.starts_with('<') && prog[1..].trim_start().starts_with('/') {
-        return false;
+    for vs in &mut config.lvs.virtual_servers {
+        flags |= cx.lvs_script(&mut vs.quorum_up, d);
+        flags |= cx.lvs_script(&mut vs.quorum_down, d);
+        for rs in &mut vs.real_servers {
+            flags |= cx.lvs_script(&mut rs.notify_up, d);
+            flags |= cx.lvs_script(&mut rs.notify_down, d);
+        }
     }
-    if prog.contains('/') {
-        return host.file_info(Path::new(prog)).is_some_and(|f| !f.is_dir);
+    let gl = &mut config.global;
+    for f in [&mut gl.notify_fifo, &mut gl.lvs_notify_fifo]
+        .into_iter()
+        .flatten()
+    {
+        flags |= cx.notify(&mut f.script, false, d, "notify_fifo");
     }
-    let path = host.env_var("PATH").unwrap_or_else(|| {
-        "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into()
-    });
-    path.split(':').any(|dir| {
-        let p: PathBuf = Path::new(dir).join(prog);
-        host.file_info(&p).is_some_and(|f| !f.is_dir)
-    })
+    flags
 }

@@ -19,6 +19,13 @@ fn host() -> FakeHost {
         is_dir: false,
     };
     h.file_infos.insert(PathBuf::from("/bin/true"), root_file);
+    let root_dir = FileInfo {
+        mode: 0o755,
+        is_dir: true,
+        ..root_file
+    };
+    h.file_infos.insert(PathBuf::from("/"), root_dir);
+    h.file_infos.insert(PathBuf::from("/bin"), root_dir);
     h
 }
 
@@ -315,4 +322,124 @@ fn security_category_is_kept() {
             .iter()
             .any(|d| d.category == Category::Security)
     );
+}
+
+const ROOT_USER: &str =
+    "global_defs {\n enable_script_security\n script_user root\n}\n";
+
+fn world_writable_host() -> FakeHost {
+    let mut h = host();
+    let ww = FileInfo {
+        uid: 0,
+        gid: 0,
+        mode: 0o777,
+        is_dir: false,
+    };
+    h.file_infos.insert(PathBuf::from("/bin/ww.sh"), ww);
+    h
+}
+
+#[test]
+fn an_insecure_vrrp_script_is_disabled_and_untracked() {
+    // keepalived 2.2.7 -t: "Disabling track script chk due to insecure", 5.
+    let text = format!(
+        "{ROOT_USER}vrrp_script chk {{\n script /bin/ww.sh\n}}\n{}",
+        vi(" track_script {\n  chk\n }")
+    );
+    let l = load_on(world_writable_host(), &text);
+    assert_eq!(errors(&l), ["Disabling track script chk due to insecure"]);
+    assert_eq!(l.diagnostics.config_test_status(), 5);
+    assert!(l.config.vrrp.scripts.is_empty());
+    assert!(l.config.vrrp.instances[0].track.scripts.is_empty());
+}
+
+#[test]
+fn a_missing_vrrp_script_is_an_error_with_or_without_security() {
+    // keepalived 2.2.7 -t: "... since not found/accessible", 5 either way.
+    for g in [ROOT_USER, ""] {
+        let text = format!(
+            "{g}vrrp_script chk {{\n script /bin/absent\n}}\n{}",
+            vi(" track_script {\n  chk\n }")
+        );
+        let l = load(&text);
+        assert_eq!(
+            errors(&l),
+            ["Disabling track script chk since not found/accessible"]
+        );
+        assert_eq!(l.diagnostics.config_test_status(), 5);
+    }
+}
+
+#[test]
+fn an_insecure_notify_script_is_dropped_quietly() {
+    // keepalived 2.2.7 -t: only logged, 0; never run.
+    let text = format!("{ROOT_USER}{}", vi(" notify_master /bin/ww.sh"));
+    let l = load_on(world_writable_host(), &text);
+    assert_eq!(l.diagnostics.config_test_status(), 0);
+    assert!(l.config.vrrp.instances[0].notify_master.is_none());
+}
+
+#[test]
+fn an_insecure_script_without_security_says_so() {
+    // Run as root (no keepalived_script user): the path is checked.
+    let mut h = world_writable_host();
+    h.users.remove("keepalived_script");
+    let text = format!(
+        "vrrp_script chk {{\n script /bin/ww.sh\n}}\n{}",
+        vi(" track_script {\n  chk\n }")
+    );
+    let l = load_on(h, &text);
+    assert_eq!(l.diagnostics.config_test_status(), 6);
+    assert!(
+        l.diagnostics
+            .iter()
+            .any(|d| d.category == Category::Security
+                && d.message.ends_with(" There are insecure scripts."))
+    );
+}
+
+#[test]
+fn routes_take_a_family_word_after_via() {
+    let ok = vi(
+        " virtual_routes {\n  198.51.100.0/24 via inet 192.0.2.1 dev eth0\n  \
+                2001:db8:1::/64 via inet6 2001:db8::1 dev eth0\n }",
+    );
+    let l = load(&ok);
+    assert_eq!(errors(&l), Vec::<String>::new());
+    let routes = &l.config.vrrp.instances[0].routes;
+    assert_eq!(routes.len(), 2);
+    assert_eq!(routes[0].via, Some("192.0.2.1".parse().unwrap()));
+    let bad = vi(
+        " virtual_routes {\n  198.51.100.0/24 via inet6 192.0.2.1 dev eth0\n }",
+    );
+    assert_eq!(
+        errors(&load(&bad)),
+        ["Cannot mix IPv4 and IPv6 addresses for route"]
+    );
+}
+
+#[test]
+fn unicast_addresses_drop_a_prefix_length() {
+    let l = load(&vi(
+        " unicast_src_ip 192.0.2.1/24\n unicast_peer {\n  192.0.2.2/33\n }",
+    ));
+    assert_eq!(errors(&l), Vec::<String>::new());
+    let i = &l.config.vrrp.instances[0];
+    assert_eq!(i.src_ip, Some("192.0.2.1".parse().unwrap()));
+    assert_eq!(
+        i.unicast_peers[0].addr,
+        "192.0.2.2".parse::<std::net::IpAddr>().unwrap()
+    );
+}
+
+#[test]
+fn an_smtp_server_name_must_resolve() {
+    let g =
+        |s: &str| format!("global_defs {{\n smtp_server {s}\n}}\n{}", vi(""));
+    assert_eq!(
+        errors(&load(&g("no-such-host.invalid"))),
+        ["Invalid smtp server no-such-host.invalid 25"]
+    );
+    assert_eq!(errors(&load(&g("localhost 2525"))), Vec::<String>::new());
+    assert_eq!(errors(&load(&g("192.0.2.25"))), Vec::<String>::new());
 }

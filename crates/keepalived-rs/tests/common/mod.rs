@@ -91,8 +91,69 @@ fn add_script_paths(host: &mut FakeHost) {
     }
 }
 
+/// One script fixture of `corpus/fixtures.txt`.
+pub struct Fixture {
+    /// Where the corpus names it (under `/mnt`).
+    pub path: PathBuf,
+    /// `dir`, `file` or `link`.
+    pub kind: String,
+    /// Permission bits (`0` for links).
+    pub mode: u32,
+    /// Owner.
+    pub uid: u32,
+    /// Group.
+    pub gid: u32,
+    /// A link's target.
+    pub target: Option<PathBuf>,
+}
+
+/// Where the fixtures appear, in both the namespace and the fake host.
+pub const FIXTURE_ROOT: &str = "/mnt";
+
+/// The script fixtures of `corpus/fixtures.txt`, parents first.
+pub fn fixtures() -> Vec<Fixture> {
+    let text = std::fs::read_to_string(corpus_dir().join("fixtures.txt"))
+        .expect("corpus/fixtures.txt is readable");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            assert!(w.len() >= 5, "bad fixtures.txt line: {l}");
+            let num =
+                |s: &str, radix| u32::from_str_radix(s, radix).unwrap_or(0);
+            Fixture {
+                path: PathBuf::from(w[0]),
+                kind: w[1].to_string(),
+                mode: num(w[2], 8),
+                uid: num(w[3], 10),
+                gid: num(w[4], 10),
+                target: w.get(5).map(PathBuf::from),
+            }
+        })
+        .collect()
+}
+
+fn add_fixtures(host: &mut FakeHost) {
+    for f in fixtures() {
+        match &f.target {
+            Some(t) => {
+                host.symlinks.insert(f.path, t.clone());
+            }
+            None => {
+                let info = FileInfo {
+                    uid: f.uid,
+                    gid: f.gid,
+                    mode: f.mode,
+                    is_dir: f.kind == "dir",
+                };
+                host.file_infos.insert(f.path, info);
+            }
+        }
+    }
+}
+
 /// A machine like the differential test's namespace, holding the corpus
-/// under [`ROOT`].
+/// under [`ROOT`] and the script fixtures under [`FIXTURE_ROOT`].
 pub fn fake_host() -> FakeHost {
     let mut host = FakeHost::new();
     // The machines that run the differential test have no
@@ -100,6 +161,9 @@ pub fn fake_host() -> FakeHost {
     host.users.remove("keepalived_script");
     host.seed = 7;
     add_script_paths(&mut host);
+    add_fixtures(&mut host);
+    // The namespace's PATH, for bare script names.
+    host.env.insert("PATH".into(), "/usr/bin:/bin".into());
     let mut files = Vec::new();
     walk(&corpus_dir(), Path::new(ROOT), &mut files);
     for (real, virt) in files {

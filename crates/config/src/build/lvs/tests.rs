@@ -79,10 +79,24 @@ pub(super) fn items(text: &str) -> Vec<Item> {
 /// Builds and validates `text` through the whole-config builder (so
 /// that `track_file` and `bfd_instance` references resolve); returns the
 /// LVS section and the messages.
+/// A host holding the programs these tests name.
+fn programs() -> FakeHost {
+    FakeHost::new().with_programs(&[
+        "/bin/check",
+        "/bin/echo",
+        "/bin/false",
+        "/bin/true",
+        "/usr/bin/down",
+        "/usr/bin/logger",
+        "/usr/local/bin/check",
+        "/usr/local/bin/fifo",
+    ])
+}
+
 pub(super) fn load(text: &str) -> (LvsSection, Vec<String>) {
     let mut cx = Cx::new();
     let mut config: Config = crate::build::build(&items(text), &mut cx);
-    crate::validate::validate(&mut config, &FakeHost::new(), &mut cx.diags);
+    crate::validate::validate(&mut config, &programs(), &mut cx.diags);
     let msgs = cx
         .diags
         .iter()
@@ -148,6 +162,9 @@ fn legacy_aliases_map_to_the_same_fields() {
 fn checker_defaults_per_type() {
     let (lvs, msgs) = load(
         r#"
+global_defs {
+    enable_script_security
+}
 virtual_server 192.0.2.1 80 {
     lvs_sched rr
     lvs_method NAT
@@ -530,6 +547,9 @@ fn address_quirks() {
 
 /// The track_file and bfd_instance the LVS part references.
 const RICH_DEPS: &str = r#"
+global_defs {
+    enable_script_security
+}
 track_file tf1 {
     file /run/tf1
 }

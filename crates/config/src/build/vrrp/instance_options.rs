@@ -84,7 +84,9 @@ pub(super) fn unicast(c: &Item, cx: &mut Cx, i: &mut Instance) -> bool {
 
 fn peer(e: &Item, cx: &mut Cx, i: &mut Instance) {
     let w = words(e);
-    let Ok(addr) = w[0].parse::<std::net::IpAddr>() else {
+    // keepalived compat: `inet_stosockaddr()` drops a prefix length.
+    let bare = crate::build::cx::strip_range_or_prefix(w[0]);
+    let Ok(addr) = bare.parse::<std::net::IpAddr>() else {
         cx.error(e.span(), format!("Configuration error: VRRP instance[{}] malformed unicast peer address[{}]. Skipping...", i.name, w[0]));
         return;
     };

@@ -208,6 +208,25 @@ impl<'a> RouteParser<'a> {
     }
 
     fn address(&mut self, cx: &mut Cx, i: usize) -> Option<usize> {
+        // keepalived compat: `via inet ADDR` / `via inet6 ADDR`, as
+        // `ip route` writes it; the family word sets the route's family.
+        if matches!(self.w[i], "via" | "gw")
+            && let Some(fam @ ("inet" | "inet6")) = self.w.get(i + 1).copied()
+        {
+            let f = if fam == "inet" {
+                RouteFamily::Inet
+            } else {
+                RouteFamily::Inet6
+            };
+            if self.family.is_some_and(|x| x != f) {
+                let msg = "Cannot mix IPv4 and IPv6 addresses for route";
+                cx.error(self.item.span(), msg);
+                return None;
+            }
+            self.family = Some(f);
+            // The family word's index reads as a gateway below.
+            return self.address(cx, i + 1).map(|n| n + 1);
+        }
         let v = self.need(cx, i)?;
         let (ip, len) = parse_prefix(cx, self.item, v)?;
         self.set_family(cx, ip)?;

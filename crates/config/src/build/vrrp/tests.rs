@@ -18,7 +18,7 @@ fn load_with(text: &str, host: &FakeHost) -> (Config, Diagnostics) {
 }
 
 fn load(text: &str) -> (Config, Diagnostics) {
-    load_with(text, &FakeHost::new())
+    load_with(text, &FakeHost::new().with_programs(&["/bin/true"]))
 }
 
 fn errors(d: &Diagnostics) -> Vec<String> {
@@ -192,7 +192,7 @@ fn script_security_violation_when_scripts_exist() {
     );
     assert!(!d.has_security_violation());
     // A missing script is not "a script being executed".
-    let (_, d) = load(&t);
+    let (_, d) = load_with(&t, &FakeHost::new());
     assert!(!d.iter().any(|x| x.category == Category::Security));
 }
 
