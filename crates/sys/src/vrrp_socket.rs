@@ -310,8 +310,10 @@ fn short_write(n: usize, want: usize) -> io::Result<()> {
     }
 }
 
+/// Destinations that need the interface as scope id: link-local unicast
+/// and multicast (ff02::12 is link-scoped).
 fn is_link_local(a: Ipv6Addr) -> bool {
-    (a.segments()[0] & 0xffc0) == 0xfe80 || a.is_multicast()
+    ka_types::net::is_link_local_v6(&a) || a.is_multicast()
 }
 
 /// `setsockopt(IPPROTO_IPV6, IPV6_CHECKSUM, offset)`: neither socket2 nor

@@ -430,7 +430,7 @@ impl Engine {
         let v6 = c.is_ipv6();
         v.iter().copied().find(|a| match a {
             IpAddr::V4(_) => !v6,
-            IpAddr::V6(a) => v6 && (a.segments()[0] & 0xffc0) == 0xfe80,
+            IpAddr::V6(a) => v6 && ka_types::net::is_link_local_v6(a),
         })
     }
 

@@ -216,3 +216,17 @@ pub struct GlobalDefs {
     /// Reload and configuration-file keywords.
     pub reload: Reload,
 }
+
+/// keepalived compat: `DFLT_INT`, the `default_interface` when none is
+/// configured.
+pub const DEFAULT_INTERFACE: &str = "eth0";
+
+impl GlobalDefs {
+    /// `default_interface`, else [`DEFAULT_INTERFACE`]: where a static
+    /// address without `dev` goes.
+    pub fn default_interface_or_eth0(&self) -> &str {
+        self.default_interface
+            .as_deref()
+            .unwrap_or(DEFAULT_INTERFACE)
+    }
+}

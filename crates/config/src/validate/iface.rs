@@ -17,9 +17,6 @@ use crate::host::Host;
 use crate::model::Config;
 use crate::model::vrrp::{Instance, IpAddress, Route, Rule};
 
-/// keepalived's `DFLT_INT`: the default `default_interface`.
-const DEFAULT_INTERFACE: &str = "eth0";
-
 /// Drops objects naming interfaces that do not exist.
 pub fn validate(config: &mut Config, host: &dyn Host, d: &mut Diagnostics) {
     if config.global.dynamic_interfaces.is_some() {
@@ -155,11 +152,7 @@ fn static_default_interface(
     missing: &dyn Fn(&str) -> bool,
     d: &mut Diagnostics,
 ) {
-    let default = config
-        .global
-        .default_interface
-        .as_deref()
-        .unwrap_or(DEFAULT_INTERFACE);
+    let default = config.global.default_interface_or_eth0();
     if !missing(default) {
         return;
     }

@@ -40,3 +40,5 @@ fn smtp_server(config: &Config, host: &dyn Host, diags: &mut Diagnostics) {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_resolved;

@@ -2,13 +2,18 @@
 //! `vrrp_complete_instance()` defaults, fix-ups and cross-checks.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::time::Duration;
+
+use ka_types::net;
 
 use crate::diag::Diagnostics;
 use crate::host::Host;
 use crate::model::Config;
 use crate::model::global::GlobalDefs;
-use crate::model::vrrp::{Instance, InstanceState, VrrpVersion};
+use crate::model::vrrp::{
+    DEFAULT_DOWN_TIMER_ADVERTS, Instance, InstanceState, VrrpVersion,
+};
 
 mod tracking;
 mod vmac;
@@ -259,8 +264,8 @@ fn complete_instance(
     if v6
         && !i.is_unicast()
         && strict
-        && let Some(std::net::IpAddr::V6(a)) = i.vips.first().map(|a| a.addr)
-        && a.segments()[0] & 0xffc0 != 0xfe80
+        && let Some(IpAddr::V6(a)) = i.vips.first().map(|a| a.addr)
+        && !net::is_link_local_v6(&a)
     {
         d.error(
             at,
@@ -291,13 +296,13 @@ fn complete_instance(
         i.track_src_ip = false;
     }
     if !i.is_unicast() && i.mcast_dst_ip.is_none() {
-        i.mcast_dst_ip = Some(if v6 {
+        // RFC 5798 §5.1.1.2 / §5.1.2.2, unless `vrrp_mcast_group4/6`.
+        let global = if v6 {
             g.vrrp_mcast_group6
-                .unwrap_or("ff02::12".parse().expect("invariant: literal"))
         } else {
             g.vrrp_mcast_group4
-                .unwrap_or("224.0.0.18".parse().expect("invariant: literal"))
-        });
+        };
+        i.mcast_dst_ip = Some(global.unwrap_or(net::vrrp_group(v6)));
     } else if i.is_unicast() && i.mcast_dst_ip.take().is_some() {
         d.error(
             at,
@@ -387,12 +392,13 @@ fn garp_defaults(
     d: &mut Diagnostics,
 ) {
     let at = i.loc.0;
-    let dta = *i
-        .down_timer_adverts
-        .get_or_insert(g.vrrp_down_timer_adverts.unwrap_or(3));
-    if dta != 3 && strict {
+    let dta = *i.down_timer_adverts.get_or_insert(
+        g.vrrp_down_timer_adverts
+            .unwrap_or(DEFAULT_DOWN_TIMER_ADVERTS),
+    );
+    if dta != DEFAULT_DOWN_TIMER_ADVERTS && strict {
         d.error(at, format!("({}) down_timer_adverts is incompatible with strict mode - resetting", i.name));
-        i.down_timer_adverts = Some(3);
+        i.down_timer_adverts = Some(DEFAULT_DOWN_TIMER_ADVERTS);
     }
     let gdelay = g.vrrp_garp_master_delay.unwrap_or(Duration::from_secs(5));
     let grep = g.vrrp_garp_master_repeat.unwrap_or(5);

@@ -53,10 +53,6 @@ pub(crate) struct Firewall {
     touched: bool,
 }
 
-fn is_link_local(a: &IpAddr) -> bool {
-    matches!(a, IpAddr::V6(v) if (v.segments()[0] & 0xffc0) == 0xfe80)
-}
-
 impl Firewall {
     /// An empty firewall with `cfg`'s table, priority and counters.
     pub(crate) fn new(cfg: FirewallConfig) -> Self {
@@ -121,7 +117,11 @@ impl Firewall {
             .iter()
             .map(|a| Blocked {
                 addr: *a,
-                link_local_iface: if is_link_local(a) { dev(a) } else { None },
+                link_local_iface: if ka_types::net::is_link_local(a) {
+                    dev(a)
+                } else {
+                    None
+                },
             })
             .collect();
         for b in &list {

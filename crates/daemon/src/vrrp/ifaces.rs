@@ -34,7 +34,7 @@ impl Iface {
     /// The first link-local IPv6 address: the source of IPv6 adverts.
     pub(crate) fn link_local_v6(&self) -> Option<Ipv6Addr> {
         self.addrs.iter().find_map(|a| match a {
-            IpAddr::V6(v6) if v6.segments()[0] & 0xffc0 == 0xfe80 => Some(*v6),
+            IpAddr::V6(v6) if ka_types::net::is_link_local_v6(v6) => Some(*v6),
             _ => None,
         })
     }

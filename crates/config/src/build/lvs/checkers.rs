@@ -272,8 +272,7 @@ fn link_local_ok(
     rs_ip: IpAddr,
 ) -> bool {
     let dst = co.connect_ip.unwrap_or(rs_ip);
-    let link_local =
-        matches!(dst, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80);
+    let link_local = ka_types::net::is_link_local(&dst);
     if link_local && co.bind_if.is_none() {
         cx.error(
             span,
@@ -314,8 +313,15 @@ fn smtp_keyword(
                     cx.unknown_keyword(h, &known);
                 }
             }
-            if co.connect_ip.is_some_and(|ip| matches!(ip, IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80)) && co.bind_if.is_none() {
-                cx.error(it.span(), "checker link local address requires a bind_if");
+            if co
+                .connect_ip
+                .is_some_and(|ip| ka_types::net::is_link_local(&ip))
+                && co.bind_if.is_none()
+            {
+                cx.error(
+                    it.span(),
+                    "checker link local address requires a bind_if",
+                );
                 return;
             }
             s.hosts.push(co);

@@ -3,10 +3,13 @@
 //! Values are those of keepalived 2.2.7 after `vrrp_complete_instance()`:
 //! fields that keepalived leaves "unset" while parsing and resolves at
 //! startup are `Option`s after building and always `Some` after validation.
+//! Validation is the only place that fills those defaults;
+//! [`Instance::resolved`] gives them as plain values to the daemon.
 
 mod addr;
 mod instance;
 mod print;
+mod resolved;
 mod track;
 
 pub use addr::{
@@ -17,6 +20,7 @@ pub use instance::{
     Auth, AuthType, Instance, InstanceState, UnicastPeer, Vmac, VrrpVersion,
 };
 pub use print::{fmt_addr, fmt_cmd, fmt_route, fmt_rule};
+pub use resolved::{DEFAULT_DOWN_TIMER_ADVERTS, GarpSchedule, Resolved};
 pub use track::{
     GarpGroup, IfUpDownDelay, LinkbeatInterface, ParamMatch, ScriptCmd,
     SyncGroup, TrackFile, TrackGroup, TrackProcess, TrackRef, Trackers,

@@ -6,8 +6,8 @@ use std::time::Duration;
 use ka_config::Config;
 use ka_config::model::global::GlobalDefs;
 use ka_config::model::vrrp::{
-    AuthType, Instance, InstanceState, SyncGroup, TrackRef as ModelRef,
-    Trackers, VrrpVersion,
+    AuthType, GarpSchedule, Instance, InstanceState, Resolved, SyncGroup,
+    TrackRef as ModelRef, Trackers, VrrpVersion,
 };
 use ka_vrrp::{
     AdverInt, Auth, GarpConfig, InitialState, InstanceConfig, RouteSpec,
@@ -32,16 +32,22 @@ pub(super) fn map_instance(
         ));
         return None;
     };
-    let mut c = core(i, g, vrid);
+    let Some(r) = i.resolved() else {
+        plan.not_implemented.push(format!(
+            "({}) was not validated; the instance is not run",
+            i.name
+        ));
+        return None;
+    };
+    let mut c = core(i, &r, vrid);
     gaps::instance(i, &mut plan.not_implemented);
     addressing(&mut c, i);
     c.nopreempt = i.nopreempt;
     c.preempt_delay = i.preempt_delay;
-    let strict = i.strict_mode.unwrap_or(g.vrrp_strict);
-    c.accept = i.accept.unwrap_or(c.priority == 255 || !strict);
+    c.accept = r.accept;
     c.auth = auth(i, plan);
-    options(&mut c, i, g);
-    c.garp = garp(i, g);
+    options(&mut c, i, &r, g);
+    c.garp = garp(&r.garp);
     c.track = refs(&i.track, &i.name, known, &mut plan.not_implemented);
     implicit_interfaces(i, &mut c.track);
     addresses(i, plan);
@@ -49,24 +55,19 @@ pub(super) fn map_instance(
 }
 
 /// Identity, priority, state, version and timers.
-fn core(i: &Instance, g: &GlobalDefs, vrid: u8) -> InstanceConfig {
-    let master = i.state == Some(InstanceState::Master);
-    // keepalived compat: `state MASTER` without priority is the owner.
-    let priority = i.priority.unwrap_or(if master { 255 } else { 100 });
-    let mut c = InstanceConfig::new(&i.name, vrid, priority);
-    c.version = match i.version {
-        Some(VrrpVersion::V3) => Version::V3,
-        Some(VrrpVersion::V2) => Version::V2,
-        None if i.is_ipv6() || g.vrrp_version == Some(3) => Version::V3,
-        None => Version::V2,
+fn core(i: &Instance, r: &Resolved, vrid: u8) -> InstanceConfig {
+    let mut c = InstanceConfig::new(&i.name, vrid, r.priority);
+    c.version = match r.version {
+        VrrpVersion::V3 => Version::V3,
+        VrrpVersion::V2 => Version::V2,
     };
     c.interface = i.interface.clone();
-    c.initial_state = initial_state(i, priority);
+    c.initial_state = match r.state {
+        InstanceState::Master => InitialState::Master,
+        InstanceState::Backup => InitialState::Backup,
+    };
     c.adver_int = adver_int(i.advert_int);
-    c.down_timer_adverts = i
-        .down_timer_adverts
-        .or(g.vrrp_down_timer_adverts)
-        .unwrap_or(ka_vrrp::DOWN_TIMER_ADVERTS);
+    c.down_timer_adverts = r.down_timer_adverts;
     c
 }
 
@@ -89,48 +90,31 @@ fn addressing(c: &mut InstanceConfig, i: &Instance) {
         max_ttl: p.max_ttl,
     };
     c.unicast_peers = i.unicast_peers.iter().map(peer).collect();
-    // keepalived compat: IPv4 unicast adverts carry TTL 255 unless
-    // `unicast_ttl` says otherwise; IPv6 ones the kernel's default hop
-    // limit (`None`).
-    c.unicast_ttl = i.unicast_ttl.or((!i.is_ipv6()).then_some(255));
+    // Validation set TTL 255 for IPv4 unicast without `unicast_ttl`;
+    // IPv6 keeps `None` (the kernel's default hop limit); multicast
+    // adverts ignore it.
+    c.unicast_ttl = i.unicast_ttl;
 }
 
-/// Boolean options, each with its global default.
-fn options(c: &mut InstanceConfig, i: &Instance, g: &GlobalDefs) {
-    let strict = i.strict_mode.unwrap_or(g.vrrp_strict);
-    c.skip_check_adv_addr =
-        i.skip_check_adv_addr.unwrap_or(g.vrrp_skip_check_adv_addr);
+/// Boolean options (validation resolved their defaults).
+fn options(c: &mut InstanceConfig, i: &Instance, r: &Resolved, g: &GlobalDefs) {
+    c.skip_check_adv_addr = r.skip_check_adv_addr;
     // keepalived compat: the global `vrrp_check_unicast_src` is checked
     // at receive time next to the instance flag.
     c.check_unicast_src = i.check_unicast_src || g.vrrp_check_unicast_src;
     c.unicast_fault_no_peer = i.unicast_fault_no_peer;
     c.dont_track_primary = i.dont_track_primary;
     c.track_src_ip = i.track_src_ip;
-    c.lower_prio_no_advert = i
-        .lower_prio_no_advert
-        .unwrap_or(strict || g.vrrp_lower_prio_no_advert.unwrap_or(false));
-    c.higher_prio_send_advert = i
-        .higher_prio_send_advert
-        .unwrap_or(!strict && g.vrrp_higher_prio_send_advert.unwrap_or(false));
+    c.lower_prio_no_advert = r.lower_prio_no_advert;
+    c.higher_prio_send_advert = r.higher_prio_send_advert;
     // keepalived 2.2.7 has neither `vrrp_owner_ignore_adverts` nor
     // `v3_checksum_as_v2` (both came later): off.
     c.owner_ignore_adverts = false;
     c.v3_checksum_as_v2 = false;
-    c.notify_priority_changes = i
-        .notify_priority_changes
-        .unwrap_or(g.vrrp_notify_priority_changes);
+    c.notify_priority_changes = r.notify_priority_changes;
     // keepalived compat: `notify_deleted` (with or without a script) makes
     // an instance removed by reload report DELETED instead of FAULT.
     c.notify_deleted = i.notify_deleted.is_some();
-}
-
-fn initial_state(i: &Instance, priority: u8) -> InitialState {
-    match i.state {
-        Some(InstanceState::Master) => InitialState::Master,
-        Some(InstanceState::Backup) => InitialState::Backup,
-        None if priority == 255 => InitialState::Master,
-        None => InitialState::Backup,
-    }
 }
 
 /// `advert_int` in centiseconds (validation already rounded it to the
@@ -155,37 +139,15 @@ fn auth(i: &Instance, plan: &mut VrrpPlan) -> Auth {
     }
 }
 
-/// GARP schedule: instance values, else the globals, else keepalived's
-/// defaults (lower-priority values follow the master ones).
-fn garp(i: &Instance, g: &GlobalDefs) -> GarpConfig {
-    let d = GarpConfig::default();
-    let master_delay = i
-        .garp_master_delay
-        .or(g.vrrp_garp_master_delay)
-        .unwrap_or(d.master_delay);
-    let master_repeat = i
-        .garp_master_repeat
-        .or(g.vrrp_garp_master_repeat)
-        .unwrap_or(d.master_repeat);
+/// The GARP schedule validation resolved.
+fn garp(g: &GarpSchedule) -> GarpConfig {
     GarpConfig {
-        master_delay,
-        master_repeat,
-        master_refresh: i
-            .garp_master_refresh
-            .or(g.vrrp_garp_master_refresh)
-            .unwrap_or(d.master_refresh),
-        refresh_repeat: i
-            .garp_master_refresh_repeat
-            .or(g.vrrp_garp_master_refresh_repeat)
-            .unwrap_or(d.refresh_repeat),
-        lower_prio_delay: i
-            .garp_lower_prio_delay
-            .or(g.vrrp_garp_lower_prio_delay)
-            .unwrap_or(master_delay),
-        lower_prio_repeat: i
-            .garp_lower_prio_repeat
-            .or(g.vrrp_garp_lower_prio_repeat)
-            .unwrap_or(master_repeat),
+        master_delay: g.master_delay,
+        master_repeat: g.master_repeat,
+        master_refresh: g.master_refresh,
+        refresh_repeat: g.master_refresh_repeat,
+        lower_prio_delay: g.lower_prio_delay,
+        lower_prio_repeat: g.lower_prio_repeat,
     }
 }
 

@@ -9,10 +9,6 @@ use ka_config::Config;
 use super::route::{route_text, rule_text};
 use super::{AddressDetail, addr};
 
-/// keepalived compat: `DFLT_INT`, the interface of a static address with
-/// no `dev` when `default_interface` is not set.
-const DEFAULT_INTERFACE: &str = "eth0";
-
 /// The static entries of a configuration, ready for the kernel worker.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Statics {
@@ -28,11 +24,7 @@ pub struct Statics {
 /// added to `notes`.
 pub(super) fn statics(cfg: &Config, notes: &mut Vec<String>) -> Statics {
     let v = &cfg.vrrp;
-    let default_dev = cfg
-        .global
-        .default_interface
-        .clone()
-        .unwrap_or_else(|| DEFAULT_INTERFACE.to_owned());
+    let default_dev = cfg.global.default_interface_or_eth0().to_owned();
     let owner = "static_ipaddress";
     let addresses = v
         .static_addresses

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use ka_config::LoadOptions;
-use ka_config::host::{FakeHost, UserInfo};
+use ka_config::host::{FakeHost, FileInfo, UserInfo};
 use ka_config::model::vrrp::ParamMatch;
 use ka_sys::netlink::AddrScope;
 use ka_vrrp::{
@@ -45,6 +45,26 @@ pub(super) fn plan(text: &str) -> VrrpPlan {
         },
     );
     host.groups.insert("adm".into(), 4);
+    // Validation drops scripts that are not found or not secure: the
+    // scripts used here exist, owned by root and not writable by others.
+    let file = FileInfo {
+        uid: 0,
+        gid: 0,
+        mode: 0o755,
+        is_dir: false,
+    };
+    let dir = FileInfo {
+        is_dir: true,
+        ..file
+    };
+    for d in ["/", "/bin", "/usr", "/usr/local", "/usr/local/bin"] {
+        host.file_infos.insert(d.into(), dir);
+    }
+    let scripts =
+        ["/bin/true", "/bin/false", "/bin/reader", "/bin/m", "/bin/n"];
+    for f in scripts.into_iter().chain(["/usr/local/bin/check"]) {
+        host.file_infos.insert(f.into(), file);
+    }
     let path = Path::new("/etc/keepalived/keepalived.conf");
     let loaded = ka_config::load(path, &host, &LoadOptions::default());
     vrrp_plan(&loaded.config, &Resolver)
@@ -533,4 +553,24 @@ fn evips_and_routes_track_their_interfaces() {
     assert_eq!(c.track, [iface("eth1", 0)]);
     let spec = d.spec(7, ip("203.0.113.1"));
     assert_eq!((spec.ifindex, spec.prefix_len), (7, 24));
+}
+
+#[test]
+fn an_unvalidated_instance_is_not_run() {
+    // Defaults are resolved by validation only: the mapping does not
+    // guess them for an instance that skipped it.
+    let mut cfg = ka_config::Config::default();
+    let mut i =
+        ka_config::model::vrrp::Instance::new("VI_1", Default::default());
+    i.vrid = Some(51);
+    cfg.vrrp.instances.push(i);
+    let p = vrrp_plan(&cfg, &Resolver);
+    assert!(p.engine.instances.is_empty());
+    assert!(
+        p.not_implemented.contains(
+            &"(VI_1) was not validated; the instance is not run".into()
+        ),
+        "{:?}",
+        p.not_implemented
+    );
 }

@@ -156,7 +156,8 @@ pub(super) fn apply(
         ));
         return;
     };
-    let strict = i.strict_mode.unwrap_or(cfg.global.vrrp_strict);
+    // Only mapped (hence validated) instances get here.
+    let strict = i.resolved().is_some_and(|r| r.strict);
     let xmit_base = i.vmac_xmit_base && !strict;
     if i.vmac_xmit_base && strict {
         // keepalived compat: "xmit_base is incompatible with strict mode -
