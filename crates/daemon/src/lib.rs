@@ -6,7 +6,10 @@
 
 pub mod daemon;
 pub mod dump;
+pub mod fatal;
 pub mod log;
 pub mod map;
 pub mod notify;
+pub mod process;
+pub mod signals;
 pub mod vrrp;

@@ -66,13 +66,20 @@ pub(crate) fn run(opts: &Options) -> i32 {
             .vrrp_pid_file
             .clone()
             .unwrap_or_else(|| PathBuf::from(VRRP_PID_FILE)),
+        umask: opts.umask,
     };
-    let loader: Loader = Box::new(move || load(&file, &load_opts));
+    let cmdline_umask = opts.umask.is_some();
+    let loader: Loader =
+        Box::new(move || load(&file, &load_opts, cmdline_umask));
     ka_daemon::daemon::run(d, loader)
 }
 
 /// Loads, validates and maps the configuration (start and SIGHUP).
-fn load(file: &Path, opts: &LoadOptions) -> Result<VrrpPlan, String> {
+fn load(
+    file: &Path,
+    opts: &LoadOptions,
+    cmdline_umask: bool,
+) -> Result<VrrpPlan, String> {
     let loaded = ka_config::load(file, &SystemHost, opts);
     for d in loaded.diagnostics.iter() {
         let text = d.render(&loaded.sources);
@@ -104,6 +111,18 @@ fn load(file: &Path, opts: &LoadOptions) -> Result<VrrpPlan, String> {
         return Err(format!("configuration file {} not found", file.display()));
     }
     let cfg = &loaded.config;
+    if let Some(mask) = cfg.global.umask {
+        if cmdline_umask {
+            tracing::info!(
+                target: ka_daemon::log::target::CORE,
+                "umask command line option specified, ignoring config option"
+            );
+        } else {
+            // keepalived compat: applied as the keyword is read, on reload
+            // too; scripts and files created from now on inherit it.
+            ka_daemon::process::set_umask(mask);
+        }
+    }
     // Running in the wrong network namespace would move addresses on the
     // wrong interfaces: refuse rather than warn.
     if let Some(ns) = &cfg.global.net_namespace {

@@ -43,7 +43,10 @@ fn the_lock_keeps_a_second_holder_out_and_its_pid_in() {
     let first = PidFile::create(&path, 111).unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "111\n");
     let second = PidFile::create(&path, 222);
-    assert!(matches!(second, Err(PidFileError::Locked { .. })), "{second:?}");
+    assert!(
+        matches!(second, Err(PidFileError::Locked { .. })),
+        "{second:?}"
+    );
     // The loser neither truncated nor rewrote the holder's file.
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "111\n");
     let mode = std::fs::metadata(&path).unwrap().permissions().mode();

@@ -45,7 +45,8 @@ fn set_disposition(sig: i32, handler: libc::sighandler_t) -> io::Result<()> {
     // later; the old action is not asked for (null). sigaction is
     // async-signal-safe, so this is also fine between fork and exec.
     #[allow(unsafe_code)]
-    let rc = unsafe { libc::sigaction(sig, &raw const act, std::ptr::null_mut()) };
+    let rc =
+        unsafe { libc::sigaction(sig, &raw const act, std::ptr::null_mut()) };
     if rc == 0 {
         Ok(())
     } else {
@@ -53,12 +54,13 @@ fn set_disposition(sig: i32, handler: libc::sighandler_t) -> io::Result<()> {
     }
 }
 
-/// Ignores every signal of [`ignored_signals`]; call it once, before
-/// installing handlers for the signals the daemon acts on (those then
-/// replace the ignore). Returns the first failure, after trying them all.
-pub fn ignore_operator_signals() -> io::Result<()> {
+/// Ignores every signal of [`ignored_signals`] but those in `except`;
+/// call it before installing handlers for the signals the daemon acts on
+/// (those then replace the ignore). Returns the first failure, after
+/// trying them all.
+pub fn ignore_operator_signals(except: &[i32]) -> io::Result<()> {
     let mut first = Ok(());
-    for sig in ignored_signals() {
+    for sig in ignored_signals().filter(|s| !except.contains(s)) {
         if let Err(e) = set_disposition(sig, libc::SIG_IGN) {
             first = first.and(Err(e));
         }

@@ -11,11 +11,14 @@
 
 use std::io;
 use std::net::IpAddr;
+use std::panic::AssertUnwindSafe;
 use std::time::Duration;
+
+use futures::FutureExt;
 
 use ka_sys::netlink::{AddrSpec, NetEvent};
 use ka_types::Instant;
-use ka_vrrp::{Action, Engine, Event, LogLevel, NotifyState};
+use ka_vrrp::{Action, AdminCommand, Engine, Event, LogLevel, NotifyState};
 use ka_wire::arp::garp_frame;
 use ka_wire::ethernet::EthernetAddress;
 use ka_wire::ndisc::unsolicited_na_frame;
@@ -28,9 +31,12 @@ use super::io::{Drivers, FrameIo, Io, KernelIo, NetIo, NotifyIo, VmacIo};
 use super::kernel::KernelOp;
 use super::sockets::{RxInput, Sockets, StripError, strip_ipv4};
 use super::{system, trackers};
+use crate::fatal;
 use crate::log::target;
 use crate::map::VrrpPlan;
 
+#[path = "runtime_fatal.rs"]
+mod fatal_shutdown;
 #[path = "runtime_statics.rs"]
 mod statics;
 
@@ -55,6 +61,8 @@ pub enum Control {
     /// SIGUSR1/SIGUSR2/SIGRTMIN+2: the engine's state, answered on the
     /// channel.
     Snapshot(oneshot::Sender<ka_vrrp::Snapshot>),
+    /// STATS_CLEAR (SIGRTMAX-1): zero every instance's counters.
+    ClearStats,
 }
 
 /// The monotonic clock the engine sees: microseconds since the loop began.
@@ -139,38 +147,53 @@ pub(crate) async fn run_with<I: Io>(
         engine.handle(clock.now(), ev, &mut out);
     }
     engine.handle(clock.now(), Event::Started, &mut out);
-    loop {
-        rt.dispatch(&mut out, false).await;
-        let deadline = engine.poll_timeout().map(|t| clock.to_tokio(t));
-        tokio::select! {
-            c = control.recv() => match c {
-                None | Some(Control::Stop) => {
-                    engine.handle(clock.now(), Event::ShutdownRequested, &mut out);
-                    rt.shutdown(&mut out).await;
-                    return Ok(());
+    // A panic in the loop (engine or dispatch) must not skip the
+    // shutdown: the loop borrows the state, so it is still here after.
+    let looped = AssertUnwindSafe(async {
+        loop {
+            rt.dispatch(&mut out, false).await;
+            let deadline = engine.poll_timeout().map(|t| clock.to_tokio(t));
+            tokio::select! {
+                c = control.recv() => match c {
+                    None | Some(Control::Stop) => {
+                        engine.handle(clock.now(), Event::ShutdownRequested, &mut out);
+                        rt.shutdown(&mut out).await;
+                        return;
+                    }
+                    Some(Control::Reload(new)) => {
+                        let cfg = rt.reload(*new).await;
+                        engine.handle(clock.now(), Event::Reloaded(Box::new(cfg)), &mut out);
+                    }
+                    Some(Control::Snapshot(reply)) => {
+                        let _ = reply.send(engine.snapshot());
+                    }
+                    Some(Control::ClearStats) => {
+                        engine.handle(clock.now(), Event::Admin(AdminCommand::ResetStats), &mut out);
+                    }
+                },
+                Some(input) = inputs.rx.recv() => {
+                    if let Some(ev) = rt.packet_event(input) {
+                        engine.handle(clock.now(), ev, &mut out);
+                    }
                 }
-                Some(Control::Reload(new)) => {
-                    let cfg = rt.reload(*new).await;
-                    engine.handle(clock.now(), Event::Reloaded(Box::new(cfg)), &mut out);
+                Some(change) = inputs.net.next_change() => {
+                    for ev in rt.net_change(&change) {
+                        engine.handle(clock.now(), ev, &mut out);
+                    }
                 }
-                Some(Control::Snapshot(reply)) => {
-                    let _ = reply.send(engine.snapshot());
-                }
-            },
-            Some(input) = inputs.rx.recv() => {
-                if let Some(ev) = rt.packet_event(input) {
-                    engine.handle(clock.now(), ev, &mut out);
-                }
+                Some(ev) = inputs.track.recv() => engine.handle(clock.now(), ev, &mut out),
+                () = sleep_until(deadline) => engine.handle_timeout(clock.now(), &mut out),
             }
-            Some(change) = inputs.net.next_change() => {
-                for ev in rt.net_change(&change) {
-                    engine.handle(clock.now(), ev, &mut out);
-                }
-            }
-            Some(ev) = inputs.track.recv() => engine.handle(clock.now(), ev, &mut out),
-            () = sleep_until(deadline) => engine.handle_timeout(clock.now(), &mut out),
         }
+    })
+    .catch_unwind()
+    .await;
+    if looped.is_err() {
+        rt.shutdown_after_panic(&mut engine, clock.now(), &mut out)
+            .await;
+        return Err(io::Error::other(fatal::Panicked));
     }
+    Ok(())
 }
 
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {
