@@ -310,3 +310,98 @@ fn scripts_inherit_keepalived_s_umask() {
         "-u overrides the keyword"
     );
 }
+
+/// Stops a daemonized keepalived-rs (not a lab process: it forked) by the
+/// pid its pid file names, when the test ends however it ends.
+struct Daemonized(PathBuf);
+
+impl Drop for Daemonized {
+    fn drop(&mut self) {
+        let Some(pid) = PidPaths::read(&self.0) else {
+            return;
+        };
+        let _ = ka_lab::run("kill", &["-TERM", &pid.to_string()]);
+        for _ in 0..200 {
+            if !self.0.exists() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = ka_lab::run("kill", &["-KILL", &pid.to_string()]);
+    }
+}
+
+/// A datagram socket standing in for journald's `/dev/log`.
+fn journal(path: &Path) -> std::os::unix::net::UnixDatagram {
+    let _ = std::fs::remove_file(path);
+    let s = std::os::unix::net::UnixDatagram::bind(path).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    s
+}
+
+/// Reads datagrams until one contains `want` (at most [`STEP`]).
+fn line_with(s: &std::os::unix::net::UnixDatagram, want: &str) -> String {
+    let start = std::time::Instant::now();
+    let mut buf = [0u8; 2048];
+    while start.elapsed() < STEP {
+        if let Ok(n) = s.recv(&mut buf) {
+            let line = String::from_utf8_lossy(&buf[..n]).into_owned();
+            if line.contains(want) {
+                return line;
+            }
+        }
+    }
+    panic!("no syslog line with {want:?}");
+}
+
+#[test]
+fn syslog_after_the_fork_has_the_daemon_s_pid_and_survives_a_journald_restart()
+{
+    if ka_lab::skip() {
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    let dir = lab.dir().to_path_buf();
+    let sock = dir.join("journal.sock");
+    let mut listener = journal(&sock);
+    let pids = PidPaths::new(&dir, "fork");
+    let _daemon = Daemonized(pids.main.clone());
+    let conf_path = dir.join("fork.conf");
+    std::fs::write(&conf_path, conf("")).unwrap();
+    // In a private mount namespace, /dev is a tmpfs with /dev/null and a
+    // /dev/log that points at our socket; nothing of it reaches the host.
+    let old = dir.join("olddev");
+    std::fs::create_dir_all(&old).unwrap();
+    let script = format!(
+        "set -e; mount --bind /dev {old}; mount -t tmpfs none /dev; \
+         touch /dev/null; mount --bind {old}/null /dev/null; \
+         ln -s {sock} /dev/log; \
+         exec env TMPDIR={dir} {KARS} -f {conf} -p {main} -r {vrrp}",
+        old = old.display(),
+        sock = sock.display(),
+        dir = dir.display(),
+        conf = conf_path.display(),
+        main = pids.main.display(),
+        vrrp = pids.vrrp.display(),
+    );
+    let args = ["-m", "--propagation", "private", "sh", "-c", &script];
+    let parent = lab.spawn(0, "fork", "unshare", &args).expect("start");
+    let status = wait_exit(&mut lab, parent, "the parent after forking");
+    assert_eq!(status.code(), Some(0), "{}", lab.log_of(parent));
+    if lab.wait_until(STEP, |_| pids.main.exists()).is_none() {
+        panic!("no pid file\n{}", lab.log_of(parent));
+    }
+    let daemon = PidPaths::read(&pids.main).expect("a pid");
+    assert_ne!(daemon, parent, "the daemon is the forked child");
+    let line = line_with(&listener, "Entering MASTER STATE");
+    assert!(
+        line.contains(&format!("Keepalived_vrrp[{daemon}]: ")),
+        "{line}"
+    );
+    // journald restarts: a new socket at the same path.
+    drop(listener);
+    listener = journal(&sock);
+    send(daemon, signum("STATS"));
+    let line = line_with(&listener, "Printing VRRP stats");
+    assert!(line.contains(&format!("[{daemon}]: ")), "{line}");
+}
