@@ -66,10 +66,11 @@ impl Syslog {
             }
         }
         let sent = self.sock.as_ref().is_some_and(|s| s.send(line).is_ok());
-        if !sent && self.connect() {
-            if let Some(s) = &self.sock {
-                let _ = s.send(line);
-            }
+        if !sent
+            && self.connect()
+            && let Some(s) = &self.sock
+        {
+            let _ = s.send(line);
         }
     }
 }

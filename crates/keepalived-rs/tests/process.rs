@@ -73,8 +73,19 @@ fn start(
     let mut args: Vec<&str> = env.iter().map(String::as_str).collect();
     match imp {
         Impl::Keepalived => args.extend([
-            "keepalived", "-n", "-l", "-D", "-P", "-f", &c, "-p", &m, "-r",
-            &v, "-c", &k,
+            "keepalived",
+            "-n",
+            "-l",
+            "-D",
+            "-P",
+            "-f",
+            &c,
+            "-p",
+            &m,
+            "-r",
+            &v,
+            "-c",
+            &k,
         ]),
         Impl::Rust => {
             args.extend([KARS, "-n", "-l", "-D", "-f", &c, "-p", &m, "-r", &v])
@@ -84,13 +95,15 @@ fn start(
 }
 
 fn wait_exit(lab: &mut Lab, pid: u32, what: &str) -> ExitStatus {
-    lab.wait_exit(pid, STEP).unwrap_or_else(|| {
-        panic!("{what} did not exit:\n{}", lab.log_of(pid))
-    })
+    lab.wait_exit(pid, STEP)
+        .unwrap_or_else(|| panic!("{what} did not exit:\n{}", lab.log_of(pid)))
 }
 
 fn expect_vip(lab: &Lab, pid: u32, what: &str) {
-    if lab.wait_until(ELECTION, |l| l.holders(vip()) == [0]).is_none() {
+    if lab
+        .wait_until(ELECTION, |l| l.holders(vip()) == [0])
+        .is_none()
+    {
         panic!("{what}: no VIP on host 0\n{}", lab.log_of(pid));
     }
 }
@@ -176,17 +189,17 @@ fn send(pid: u32, sig: i32) {
         .unwrap_or_else(|e| panic!("kill -{sig} {pid}: {e}"));
 }
 
-/// Removes `file`, sends `sig`, and returns the file once written whole
-/// (it ends with the line `want_last` starts).
+/// Removes `file`, sends `sig`, and returns the file once it holds
+/// `done` twice (the `.stats` dump has two `Sent:` lines per instance).
 fn dump_on(pid: u32, sig: i32, file: &Path, done: &str) -> String {
     let _ = std::fs::remove_file(file);
     send(pid, sig);
     let start = std::time::Instant::now();
     while start.elapsed() < STEP {
-        if let Ok(text) = std::fs::read_to_string(file) {
-            if text.matches(done).count() >= 2 {
-                return text;
-            }
+        if let Ok(text) = std::fs::read_to_string(file)
+            && text.matches(done).count() >= 2
+        {
+            return text;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -335,7 +348,8 @@ impl Drop for Daemonized {
 fn journal(path: &Path) -> std::os::unix::net::UnixDatagram {
     let _ = std::fs::remove_file(path);
     let s = std::os::unix::net::UnixDatagram::bind(path).unwrap();
-    s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+    s.set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
     s
 }
 
