@@ -9,6 +9,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use futures::FutureExt;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinError;
 
@@ -48,6 +49,7 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
     // Logging first, so that configuration diagnostics are logged; the
     // logger starts no thread and its syslog socket survives the fork.
     log::init(opts.log.clone());
+    let fatal = fatal::install_panic_hook(opts.log.console);
     if let Err(e) = signals::ignore_early() {
         tracing::error!(target: target::CORE, "cannot ignore signals: {e}");
     }
@@ -73,7 +75,6 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
             return 1;
         }
     }
-    let fatal = fatal::install_panic_hook(opts.log.console);
     let pid_files = match PidFiles::take(&pid_paths, std::process::id()) {
         Ok(held) => held,
         // Another daemon started between our check and now.
@@ -124,22 +125,32 @@ async fn supervise(
     let mut vrrp_task = tokio::spawn(vrrp::run(setup, ctl_rx));
     // Running and able to take signals: tell systemd (Type=notify units).
     sd_notify("READY=1");
-    loop {
-        tokio::select! {
-            done = &mut vrrp_task => return vrrp_status(done),
-            Some(_) = fatal.recv() => {
-                // A task panicked (the hook logged where): stop it all.
-                tracing::error!(target: target::CORE, "Stopping after an internal error");
-                stop(&ctl_tx);
-                let done = tokio::time::timeout(FATAL_STOP_WAIT, vrrp_task).await;
-                if done.is_err() {
-                    tracing::error!(target: target::CORE, "VRRP runtime did not stop within {FATAL_STOP_WAIT:?}");
-                }
-                return fatal::EXIT_PROGRAM_ERROR;
+    // `None`: a task panicked (the hook logged where). A panic here (a
+    // reload, say) must not lose the VRRP task either.
+    let looped = AssertUnwindSafe(async {
+        loop {
+            tokio::select! {
+                done = &mut vrrp_task => return Some(vrrp_status(done)),
+                Some(_) = fatal.recv() => return None,
+                req = signals.recv() => on_signal(req, &ctl_tx, &load).await,
             }
-            req = signals.recv() => on_signal(req, &ctl_tx, &load).await,
         }
+    })
+    .catch_unwind()
+    .await;
+    if let Ok(Some(status)) = looped {
+        return status;
     }
+    tracing::error!(target: target::CORE, "Stopping after an internal error");
+    stop(&ctl_tx);
+    if !vrrp_task.is_finished()
+        && tokio::time::timeout(FATAL_STOP_WAIT, vrrp_task)
+            .await
+            .is_err()
+    {
+        tracing::error!(target: target::CORE, "VRRP runtime did not stop within {FATAL_STOP_WAIT:?}");
+    }
+    fatal::EXIT_PROGRAM_ERROR
 }
 
 /// The exit status for the VRRP task's end.
