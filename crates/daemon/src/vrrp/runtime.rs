@@ -149,51 +149,72 @@ pub(crate) async fn run_with<I: Io>(
     engine.handle(clock.now(), Event::Started, &mut out);
     // A panic in the loop (engine or dispatch) must not skip the
     // shutdown: the loop borrows the state, so it is still here after.
-    let looped = AssertUnwindSafe(async {
-        loop {
-            rt.dispatch(&mut out, false).await;
-            let deadline = engine.poll_timeout().map(|t| clock.to_tokio(t));
-            tokio::select! {
-                c = control.recv() => match c {
-                    None | Some(Control::Stop) => {
-                        engine.handle(clock.now(), Event::ShutdownRequested, &mut out);
-                        rt.shutdown(&mut out).await;
-                        return;
-                    }
-                    Some(Control::Reload(new)) => {
-                        let cfg = rt.reload(*new).await;
-                        engine.handle(clock.now(), Event::Reloaded(Box::new(cfg)), &mut out);
-                    }
-                    Some(Control::Snapshot(reply)) => {
-                        let _ = reply.send(engine.snapshot());
-                    }
-                    Some(Control::ClearStats) => {
-                        engine.handle(clock.now(), Event::Admin(AdminCommand::ResetStats), &mut out);
-                    }
-                },
-                Some(input) = inputs.rx.recv() => {
-                    if let Some(ev) = rt.packet_event(input) {
-                        engine.handle(clock.now(), ev, &mut out);
-                    }
-                }
-                Some(change) = inputs.net.next_change() => {
-                    for ev in rt.net_change(&change) {
-                        engine.handle(clock.now(), ev, &mut out);
-                    }
-                }
-                Some(ev) = inputs.track.recv() => engine.handle(clock.now(), ev, &mut out),
-                () = sleep_until(deadline) => engine.handle_timeout(clock.now(), &mut out),
-            }
-        }
-    })
+    let looped = AssertUnwindSafe(event_loop(
+        &mut rt,
+        &mut engine,
+        &mut inputs,
+        &mut control,
+        clock,
+        out,
+    ))
     .catch_unwind()
     .await;
-    if looped.is_err() {
-        rt.shutdown_after_panic(&mut engine, clock.now(), &mut out)
-            .await;
-        return Err(io::Error::other(fatal::Panicked));
+    match looped {
+        Ok(done) => done,
+        Err(_) => {
+            let mut out = Vec::new();
+            rt.shutdown_after_panic(&mut engine, clock.now(), &mut out)
+                .await;
+            Err(io::Error::other(fatal::Panicked))
+        }
     }
-    Ok(())
+}
+
+/// The loop proper, until `Control::Stop` (or the control channel
+/// closes) and the shutdown that follows.
+async fn event_loop<I: Io>(
+    rt: &mut Runtime<I>,
+    engine: &mut Engine,
+    inputs: &mut Inputs<I::Net>,
+    control: &mut mpsc::UnboundedReceiver<Control>,
+    clock: Clock,
+    mut out: Vec<Action>,
+) -> io::Result<()> {
+    loop {
+        rt.dispatch(&mut out, false).await;
+        let deadline = engine.poll_timeout().map(|t| clock.to_tokio(t));
+        tokio::select! {
+            c = control.recv() => match c {
+                None | Some(Control::Stop) => {
+                    engine.handle(clock.now(), Event::ShutdownRequested, &mut out);
+                    rt.shutdown(&mut out).await;
+                    return Ok(());
+                }
+                Some(Control::Reload(new)) => {
+                    let cfg = rt.reload(*new).await;
+                    engine.handle(clock.now(), Event::Reloaded(Box::new(cfg)), &mut out);
+                }
+                Some(Control::Snapshot(reply)) => {
+                    let _ = reply.send(engine.snapshot());
+                }
+                Some(Control::ClearStats) => {
+                    engine.handle(clock.now(), Event::Admin(AdminCommand::ResetStats), &mut out);
+                }
+            },
+            Some(input) = inputs.rx.recv() => {
+                if let Some(ev) = rt.packet_event(input) {
+                    engine.handle(clock.now(), ev, &mut out);
+                }
+            }
+            Some(change) = inputs.net.next_change() => {
+                for ev in rt.net_change(&change) {
+                    engine.handle(clock.now(), ev, &mut out);
+                }
+            }
+            Some(ev) = inputs.track.recv() => engine.handle(clock.now(), ev, &mut out),
+            () = sleep_until(deadline) => engine.handle_timeout(clock.now(), &mut out),
+        }
+    }
 }
 
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {
