@@ -1,5 +1,6 @@
-//! Files the daemon writes: state dumps, pid files and notify FIFOs,
-//! created without following symlinks and with tight permissions.
+//! Files the daemon writes: state dumps and notify FIFOs, created without
+//! following symlinks and with tight permissions (pid files are in
+//! [`crate::pidfile`]).
 //!
 //! keepalived's CVE-2018-19044/19045/19046 came from dump files in `/tmp`
 //! opened through symlinks, created 0666, or kept open by a process that
@@ -48,18 +49,6 @@ pub fn create_private(path: &Path) -> io::Result<File> {
         }
     }
     Err(last.unwrap_or_else(|| io::Error::other("could not create file")))
-}
-
-/// Writes our pid to `path` (mode 0644, never through a symlink).
-pub fn write_pid_file(path: &Path, pid: u32) -> io::Result<()> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o644)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)?;
-    writeln!(f, "{pid}")
 }
 
 /// Opens a notify FIFO for writing, creating it (mode 0600) if absent.
@@ -136,14 +125,6 @@ mod tests {
         assert_eq!(&buf[..n], b"INSTANCE \"VI_1\" MASTER 100\n");
         std::fs::write(d.join("plain"), "x").unwrap();
         assert!(open_fifo(&d.join("plain")).is_err());
-        std::fs::remove_dir_all(d).unwrap();
-    }
-
-    #[test]
-    fn pid_file_holds_the_pid() {
-        let d = tmpdir("pid");
-        write_pid_file(&d.join("k.pid"), 4242).unwrap();
-        assert_eq!(std::fs::read_to_string(d.join("k.pid")).unwrap(), "4242\n");
         std::fs::remove_dir_all(d).unwrap();
     }
 }

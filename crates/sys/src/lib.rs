@@ -9,6 +9,8 @@ pub mod inotify;
 pub mod netlink;
 pub mod nft;
 pub mod packet_socket;
+pub mod pidfile;
+pub mod process;
 pub mod procscan;
 pub mod script;
 pub mod sd_notify;

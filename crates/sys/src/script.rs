@@ -69,6 +69,12 @@ pub async fn run(spec: &ScriptSpec) -> ScriptOutcome {
     if let Some(uid) = spec.uid {
         cmd.uid(uid);
     }
+    // SAFETY: `reset_for_exec` makes only async-signal-safe calls
+    // (sigaction, pthread_sigmask) and touches no memory of the parent.
+    #[allow(unsafe_code)]
+    unsafe {
+        cmd.pre_exec(crate::process::reset_for_exec);
+    }
     let mut child = match cmd.spawn() {
         Ok(c) => c,
         Err(e) => return ScriptOutcome::SpawnFailed(format!("{prog}: {e}")),

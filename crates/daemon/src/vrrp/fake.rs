@@ -112,6 +112,7 @@ struct State {
     sockets: HashMap<(String, SocketKind), UnboundedSender<RxInput>>,
     hold_barriers: bool,
     held: Vec<oneshot::Sender<()>>,
+    panic_on_frames: bool,
 }
 
 /// Every driver but the netlink source; clones share one log.
@@ -199,6 +200,11 @@ impl Fake {
         tx.send(RxInput::Packet(r)).expect("the runtime is running");
     }
 
+    /// From now on, sending a frame panics (a bug in the event loop).
+    pub(crate) fn panic_on_frames(&self) {
+        self.lock().panic_on_frames = true;
+    }
+
     /// From now on, barriers are never answered (a stuck kernel worker).
     pub(crate) fn hold_barriers(&self) {
         self.lock().hold_barriers = true;
@@ -273,6 +279,9 @@ impl AdvertIo for Fake {
 
 impl FrameIo for Fake {
     fn send_frame(&mut self, ifindex: u32, frame: &[u8]) -> io::Result<()> {
+        if self.lock().panic_on_frames {
+            panic!("injected panic: sending a frame on {ifindex}");
+        }
         self.record(Call::Frame {
             ifindex,
             frame: frame.to_vec(),

@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use ka_sys::netlink::NetEvent;
-use ka_vrrp::{Action, Event};
+use ka_vrrp::{Action, AdminCommand, Event};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
@@ -110,8 +110,11 @@ pub(crate) async fn run_with<I: Io>(
         driver.step_all([signals::event(sig)]);
     }
     driver.step_all([Event::Started]);
-    driver.run(&mut rt, &mut control).instrument(span).await;
-    Ok(())
+    driver
+        .run(&mut rt, &mut control)
+        .instrument(span)
+        .await
+        .map_err(io::Error::other)
 }
 
 impl driver::Engine for ka_vrrp::Engine {
@@ -146,6 +149,7 @@ impl driver::Engine for ka_vrrp::Engine {
 }
 
 impl<I: Io> driver::Framework for Runtime<I> {
+    const KIND: Framework = Framework::Vrrp;
     type Engine = ka_vrrp::Engine;
     type Plan = VrrpPlan;
 
@@ -172,6 +176,24 @@ impl<I: Io> driver::Framework for Runtime<I> {
 
     fn stop_event(&self) -> Event {
         Event::ShutdownRequested
+    }
+
+    fn clear_stats_event(&self) -> Event {
+        Event::Admin(AdminCommand::ResetStats)
+    }
+
+    /// Removal of every address the plan gives an instance.
+    fn release_all(&self) -> Vec<Action> {
+        self.setup
+            .addresses
+            .iter()
+            .map(|((instance, addr), d)| Action::DelAddress {
+                instance: instance.clone(),
+                iface: d.dev.clone(),
+                addr: *addr,
+                prefix_len: d.prefix_len,
+            })
+            .collect()
     }
 
     async fn shutdown(&mut self, out: &mut Vec<Action>) {

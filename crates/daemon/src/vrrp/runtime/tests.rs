@@ -236,6 +236,47 @@ async fn an_owner_starts_as_master_with_advert_garps_and_its_labelled_vip() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn clear_stats_zeroes_the_counters_and_the_master_goes_on() {
+    let h = Harness::start(plan(&config(255, "state MASTER"))).await;
+    let stats = |h: &Harness| {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        h.control.send(Control::Snapshot(tx)).unwrap();
+        async move { rx.await.unwrap().instances[0].stats.clone() }
+    };
+    let before = stats(&h).await;
+    assert_eq!(before.become_master, 1);
+    assert!(before.advert_sent > 0);
+    h.control.send(Control::ClearStats).unwrap();
+    let after = stats(&h).await;
+    assert_eq!(after, ka_vrrp::Stats::default());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(stats(&h).await.advert_sent >= 2, "adverts go on");
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_in_the_loop_still_resigns_and_cleans_up() {
+    let h = Harness::start(plan(&config(100, ""))).await;
+    h.fake.panic_on_frames();
+    // Becoming master adds the VIP, then its first GARP panics.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let err = h.task.await.unwrap().unwrap_err();
+    assert!(
+        err.get_ref()
+            .is_some_and(|e| e.is::<crate::core::fatal::Panicked>())
+    );
+    let calls = h.fake.calls();
+    let added = position(&calls, |c| *c == Call::AddAddr(vip_spec()));
+    let removed = position(&calls, |c| *c == Call::DelAddr(vip_spec()));
+    assert!(added < removed, "{calls:#?}");
+    // The engine resigned: a priority-0 advert after the VIP went in.
+    let last = adverts(&calls[added..]).pop().expect("an advert");
+    assert_eq!(last[22], 0, "priority 0 on shutdown");
+    assert!(notified(&calls, NotifyState::Stop));
+    assert_eq!(calls.last(), Some(&Call::VmacTeardown), "{calls:#?}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_higher_priority_advert_makes_the_master_remove_its_vip() {
     let h = Harness::start(plan(&config(100, ""))).await;
     // Master_Down_Interval (3 × 1 s + skew) passes without adverts.
