@@ -79,6 +79,8 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
 
 async fn supervise(setup: VrrpPlan, load: Loader) -> i32 {
     let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
+    // The dumps echo the configuration the runtime was last given.
+    let mut dumped = setup.clone();
     let mut vrrp_task = tokio::spawn(vrrp::run(setup, ctl_rx));
     let (
         Ok(mut term),
@@ -122,14 +124,17 @@ async fn supervise(setup: VrrpPlan, load: Loader) -> i32 {
                 tracing::info!(target: target::CORE, "Reloading");
                 sd_notify("RELOADING=1");
                 match load() {
-                    Ok(new) => { let _ = ctl_tx.send(Control::Reload(Box::new(new))); }
+                    Ok(new) => {
+                        dumped = new.clone();
+                        let _ = ctl_tx.send(Control::Reload(Box::new(new)));
+                    }
                     Err(e) => tracing::error!(target: target::CORE, "reload failed, keeping the running configuration: {e}"),
                 }
                 sd_notify("READY=1");
             }
-            _ = usr1.recv() => write_dump(&ctl_tx, DumpKind::Data).await,
-            _ = usr2.recv() => write_dump(&ctl_tx, DumpKind::Stats).await,
-            _ = json.recv() => write_dump(&ctl_tx, DumpKind::Json).await,
+            _ = usr1.recv() => write_dump(&ctl_tx, DumpKind::Data, &dumped).await,
+            _ = usr2.recv() => write_dump(&ctl_tx, DumpKind::Stats, &dumped).await,
+            _ = json.recv() => write_dump(&ctl_tx, DumpKind::Json, &dumped).await,
         }
     }
 }
@@ -140,7 +145,11 @@ fn stop(ctl: &mpsc::UnboundedSender<Control>) {
     let _ = ctl.send(Control::Stop);
 }
 
-async fn write_dump(ctl: &mpsc::UnboundedSender<Control>, kind: DumpKind) {
+async fn write_dump(
+    ctl: &mpsc::UnboundedSender<Control>,
+    kind: DumpKind,
+    plan: &VrrpPlan,
+) {
     let (tx, rx) = oneshot::channel();
     if ctl.send(Control::Snapshot(tx)).is_err() {
         return;
@@ -148,7 +157,7 @@ async fn write_dump(ctl: &mpsc::UnboundedSender<Control>, kind: DumpKind) {
     let Ok(snap) = rx.await else { return };
     // keepalived 2.2.7 has no keyword to move them: `$TMPDIR` or /tmp.
     let path = kind.default_path();
-    if let Err(e) = dump::write(kind, &snap, &path) {
+    if let Err(e) = dump::write(kind, &snap, plan, &path) {
         tracing::error!(target: target::CORE, "cannot write {}: {e}", path.display());
     }
 }

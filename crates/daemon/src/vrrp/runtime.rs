@@ -154,7 +154,7 @@ pub(crate) async fn run_with<I: Io>(
                     engine.handle(clock.now(), Event::Reloaded(Box::new(cfg)), &mut out);
                 }
                 Some(Control::Snapshot(reply)) => {
-                    let _ = reply.send(engine.snapshot());
+                    let _ = reply.send(engine.snapshot_at(clock.now()));
                 }
             },
             Some(input) = inputs.rx.recv() => {
