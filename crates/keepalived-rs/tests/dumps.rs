@@ -128,6 +128,82 @@ vrrp_instance VI_3 {{
     )
 }
 
+/// The second configuration: states besides MASTER and the conditional
+/// lines. Host 1 runs keepalived as the master of VRID 211, so VI_B is
+/// BACKUP (master router lines); VI_F tracks a link that is down
+/// (FAULT); VI_A uses AH (its own socket); VI_N has notify scripts,
+/// preemption settings and GARP timers; static entries are configured.
+fn conf_states() -> String {
+    let b = "vrrp_instance VI_B {\n state BACKUP\n interface eth0\n virtual_router_id 211\n \
+             priority 100\n advert_int 1\n authentication {\n auth_type PASS\n auth_pass pw\n }\n \
+             virtual_ipaddress {\n 192.0.2.211/24\n }\n}\n";
+    format!(
+        r#"global_defs {{
+  vrrp_garp_master_repeat 3
+  vrrp_garp_master_refresh 30
+}}
+static_ipaddress {{
+  203.0.113.1/32 dev eth0
+}}
+static_routes {{
+  203.0.113.128/25 via 192.0.2.1 dev eth0
+}}
+static_rules {{
+  from 203.0.113.2 table 101 priority 101
+}}
+{b}vrrp_instance VI_F {{
+  state BACKUP
+  interface eth0
+  virtual_router_id 212
+  priority 100
+  virtual_ipaddress {{
+    192.0.2.212/24
+  }}
+  track_interface {{
+    dmp0
+  }}
+}}
+vrrp_instance VI_A {{
+  state MASTER
+  interface eth0
+  virtual_router_id 213
+  priority 100
+  authentication {{
+    auth_type AH
+    auth_pass secret
+  }}
+  virtual_ipaddress {{
+    192.0.2.213/24
+  }}
+}}
+vrrp_instance VI_N {{
+  state BACKUP
+  interface eth0
+  virtual_router_id 214
+  priority 100
+  version 3
+  advert_int 0.5
+  preempt_delay 2
+  garp_master_delay 2
+  garp_master_refresh 10
+  notify_master "/bin/true master"
+  notify "/bin/true"
+  virtual_ipaddress {{
+    198.51.100.214/24 dev eth0
+  }}
+}}
+"#
+    )
+}
+
+/// The master of VRID 211 for `conf_states`, in host 1.
+fn conf_peer() -> String {
+    "vrrp_instance VI_P {\n state MASTER\n interface eth0\n virtual_router_id 211\n \
+     priority 200\n advert_int 1\n authentication {\n auth_type PASS\n auth_pass pw\n }\n \
+     virtual_ipaddress {\n 192.0.2.211/24\n }\n}\n"
+        .into()
+}
+
 /// Both dumps of one program, read once every instance is MASTER.
 struct Dumps {
     data: String,
@@ -136,11 +212,17 @@ struct Dumps {
 
 /// Starts `prog` in host 0 with its own `$TMPDIR`, waits for every
 /// instance to be MASTER (by its own JSON dump), dumps, stops it.
-fn run(lab: &mut Lab, label: &str, argv: &[&str]) -> Result<Dumps, String> {
+fn run(
+    lab: &mut Lab,
+    label: &str,
+    argv: &[&str],
+    conf: &str,
+    want: &[u64],
+) -> Result<Dumps, String> {
     let tmp = lab.dir().join(format!("{label}-tmp"));
     std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
     let conf_path = lab.dir().join(format!("{label}.conf"));
-    std::fs::write(&conf_path, conf(lab.dir())).map_err(|e| e.to_string())?;
+    std::fs::write(&conf_path, conf).map_err(|e| e.to_string())?;
     let pid_main = lab.dir().join(format!("{label}-main.pid"));
     let pid_vrrp = lab.dir().join(format!("{label}-vrrp.pid"));
     let pid_chk = lab.dir().join(format!("{label}-chk.pid"));
@@ -153,13 +235,13 @@ fn run(lab: &mut Lab, label: &str, argv: &[&str]) -> Result<Dumps, String> {
     args.extend_from_slice(argv);
     args.extend(["-n", "-l", "-D", "-f", &paths[0], "-p", &paths[1]]);
     args.extend(["-r", &paths[2]]);
-    if label == "ka" {
+    if argv[0] == "keepalived" {
         args.extend(["-P", "-c", &paths[3]]);
     }
     let pid = lab
         .spawn(0, label, "env", &args)
         .map_err(|e| format!("start {label}: {e}"))?;
-    let result = dump_when_master(lab, pid, &tmp);
+    let result = dump_when_settled(lab, pid, &tmp, want);
     let log = lab.log_of(pid);
     lab.signal(pid, Signal::SIGTERM);
     let _ = lab.wait_exit(pid, SETTLE);
@@ -174,10 +256,11 @@ fn send_json_signal(pid: u32) -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
-fn dump_when_master(
+fn dump_when_settled(
     lab: &mut Lab,
     pid: u32,
     tmp: &Path,
+    want: &[u64],
 ) -> Result<Dumps, String> {
     let json_path = tmp.join("keepalived.json");
     let data_path = tmp.join("keepalived.data");
@@ -196,10 +279,15 @@ fn dump_when_master(
         let Ok(json) = serde_json::from_str::<Value>(&text) else {
             continue;
         };
-        let all_master = json.as_array().is_some_and(|a| {
-            a.len() == 3 && a.iter().all(|i| i["data"]["state"] == 2)
-        });
-        if all_master {
+        let states: Vec<u64> = json
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|i| i["data"]["state"].as_u64())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if states == want {
             let _ = std::fs::remove_file(&data_path);
             if !lab.signal(pid, Signal::SIGUSR1) {
                 return Err("cannot send SIGUSR1".into());
@@ -209,7 +297,7 @@ fn dump_when_master(
         }
     }
     Err(format!(
-        "not every instance became MASTER; last json: {last}"
+        "the instances never reached states {want:?}; last json: {last}"
     ))
 }
 
@@ -290,17 +378,24 @@ fn first_difference(a: &[String], b: &[String]) -> Option<String> {
     ))
 }
 
-#[test]
-fn data_and_json_dumps_have_keepalived_structure() {
-    if let Some(why) = support::skip_reason() {
-        eprintln!("skipped: {why}");
-        return;
-    }
-    let mut lab = Lab::new(1).expect("lab");
-    let ka = run(&mut lab, "ka", &["keepalived"]).expect("keepalived dumps");
-    let rs =
-        run(&mut lab, "rs", &[support::KARS]).expect("keepalived-rs dumps");
+/// Runs keepalived, then keepalived-rs, in host 0 on `conf`; compares.
+fn compare(lab: &mut Lab, name: &str, conf: &str, want: &[u64]) {
+    let ka = run(lab, &format!("{name}-ka"), &["keepalived"], conf, want)
+        .expect("keepalived dumps");
+    let rs = run(lab, &format!("{name}-rs"), &[support::KARS], conf, want)
+        .expect("keepalived-rs dumps");
 
+    // KA_DUMPS_SAVE=DIR keeps all four files for reading.
+    if let Some(dir) = std::env::var_os("KA_DUMPS_SAVE").map(PathBuf::from) {
+        for (who, d) in [("ka", &ka), ("rs", &rs)] {
+            let _ =
+                std::fs::write(dir.join(format!("{name}-{who}.data")), &d.data);
+            let _ = std::fs::write(
+                dir.join(format!("{name}-{who}.json")),
+                d.json.to_string(),
+            );
+        }
+    }
     let (ka_labels, rs_labels) = (labels(&ka.data), labels(&rs.data));
     assert!(
         ka_labels.len() > 100,
@@ -309,8 +404,8 @@ fn data_and_json_dumps_have_keepalived_structure() {
     );
     if let Some(d) = first_difference(&ka_labels, &rs_labels) {
         panic!(
-            "keepalived.data differs: {d}\n--- keepalived-rs:\n{}",
-            rs.data
+            "{name}: keepalived.data differs: {d}\n--- keepalived:\n{}\n--- keepalived-rs:\n{}",
+            ka.data, rs.data
         );
     }
 
@@ -318,6 +413,55 @@ fn data_and_json_dumps_have_keepalived_structure() {
     tree(&ka.json, "", &mut ka_tree);
     tree(&rs.json, "", &mut rs_tree);
     if let Some(d) = first_difference(&ka_tree, &rs_tree) {
-        panic!("keepalived.json differs: {d}");
+        panic!(
+            "{name}: keepalived.json differs: {d}\n--- keepalived:\n{}\n--- keepalived-rs:\n{}",
+            ka.json, rs.json
+        );
     }
+}
+
+#[test]
+fn dumps_of_masters_have_keepalived_structure() {
+    if let Some(why) = support::skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    let conf = conf(lab.dir());
+    compare(&mut lab, "masters", &conf, &[2, 2, 2]);
+}
+
+#[test]
+fn dumps_of_backup_fault_ah_and_statics_have_keepalived_structure() {
+    if let Some(why) = support::skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let mut lab = Lab::new(2).expect("lab");
+    // A link that stays down, tracked by VI_F.
+    lab.exec_ok(
+        0,
+        "ip",
+        &[
+            "link", "add", "dmp0", "type", "veth", "peer", "name", "dmp1",
+        ],
+    )
+    .expect("add dmp0");
+    let peer = support::start(
+        &mut lab,
+        1,
+        support::Impl::Keepalived,
+        &conf_peer(),
+        "peer",
+    )
+    .expect("start the peer");
+    let peer_vip: std::net::IpAddr = "192.0.2.211".parse().expect("address");
+    assert!(
+        lab.wait_until(SETTLE, |l| support::has(l, &[peer_vip], 1))
+            .is_some(),
+        "the peer never became master:\n{}",
+        lab.log_of(peer.pid)
+    );
+    compare(&mut lab, "states", &conf_states(), &[1, 3, 2, 2]);
+    support::terminate(&mut lab, &peer);
 }

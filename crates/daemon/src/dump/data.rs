@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use ka_vrrp::{Auth, TrackKind};
 
 use super::instance::{self, tracked_blocks};
-use super::route::{route as route_text, rule as rule_text};
+use super::route::{rule as rule_text, static_route};
 use super::view::{Inst, View, address_text, cmd_str, script_ids, state_word};
 use super::{globals, ifaces};
 
@@ -49,23 +49,21 @@ fn statics(o: &mut String, v: &View<'_>) {
                 .addresses
                 .iter()
                 .find(|(addr, _)| *addr == a.addr);
-            line(
-                o,
-                format!(" {}", address_text(a.addr, d.map(|(_, d)| d), true)),
-            );
+            let text = address_text(a.addr, d.map(|(_, d)| d), true);
+            line(o, format!("     {text}"));
         }
     }
     if !vr.static_routes.is_empty() {
         line(o, "------< Static Routes >------");
         vr.static_routes
             .iter()
-            .for_each(|r| line(o, format!(" {}", route_text(r))));
+            .for_each(|r| line(o, format!("     {}", static_route(r))));
     }
     if !vr.static_rules.is_empty() {
         line(o, "------< Static Rules >------");
         vr.static_rules
             .iter()
-            .for_each(|r| line(o, format!(" {}", rule_text(r))));
+            .for_each(|r| line(o, format!("     {}", rule_text(r))));
     }
 }
 

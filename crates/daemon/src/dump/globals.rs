@@ -26,7 +26,13 @@ pub(super) fn section(o: &mut String, v: &View<'_>) {
     if let Some(i) = &g.instance {
         w(format!(" Instance name = {i}"));
     }
-    if let Some(r) = &g.router_id {
+    // keepalived compat: router_id defaults to the host name.
+    let host = || {
+        nix::unistd::gethostname()
+            .ok()
+            .map(|h| h.to_string_lossy().into_owned())
+    };
+    if let Some(r) = g.router_id.clone().or_else(host) {
         w(format!(" Router ID = {r}"));
     }
     let onoff = |b: Option<bool>| match b {
@@ -144,13 +150,17 @@ fn vrrp_lines(w: &mut impl FnMut(String), g: &GlobalDefs) {
         " Gratuitous ARP refresh repeat = {}",
         g.vrrp_garp_master_refresh_repeat.unwrap_or(1)
     ));
+    // keepalived compat: the lower priority values default to the
+    // master ones.
+    let delay = secs(g.vrrp_garp_master_delay, 5);
     w(format!(
         " Gratuitous ARP lower priority delay = {}",
-        secs(g.vrrp_garp_lower_prio_delay, 5)
+        secs(g.vrrp_garp_lower_prio_delay, delay)
     ));
+    let repeat = g.vrrp_garp_master_repeat.unwrap_or(5);
     w(format!(
         " Gratuitous ARP lower priority repeat = {}",
-        g.vrrp_garp_lower_prio_repeat.unwrap_or(5)
+        g.vrrp_garp_lower_prio_repeat.unwrap_or(repeat)
     ));
     w(format!(
         " Num adverts before down = {}",

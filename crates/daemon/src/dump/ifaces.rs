@@ -126,8 +126,9 @@ pub(super) fn section(o: &mut String, v: &View<'_>, ifaces: &[IfaceInfo]) {
     if ifaces.is_empty() {
         return;
     }
-    let ours: BTreeSet<IpAddr> =
-        v.plan.addresses.keys().map(|(_, a)| *a).collect();
+    let vips = v.plan.addresses.keys().map(|(_, a)| *a);
+    let statics = v.plan.statics.addresses.iter().map(|(a, _)| *a);
+    let ours: BTreeSet<IpAddr> = vips.chain(statics).collect();
     let mut w = |s: String| {
         o.push_str(&s);
         o.push('\n');

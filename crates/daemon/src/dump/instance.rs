@@ -4,7 +4,9 @@
 use ka_vrrp::{Auth, State, TrackKind, TrackRef};
 
 use super::route::{route as route_text, rule as rule_text};
-use super::view::{Inst, View, address_text, cmd_str, script_ids, state_word};
+use super::view::{
+    Inst, View, address_text, cmd_str, script_ids, state_word, want_state,
+};
 
 /// Appends instance `i`.
 pub(super) fn block(o: &mut String, v: &View<'_>, i: &Inst<'_>) {
@@ -33,7 +35,7 @@ pub(super) fn block(o: &mut String, v: &View<'_>, i: &Inst<'_>) {
         }
     }
     flags(&mut w, i);
-    w(format!("   Wantstate = {}", state_word(s.want_state)));
+    w(format!("   Wantstate = {}", state_word(want_state(s))));
     w(format!(
         "   Number of config faults = {}",
         u8::from(s.fault.config_error)

@@ -10,7 +10,9 @@ use std::fmt::Write as _;
 use ka_vrrp::{Auth, Stats};
 
 use super::route::{route as route_text, rule as rule_text};
-use super::view::{Inst, View, address_text, cmd_str, state_number};
+use super::view::{
+    Inst, View, address_text, cmd_str, state_number, want_state,
+};
 
 /// An object under construction, keys in insertion order.
 #[derive(Default)]
@@ -118,7 +120,7 @@ fn data(v: &View<'_>, i: &Inst<'_>) -> String {
     o.bool("nopreempt", c.nopreempt);
     o.num("preempt_delay", c.preempt_delay.as_secs());
     o.num("state", state_number(s.state));
-    o.num("wantstate", state_number(s.want_state));
+    o.num("wantstate", state_number(want_state(s)));
     o.num("version", c.version.as_u8());
     let smtp = m
         .and_then(|m| m.smtp_alert)

@@ -38,8 +38,19 @@ fn proto_number(p: Option<&str>) -> String {
     }
 }
 
-/// One virtual or static route.
+/// One virtual route.
 pub(super) fn route(r: &Route) -> String {
+    route_text(r, false)
+}
+
+/// One static route. keepalived compat: keepalived records no interface
+/// index for static routes, so once installed they show
+/// ` [installed ifindex 0]`.
+pub(super) fn static_route(r: &Route) -> String {
+    route_text(r, true)
+}
+
+fn route_text(r: &Route, installed_static: bool) -> String {
     // keepalived compat: without `add`/`append` keepalived shows
     // "prepend", its default mode (`ip route prepend` semantics).
     let mut o = String::from("prepend ");
@@ -84,14 +95,30 @@ pub(super) fn route(r: &Route) -> String {
         let lock = if m.lock { " lock" } else { "" };
         o += &format!(" {}{lock} {}", m.name, m.value);
     }
-    if !r.nexthops.is_empty() {
-        o += &format!(" ({} nexthops)", r.nexthops.len());
+    for h in &r.nexthops {
+        o += " nexthop";
+        if let Some(v) = h.via {
+            let fam = if v.is_ipv6() { "6" } else { "" };
+            o += &format!(" via inet{fam} {v}");
+        }
+        if let Some(d) = &h.dev {
+            o += &format!(" dev {d}");
+        }
+        if let Some(w) = h.weight {
+            o += &format!(" weight {w}");
+        }
+        if h.onlink {
+            o += " onlink";
+        }
     }
     if r.no_track {
         o += " no_track";
     }
     if let Some(g) = &r.track_group {
         o += &format!(" track_group {g}");
+    }
+    if installed_static && !r.no_track {
+        o += " [installed ifindex 0]";
     }
     o
 }

@@ -129,6 +129,16 @@ impl<'a> View<'a> {
     }
 }
 
+/// keepalived's `wantstate`: FAULT while in FAULT (keepalived sets both
+/// when an instance faults), else the engine's wanted state.
+pub(super) fn want_state(s: &InstanceSnapshot) -> State {
+    if s.state == State::Fault {
+        State::Fault
+    } else {
+        s.want_state
+    }
+}
+
 /// keepalived's state words (`get_state_str`).
 pub(super) fn state_word(s: State) -> &'static str {
     match s {
