@@ -84,10 +84,11 @@ pub(super) fn read_all() -> Vec<IfaceInfo> {
             let Some(sa) = a.address else { continue };
             if let Some(v4) = sa.as_sockaddr_in() {
                 i.ipv4.push(v4.ip());
-            } else if let Some(v6) = sa.as_sockaddr_in6() {
-                if v6.ip().is_unicast_link_local() {
-                    i.ipv6_ll.push(v6.ip());
-                }
+            } else if let Some(v6) = sa
+                .as_sockaddr_in6()
+                .filter(|v6| v6.ip().is_unicast_link_local())
+            {
+                i.ipv6_ll.push(v6.ip());
             }
         }
     }
