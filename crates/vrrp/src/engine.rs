@@ -176,9 +176,35 @@ impl Engine {
             .min()
     }
 
+    /// Read-only view of every instance and group, taken at `now` (the
+    /// time goes into [`Snapshot::taken_at`] for dumps).
+    pub fn snapshot_at(&self, now: Instant) -> Snapshot {
+        Snapshot {
+            taken_at: Some(now),
+            ..self.snapshot()
+        }
+    }
+
     /// Read-only view of every instance and group.
     pub fn snapshot(&self) -> Snapshot {
+        let t = &self.track;
         Snapshot {
+            taken_at: None,
+            scripts: self
+                .cfg
+                .scripts
+                .iter()
+                .filter_map(|c| Some((c, t.scripts.get(&c.name)?)))
+                .map(|(c, s)| s.snapshot(&c.name))
+                .collect(),
+            files: t.files.iter().map(|(n, v)| (n.clone(), *v)).collect(),
+            processes: t.process_snapshots(),
+            links_down: t
+                .links_down
+                .iter()
+                .filter(|(_, down)| **down)
+                .map(|(n, _)| n.clone())
+                .collect(),
             instances: self.instances.iter().map(snapshot_of).collect(),
             groups: self
                 .groups
@@ -508,6 +534,9 @@ fn snapshot_of(i: &Instance) -> InstanceSnapshot {
         master_adver_int_us: i.master_adver_int,
         ms_down_timer_us: i.ms_down_timer,
         next_timer: i.poll_at(),
+        read_timeout: i.sands,
+        track_weight: i.track_weight,
+        src_addr: i.cfg.src_addr.or(i.iface_addr),
         vips_set: i.vips_set,
         fault: i.fault,
         last_transition: i.last_transition,

@@ -52,7 +52,9 @@ pub use engine::Engine;
 pub use event::{AdminCommand, Event};
 pub use instance::{FaultFlags, State};
 pub use rx::RxError;
-pub use snapshot::{GroupSnapshot, InstanceSnapshot, Snapshot};
+pub use snapshot::{
+    GroupSnapshot, InstanceSnapshot, ProcessSnapshot, ScriptSnapshot, Snapshot,
+};
 pub use stats::Stats;
 pub use timers::{
     AdverInt, DOWN_TIMER_ADVERTS, Version, master_down_interval, skew_min,

@@ -44,8 +44,9 @@ pub(crate) trait Engine {
     fn handle_timeout(&mut self, now: Instant, out: &mut Vec<Self::Action>);
     /// When the engine next wants [`Self::handle_timeout`]; `None`: never.
     fn poll_timeout(&self) -> Option<Instant>;
-    /// The engine's state.
-    fn snapshot(&self) -> Self::Snapshot;
+    /// The engine's state, taken at `now` (dumps show times relative to
+    /// it).
+    fn snapshot(&self, now: Instant) -> Self::Snapshot;
 }
 
 /// One framework's side of the loop: its input streams and the
@@ -187,7 +188,8 @@ impl<E: Engine> Driver<E> {
                     }
                     Some(Control::Reload(plan)) => vec![fw.reload(*plan).await],
                     Some(Control::Snapshot(reply)) => {
-                        let _ = reply.send(self.engine.snapshot());
+                        let now = self.clock.now();
+                        let _ = reply.send(self.engine.snapshot(now));
                         continue;
                     }
                     Some(Control::ClearStats) => vec![fw.clear_stats_event()],

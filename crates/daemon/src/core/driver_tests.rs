@@ -44,7 +44,7 @@ impl Engine for Echo {
         self.deadline
     }
 
-    fn snapshot(&self) -> u32 {
+    fn snapshot(&self, _now: Instant) -> u32 {
         self.seen
     }
 }

@@ -21,6 +21,7 @@ use super::signals::{self, Request, Signals};
 use crate::core::log::{self, LogOptions, target};
 use crate::vrrp;
 use crate::vrrp::dump::{self, DumpKind};
+use crate::vrrp::plan::VrrpPlan;
 
 /// Loads (or reloads) the configuration and maps it for the frameworks;
 /// an `Err` explains why nothing can run.
@@ -141,15 +142,18 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
     status
 }
 
-/// The frameworks running, each as its control channel and task.
+/// The frameworks running, each as its control channel, task and plan.
 struct Frameworks {
-    vrrp: Option<Running<vrrp::Control>>,
+    vrrp: Option<Running<vrrp::Control, VrrpPlan>>,
 }
 
 /// One framework's loop, running.
-struct Running<C> {
+struct Running<C, P> {
     control: mpsc::UnboundedSender<C>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Its part of the plan it was last given: the dumps echo its
+    /// configuration.
+    plan: P,
 }
 
 impl Frameworks {
@@ -158,8 +162,12 @@ impl Frameworks {
     fn start(plan: Plan, bus: &Bus) -> Self {
         let vrrp = plan.vrrp.map(|p| {
             let (control, rx) = mpsc::unbounded_channel();
-            let task = tokio::spawn(vrrp::run(p, rx, bus.clone()));
-            Running { control, task }
+            let task = tokio::spawn(vrrp::run(p.clone(), rx, bus.clone()));
+            Running {
+                control,
+                task,
+                plan: p,
+            }
         });
         Self { vrrp }
     }
@@ -167,8 +175,9 @@ impl Frameworks {
     /// Hands each running framework its part of a reloaded plan. A
     /// framework whose part is gone keeps its running configuration
     /// (unreachable today: the loader refuses a plan without VRRP).
-    fn reload(&self, plan: Plan) {
-        if let (Some(r), Some(p)) = (&self.vrrp, plan.vrrp) {
+    fn reload(&mut self, plan: Plan) {
+        if let (Some(r), Some(p)) = (&mut self.vrrp, plan.vrrp) {
+            r.plan = p.clone();
             let _ = r.control.send(Control::Reload(Box::new(p)));
         }
     }
@@ -324,12 +333,14 @@ fn stop(frameworks: &Frameworks) {
 }
 
 async fn write_dump(frameworks: &Frameworks, kind: DumpKind) {
-    let Some(snap) = frameworks.snapshot().await.vrrp else {
+    let (Some(snap), Some(running)) =
+        (frameworks.snapshot().await.vrrp, &frameworks.vrrp)
+    else {
         return;
     };
     // keepalived 2.2.7 has no keyword to move them: `$TMPDIR` or /tmp.
     let path = kind.default_path();
-    if let Err(e) = dump::write(kind, &snap, &path) {
+    if let Err(e) = dump::write(kind, &snap, &running.plan, &path) {
         tracing::error!(target: target::CORE, "cannot write {}: {e}", path.display());
     }
 }

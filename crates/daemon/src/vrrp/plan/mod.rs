@@ -26,6 +26,7 @@ mod vmac;
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use ka_config::Config;
@@ -75,6 +76,9 @@ pub struct VrrpPlan {
     pub firewall: FirewallConfig,
     /// `static_ipaddress`, `static_routes` and `static_rules`.
     pub statics: Statics,
+    /// The whole validated configuration, for the data and JSON dumps,
+    /// which echo much of it as keepalived does.
+    pub config: Arc<Config>,
 }
 
 /// Everything `ip addr add` needs for one VIP or eVIP except the interface
@@ -176,5 +180,6 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
     plan.engine.gna_interval = g.vrrp_gna_interval.unwrap_or(Duration::ZERO);
     plan.engine.startup_delay = g.vrrp_startup_delay.unwrap_or(Duration::ZERO);
     gaps::global(cfg, &mut plan.not_implemented);
+    plan.config = Arc::new(cfg.clone());
     plan
 }

@@ -143,8 +143,8 @@ impl driver::Engine for ka_vrrp::Engine {
         Self::poll_timeout(self)
     }
 
-    fn snapshot(&self) -> ka_vrrp::Snapshot {
-        Self::snapshot(self)
+    fn snapshot(&self, now: ka_types::Instant) -> ka_vrrp::Snapshot {
+        Self::snapshot_at(self, now)
     }
 }
 
