@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use ka_sys::netlink::{AddrSpec, NetEvent};
 use ka_types::Instant;
-use ka_vrrp::{Action, Engine, Event, LogLevel, NotifyState};
+use ka_vrrp::{Action, Engine, Event, LogLevel, NotifyState, RxPacket};
 use ka_wire::arp::garp_frame;
 use ka_wire::ethernet::EthernetAddress;
 use ka_wire::ndisc::unsolicited_na_frame;
@@ -26,7 +26,7 @@ use super::firewall::Firewall;
 use super::ifaces::Ifaces;
 use super::io::{Drivers, FrameIo, Io, KernelIo, NetIo, NotifyIo, VmacIo};
 use super::kernel::KernelOp;
-use super::sockets::{RxInput, Sockets, StripError, strip_ipv4};
+use super::sockets::{RxInput, Sockets};
 use super::{system, trackers};
 use crate::log::target;
 use crate::map::VrrpPlan;
@@ -305,8 +305,8 @@ impl<I: Io> Runtime<I> {
         }
     }
 
-    /// Turns a received packet into an engine event (IPv4 and AH headers
-    /// checked and stripped), or logs why not.
+    /// Turns a received packet into an engine event, as the socket
+    /// delivered it (the engine decodes it), or logs a receive error.
     fn packet_event(&mut self, input: RxInput) -> Option<Event> {
         let r = match input {
             RxInput::Packet(r) => r,
@@ -316,72 +316,17 @@ impl<I: Io> Runtime<I> {
             }
         };
         let iface = self.ifaces.name_of(r.ifindex)?.to_owned();
-        let bytes = if r.src.is_ipv4() {
-            match self.strip_v4(&iface, &r) {
-                Ok(bytes) => bytes,
-                Err(instance) => {
-                    return instance
-                        .map(|instance| Event::AuthFailed { instance });
-                }
-            }
-        } else {
-            r.bytes
+        let packet = match (r.src, r.dst) {
+            (IpAddr::V6(src), IpAddr::V6(dst)) => RxPacket::V6 {
+                src,
+                dst,
+                hop_limit: r.ttl,
+                bytes: r.bytes,
+            },
+            // IPv4 sockets deliver the whole datagram, header included.
+            _ => RxPacket::V4(r.bytes),
         };
-        Some(Event::PacketReceived {
-            iface,
-            src: r.src,
-            dst: r.dst,
-            ttl: r.ttl,
-            bytes,
-        })
-    }
-
-    /// Checks and strips the IPv4 (and AH) headers of a received packet.
-    /// A packet that must be dropped is logged (rate-limited) and comes
-    /// back as `Err`, naming the instance whose `auth_failure` counts it
-    /// when it was an AH packet for one.
-    fn strip_v4(
-        &mut self,
-        iface: &str,
-        r: &ka_sys::vrrp_socket::Received,
-    ) -> Result<Vec<u8>, Option<String>> {
-        // Only AH packets need their instance: the one on this interface
-        // with this VRID and an AH key.
-        let setup = &self.setup;
-        let ah_owner = |vrid: u8| {
-            let i = setup.engine.instances.iter().find(|i| {
-                i.vrid == vrid && i.interface.as_deref() == Some(iface)
-            })?;
-            let key = setup.ah_keys.get(&i.name)?;
-            Some((i.name.clone(), *key))
-        };
-        match strip_ipv4(&r.bytes, ah_owner) {
-            Ok((vrrp, None)) => Ok(vrrp.to_vec()),
-            Ok((vrrp, Some((name, seq)))) => {
-                if self.sockets.ah_accept(&name, seq) {
-                    Ok(vrrp.to_vec())
-                } else {
-                    self.error(&format!(
-                        "({name}) IPSEC-AH : sequence number {seq} already processed. Packet dropped."
-                    ));
-                    Err(Some(name))
-                }
-            }
-            Err(StripError::Auth(name, _)) => {
-                // keepalived's words for an ICV or SPI mismatch.
-                self.error(&format!(
-                    "({name}) IPSEC-AH : invalid IPSEC HMAC-MD5 value. Due to fields mutation or bad password !"
-                ));
-                Err(Some(name))
-            }
-            Err(e) => {
-                self.error(&format!(
-                    "dropped VRRP packet from {} on {iface}: {e:?}",
-                    r.src
-                ));
-                Err(None)
-            }
-        }
+        Some(Event::PacketReceived { iface, packet })
     }
 
     /// Rate-limited error log: the first ten, then one in a thousand.
@@ -457,16 +402,13 @@ impl<I: Io> Runtime<I> {
                 ..
             } => {
                 let Some(iface) = iface else { return };
-                let key = self.setup.ah_keys.get(&instance).copied();
                 if let Err(e) = self.sockets.send(
                     &self.ifaces,
-                    &instance,
                     &iface,
                     src,
                     dst,
                     ttl,
                     &bytes,
-                    key.as_ref(),
                 ) {
                     self.error(&format!(
                         "({instance}) cannot send advert on {iface}: {e}"
