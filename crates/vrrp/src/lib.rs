@@ -49,7 +49,7 @@ pub use config::{
     TrackKind, TrackRef, UnicastPeer, Vip,
 };
 pub use engine::Engine;
-pub use event::{AdminCommand, Event};
+pub use event::{AdminCommand, Event, RxPacket};
 pub use instance::{FaultFlags, State};
 pub use rx::RxError;
 pub use snapshot::{
