@@ -2,7 +2,9 @@
 //! signals, supervising the frameworks), logging, the ordered notify
 //! scripts and FIFO, and the tracker drivers.
 
+pub mod fifo;
 pub mod log;
 pub mod notify;
 pub mod process;
+pub mod script_queue;
 pub(crate) mod trackers;

@@ -9,22 +9,24 @@
 //! keepalived's four extra arguments `INSTANCE|GROUP name STATE priority`.
 //! The FIFO line is written at once, in order, as keepalived does.
 //!
-//! A script that runs longer than [`ORDER_WAIT`] no longer holds up the
-//! queue: a warning is logged and the next one starts (the slow one is
-//! left running, as keepalived would leave it).
+//! A script that runs longer than [`ORDER_WAIT`] is killed (SIGTERM, then
+//! SIGKILL) and the next one starts; at most
+//! [`MAX_PENDING`](crate::core::script_queue::MAX_PENDING) notifications
+//! wait per instance, the oldest dropped first
+//! ([`crate::core::script_queue`]).
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::Write;
 use std::time::Duration;
 
-use ka_sys::script::{ScriptOutcome, ScriptSpec, run};
+use ka_sys::script::ScriptSpec;
 use ka_vrrp::{Notification, NotifyKind, NotifyState};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
-use crate::core::log::target;
+use crate::core::fifo::Fifo;
+use crate::core::script_queue::{Batch, ScriptQueue};
 
-/// How long a notify script may hold up the next one for its instance.
+/// How long a notify script may run (and hold up the next one for its
+/// instance) before it is killed.
 pub const ORDER_WAIT: Duration = Duration::from_secs(60);
 
 /// The hooks configured for one instance or sync group.
@@ -103,8 +105,8 @@ pub fn fifo_line(n: &Notification) -> String {
 #[derive(Debug)]
 pub struct Notifier {
     hooks: HashMap<(bool, String), Hooks>,
-    queues: HashMap<(bool, String), mpsc::UnboundedSender<Batch>>,
-    fifo: Option<File>,
+    queues: HashMap<(bool, String), ScriptQueue>,
+    fifo: Option<Fifo>,
 }
 
 impl Notifier {
@@ -112,7 +114,7 @@ impl Notifier {
     /// and the FIFO if one is configured and could be opened.
     pub fn new(
         hooks: HashMap<(bool, String), Hooks>,
-        fifo: Option<File>,
+        fifo: Option<Fifo>,
     ) -> Self {
         Self {
             hooks,
@@ -137,56 +139,24 @@ impl Notifier {
     }
 
     fn enqueue(&mut self, n: &Notification) -> Option<oneshot::Receiver<()>> {
-        if let Some(f) = &mut self.fifo
-            && let Err(e) = f.write_all(fifo_line(n).as_bytes())
-        {
-            tracing::warn!(target: target::VRRP, "notify fifo write failed: {e}");
+        if let Some(f) = &mut self.fifo {
+            f.write_line(&fifo_line(n));
         }
         let key = (matches!(n.kind, NotifyKind::Group), n.name.clone());
         let scripts = self.hooks.get(&key)?.scripts_for(n);
         if scripts.is_empty() {
             return None;
         }
-        let tx = self.queues.entry(key).or_insert_with(|| {
-            let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(run_queue(rx));
-            tx
-        });
+        let queue = self
+            .queues
+            .entry(key)
+            .or_insert_with(|| ScriptQueue::spawn(n.name.clone(), ORDER_WAIT));
         let (done_tx, done_rx) = oneshot::channel();
-        tx.send(Batch {
+        queue.push(Batch {
             scripts,
             done: done_tx,
-        })
-        .ok()?;
+        });
         Some(done_rx)
-    }
-}
-
-/// The scripts of one notification and who waits for them.
-#[derive(Debug)]
-struct Batch {
-    scripts: Vec<ScriptSpec>,
-    done: oneshot::Sender<()>,
-}
-
-async fn run_queue(mut rx: mpsc::UnboundedReceiver<Batch>) {
-    while let Some(batch) = rx.recv().await {
-        for spec in batch.scripts {
-            let name = spec.argv.first().cloned().unwrap_or_default();
-            let task = tokio::spawn(async move { run(&spec).await });
-            match tokio::time::timeout(ORDER_WAIT, task).await {
-                Ok(Ok(ScriptOutcome::SpawnFailed(e))) => {
-                    tracing::warn!(target: target::VRRP, "notify script {name} failed to start: {e}");
-                }
-                Ok(_) => {}
-                Err(_) => tracing::warn!(
-                    target: target::VRRP,
-                    "notify script {name} still running after {}s; not waiting for it",
-                    ORDER_WAIT.as_secs()
-                ),
-            }
-        }
-        let _ = batch.done.send(());
     }
 }
 

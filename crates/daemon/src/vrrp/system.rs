@@ -24,7 +24,7 @@ use super::io::{
 use super::kernel::{self, KernelOp};
 use super::sockets::RxInput;
 use super::vmac::Vmacs;
-use crate::core::log::target;
+use crate::core::fifo::Fifo;
 use crate::core::notify::Notifier;
 use crate::vrrp::plan::{FifoSpec, VrrpPlan};
 
@@ -237,6 +237,9 @@ impl VmacIo for Vmacs {
 
 impl NotifyIo for Notifier {
     fn configure(&mut self, plan: &VrrpPlan) {
+        // keepalived compat: the old FIFO is closed (and its reader
+        // stopped) before the new one is opened, so one reader runs.
+        *self = Self::new(HashMap::new(), None);
         *self = Self::new(plan.hooks.clone(), open_fifo(plan.fifo.as_ref()));
     }
 
@@ -249,28 +252,13 @@ impl NotifyIo for Notifier {
     }
 }
 
-/// Opens the notify FIFO (creating it if needed), chowns it to its
-/// configured owner, and starts its reader script; `None` (logged) when it
-/// cannot be opened.
-fn open_fifo(spec: Option<&FifoSpec>) -> Option<std::fs::File> {
+/// Opens the notify FIFO (created if needed, refused if foreign) and
+/// starts its reader script; `None` (logged) when it cannot be used.
+fn open_fifo(spec: Option<&FifoSpec>) -> Option<Fifo> {
     let spec = spec?;
-    let path = std::path::Path::new(&spec.path);
-    let f = match ka_sys::files::open_fifo(path) {
-        Ok(f) => f,
-        Err(e) => {
-            tracing::error!(target: target::VRRP, "cannot open notify FIFO {}: {e}", spec.path);
-            return None;
-        }
-    };
-    if let Some((uid, gid)) = spec.owner {
-        let _ = std::os::unix::fs::chown(path, Some(uid), Some(gid));
-    }
-    if let Some(script) = spec.script.clone() {
-        // keepalived compat: the FIFO reader is started once and left
-        // running (its path is already its last argument).
-        tokio::spawn(async move {
-            let _ = ka_sys::script::run(&script).await;
-        });
-    }
-    Some(f)
+    Fifo::open(
+        std::path::Path::new(&spec.path),
+        spec.owner,
+        spec.script.as_ref(),
+    )
 }
