@@ -5,50 +5,88 @@
 //! module only runs them. Like the `ip` calls for routes and rules, this
 //! is a runtime dependency on the `nftables` package.
 
+use std::path::Path;
 use std::process::Stdio;
+use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
 
+/// How long `nft` may take before it is killed. A ruleset of this daemon
+/// applies in milliseconds; a hung `nft` must not hold the caller (the
+/// VRRP loop) past an advert interval's worth of slack.
+pub const NFT_TIMEOUT: Duration = Duration::from_secs(2);
+
 /// A failed `nft` run.
-#[derive(Debug)]
-pub struct NftError {
-    /// What went wrong: spawn failure or nft's error output.
-    pub message: String,
+#[derive(Debug, thiserror::Error)]
+pub enum NftError {
+    /// `nft` could not be started.
+    #[error("nft: cannot run nft: {0}")]
+    Spawn(#[source] std::io::Error),
+    /// Writing the ruleset to its stdin or waiting for it failed.
+    #[error("nft: {what}: {source}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// `nft` rejected the ruleset; its error output.
+    #[error("nft: {0}")]
+    Rejected(String),
+    /// `nft` did not finish in time and was killed.
+    #[error("nft: no answer within {}s; killed", .0.as_secs_f64())]
+    Timeout(Duration),
 }
 
-impl std::fmt::Display for NftError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "nft: {}", self.message)
-    }
-}
-
-impl std::error::Error for NftError {}
-
-/// Applies `script` with `nft -f -`.
+/// Applies `script` with `nft -f -`, killing `nft` after [`NFT_TIMEOUT`].
 pub async fn apply(script: &str) -> Result<(), NftError> {
-    let err = |message: String| NftError { message };
-    let mut child = tokio::process::Command::new("nft")
+    apply_with(Path::new("nft"), script, NFT_TIMEOUT).await
+}
+
+/// Applies `script` with `program -f -` (tests: a stand-in for `nft`),
+/// killing it after `limit`.
+pub async fn apply_with(
+    program: &Path,
+    script: &str,
+    limit: Duration,
+) -> Result<(), NftError> {
+    let mut child = tokio::process::Command::new(program)
         .args(["-f", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| err(format!("cannot run nft: {e}")))?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(script.as_bytes())
+        .map_err(NftError::Spawn)?;
+    let stdin = child.stdin.take();
+    let run = async move {
+        if let Some(mut stdin) = stdin {
+            stdin.write_all(script.as_bytes()).await.map_err(|source| {
+                NftError::Io {
+                    what: "writing the ruleset",
+                    source,
+                }
+            })?;
+        }
+        child
+            .wait_with_output()
             .await
-            .map_err(|e| err(format!("writing the ruleset: {e}")))?;
-    }
-    let out = child
-        .wait_with_output()
+            .map_err(|source| NftError::Io {
+                what: "waiting for nft",
+                source,
+            })
+    };
+    // On timeout the future, and with it the child, is dropped:
+    // `kill_on_drop` SIGKILLs it and tokio reaps it in the background.
+    let out = tokio::time::timeout(limit, run)
         .await
-        .map_err(|e| err(format!("waiting for nft: {e}")))?;
+        .map_err(|_| NftError::Timeout(limit))??;
     if out.status.success() {
         Ok(())
     } else {
-        Err(err(String::from_utf8_lossy(&out.stderr).trim().to_owned()))
+        Err(NftError::Rejected(
+            String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        ))
     }
 }
 
@@ -66,6 +104,57 @@ pub async fn delete_table(family: &str, name: &str) -> Result<(), NftError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hung_nft_is_killed_at_the_limit() {
+        let d = std::env::temp_dir()
+            .join(format!("ka-nft-hang-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        let (fake, pid_file) = (d.join("nft"), d.join("pid"));
+        // Reads nothing, never exits: a hung nft.
+        std::fs::write(
+            &fake,
+            format!(
+                "#!/bin/sh\necho $$ > {}\nexec sleep 30\n",
+                pid_file.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(
+            &fake,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let got = rt.block_on(apply_with(
+            &fake,
+            "flush ruleset\n",
+            Duration::from_millis(300),
+        ));
+        let took = started.elapsed();
+        assert!(matches!(got, Err(NftError::Timeout(_))), "{got:?}");
+        assert!(took < Duration::from_secs(5), "{took:?}");
+        let pid: i32 = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // Killed (and reaped by tokio's orphan reaper) shortly after.
+        let gone = (0..100).any(|_| {
+            rt.block_on(async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            });
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+                .is_err()
+        });
+        std::fs::remove_dir_all(&d).unwrap();
+        assert!(gone, "the hung nft {pid} was left running");
+    }
 
     #[test]
     fn delete_script_declares_then_deletes() {

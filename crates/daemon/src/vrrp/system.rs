@@ -8,7 +8,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ka_sys::netlink::{AddrInfo, LinkInfo, Monitor, NetEvent, Netlink};
+use ka_sys::netlink::{AddrInfo, LinkInfo, NetEvent, NetWatcher, Netlink};
 use ka_sys::nft::NftError;
 use ka_sys::packet_socket::PacketSocket;
 use ka_sys::vrrp_socket::{SocketSpec, VrrpSocket};
@@ -25,6 +25,7 @@ use super::kernel::{self, KernelOp};
 use super::sockets::RxInput;
 use super::vmac::Vmacs;
 use crate::core::fifo::Fifo;
+use crate::core::log::target;
 use crate::core::notify::Notifier;
 use crate::vrrp::plan::{FifoSpec, VrrpPlan};
 
@@ -42,20 +43,18 @@ impl Io for System {
     type Notify = Notifier;
 }
 
-/// Opens the production drivers: netlink (requests, worker and monitor)
-/// and the `AF_PACKET` socket. VRRP sockets open later, per interface.
-pub(crate) fn open() -> io::Result<Drivers<System>> {
+/// Opens the production drivers: netlink (requests, worker and monitor,
+/// with the plan's monitor receive buffer) and the `AF_PACKET` socket.
+/// VRRP sockets open later, per interface.
+pub(crate) fn open(plan: &VrrpPlan) -> io::Result<Drivers<System>> {
     let nl = Netlink::connect()?;
-    let monitor = Monitor::open()?;
+    let watcher = NetWatcher::open(nl.clone(), plan.netlink_monitor_rcvbuf)?;
     Ok(Drivers {
         adverts: RawSockets::default(),
         frames: PacketSocket::open()?,
         kernel: kernel::spawn(nl.clone()),
-        nft: Nft,
-        net: NetlinkIo {
-            nl: nl.clone(),
-            monitor,
-        },
+        nft: Nft::default(),
+        net: NetlinkIo { watcher },
         vmacs: Vmacs::new(nl),
         notify: Notifier::new(HashMap::new(), None),
     })
@@ -188,34 +187,42 @@ impl KernelIo for mpsc::UnboundedSender<KernelOp> {
     }
 }
 
-/// `nft -f -`.
-#[derive(Debug)]
-pub(crate) struct Nft;
+/// `nft -f -`, killed after [`ka_sys::nft::NFT_TIMEOUT`] so a hung `nft`
+/// holds the loop (and the adverts it sends) for that long at most.
+#[derive(Debug, Default)]
+pub(crate) struct Nft {
+    /// Runs killed for taking too long, since the start.
+    timeouts: u64,
+}
 
 impl FirewallIo for Nft {
     async fn apply(&mut self, script: &str) -> Result<(), NftError> {
-        ka_sys::nft::apply(script).await
+        let r = ka_sys::nft::apply(script).await;
+        if let Err(NftError::Timeout(_)) = &r {
+            self.timeouts += 1;
+            tracing::warn!(target: target::VRRP, "nft hung and was killed ({} times so far)", self.timeouts);
+        }
+        r
     }
 }
 
 // ===== impl NetIo =====
 
-/// Netlink requests (the dump) and the change monitor.
+/// The link and address dump and the changes after it; lost
+/// notifications and an ended subscription are recovered by the watcher
+/// (re-read, differences reported as changes).
 #[derive(Debug)]
 pub(crate) struct NetlinkIo {
-    nl: Netlink,
-    monitor: Monitor,
+    watcher: NetWatcher,
 }
 
 impl NetIo for NetlinkIo {
     async fn dump(&mut self) -> io::Result<(Vec<LinkInfo>, Vec<AddrInfo>)> {
-        let links = self.nl.links().await.map_err(io::Error::other)?;
-        let addrs = self.nl.addresses().await.map_err(io::Error::other)?;
-        Ok((links, addrs))
+        self.watcher.dump().await.map_err(io::Error::other)
     }
 
     async fn next_change(&mut self) -> Option<NetEvent> {
-        self.monitor.next().await
+        Some(self.watcher.next().await)
     }
 }
 

@@ -73,6 +73,8 @@ pub struct VrrpPlan {
     pub firewall: FirewallConfig,
     /// `static_ipaddress`, `static_routes` and `static_rules`.
     pub statics: Statics,
+    /// `vrrp_netlink_monitor_rcv_bufs` (and `_force`).
+    pub netlink_monitor_rcvbuf: ka_sys::netlink::RcvBuf,
 }
 
 /// Everything `ip addr add` needs for one VIP or eVIP except the interface
@@ -226,6 +228,11 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
     plan.firewall = vmac::firewall(cfg);
     plan.statics = statics::statics(cfg, &mut plan.not_implemented);
     plan.fifo = support::fifo(g, &users, &mut plan.not_implemented);
+    let mon = &g.netlink_bufs.vrrp_monitor;
+    plan.netlink_monitor_rcvbuf = ka_sys::netlink::RcvBuf {
+        size: mon.size,
+        force: mon.force.unwrap_or(false),
+    };
     plan.engine.garp_interval = g.vrrp_garp_interval.unwrap_or(Duration::ZERO);
     plan.engine.gna_interval = g.vrrp_gna_interval.unwrap_or(Duration::ZERO);
     plan.engine.startup_delay = g.vrrp_startup_delay.unwrap_or(Duration::ZERO);

@@ -109,7 +109,7 @@ pub async fn run(
     for what in &setup.not_implemented {
         tracing::warn!(target: target::VRRP, "{what}");
     }
-    let drivers = system::open()?;
+    let drivers = system::open(&setup)?;
     run_with(setup, control, drivers).await
 }
 
