@@ -25,6 +25,7 @@ use super::io::{
     SocketKind, VmacIo,
 };
 use super::kernel::KernelOp;
+use super::rx_queue::RxSender;
 use super::sockets::RxInput;
 use crate::vrrp::plan::VrrpPlan;
 
@@ -109,7 +110,7 @@ pub(crate) enum Call {
 #[derive(Debug, Default)]
 struct State {
     calls: Vec<Call>,
-    sockets: HashMap<(String, SocketKind), UnboundedSender<RxInput>>,
+    sockets: HashMap<(String, SocketKind), RxSender>,
     hold_barriers: bool,
     held: Vec<oneshot::Sender<()>>,
 }
@@ -214,7 +215,7 @@ impl AdvertIo for Fake {
         &mut self,
         kind: SocketKind,
         spec: SocketSpec,
-        rx: &UnboundedSender<RxInput>,
+        rx: &RxSender,
     ) -> io::Result<()> {
         let mut st = self.lock();
         st.sockets.insert((spec.ifname.clone(), kind), rx.clone());

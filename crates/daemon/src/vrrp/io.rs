@@ -18,11 +18,10 @@ use ka_sys::netlink::{AddrInfo, LinkInfo, NetEvent};
 use ka_sys::nft::NftError;
 use ka_sys::vrrp_socket::SocketSpec;
 use ka_vrrp::Notification;
-use tokio::sync::mpsc::UnboundedSender;
 
 use super::firewall::FwVmac;
 use super::kernel::KernelOp;
-use super::sockets::RxInput;
+use super::rx_queue::RxSender;
 use crate::vrrp::plan::VrrpPlan;
 
 /// Which raw VRRP socket of an interface.
@@ -47,7 +46,7 @@ pub(crate) trait AdvertIo {
         &mut self,
         kind: SocketKind,
         spec: SocketSpec,
-        rx: &UnboundedSender<RxInput>,
+        rx: &RxSender,
     ) -> io::Result<()>;
     /// Closes every socket of `iface` (the link went away).
     fn close(&mut self, iface: &str);

@@ -13,6 +13,7 @@ mod io;
 mod kernel;
 pub mod plan;
 mod runtime;
+mod rx_queue;
 mod sockets;
 mod system;
 mod vmac;

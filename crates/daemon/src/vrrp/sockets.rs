@@ -13,10 +13,10 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use ka_sys::vrrp_socket::{Received, SocketSpec};
 use ka_wire::{IPPROTO_AH, IPPROTO_VRRP, ah, ipv4};
-use tokio::sync::mpsc::UnboundedSender;
 
 use super::ifaces::Ifaces;
 use super::io::{AdvertIo, SocketKind};
+use super::rx_queue::RxSender;
 
 /// keepalived compat: TOS "internetwork control" on every advert.
 const TOS: u8 = 0xc0;
@@ -91,7 +91,7 @@ impl<A: AdvertIo> Sockets<A> {
         v6: bool,
         ah: bool,
         groups: &[IpAddr],
-        tx: &UnboundedSender<RxInput>,
+        tx: &RxSender,
     ) -> io::Result<()> {
         let Some(i) = ifaces.get(iface) else {
             return Err(io::Error::new(

@@ -13,7 +13,7 @@ use ka_sys::nft::NftError;
 use ka_sys::packet_socket::PacketSocket;
 use ka_sys::vrrp_socket::{SocketSpec, VrrpSocket};
 use ka_vrrp::Notification;
-use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::firewall::FwVmac;
@@ -22,6 +22,7 @@ use super::io::{
     SocketKind, VmacIo,
 };
 use super::kernel::{self, KernelOp};
+use super::rx_queue::RxSender;
 use super::sockets::RxInput;
 use super::vmac::Vmacs;
 use crate::core::fifo::Fifo;
@@ -99,7 +100,7 @@ impl AdvertIo for RawSockets {
         &mut self,
         kind: SocketKind,
         spec: SocketSpec,
-        rx: &UnboundedSender<RxInput>,
+        rx: &RxSender,
     ) -> io::Result<()> {
         let sock = match kind {
             SocketKind::V6 => VrrpSocket::open_v6(&spec)?,
@@ -144,7 +145,7 @@ impl AdvertIo for RawSockets {
 }
 
 /// A socket's receive task: every packet or error goes to the loop.
-async fn receive(sock: Arc<VrrpSocket>, tx: UnboundedSender<RxInput>) {
+async fn receive(sock: Arc<VrrpSocket>, tx: RxSender) {
     loop {
         let input = match sock.recv().await {
             Ok(r) => RxInput::Packet(r),

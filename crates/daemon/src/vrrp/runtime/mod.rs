@@ -26,6 +26,7 @@ use super::firewall::Firewall;
 use super::ifaces::Ifaces;
 use super::io::{Drivers, FrameIo, Io, KernelIo, NetIo, NotifyIo, VmacIo};
 use super::kernel::KernelOp;
+use super::rx_queue::{self, RxSender};
 use super::sockets::{RxInput, Sockets, StripError, strip_ipv4};
 use super::system;
 use crate::core::log::target;
@@ -86,7 +87,7 @@ struct Runtime<I: Io> {
     notifier: I::Notify,
     firewall: Firewall,
     setup: VrrpPlan,
-    rx_tx: mpsc::UnboundedSender<RxInput>,
+    rx_tx: RxSender,
     track_tx: mpsc::UnboundedSender<Event>,
     trackers: Vec<JoinHandle<()>>,
     errors: u64,
@@ -97,7 +98,7 @@ struct Runtime<I: Io> {
 /// What the loop waits on besides the control channel and the clock.
 struct Inputs<N> {
     net: N,
-    rx: mpsc::UnboundedReceiver<RxInput>,
+    rx: mpsc::Receiver<RxInput>,
     track: mpsc::UnboundedReceiver<Event>,
 }
 
@@ -202,7 +203,7 @@ impl<I: Io> Runtime<I> {
         firewall.set_vmacs(vmacs.firewall_view());
         firewall.start(&setup, &mut nft).await;
         let (links, addrs) = net.dump().await?;
-        let (rx_tx, rx) = mpsc::unbounded_channel();
+        let (rx_tx, rx) = rx_queue::channel(rx_queue::RX_QUEUE);
         let (track_tx, track) = mpsc::unbounded_channel();
         notify.configure(&setup);
         let trackers = trackers::spawn_all(&setup, false, &track_tx);
