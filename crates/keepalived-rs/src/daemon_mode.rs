@@ -8,9 +8,10 @@
 use std::path::{Path, PathBuf};
 
 use ka_config::{LoadOptions, Severity};
+use ka_daemon::core::control::Plan;
 use ka_daemon::core::log::LogOptions;
-use ka_daemon::core::process::{DaemonOptions, Loader};
-use ka_daemon::vrrp::plan::{UserResolver, VrrpPlan, vrrp_plan};
+use ka_daemon::core::process::{DaemonOptions, LoadError, Loader};
+use ka_daemon::vrrp::plan::{UserResolver, vrrp_plan};
 
 use crate::cli::Options;
 use crate::config_test::DEFAULT_CONFIG_FILE;
@@ -72,7 +73,7 @@ pub(crate) fn run(opts: &Options) -> i32 {
 }
 
 /// Loads, validates and maps the configuration (start and SIGHUP).
-fn load(file: &Path, opts: &LoadOptions) -> Result<VrrpPlan, String> {
+fn load(file: &Path, opts: &LoadOptions) -> Result<Plan, LoadError> {
     let loaded = ka_config::load(file, &SystemHost, opts);
     for d in loaded.diagnostics.iter() {
         let text = d.render(&loaded.sources);
@@ -95,21 +96,16 @@ fn load(file: &Path, opts: &LoadOptions) -> Result<VrrpPlan, String> {
         );
     }
     if opts.strict && loaded.diagnostics.has_errors() {
-        return Err(format!(
-            "{}: configuration errors with --strict-config; not starting",
-            file.display()
-        ));
+        return Err(LoadError::Strict(file.to_owned()));
     }
     if loaded.sources.is_empty() || !file.exists() {
-        return Err(format!("configuration file {} not found", file.display()));
+        return Err(LoadError::NotFound(file.to_owned()));
     }
     let cfg = &loaded.config;
     // Running in the wrong network namespace would move addresses on the
     // wrong interfaces: refuse rather than warn.
     if let Some(ns) = &cfg.global.net_namespace {
-        return Err(format!(
-            "net_namespace {ns} is not implemented by keepalived-rs yet; run it under `ip netns exec {ns}` instead"
-        ));
+        return Err(LoadError::NetNamespace(ns.clone()));
     }
     if !cfg.lvs.virtual_servers.is_empty() {
         tracing::warn!(
@@ -125,7 +121,7 @@ fn load(file: &Path, opts: &LoadOptions) -> Result<VrrpPlan, String> {
     }
     let plan = vrrp_plan(cfg, &SystemHost);
     if plan.engine.instances.is_empty() {
-        return Err("no vrrp_instance configured: nothing to run (only VRRP is implemented yet)".into());
+        return Err(LoadError::NothingToRun);
     }
-    Ok(plan)
+    Ok(Plan { vrrp: Some(plan) })
 }

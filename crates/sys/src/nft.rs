@@ -5,6 +5,7 @@
 //! module only runs them. Like the `ip` calls for routes and rules, this
 //! is a runtime dependency on the `nftables` package.
 
+use std::io;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -21,19 +22,20 @@ pub const NFT_TIMEOUT: Duration = Duration::from_secs(2);
 pub enum NftError {
     /// `nft` could not be started.
     #[error("nft: cannot run nft: {0}")]
-    Spawn(#[source] std::io::Error),
-    /// Writing the ruleset to its stdin or waiting for it failed.
-    #[error("nft: {what}: {source}")]
-    Io {
-        /// What was being done.
-        what: &'static str,
-        /// The error.
-        source: std::io::Error,
+    Spawn(#[source] io::Error),
+    /// The ruleset could not be written to its standard input.
+    #[error("nft: writing the ruleset: {0}")]
+    Write(#[source] io::Error),
+    /// Waiting for it failed.
+    #[error("nft: waiting for nft: {0}")]
+    Wait(#[source] io::Error),
+    /// It rejected the ruleset; its error output.
+    #[error("nft: {stderr}")]
+    Rejected {
+        /// What nft wrote on standard error, trimmed.
+        stderr: String,
     },
-    /// `nft` rejected the ruleset; its error output.
-    #[error("nft: {0}")]
-    Rejected(String),
-    /// `nft` did not finish in time and was killed.
+    /// It did not finish in time and was killed.
     #[error("nft: no answer within {}s; killed", .0.as_secs_f64())]
     Timeout(Duration),
 }
@@ -61,20 +63,12 @@ pub async fn apply_with(
     let stdin = child.stdin.take();
     let run = async move {
         if let Some(mut stdin) = stdin {
-            stdin.write_all(script.as_bytes()).await.map_err(|source| {
-                NftError::Io {
-                    what: "writing the ruleset",
-                    source,
-                }
-            })?;
+            stdin
+                .write_all(script.as_bytes())
+                .await
+                .map_err(NftError::Write)?;
         }
-        child
-            .wait_with_output()
-            .await
-            .map_err(|source| NftError::Io {
-                what: "waiting for nft",
-                source,
-            })
+        child.wait_with_output().await.map_err(NftError::Wait)
     };
     // On timeout the future, and with it the child, is dropped:
     // `kill_on_drop` SIGKILLs it and tokio reaps it in the background.
@@ -84,9 +78,9 @@ pub async fn apply_with(
     if out.status.success() {
         Ok(())
     } else {
-        Err(NftError::Rejected(
-            String::from_utf8_lossy(&out.stderr).trim().to_owned(),
-        ))
+        Err(NftError::Rejected {
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_owned(),
+        })
     }
 }
 
@@ -154,6 +148,17 @@ mod tests {
         });
         std::fs::remove_dir_all(&d).unwrap();
         assert!(gone, "the hung nft {pid} was left running");
+    }
+
+    #[test]
+    fn errors_keep_their_text_and_source() {
+        let e = NftError::Spawn(io::Error::from(io::ErrorKind::NotFound));
+        assert_eq!(e.to_string(), "nft: cannot run nft: entity not found");
+        assert!(std::error::Error::source(&e).is_some());
+        let r = NftError::Rejected {
+            stderr: "Error: syntax error".into(),
+        };
+        assert_eq!(r.to_string(), "nft: Error: syntax error");
     }
 
     #[test]

@@ -2,7 +2,12 @@
 //! signals, supervising the frameworks), logging, the ordered notify
 //! scripts and FIFO, and the tracker drivers.
 
+pub mod bus;
+pub(crate) mod clock;
+pub mod control;
+pub(crate) mod driver;
 pub mod fifo;
+pub mod framework;
 pub mod log;
 pub mod notify;
 pub mod process;

@@ -1,5 +1,5 @@
-//! The process: daemonizing, pid files, logging, signals, and the VRRP
-//! runtime on a tokio runtime.
+//! The process: daemonizing, pid files, logging, signals, and the
+//! frameworks of the loaded [`Plan`] on a tokio runtime.
 //!
 //! keepalived runs a parent and one child per framework; keepalived-rs is
 //! one process (DESIGN.md §2) that still writes the pid files operators
@@ -10,14 +10,36 @@ use std::path::PathBuf;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::{mpsc, oneshot};
 
+use super::bus::Bus;
+use super::control::{Control, Plan, Snapshot};
 use crate::core::log::{self, LogOptions, target};
+use crate::vrrp;
 use crate::vrrp::dump::{self, DumpKind};
-use crate::vrrp::plan::VrrpPlan;
-use crate::vrrp::{self, Control};
 
-/// Loads (or reloads) the configuration and maps it for the runtime; an
-/// `Err` is a message explaining why nothing can run.
-pub type Loader = Box<dyn Fn() -> Result<VrrpPlan, String> + Send>;
+/// Loads (or reloads) the configuration and maps it for the frameworks;
+/// an `Err` explains why nothing can run.
+pub type Loader = Box<dyn Fn() -> Result<Plan, LoadError> + Send>;
+
+/// Why a configuration cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// `--strict-config` and the configuration has errors.
+    #[error("{}: configuration errors with --strict-config; not starting", .0.display())]
+    Strict(PathBuf),
+    /// The configuration file does not exist.
+    #[error("configuration file {} not found", .0.display())]
+    NotFound(PathBuf),
+    /// `net_namespace` is configured.
+    #[error(
+        "net_namespace {0} is not implemented by keepalived-rs yet; run it under `ip netns exec {0}` instead"
+    )]
+    NetNamespace(String),
+    /// No framework has anything to run.
+    #[error(
+        "no vrrp_instance configured: nothing to run (only VRRP is implemented yet)"
+    )]
+    NothingToRun,
+}
 
 /// How the daemon was asked to run (keepalived(8) options).
 #[derive(Clone, Debug, Default)]
@@ -77,9 +99,79 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
     status
 }
 
-async fn supervise(setup: VrrpPlan, load: Loader) -> i32 {
-    let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
-    let mut vrrp_task = tokio::spawn(vrrp::run(setup, ctl_rx));
+/// The frameworks running, each as its control channel and task.
+struct Frameworks {
+    vrrp: Option<Running<vrrp::Control>>,
+}
+
+/// One framework's loop, running.
+struct Running<C> {
+    control: mpsc::UnboundedSender<C>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Frameworks {
+    /// Starts the frameworks `plan` has parts for; their trackers publish
+    /// on `bus`.
+    fn start(plan: Plan, bus: &Bus) -> Self {
+        let vrrp = plan.vrrp.map(|p| {
+            let (control, rx) = mpsc::unbounded_channel();
+            let task = tokio::spawn(vrrp::run(p, rx, bus.clone()));
+            Running { control, task }
+        });
+        Self { vrrp }
+    }
+
+    /// Hands each running framework its part of a reloaded plan.
+    /// keepalived compat: a framework whose part is gone is left running
+    /// its old configuration (keepalived 2.2.7 restarts only children it
+    /// still has).
+    fn reload(&self, plan: Plan) {
+        if let (Some(r), Some(p)) = (&self.vrrp, plan.vrrp) {
+            let _ = r.control.send(Control::Reload(Box::new(p)));
+        }
+    }
+
+    fn stop(&self) {
+        if let Some(r) = &self.vrrp {
+            let _ = r.control.send(Control::Stop);
+        }
+    }
+
+    /// The state of every running framework.
+    async fn snapshot(&self) -> Snapshot {
+        let mut snap = Snapshot::default();
+        if let Some(r) = &self.vrrp {
+            let (tx, rx) = oneshot::channel();
+            if r.control.send(Control::Snapshot(tx)).is_ok() {
+                snap.vrrp = rx.await.ok();
+            }
+        }
+        snap
+    }
+
+    /// Waits until a framework's loop ends; returns the process status.
+    async fn ended(&mut self) -> i32 {
+        let Some(r) = &mut self.vrrp else {
+            return std::future::pending().await;
+        };
+        match (&mut r.task).await {
+            Ok(Ok(())) => 0,
+            Ok(Err(e)) => {
+                tracing::error!(target: target::VRRP, "VRRP runtime failed: {e}");
+                1
+            }
+            Err(e) => {
+                tracing::error!(target: target::VRRP, "VRRP runtime crashed: {e}");
+                1
+            }
+        }
+    }
+}
+
+async fn supervise(plan: Plan, load: Loader) -> i32 {
+    let bus = Bus::default();
+    let mut frameworks = Frameworks::start(plan, &bus);
     let (
         Ok(mut term),
         Ok(mut int),
@@ -103,49 +195,35 @@ async fn supervise(setup: VrrpPlan, load: Loader) -> i32 {
     sd_notify("READY=1");
     loop {
         tokio::select! {
-            done = &mut vrrp_task => {
-                return match done {
-                    Ok(Ok(())) => 0,
-                    Ok(Err(e)) => {
-                        tracing::error!(target: target::VRRP, "VRRP runtime failed: {e}");
-                        1
-                    }
-                    Err(e) => {
-                        tracing::error!(target: target::VRRP, "VRRP runtime crashed: {e}");
-                        1
-                    }
-                };
-            }
-            _ = term.recv() => stop(&ctl_tx),
-            _ = int.recv() => stop(&ctl_tx),
+            status = frameworks.ended() => return status,
+            _ = term.recv() => stop(&frameworks),
+            _ = int.recv() => stop(&frameworks),
             _ = hup.recv() => {
                 tracing::info!(target: target::CORE, "Reloading");
                 sd_notify("RELOADING=1");
                 match load() {
-                    Ok(new) => { let _ = ctl_tx.send(Control::Reload(Box::new(new))); }
+                    Ok(new) => frameworks.reload(new),
                     Err(e) => tracing::error!(target: target::CORE, "reload failed, keeping the running configuration: {e}"),
                 }
                 sd_notify("READY=1");
             }
-            _ = usr1.recv() => write_dump(&ctl_tx, DumpKind::Data).await,
-            _ = usr2.recv() => write_dump(&ctl_tx, DumpKind::Stats).await,
-            _ = json.recv() => write_dump(&ctl_tx, DumpKind::Json).await,
+            _ = usr1.recv() => write_dump(&frameworks, DumpKind::Data).await,
+            _ = usr2.recv() => write_dump(&frameworks, DumpKind::Stats).await,
+            _ = json.recv() => write_dump(&frameworks, DumpKind::Json).await,
         }
     }
 }
 
-fn stop(ctl: &mpsc::UnboundedSender<Control>) {
+fn stop(frameworks: &Frameworks) {
     tracing::info!(target: target::CORE, "Stopping");
     sd_notify("STOPPING=1");
-    let _ = ctl.send(Control::Stop);
+    frameworks.stop();
 }
 
-async fn write_dump(ctl: &mpsc::UnboundedSender<Control>, kind: DumpKind) {
-    let (tx, rx) = oneshot::channel();
-    if ctl.send(Control::Snapshot(tx)).is_err() {
+async fn write_dump(frameworks: &Frameworks, kind: DumpKind) {
+    let Some(snap) = frameworks.snapshot().await.vrrp else {
         return;
-    }
-    let Ok(snap) = rx.await else { return };
+    };
     // keepalived 2.2.7 has no keyword to move them: `$TMPDIR` or /tmp.
     let path = kind.default_path();
     if let Err(e) = dump::write(kind, &snap, &path) {

@@ -24,7 +24,7 @@ use std::time::Duration;
 use ka_sys::script::{ScriptOutcome, ScriptSpec, run};
 use tokio::sync::{Notify, oneshot};
 
-use crate::core::log::target;
+use super::framework::Framework;
 
 /// Notifications that may wait behind a running one, per key.
 pub const MAX_PENDING: usize = 16;
@@ -59,17 +59,23 @@ struct State {
 #[derive(Debug)]
 pub struct ScriptQueue {
     shared: Arc<Shared>,
+    framework: Framework,
     label: String,
 }
 
 impl ScriptQueue {
-    /// Starts the task for `label` (e.g. `VI_1`, for the log), killing
-    /// each script that runs longer than `limit`. Must be called inside a
-    /// tokio runtime.
-    pub fn spawn(label: String, limit: Duration) -> Self {
+    /// Starts the task for `label` (e.g. `VI_1`, for the log, under
+    /// `framework`), killing each script that runs longer than `limit`.
+    /// Must be called inside a tokio runtime.
+    pub fn spawn(framework: Framework, label: String, limit: Duration) -> Self {
         let shared = Arc::new(Shared::default());
-        tokio::spawn(drain(Arc::clone(&shared), label.clone(), limit));
-        Self { shared, label }
+        let task = drain(Arc::clone(&shared), framework, label.clone(), limit);
+        tokio::spawn(task);
+        Self {
+            shared,
+            framework,
+            label,
+        }
     }
 
     /// Queues `batch` behind the ones already there; when
@@ -87,11 +93,10 @@ impl ScriptQueue {
             }
         };
         if let Some(total) = dropped {
-            tracing::warn!(
-                target: target::VRRP,
+            self.framework.warn(format_args!(
                 "({}) notify queue full ({MAX_PENDING} waiting): the scripts of an older transition were dropped ({total} dropped so far)",
                 self.label
-            );
+            ));
         }
         self.shared.wake.notify_one();
     }
@@ -116,7 +121,12 @@ fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, State> {
 }
 
 /// The task: runs batches in order until the queue is closed and empty.
-async fn drain(shared: Arc<Shared>, label: String, limit: Duration) {
+async fn drain(
+    shared: Arc<Shared>,
+    fw: Framework,
+    label: String,
+    limit: Duration,
+) {
     loop {
         let next = {
             let mut st = lock(&shared);
@@ -127,26 +137,24 @@ async fn drain(shared: Arc<Shared>, label: String, limit: Duration) {
             }
         };
         match next {
-            Some(batch) => run_batch(batch, &label, limit).await,
+            Some(batch) => run_batch(batch, fw, &label, limit).await,
             None => shared.wake.notified().await,
         }
     }
 }
 
-async fn run_batch(batch: Batch, label: &str, limit: Duration) {
+async fn run_batch(batch: Batch, fw: Framework, label: &str, limit: Duration) {
     for mut spec in batch.scripts {
         let name = spec.argv.first().cloned().unwrap_or_default();
         spec.timeout = Some(spec.timeout.map_or(limit, |t| t.min(limit)));
         match run(&spec).await {
-            ScriptOutcome::SpawnFailed(e) => tracing::warn!(
-                target: target::VRRP,
+            ScriptOutcome::SpawnFailed(e) => fw.warn(format_args!(
                 "({label}) notify script {name} failed to start: {e}"
-            ),
-            ScriptOutcome::TimedOut => tracing::warn!(
-                target: target::VRRP,
+            )),
+            ScriptOutcome::TimedOut => fw.warn(format_args!(
                 "({label}) notify script {name} still running after {}s; killed",
                 limit.as_secs_f64()
-            ),
+            )),
             ScriptOutcome::Exited(_) | ScriptOutcome::Signalled(_) => {}
         }
     }

@@ -68,7 +68,11 @@ fn a_full_queue_drops_the_oldest_waiting_and_keeps_the_latest() {
     let (out, started, go) =
         (d.0.join("out"), d.0.join("started"), d.0.join("go"));
     let lines = rt().block_on(async {
-        let q = ScriptQueue::spawn("VI_1".into(), Duration::from_secs(30));
+        let q = ScriptQueue::spawn(
+            Framework::Vrrp,
+            "VI_1".into(),
+            Duration::from_secs(30),
+        );
         // The first script holds the queue until `go` exists.
         let (b, _) = batch(format!(
             "touch {s}; while [ ! -e {g} ]; do sleep 0.02; done; echo 0 >> {o}",
@@ -102,7 +106,11 @@ fn a_script_past_the_limit_is_killed_and_the_next_runs() {
     let d = TmpDir::new("limit");
     let (pid_file, next) = (d.0.join("pid"), d.0.join("next"));
     rt().block_on(async {
-        let q = ScriptQueue::spawn("VI_1".into(), Duration::from_millis(300));
+        let q = ScriptQueue::spawn(
+            Framework::Vrrp,
+            "VI_1".into(),
+            Duration::from_millis(300),
+        );
         let (b, _) =
             batch(format!("echo $$ > {}; sleep 30", pid_file.display()));
         q.push(b);

@@ -19,14 +19,14 @@ use ka_vrrp::Notification;
 use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
 use tokio::sync::oneshot;
 
-use super::firewall::FwVmac;
+use super::io::FwVmac;
+use super::io::KernelOp;
+use super::io::RxInput;
 use super::io::{
     AdvertIo, Drivers, FirewallIo, FrameIo, Io, KernelIo, NetIo, NotifyIo,
     SocketKind, VmacIo,
 };
-use super::kernel::KernelOp;
 use super::rx_queue::RxSender;
-use super::sockets::RxInput;
 use crate::vrrp::plan::VrrpPlan;
 
 /// One driver call, as the fake saw it.

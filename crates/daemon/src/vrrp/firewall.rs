@@ -22,22 +22,9 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use super::io::FirewallIo;
+use super::io::{FirewallIo, FwVmac};
 use crate::core::log::target;
 use crate::vrrp::plan::{FirewallConfig, VrrpPlan};
-
-/// A VMAC as the firewall sees it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct FwVmac {
-    /// VMAC name.
-    pub(crate) name: String,
-    /// Parent interface name.
-    pub(crate) parent: String,
-    /// The instance is IPv6.
-    pub(crate) ipv6: bool,
-    /// The instance has eVIPs of the other family.
-    pub(crate) other_family: bool,
-}
 
 /// One blocked address; link-local IPv6 ones carry their interface.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -14,15 +14,75 @@ use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
 
-use ka_sys::netlink::{AddrInfo, LinkInfo, NetEvent};
+use ka_sys::netlink::{AddrInfo, AddrSpec, LinkInfo, NetEvent};
 use ka_sys::nft::NftError;
-use ka_sys::vrrp_socket::SocketSpec;
+use ka_sys::vrrp_socket::{Received, SocketSpec};
 use ka_vrrp::Notification;
+use tokio::sync::oneshot;
 
-use super::firewall::FwVmac;
-use super::kernel::KernelOp;
 use super::rx_queue::RxSender;
 use crate::vrrp::plan::VrrpPlan;
+
+// ===== Types the drivers and the runtime share =====
+
+/// What the receive tasks report.
+#[derive(Debug)]
+pub(crate) enum RxInput {
+    /// A packet from a VRRP socket.
+    Packet(Received),
+    /// A socket failed to receive (rate-limited by the loop).
+    Error(RxError),
+}
+
+/// A VRRP socket failed to receive.
+#[derive(Debug, thiserror::Error)]
+#[error("VRRP socket on ifindex {ifindex}: {source}")]
+pub(crate) struct RxError {
+    /// The socket's interface.
+    pub(crate) ifindex: u32,
+    /// The receive error.
+    pub(crate) source: io::Error,
+}
+
+/// One change to apply.
+#[derive(Debug)]
+pub(crate) enum KernelOp {
+    /// Add an address.
+    AddAddr(AddrSpec),
+    /// Delete an address.
+    DelAddr(AddrSpec),
+    /// `ip route add|del SPEC`.
+    Route {
+        /// Add (`true`) or delete.
+        add: bool,
+        /// keepalived.conf route text.
+        spec: String,
+    },
+    /// `ip rule add|del SPEC`.
+    Rule {
+        /// Add (`true`) or delete.
+        add: bool,
+        /// keepalived.conf rule text.
+        spec: String,
+    },
+    /// Signals when every earlier change has been applied.
+    Barrier(oneshot::Sender<()>),
+}
+
+/// A VMAC as the firewall sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct FwVmac {
+    /// VMAC name.
+    pub(crate) name: String,
+    /// Parent interface name.
+    pub(crate) parent: String,
+    /// The instance is IPv6.
+    pub(crate) ipv6: bool,
+    /// The instance has eVIPs of the other family.
+    pub(crate) other_family: bool,
+}
+
+// ===== The driver traits =====
 
 /// Which raw VRRP socket of an interface.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

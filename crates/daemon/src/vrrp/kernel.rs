@@ -11,34 +11,44 @@
 //! runtime dependency on iproute2 that a native netlink encoder will
 //! remove.
 
-use ka_sys::netlink::{AddrSpec, Netlink};
-use tokio::sync::{mpsc, oneshot};
+use std::io;
 
+use ka_sys::netlink::{Netlink, NlError};
+use tokio::sync::mpsc;
+
+use super::io::KernelOp;
 use crate::core::log::target;
 
-/// One change to apply.
-#[derive(Debug)]
-pub(crate) enum KernelOp {
-    /// Add an address.
-    AddAddr(AddrSpec),
-    /// Delete an address.
-    DelAddr(AddrSpec),
-    /// `ip route add|del SPEC`.
-    Route {
-        /// Add (`true`) or delete.
-        add: bool,
-        /// keepalived.conf route text.
+/// Why a kernel change failed.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum KernelError {
+    /// An address change failed.
+    #[error(transparent)]
+    Netlink(#[from] NlError),
+    /// `ip` could not be run.
+    #[error("ip {object} {verb} {spec}: {source}")]
+    IpSpawn {
+        /// `route` or `rule`.
+        object: &'static str,
+        /// `replace`, `add` or `del`.
+        verb: &'static str,
+        /// The route or rule text.
         spec: String,
+        /// Why it could not run.
+        source: io::Error,
     },
-    /// `ip rule add|del SPEC`.
-    Rule {
-        /// Add (`true`) or delete.
-        add: bool,
-        /// keepalived.conf rule text.
+    /// `ip` refused the change.
+    #[error("ip {object} {verb} {spec}: {stderr}")]
+    IpFailed {
+        /// `route` or `rule`.
+        object: &'static str,
+        /// `replace`, `add` or `del`.
+        verb: &'static str,
+        /// The route or rule text.
         spec: String,
+        /// What `ip` wrote on standard error, trimmed.
+        stderr: String,
     },
-    /// Signals when every earlier change has been applied.
-    Barrier(oneshot::Sender<()>),
 }
 
 /// Starts the worker; send it [`KernelOp`]s.
@@ -54,12 +64,8 @@ pub(crate) fn spawn(nl: Netlink) -> mpsc::UnboundedSender<KernelOp> {
 
 async fn apply(nl: &Netlink, op: KernelOp) {
     let result = match op {
-        KernelOp::AddAddr(a) => {
-            nl.add_address(&a).await.map_err(|e| e.to_string())
-        }
-        KernelOp::DelAddr(a) => {
-            nl.del_address(&a).await.map_err(|e| e.to_string())
-        }
+        KernelOp::AddAddr(a) => nl.add_address(&a).await.map_err(Into::into),
+        KernelOp::DelAddr(a) => nl.del_address(&a).await.map_err(Into::into),
         KernelOp::Route { add, spec } => iproute("route", add, &spec).await,
         KernelOp::Rule { add, spec } => iproute("rule", add, &spec).await,
         KernelOp::Barrier(done) => {
@@ -72,7 +78,11 @@ async fn apply(nl: &Netlink, op: KernelOp) {
     }
 }
 
-async fn iproute(object: &str, add: bool, spec: &str) -> Result<(), String> {
+async fn iproute(
+    object: &'static str,
+    add: bool,
+    spec: &str,
+) -> Result<(), KernelError> {
     let verb = if add { "replace" } else { "del" };
     // `ip rule` has no replace: add, tolerating "File exists".
     let verb = if object == "rule" && add { "add" } else { verb };
@@ -84,13 +94,27 @@ async fn iproute(object: &str, add: bool, spec: &str) -> Result<(), String> {
         .args(spec.split_whitespace())
         .output()
         .await
-        .map_err(|e| format!("ip {object} {verb} {spec}: {e}"))?;
+        .map_err(|source| KernelError::IpSpawn {
+            object,
+            verb,
+            spec: spec.to_owned(),
+            source,
+        })?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     let benign =
         stderr.contains("File exists") || (!add && stderr.contains("No such"));
     if out.status.success() || benign {
         Ok(())
     } else {
-        Err(format!("ip {object} {verb} {spec}: {}", stderr.trim()))
+        Err(KernelError::IpFailed {
+            object,
+            verb,
+            spec: spec.to_owned(),
+            stderr: stderr.trim().to_owned(),
+        })
     }
 }
+
+#[cfg(test)]
+#[path = "kernel_tests.rs"]
+mod tests;

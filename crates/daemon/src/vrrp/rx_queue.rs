@@ -14,7 +14,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::{self, error::TrySendError};
 use tokio::time::Instant;
 
-use super::sockets::RxInput;
+use super::io::RxInput;
 use crate::core::log::target;
 
 /// Inputs that may wait for the loop.
@@ -88,23 +88,31 @@ impl RxSender {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vrrp::io::RxError;
+
+    fn input(ifindex: u32) -> RxInput {
+        RxInput::Error(RxError {
+            ifindex,
+            source: std::io::Error::other("test"),
+        })
+    }
 
     #[tokio::test(start_paused = true)]
     async fn a_full_queue_drops_and_counts_newer_inputs() {
         let (tx, mut rx) = channel(4);
         for i in 0..10 {
-            tx.send(RxInput::Error(format!("{i}"))).unwrap();
+            tx.send(input(i)).unwrap();
         }
         assert_eq!(tx.dropped(), 6);
         let mut got = Vec::new();
-        while let Ok(RxInput::Error(s)) = rx.try_recv() {
-            got.push(s);
+        while let Ok(RxInput::Error(e)) = rx.try_recv() {
+            got.push(e.ifindex);
         }
-        assert_eq!(got, ["0", "1", "2", "3"]);
+        assert_eq!(got, [0, 1, 2, 3]);
         // Room again: accepted.
-        tx.send(RxInput::Error("10".into())).unwrap();
+        tx.send(input(10)).unwrap();
         assert_eq!(tx.dropped(), 6);
         drop(rx);
-        assert_eq!(tx.send(RxInput::Error("x".into())), Err(Closed));
+        assert_eq!(tx.send(input(11)), Err(Closed));
     }
 }

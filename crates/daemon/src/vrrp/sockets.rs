@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
 
-use ka_sys::vrrp_socket::{Received, SocketSpec};
+use ka_sys::vrrp_socket::SocketSpec;
 use ka_wire::{IPPROTO_AH, IPPROTO_VRRP, ah, ipv4};
 
 use super::ifaces::Ifaces;
@@ -20,15 +20,6 @@ use super::rx_queue::RxSender;
 
 /// keepalived compat: TOS "internetwork control" on every advert.
 const TOS: u8 = 0xc0;
-
-/// What the receive tasks report.
-#[derive(Debug)]
-pub(crate) enum RxInput {
-    /// A packet from a VRRP socket.
-    Packet(Received),
-    /// A socket failed to receive (rate-limited by the loop).
-    Error(String),
-}
 
 /// The VRRP sockets (through an [`AdvertIo`] driver) and the per-instance
 /// counters of what is sent on them.

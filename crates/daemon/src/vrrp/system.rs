@@ -16,18 +16,19 @@ use ka_vrrp::Notification;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
-use super::firewall::FwVmac;
+use super::io::FwVmac;
+use super::io::RxInput;
 use super::io::{
     AdvertIo, Drivers, FirewallIo, FrameIo, Io, KernelIo, NetIo, NotifyIo,
     SocketKind, VmacIo,
 };
-use super::kernel::{self, KernelOp};
+use super::io::{KernelOp, RxError};
+use super::kernel;
 use super::rx_queue::RxSender;
-use super::sockets::RxInput;
 use super::vmac::Vmacs;
 use crate::core::fifo::Fifo;
 use crate::core::log::target;
-use crate::core::notify::Notifier;
+use crate::vrrp::notify::Notifier;
 use crate::vrrp::plan::{FifoSpec, VrrpPlan};
 
 /// The kernel's drivers.
@@ -149,10 +150,10 @@ async fn receive(sock: Arc<VrrpSocket>, tx: RxSender) {
     loop {
         let input = match sock.recv().await {
             Ok(r) => RxInput::Packet(r),
-            Err(e) => RxInput::Error(format!(
-                "VRRP socket on ifindex {}: {e}",
-                sock.ifindex()
-            )),
+            Err(source) => RxInput::Error(RxError {
+                ifindex: sock.ifindex(),
+                source,
+            }),
         };
         let failed = matches!(input, RxInput::Error(_));
         if tx.send(input).is_err() {

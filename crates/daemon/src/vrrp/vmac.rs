@@ -9,13 +9,27 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
-use ka_sys::netlink::{AddrSpec, LinkInfo, LinkKind, Netlink};
+use ka_sys::netlink::{AddrSpec, LinkInfo, LinkKind, Netlink, NlError};
 use ka_sys::sysctl::{self, Key, Sysctls};
 
-use super::firewall::FwVmac;
 use super::ifaces::Ifaces;
+use super::io::FwVmac;
 use crate::core::log::target;
 use crate::vrrp::plan::{VmacPlan, VrrpPlan};
+
+/// Why a VMAC could not be created.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum VmacError {
+    /// Its parent interface does not exist.
+    #[error("no interface {0}")]
+    NoParent(String),
+    /// An interface that is not a macvlan has its name.
+    #[error("VMAC {0} conflicts with existing interface")]
+    Conflict(String),
+    /// A netlink request failed.
+    #[error(transparent)]
+    Netlink(#[from] NlError),
+}
 
 /// A VMAC this process owns (created, or adopted from an earlier run).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -113,10 +127,10 @@ impl Vmacs {
         v: &VmacPlan,
         links: &[LinkInfo],
         ifaces: &Ifaces,
-    ) -> Result<(), String> {
+    ) -> Result<(), VmacError> {
         let parent = ifaces
             .get(&v.parent)
-            .ok_or_else(|| format!("no interface {}", v.parent))?;
+            .ok_or_else(|| VmacError::NoParent(v.parent.clone()))?;
         let existing = links.iter().find(|l| l.name == v.name);
         let index = match existing {
             Some(l) => self.reuse_or_replace(v, l, parent.index).await?,
@@ -124,11 +138,7 @@ impl Vmacs {
         };
         let index = match index {
             Some(i) => i,
-            None => self
-                .nl
-                .add_macvlan(parent.index, &v.name, v.mac)
-                .await
-                .map_err(|e| e.to_string())?,
+            None => self.nl.add_macvlan(parent.index, &v.name, v.mac).await?,
         };
         self.owned.push(Owned {
             plan: v.clone(),
@@ -139,10 +149,7 @@ impl Vmacs {
         if let Err(e) = self.nl.set_addr_gen_mode_none(index).await {
             tracing::info!(target: target::VRRP, "({}) Error setting ADDR_GEN_MODE to NONE on {}: {e}", v.instance, v.name);
         }
-        self.nl
-            .set_link_up(index)
-            .await
-            .map_err(|e| e.to_string())?;
+        self.nl.set_link_up(index).await?;
         if v.ipv6 && !v.xmit_base {
             self.add_link_local(v, index, parent).await;
         }
@@ -157,26 +164,21 @@ impl Vmacs {
         v: &VmacPlan,
         l: &LinkInfo,
         parent: u32,
-    ) -> Result<Option<u32>, String> {
-        let kind = self
-            .nl
-            .link_kind(l.index)
-            .await
-            .map_err(|e| e.to_string())?;
+    ) -> Result<Option<u32>, VmacError> {
+        let kind = self.nl.link_kind(l.index).await?;
         match kind {
             Some(LinkKind::MacVlan { private }) => {
                 if private && l.link == Some(parent) && l.mac == v.mac {
                     return Ok(Some(l.index));
                 }
                 tracing::info!(target: target::VRRP, "({}) VMAC {} already exists but is incompatible. It will be deleted/updated", v.instance, v.name);
-                self.nl.del_link(l.index).await.map_err(|e| e.to_string())?;
+                self.nl.del_link(l.index).await?;
                 Ok(None)
             }
             None => Ok(None),
-            Some(LinkKind::Other(_)) => Err(format!(
-                "VMAC {} conflicts with existing interface",
-                v.name
-            )),
+            Some(LinkKind::Other(_)) => {
+                Err(VmacError::Conflict(v.name.clone()))
+            }
         }
     }
 

@@ -102,7 +102,7 @@ impl Netlink {
         link.map(|l| l.index).ok_or_else(|| NlError {
             context: what(),
             errno: None,
-            message: "created, but not found afterwards".into(),
+            source: super::NlCause::NotFoundAfterCreate,
         })
     }
 

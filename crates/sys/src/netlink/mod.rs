@@ -22,23 +22,27 @@ use std::io;
 use rtnetlink::Handle;
 
 /// A failed netlink request, with what was being done.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("netlink: {context}: {source}")]
 pub struct NlError {
     /// What the request was, e.g. `add 192.0.2.100/24 on ifindex 2`.
     pub context: String,
     /// The kernel's errno, when it answered with one.
     pub errno: Option<i32>,
-    /// The underlying error.
-    pub message: String,
+    /// Why it failed.
+    pub source: NlCause,
 }
 
-impl std::fmt::Display for NlError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "netlink: {}: {}", self.context, self.message)
-    }
+/// Why a netlink request failed.
+#[derive(Debug, thiserror::Error)]
+pub enum NlCause {
+    /// The request failed (the kernel's answer or the socket's error).
+    #[error(transparent)]
+    Request(#[from] rtnetlink::Error),
+    /// A link was created but a lookup right after did not find it.
+    #[error("created, but not found afterwards")]
+    NotFoundAfterCreate,
 }
-
-impl std::error::Error for NlError {}
 
 impl NlError {
     fn new(context: impl Into<String>, e: rtnetlink::Error) -> Self {
@@ -49,7 +53,7 @@ impl NlError {
         Self {
             context: context.into(),
             errno,
-            message: e.to_string(),
+            source: NlCause::Request(e),
         }
     }
 }

@@ -1,9 +1,9 @@
 //! The `track_file` driver: initialise each file as `init_file` asks,
-//! read its value, and report every change to the engine as
-//! `Event::FileValueChanged`, watching the file's directory with inotify
+//! read its value, and publish every change on the bus as
+//! [`Signal::FileValue`], watching the file's directory with inotify
 //! so replacement by rename and deletion are seen.
 //!
-//! The engine applies weights, `reverse` and the FAULT threshold; this
+//! The engines apply weights, `reverse` and the FAULT threshold; this
 //! driver only says what number the file holds, parsed exactly as
 //! keepalived 2.2.7 does (`track_file.c: process_track_file`).
 
@@ -15,13 +15,12 @@ use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use ka_sys::inotify::{Change, DirWatcher, WatchId};
-use ka_vrrp::Event;
 use nix::fcntl::OFlag;
-use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
+use super::{FileTracker, InitFile};
+use crate::core::bus::{Bus, Signal};
 use crate::core::log::target;
-use crate::vrrp::plan::{FileTracker, InitFile};
 
 /// keepalived compat: `read(fd, buf, sizeof(buf) - 1)` with a 128-byte
 /// buffer: only the first 127 bytes of the file count.
@@ -47,7 +46,7 @@ struct Watched {
 pub(crate) fn spawn_files(
     files: &[FileTracker],
     reload: bool,
-    tx: &UnboundedSender<Event>,
+    bus: &Bus,
 ) -> Option<JoinHandle<()>> {
     if files.is_empty() {
         return None;
@@ -83,7 +82,7 @@ pub(crate) fn spawn_files(
         }
     }
     for w in &watched {
-        let _ = tx.send(Event::FileValueChanged {
+        bus.publish(&Signal::FileValue {
             file: w.name.clone(),
             value: w.value,
         });
@@ -104,16 +103,11 @@ pub(crate) fn spawn_files(
             }
         }
     }
-    let tx = tx.clone();
-    Some(tokio::spawn(watch_loop(watcher, watched, tx)))
+    Some(tokio::spawn(watch_loop(watcher, watched, bus.clone())))
 }
 
 /// Reads inotify events forever, reporting changed values.
-async fn watch_loop(
-    watcher: DirWatcher,
-    mut files: Vec<Watched>,
-    tx: UnboundedSender<Event>,
-) {
+async fn watch_loop(watcher: DirWatcher, mut files: Vec<Watched>, bus: Bus) {
     let index: HashMap<(WatchId, OsString), Vec<usize>> = files
         .iter()
         .enumerate()
@@ -150,13 +144,10 @@ async fn watch_loop(
                 };
                 if let Some(v) = new.filter(|v| *v != w.value) {
                     w.value = v;
-                    if tx
-                        .send(Event::FileValueChanged {
-                            file: w.name.clone(),
-                            value: v,
-                        })
-                        .is_err()
-                    {
+                    if !bus.publish(&Signal::FileValue {
+                        file: w.name.clone(),
+                        value: v,
+                    }) {
                         return;
                     }
                 }
@@ -389,10 +380,10 @@ mod tests {
 
     /// Receives the next value reported for `file` (bounded by 5 s).
     async fn next_value(
-        rx: &mut tokio::sync::mpsc::UnboundedReceiver<Event>,
+        rx: &mut tokio::sync::mpsc::UnboundedReceiver<Signal>,
     ) -> i64 {
         match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
-            Ok(Some(Event::FileValueChanged { value, .. })) => value,
+            Ok(Some(Signal::FileValue { value, .. })) => value,
             other => panic!("no file event: {other:?}"),
         }
     }
@@ -414,8 +405,9 @@ mod tests {
                     overwrite: false,
                 }),
             };
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-            let task = spawn_files(&[tracker], false, &tx).expect("task");
+            let bus = Bus::default();
+            let mut rx = bus.subscribe();
+            let task = spawn_files(&[tracker], false, &bus).expect("task");
             assert_eq!(next_value(&mut rx).await, 4);
             std::fs::write(&p, "-20\n").unwrap();
             assert_eq!(next_value(&mut rx).await, -20);

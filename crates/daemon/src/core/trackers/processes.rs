@@ -1,7 +1,7 @@
 //! The `vrrp_track_process` driver: count the processes that match each
 //! tracker, debounce quorum changes with `fork_delay` and
-//! `terminate_delay` exactly where keepalived 2.2.7 does, and report the
-//! count to the engine as `Event::ProcessCountChanged`.
+//! `terminate_delay` exactly where keepalived 2.2.7 does, and publish the
+//! count on the bus as [`Signal::ProcessCount`].
 //!
 //! keepalived follows the kernel's process events connector; we rescan
 //! `/proc` every [`SCAN_INTERVAL`] instead (see `ka_sys::procscan` for
@@ -21,12 +21,11 @@ use std::time::{Duration, Instant};
 
 use ka_config::model::vrrp::ParamMatch;
 use ka_sys::procscan::{ProcEntry, scan};
-use ka_vrrp::{Event, ProcessConfig};
-use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
 
+use super::ProcessTracker;
+use crate::core::bus::{Bus, Signal};
 use crate::core::log::target;
-use crate::vrrp::plan::ProcessTracker;
 
 /// How often `/proc` is rescanned.
 pub(crate) const SCAN_INTERVAL: Duration = Duration::from_millis(100);
@@ -118,6 +117,19 @@ enum Cause {
     Changed,
 }
 
+/// The count range a tracker's users ask for (`quorum`, `quorum_max`
+/// of a `vrrp_track_process`): the delays hold back only counts that
+/// cross it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Quorum {
+    /// Tracker name.
+    pub(crate) name: String,
+    /// `quorum` (at least 1).
+    pub(crate) quorum: u32,
+    /// `quorum_max` (`u32::MAX` when unlimited).
+    pub(crate) quorum_max: u32,
+}
+
 /// One tracker's count, quorum status and delay timers.
 #[derive(Debug)]
 pub(super) struct Debounce {
@@ -139,7 +151,7 @@ impl Debounce {
     /// The tracker's state after the first scan: no delay applies.
     pub(super) fn new(
         p: &ProcessTracker,
-        q: Option<&ProcessConfig>,
+        q: Option<&Quorum>,
         entries: &[ProcEntry],
     ) -> Self {
         let matcher = Matcher::new(p);
@@ -297,18 +309,18 @@ impl Debounce {
 /// and then every [`SCAN_INTERVAL`] in one task.
 pub(crate) fn spawn_processes(
     procs: &[ProcessTracker],
-    quorums: &[ProcessConfig],
-    tx: &UnboundedSender<Event>,
+    quorums: &[Quorum],
+    bus: &Bus,
 ) -> Option<JoinHandle<()>> {
-    spawn_in(PathBuf::from("/proc"), procs, quorums, tx)
+    spawn_in(PathBuf::from("/proc"), procs, quorums, bus)
 }
 
 /// [`spawn_processes`] with another `/proc` (tests).
 pub(super) fn spawn_in(
     root: PathBuf,
     procs: &[ProcessTracker],
-    quorums: &[ProcessConfig],
-    tx: &UnboundedSender<Event>,
+    quorums: &[Quorum],
+    bus: &Bus,
 ) -> Option<JoinHandle<()>> {
     if procs.is_empty() {
         return None;
@@ -330,7 +342,7 @@ pub(super) fn spawn_in(
         })
         .collect();
     for d in &trackers {
-        let _ = tx.send(Event::ProcessCountChanged {
+        bus.publish(&Signal::ProcessCount {
             process: d.name.clone(),
             count: d.reported(),
         });
@@ -339,7 +351,7 @@ pub(super) fn spawn_in(
         root,
         cmdline_max,
         trackers,
-        tx.clone(),
+        bus.clone(),
     )))
 }
 
@@ -348,7 +360,7 @@ async fn scan_loop(
     root: PathBuf,
     cmdline_max: Option<usize>,
     mut trackers: Vec<Debounce>,
-    tx: UnboundedSender<Event>,
+    bus: Bus,
 ) {
     let mut tick = tokio::time::interval(SCAN_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -376,10 +388,7 @@ async fn scan_loop(
             }
         };
         for (process, count) in changes {
-            if tx
-                .send(Event::ProcessCountChanged { process, count })
-                .is_err()
-            {
+            if !bus.publish(&Signal::ProcessCount { process, count }) {
                 return;
             }
         }

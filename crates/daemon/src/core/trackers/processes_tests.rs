@@ -112,7 +112,7 @@ fn debounce(
     let mut p = tracker("d", &[], None, false);
     p.fork_delay = Duration::from_millis(fork);
     p.terminate_delay = Duration::from_millis(term);
-    let q = ProcessConfig {
+    let q = Quorum {
         name: "P".into(),
         quorum,
         quorum_max,
@@ -231,10 +231,10 @@ impl Drop for FakeProc {
 }
 
 async fn next_count(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Event>,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Signal>,
 ) -> u32 {
     match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
-        Ok(Some(Event::ProcessCountChanged { count, .. })) => count,
+        Ok(Some(Signal::ProcessCount { count, .. })) => count,
         other => panic!("no process event: {other:?}"),
     }
 }
@@ -251,13 +251,14 @@ fn the_scan_loop_reports_counts_and_terminate_delay() {
         fake.add(101, "bash");
         let mut p = tracker("haproxy", &[], None, false);
         p.terminate_delay = Duration::from_millis(400);
-        let q = ProcessConfig {
+        let q = Quorum {
             name: "P".into(),
             quorum: 1,
             quorum_max: u32::MAX,
         };
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let task = spawn_in(fake.0.clone(), &[p], &[q], &tx).expect("task");
+        let bus = Bus::default();
+        let mut rx = bus.subscribe();
+        let task = spawn_in(fake.0.clone(), &[p], &[q], &bus).expect("task");
         assert_eq!(next_count(&mut rx).await, 1);
         fake.add(102, "haproxy");
         assert_eq!(next_count(&mut rx).await, 2);

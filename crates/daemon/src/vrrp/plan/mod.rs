@@ -29,13 +29,15 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use ka_config::Config;
-use ka_config::model::vrrp::ParamMatch;
 use ka_sys::netlink::{AddrScope, AddrSpec};
 use ka_sys::script::ScriptSpec;
 use ka_vrrp::EngineConfig;
 
-use crate::core::notify::Hooks;
+use crate::vrrp::notify::Hooks;
 
+pub use crate::core::trackers::{
+    FileTracker, InitFile, ProcessTracker, ScriptRunner,
+};
 pub use route::{route_text, rule_text};
 pub use statics::Statics;
 pub use vmac::{FirewallConfig, VmacPlan, vmac_mac, vmac_name};
@@ -125,62 +127,6 @@ impl AddressDetail {
             preferred_lft: self.preferred_lft,
         }
     }
-}
-
-/// A `vrrp_script` to run periodically; results go to the engine as
-/// `Event::ScriptExited`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ScriptRunner {
-    /// Script name (`track_script` references it).
-    pub name: String,
-    /// Command, user and group; `spec.timeout` is [`Self::timeout`].
-    pub spec: ScriptSpec,
-    /// `interval`.
-    pub interval: Duration,
-    /// `timeout` (keepalived: defaults to the interval).
-    pub timeout: Duration,
-}
-
-/// A `track_file` to watch; values go to the engine as
-/// `Event::FileValueChanged`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FileTracker {
-    /// Tracker name.
-    pub name: String,
-    /// The watched file.
-    pub path: String,
-    /// `init_file [VALUE] [overwrite]`: write `value` at startup if the
-    /// file is missing, or always when `overwrite`.
-    pub init_file: Option<InitFile>,
-}
-
-/// `init_file` of a `track_file`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct InitFile {
-    /// The value written.
-    pub value: i32,
-    /// `overwrite`: write even if the file exists.
-    pub overwrite: bool,
-}
-
-/// A `vrrp_track_process` to watch; counts go to the engine as
-/// `Event::ProcessCountChanged`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ProcessTracker {
-    /// Tracker name.
-    pub name: String,
-    /// Process name or path (first word of `process`).
-    pub process: String,
-    /// Parameters (the other words of `process`).
-    pub params: Vec<String>,
-    /// How parameters match; `None` when there are none.
-    pub param_match: Option<ParamMatch>,
-    /// `full_command`: match the whole command line, not the short name.
-    pub full_command: bool,
-    /// `fork_delay`: wait before counting a new process.
-    pub fork_delay: Duration,
-    /// `terminate_delay`: wait before counting a process as gone.
-    pub terminate_delay: Duration,
 }
 
 /// The notify FIFO for VRRP events.

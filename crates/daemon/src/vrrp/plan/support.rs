@@ -15,7 +15,7 @@ use super::{
     FifoSpec, FileTracker, InitFile, ProcessTracker, ScriptRunner,
     UserResolver, VrrpPlan,
 };
-use crate::core::notify::Hooks;
+use crate::vrrp::notify::Hooks;
 
 /// keepalived's default script user when `script_user` is not set.
 const DEFAULT_SCRIPT_USER: &str = "keepalived_script";

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use ka_config::LoadOptions;
 use ka_config::host::{FakeHost, UserInfo};
+use ka_config::model::vrrp::ParamMatch;
 use ka_sys::netlink::AddrScope;
 use ka_vrrp::{
     AdverInt, Auth, GarpConfig, InitialState, InstanceConfig, TrackKind,

@@ -1,82 +1,52 @@
-//! The VRRP event loop: the engine, fed by sockets, netlink, trackers and
-//! the control channel, with its actions carried out in order.
+//! The VRRP runtime: the VRRP engine on the generic driver loop
+//! ([`crate::core::driver`]), fed by sockets, netlink, trackers (through
+//! the bus) and the control channel.
 //!
-//! Shape (STYLE-ANCHORS §8.3): wait for the first of an input or the
-//! engine's deadline, hand it to the engine with the current time, then
-//! dispatch every action it returned. Nothing in the loop blocks: kernel
-//! changes go to an ordered worker, scripts to their own tasks.
-//!
-//! The loop is generic over its drivers ([`Io`]): [`run`] uses the
-//! kernel's, unit tests use in-memory fakes.
+//! Nothing in the loop blocks: kernel changes go to an ordered worker,
+//! scripts to their own tasks. The runtime is generic over its drivers
+//! ([`Io`]): [`run`] uses the kernel's, unit tests use in-memory fakes.
+//! Its parts: start, reload and shutdown here, received packets in
+//! `rx.rs`, carrying out actions in `dispatch.rs`, static addresses and
+//! routes in `statics.rs`.
 
 use std::io;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use ka_sys::netlink::{AddrSpec, NetEvent};
-use ka_types::Instant;
-use ka_vrrp::{Action, Engine, Event, LogLevel, NotifyState};
-use ka_wire::arp::garp_frame;
-use ka_wire::ethernet::EthernetAddress;
-use ka_wire::ndisc::unsolicited_na_frame;
+use ka_sys::netlink::NetEvent;
+use ka_vrrp::{Action, Event};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
+use tracing::Instrument as _;
 
 use super::firewall::Firewall;
 use super::ifaces::Ifaces;
-use super::io::{Drivers, FrameIo, Io, KernelIo, NetIo, NotifyIo, VmacIo};
-use super::kernel::KernelOp;
+use super::io::KernelOp;
+use super::io::RxInput;
+use super::io::{Drivers, Io, KernelIo, NetIo, NotifyIo, VmacIo};
 use super::rx_queue::{self, RxSender};
-use super::sockets::{RxInput, Sockets, StripError, strip_ipv4};
-use super::system;
+use super::sockets::Sockets;
+use super::{signals, system};
+use crate::core::bus::{Bus, Signal};
+use crate::core::control;
+use crate::core::driver::{self, Driver};
+use crate::core::framework::Framework;
 use crate::core::log::target;
-use crate::core::trackers;
 use crate::vrrp::plan::VrrpPlan;
 
+mod dispatch;
+mod rx;
 mod statics;
-
-/// How long shutdown waits for `notify_stop` scripts (keepalived: 1 s).
-const STOP_SCRIPT_WAIT: Duration = Duration::from_secs(1);
 
 /// How long shutdown waits for the kernel worker to apply the address
 /// removals before returning.
 const BARRIER_WAIT: Duration = Duration::from_secs(5);
 
-/// How long a gratuitous ARP/NA waits for the addresses queued before it
-/// to be in the kernel.
-const GARP_BARRIER_WAIT: Duration = Duration::from_secs(1);
+/// What the process asks of the VRRP runtime.
+pub type Control = control::Control<VrrpPlan, ka_vrrp::Snapshot>;
 
-/// Requests from the rest of the daemon (signals, control socket).
-#[derive(Debug)]
-pub enum Control {
-    /// SIGTERM: resign, remove addresses, run STOP notifies, return.
-    Stop,
-    /// SIGHUP with a new, validated setup.
-    Reload(Box<VrrpPlan>),
-    /// SIGUSR1/SIGUSR2/SIGRTMIN+2: the engine's state, answered on the
-    /// channel.
-    Snapshot(oneshot::Sender<ka_vrrp::Snapshot>),
-}
-
-/// The monotonic clock the engine sees: microseconds since the loop began.
-#[derive(Clone, Copy, Debug)]
-struct Clock {
-    start: tokio::time::Instant,
-}
-
-impl Clock {
-    fn now(&self) -> Instant {
-        let us = self.start.elapsed().as_micros();
-        Instant::from_micros(u64::try_from(us).unwrap_or(u64::MAX))
-    }
-
-    fn to_tokio(self, t: Instant) -> tokio::time::Instant {
-        self.start + Duration::from_micros(t.micros())
-    }
-}
-
-/// The loop's state besides the engine: the interface table, the
-/// drivers actions are dispatched to, and the current plan.
+/// The VRRP runtime's state besides the engine: the interface table, the
+/// drivers actions are dispatched to, the inputs and the current plan.
 struct Runtime<I: Io> {
     ifaces: Ifaces,
     sockets: Sockets<I::Adverts>,
@@ -87,8 +57,9 @@ struct Runtime<I: Io> {
     notifier: I::Notify,
     firewall: Firewall,
     setup: VrrpPlan,
+    inputs: Inputs<I::Net>,
     rx_tx: RxSender,
-    track_tx: mpsc::UnboundedSender<Event>,
+    bus: Bus,
     trackers: Vec<JoinHandle<()>>,
     errors: u64,
     /// Kernel changes were queued since the last barrier.
@@ -99,19 +70,21 @@ struct Runtime<I: Io> {
 struct Inputs<N> {
     net: N,
     rx: mpsc::Receiver<RxInput>,
-    track: mpsc::UnboundedReceiver<Event>,
+    track: mpsc::UnboundedReceiver<Signal>,
 }
 
-/// Runs the VRRP runtime until `Control::Stop`.
+/// Runs the VRRP runtime until `Control::Stop`; its trackers publish on
+/// `bus`.
 pub async fn run(
     setup: VrrpPlan,
     control: mpsc::UnboundedReceiver<Control>,
+    bus: Bus,
 ) -> io::Result<()> {
     for what in &setup.not_implemented {
         tracing::warn!(target: target::VRRP, "{what}");
     }
     let drivers = system::open(&setup)?;
-    run_with(setup, control, drivers).await
+    run_with(setup, control, drivers, bus).await
 }
 
 /// Runs the VRRP runtime on `drivers` until `Control::Stop` (or until
@@ -120,64 +93,90 @@ pub(crate) async fn run_with<I: Io>(
     setup: VrrpPlan,
     mut control: mpsc::UnboundedReceiver<Control>,
     drivers: Drivers<I>,
+    bus: Bus,
 ) -> io::Result<()> {
-    let (mut rt, mut inputs) = Runtime::start(setup, drivers).await?;
+    let span = Framework::Vrrp.span();
+    let mut rt = Runtime::start(setup, drivers, bus)
+        .instrument(span.clone())
+        .await?;
     // keepalived compat: leftovers of an earlier run go first.
     let statics = rt.setup.statics.clone();
     rt.remove_statics(&statics, None);
     rt.add_statics();
-    let clock = Clock {
-        start: tokio::time::Instant::now(),
-    };
-    let mut engine = Engine::new(rt.setup.engine.clone());
-    let mut out = Vec::new();
-    for ev in rt.ifaces.initial_events() {
-        engine.handle(clock.now(), ev, &mut out);
-    }
+    let mut driver = Driver::new(ka_vrrp::Engine::new(rt.setup.engine.clone()));
+    driver.step_all(rt.ifaces.initial_events());
     // Initial track_file values and process counts, so an instance starts
     // in the state they call for (keepalived reads them before starting).
-    while let Ok(ev) = inputs.track.try_recv() {
-        engine.handle(clock.now(), ev, &mut out);
+    while let Ok(sig) = rt.inputs.track.try_recv() {
+        driver.step_all([signals::event(sig)]);
     }
-    engine.handle(clock.now(), Event::Started, &mut out);
-    loop {
-        rt.dispatch(&mut out, false).await;
-        let deadline = engine.poll_timeout().map(|t| clock.to_tokio(t));
-        tokio::select! {
-            c = control.recv() => match c {
-                None | Some(Control::Stop) => {
-                    engine.handle(clock.now(), Event::ShutdownRequested, &mut out);
-                    rt.shutdown(&mut out).await;
-                    return Ok(());
-                }
-                Some(Control::Reload(new)) => {
-                    let cfg = rt.reload(*new).await;
-                    engine.handle(clock.now(), Event::Reloaded(Box::new(cfg)), &mut out);
-                }
-                Some(Control::Snapshot(reply)) => {
-                    let _ = reply.send(engine.snapshot());
-                }
-            },
-            Some(input) = inputs.rx.recv() => {
-                if let Some(ev) = rt.packet_event(input) {
-                    engine.handle(clock.now(), ev, &mut out);
-                }
-            }
-            Some(change) = inputs.net.next_change() => {
-                for ev in rt.net_change(&change) {
-                    engine.handle(clock.now(), ev, &mut out);
-                }
-            }
-            Some(ev) = inputs.track.recv() => engine.handle(clock.now(), ev, &mut out),
-            () = sleep_until(deadline) => engine.handle_timeout(clock.now(), &mut out),
-        }
+    driver.step_all([Event::Started]);
+    driver.run(&mut rt, &mut control).instrument(span).await;
+    Ok(())
+}
+
+impl driver::Engine for ka_vrrp::Engine {
+    type Event = Event;
+    type Action = Action;
+    type Snapshot = ka_vrrp::Snapshot;
+
+    fn handle(
+        &mut self,
+        now: ka_types::Instant,
+        ev: Event,
+        out: &mut Vec<Action>,
+    ) {
+        Self::handle(self, now, ev, out);
+    }
+
+    fn handle_timeout(
+        &mut self,
+        now: ka_types::Instant,
+        out: &mut Vec<Action>,
+    ) {
+        Self::handle_timeout(self, now, out);
+    }
+
+    fn poll_timeout(&self) -> Option<ka_types::Instant> {
+        Self::poll_timeout(self)
+    }
+
+    fn snapshot(&self) -> ka_vrrp::Snapshot {
+        Self::snapshot(self)
     }
 }
 
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(t) => tokio::time::sleep_until(t).await,
-        None => std::future::pending().await,
+impl<I: Io> driver::Framework for Runtime<I> {
+    type Engine = ka_vrrp::Engine;
+    type Plan = VrrpPlan;
+
+    async fn dispatch(&mut self, out: &mut Vec<Action>) {
+        Self::dispatch(self, out, false).await;
+    }
+
+    async fn next_events(&mut self) -> Vec<Event> {
+        tokio::select! {
+            Some(input) = self.inputs.rx.recv() => {
+                self.packet_event(input).into_iter().collect()
+            }
+            Some(change) = self.inputs.net.next_change() => self.net_change(&change),
+            Some(sig) = self.inputs.track.recv() => vec![signals::event(sig)],
+            // Every input ended: only control and the clock are left.
+            else => std::future::pending().await,
+        }
+    }
+
+    async fn reload(&mut self, plan: VrrpPlan) -> Event {
+        let cfg = Self::reload(self, plan).await;
+        Event::Reloaded(Box::new(cfg))
+    }
+
+    fn stop_event(&self) -> Event {
+        Event::ShutdownRequested
+    }
+
+    async fn shutdown(&mut self, out: &mut Vec<Action>) {
+        Self::shutdown(self, out).await;
     }
 }
 
@@ -187,7 +186,8 @@ impl<I: Io> Runtime<I> {
     async fn start(
         mut setup: VrrpPlan,
         d: Drivers<I>,
-    ) -> io::Result<(Self, Inputs<I::Net>)> {
+        bus: Bus,
+    ) -> io::Result<Self> {
         let Drivers {
             adverts,
             frames,
@@ -204,9 +204,11 @@ impl<I: Io> Runtime<I> {
         firewall.start(&setup, &mut nft).await;
         let (links, addrs) = net.dump().await?;
         let (rx_tx, rx) = rx_queue::channel(rx_queue::RX_QUEUE);
-        let (track_tx, track) = mpsc::unbounded_channel();
+        // Subscribed before the trackers start, so their first values
+        // are queued for the engine.
+        let track = bus.subscribe();
         notify.configure(&setup);
-        let trackers = trackers::spawn_all(&setup, false, &track_tx);
+        let trackers = signals::spawn_trackers(&setup, false, &bus);
         let mut rt = Self {
             ifaces: Ifaces::from_dump(&links, &addrs),
             sockets: Sockets::new(adverts),
@@ -217,14 +219,15 @@ impl<I: Io> Runtime<I> {
             notifier: notify,
             firewall,
             setup,
+            inputs: Inputs { net, rx, track },
             rx_tx,
-            track_tx,
+            bus,
             trackers,
             errors: 0,
             kernel_pending: false,
         };
         rt.open_sockets();
-        Ok((rt, Inputs { net, rx, track }))
+        Ok(rt)
     }
 
     /// Shutdown, after the engine was told: resign and remove addresses,
@@ -249,7 +252,7 @@ impl<I: Io> Runtime<I> {
         self.firewall.set_vmacs(self.vmacs.firewall_view());
         self.firewall.apply(&mut self.nft).await;
         self.trackers.iter().for_each(JoinHandle::abort);
-        self.trackers = trackers::spawn_all(&new, true, &self.track_tx);
+        self.trackers = signals::spawn_trackers(&new, true, &self.bus);
         self.notifier.configure(&new);
         let old = std::mem::take(&mut self.setup.statics);
         self.remove_statics(&old, Some(&new.statics));
@@ -306,294 +309,11 @@ impl<I: Io> Runtime<I> {
         }
     }
 
-    /// Turns a received packet into an engine event (IPv4 and AH headers
-    /// checked and stripped), or logs why not.
-    fn packet_event(&mut self, input: RxInput) -> Option<Event> {
-        let r = match input {
-            RxInput::Packet(r) => r,
-            RxInput::Error(e) => {
-                self.error(&e);
-                return None;
-            }
-        };
-        let iface = self.ifaces.name_of(r.ifindex)?.to_owned();
-        let bytes = if r.src.is_ipv4() {
-            match self.strip_v4(&iface, &r) {
-                Ok(bytes) => bytes,
-                Err(instance) => {
-                    return instance
-                        .map(|instance| Event::AuthFailed { instance });
-                }
-            }
-        } else {
-            r.bytes
-        };
-        Some(Event::PacketReceived {
-            iface,
-            src: r.src,
-            dst: r.dst,
-            ttl: r.ttl,
-            bytes,
-        })
-    }
-
-    /// Checks and strips the IPv4 (and AH) headers of a received packet.
-    /// A packet that must be dropped is logged (rate-limited) and comes
-    /// back as `Err`, naming the instance whose `auth_failure` counts it
-    /// when it was an AH packet for one.
-    fn strip_v4(
-        &mut self,
-        iface: &str,
-        r: &ka_sys::vrrp_socket::Received,
-    ) -> Result<Vec<u8>, Option<String>> {
-        // Only AH packets need their instance: the one on this interface
-        // with this VRID and an AH key.
-        let setup = &self.setup;
-        let ah_owner = |vrid: u8| {
-            let i = setup.engine.instances.iter().find(|i| {
-                i.vrid == vrid && i.interface.as_deref() == Some(iface)
-            })?;
-            let key = setup.ah_keys.get(&i.name)?;
-            Some((i.name.clone(), *key))
-        };
-        match strip_ipv4(&r.bytes, ah_owner) {
-            Ok((vrrp, None)) => Ok(vrrp.to_vec()),
-            Ok((vrrp, Some((name, seq)))) => {
-                if self.sockets.ah_accept(&name, seq) {
-                    Ok(vrrp.to_vec())
-                } else {
-                    self.error(&format!(
-                        "({name}) IPSEC-AH : sequence number {seq} already processed. Packet dropped."
-                    ));
-                    Err(Some(name))
-                }
-            }
-            Err(StripError::Auth(name, _)) => {
-                // keepalived's words for an ICV or SPI mismatch.
-                self.error(&format!(
-                    "({name}) IPSEC-AH : invalid IPSEC HMAC-MD5 value. Due to fields mutation or bad password !"
-                ));
-                Err(Some(name))
-            }
-            Err(e) => {
-                self.error(&format!(
-                    "dropped VRRP packet from {} on {iface}: {e:?}",
-                    r.src
-                ));
-                Err(None)
-            }
-        }
-    }
-
     /// Rate-limited error log: the first ten, then one in a thousand.
     fn error(&mut self, msg: &str) {
         self.errors += 1;
         if self.errors <= 10 || self.errors.is_multiple_of(1000) {
             tracing::warn!(target: target::VRRP, "{msg} ({} errors so far)", self.errors);
-        }
-    }
-
-    /// Carries out the engine's actions in order. During shutdown, STOP
-    /// notifies are waited for (at most [`STOP_SCRIPT_WAIT`]).
-    async fn dispatch(&mut self, out: &mut Vec<Action>, stopping: bool) {
-        for action in out.drain(..) {
-            match action {
-                Action::BlockVips {
-                    instance,
-                    addrs,
-                    block,
-                } => {
-                    let verb = if block { "setting" } else { "removing" };
-                    tracing::info!(target: target::VRRP, "({instance}) {verb} firewall drop rule");
-                    self.firewall.block(&self.setup, &instance, &addrs, block);
-                    self.firewall.apply(&mut self.nft).await;
-                }
-                Action::Notify(n) => {
-                    if stopping && n.state == NotifyState::Stop {
-                        self.notifier
-                            .notify_and_wait(&n, STOP_SCRIPT_WAIT)
-                            .await;
-                    } else {
-                        self.notifier.notify(&n);
-                    }
-                }
-                Action::Log(line) => match line.level {
-                    LogLevel::Warning => {
-                        tracing::warn!(target: target::VRRP, "{}", line.text)
-                    }
-                    LogLevel::Info => {
-                        tracing::info!(target: target::VRRP, "{}", line.text)
-                    }
-                },
-                send @ Action::SendAdvert { .. } => self.send(send),
-                send @ (Action::SendGarp { .. }
-                | Action::SendUnsolicitedNa { .. }) => {
-                    // keepalived compat: the VIP is in the kernel before its
-                    // gratuitous ARP/NA goes out (keepalived adds addresses
-                    // synchronously), so nobody is pointed at us before we
-                    // answer for it.
-                    self.kernel_barrier().await;
-                    self.send(send);
-                }
-                kernel @ (Action::AddAddress { .. }
-                | Action::DelAddress { .. }
-                | Action::AddRoute { .. }
-                | Action::DelRoute { .. }
-                | Action::AddRule { .. }
-                | Action::DelRule { .. }) => self.kernel_action(kernel),
-            }
-        }
-    }
-
-    /// Sends an advert, a gratuitous ARP or an unsolicited NA.
-    fn send(&mut self, action: Action) {
-        match action {
-            Action::SendAdvert {
-                instance,
-                iface,
-                src,
-                dst,
-                ttl,
-                bytes,
-                ..
-            } => {
-                let Some(iface) = iface else { return };
-                let key = self.setup.ah_keys.get(&instance).copied();
-                if let Err(e) = self.sockets.send(
-                    &self.ifaces,
-                    &instance,
-                    &iface,
-                    src,
-                    dst,
-                    ttl,
-                    &bytes,
-                    key.as_ref(),
-                ) {
-                    self.error(&format!(
-                        "({instance}) cannot send advert on {iface}: {e}"
-                    ));
-                }
-            }
-            Action::SendGarp { iface, addr } => {
-                self.send_frame(&iface, |mac| garp_frame(mac, addr).to_vec())
-            }
-            Action::SendUnsolicitedNa { iface, addr } => {
-                // RFC 4861 §7.2.6: the Router flag says whether we
-                // forward; keepalived sets it from the forwarding sysctl.
-                let router = self.frames.ipv6_forwarding(&iface);
-                self.send_frame(&iface, |mac| {
-                    unsolicited_na_frame(mac, addr, router).to_vec()
-                });
-            }
-            // Not sends: `dispatch` handles them.
-            Action::AddAddress { .. }
-            | Action::DelAddress { .. }
-            | Action::AddRoute { .. }
-            | Action::DelRoute { .. }
-            | Action::AddRule { .. }
-            | Action::DelRule { .. }
-            | Action::BlockVips { .. }
-            | Action::Notify(_)
-            | Action::Log(_) => {}
-        }
-    }
-
-    /// Waits (bounded) until every kernel change queued so far is applied.
-    async fn kernel_barrier(&mut self) {
-        if !std::mem::take(&mut self.kernel_pending) {
-            return;
-        }
-        let (done, wait) = oneshot::channel();
-        self.kernel.submit(KernelOp::Barrier(done));
-        let _ = tokio::time::timeout(GARP_BARRIER_WAIT, wait).await;
-    }
-
-    /// Queues an address, route or rule change on the kernel worker.
-    fn kernel_action(&mut self, action: Action) {
-        self.kernel_pending = true;
-        let op = match action {
-            Action::AddAddress {
-                instance,
-                iface,
-                addr,
-                prefix_len,
-            } => self
-                .addr_spec(&instance, &iface, addr, prefix_len)
-                .map(KernelOp::AddAddr),
-            Action::DelAddress {
-                instance,
-                iface,
-                addr,
-                prefix_len,
-            } => self
-                .addr_spec(&instance, &iface, addr, prefix_len)
-                .map(KernelOp::DelAddr),
-            Action::AddRoute { route, .. } => Some(KernelOp::Route {
-                add: true,
-                spec: route.0,
-            }),
-            Action::DelRoute { route, .. } => Some(KernelOp::Route {
-                add: false,
-                spec: route.0,
-            }),
-            Action::AddRule { rule, .. } => Some(KernelOp::Rule {
-                add: true,
-                spec: rule.0,
-            }),
-            Action::DelRule { rule, .. } => Some(KernelOp::Rule {
-                add: false,
-                spec: rule.0,
-            }),
-            // Not kernel changes: `dispatch` handles them.
-            Action::SendAdvert { .. }
-            | Action::SendGarp { .. }
-            | Action::SendUnsolicitedNa { .. }
-            | Action::BlockVips { .. }
-            | Action::Notify(_)
-            | Action::Log(_) => None,
-        };
-        if let Some(op) = op {
-            self.kernel.submit(op);
-        }
-    }
-
-    /// The full address (label, broadcast, scope … from the plan) behind
-    /// an engine address action; `None` (logged) without the interface.
-    fn addr_spec(
-        &mut self,
-        instance: &str,
-        iface: &str,
-        addr: IpAddr,
-        prefix_len: u8,
-    ) -> Option<AddrSpec> {
-        let Some(i) = self.ifaces.get(iface) else {
-            self.error(&format!(
-                "({instance}) cannot change {addr}: no interface {iface}"
-            ));
-            return None;
-        };
-        Some(
-            match self.setup.addresses.get(&(instance.to_owned(), addr)) {
-                Some(d) => d.spec(i.index, addr),
-                None => AddrSpec::new(i.index, addr, prefix_len),
-            },
-        )
-    }
-
-    /// Sends a frame built from the MAC of `iface` out of it.
-    fn send_frame(
-        &mut self,
-        iface: &str,
-        build: impl FnOnce(EthernetAddress) -> Vec<u8>,
-    ) {
-        let Some(i) = self.ifaces.get(iface) else {
-            return;
-        };
-        let (index, frame) = (i.index, build(EthernetAddress(i.mac)));
-        if let Err(e) = self.frames.send_frame(index, &frame) {
-            self.error(&format!(
-                "cannot send gratuitous ARP/NA on {iface}: {e}"
-            ));
         }
     }
 }

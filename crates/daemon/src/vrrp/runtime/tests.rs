@@ -22,6 +22,7 @@ use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::task::JoinHandle;
 
 use super::{Control, run_with};
+use crate::core::bus::Bus;
 use crate::vrrp::fake::{Call, Fake};
 use crate::vrrp::io::SocketKind;
 use crate::vrrp::plan::{UserResolver, VrrpPlan, vrrp_plan};
@@ -97,7 +98,7 @@ impl Harness {
         };
         let (drivers, net) = fake.drivers(vec![eth0(true)], vec![addr]);
         let (control, rx) = mpsc::unbounded_channel();
-        let task = tokio::spawn(run_with(plan, rx, drivers));
+        let task = tokio::spawn(run_with(plan, rx, drivers, Bus::default()));
         settle().await;
         Self {
             fake,

@@ -1,0 +1,72 @@
+//! The bus: how results produced once reach every framework that uses
+//! them.
+//!
+//! Trackers (scripts, files, processes) and, later, BFD sessions publish
+//! neutral [`Signal`]s; each framework that asked for them gets its own
+//! receiver and maps them into its engine's events (VRRP: `vrrp/bus.rs`).
+//! A `track_file` read by VRRP and by a checker's FILE_CHECK is then
+//! read once.
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::mpsc::{self, UnboundedReceiver, UnboundedSender};
+
+/// One result, named as the configuration names its producer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Signal {
+    /// A tracking script (`vrrp_script`) finished one run.
+    ScriptExited {
+        /// The script's name.
+        script: String,
+        /// Whether it exited 0.
+        success: bool,
+    },
+    /// A tracked file (`track_file`) holds a new value.
+    FileValue {
+        /// The tracker's name.
+        file: String,
+        /// The value read (0 when missing or empty).
+        value: i64,
+    },
+    /// A process tracker (`vrrp_track_process`) counts a new number.
+    ProcessCount {
+        /// The tracker's name.
+        process: String,
+        /// Matching processes, after the tracker's delays.
+        count: u32,
+    },
+}
+
+/// A handle on the bus; clones publish to and subscribe on the same one.
+#[derive(Clone, Debug, Default)]
+pub struct Bus {
+    subscribers: Arc<Mutex<Vec<UnboundedSender<Signal>>>>,
+}
+
+impl Bus {
+    /// A new receiver of every signal published from now on.
+    pub fn subscribe(&self) -> UnboundedReceiver<Signal> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.lock().push(tx);
+        rx
+    }
+
+    /// Sends `signal` to every subscriber; `false` when none is left (a
+    /// producer can then stop).
+    pub fn publish(&self, signal: &Signal) -> bool {
+        let mut subs = self.lock();
+        subs.retain(|s| s.send(signal.clone()).is_ok());
+        !subs.is_empty()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<UnboundedSender<Signal>>> {
+        // A panic while holding the lock leaves the list intact.
+        self.subscribers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+#[cfg(test)]
+#[path = "bus_tests.rs"]
+mod tests;

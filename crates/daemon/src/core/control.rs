@@ -1,0 +1,34 @@
+//! What the process asks of the frameworks, and the plan it loads.
+
+use tokio::sync::oneshot;
+
+use crate::vrrp::plan::VrrpPlan;
+
+/// Requests from the process (signals) to one framework's loop; `P` is
+/// the framework's plan, `S` its engine's snapshot.
+#[derive(Debug)]
+pub enum Control<P, S> {
+    /// SIGTERM: shut down in order, then return.
+    Stop,
+    /// SIGHUP with a new, validated plan.
+    Reload(Box<P>),
+    /// SIGUSR1/SIGUSR2/SIGRTMIN+2: the engine's state, answered on the
+    /// channel.
+    Snapshot(oneshot::Sender<S>),
+}
+
+/// Everything a configuration asks to run, one part per framework. A
+/// framework runs when its part is there. `check` (health checkers and
+/// IPVS) and `bfd` get their parts when they exist (docs/ARCHITECTURE.md).
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    /// The VRRP framework's plan.
+    pub vrrp: Option<VrrpPlan>,
+}
+
+/// The state of every running framework (for the dumps).
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// The VRRP engine's state, when VRRP runs.
+    pub vrrp: Option<ka_vrrp::Snapshot>,
+}

@@ -1,0 +1,177 @@
+//! The generic driver loop: one sans-IO engine against its framework's
+//! drivers (STYLE-ANCHORS §8.3).
+//!
+//! Wait for the first of a control request, a framework input or the
+//! engine's deadline; hand it to the engine with the current time; then
+//! let the framework carry out every action the engine returned. The
+//! engine is called in one place only ([`Driver::step`]), so anything
+//! that must see every event and action (a recorder) hooks in there.
+
+use std::future::Future;
+
+use ka_types::Instant;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::clock::Clock;
+use super::control::Control;
+
+/// A sans-IO engine: time and events in, actions out, and when it next
+/// wants to be woken. `ka_vrrp::Engine` is one; the checker and BFD
+/// engines will be others.
+pub(crate) trait Engine {
+    /// What the engine is told.
+    type Event;
+    /// What it asks for.
+    type Action;
+    /// What a dump shows of it.
+    type Snapshot;
+    /// Handles `event`, appending the actions it implies to `out`.
+    fn handle(
+        &mut self,
+        now: Instant,
+        event: Self::Event,
+        out: &mut Vec<Self::Action>,
+    );
+    /// Handles the deadline of [`Self::poll_timeout`] having passed.
+    fn handle_timeout(&mut self, now: Instant, out: &mut Vec<Self::Action>);
+    /// When the engine next wants [`Self::handle_timeout`]; `None`: never.
+    fn poll_timeout(&self) -> Option<Instant>;
+    /// The engine's state.
+    fn snapshot(&self) -> Self::Snapshot;
+}
+
+/// One framework's side of the loop: its input streams and the
+/// dispatcher of its engine's actions. The futures returned by
+/// [`Self::next_events`] must be cancel-safe (channel receives are).
+pub(crate) trait Framework {
+    /// The engine it runs.
+    type Engine: Engine;
+    /// Its part of the loaded plan.
+    type Plan;
+    /// Carries out `out`'s actions in order, draining it.
+    fn dispatch(
+        &mut self,
+        out: &mut Vec<Action<Self>>,
+    ) -> impl Future<Output = ()>;
+    /// Waits for the next input and returns the engine events it implies
+    /// (none, when it only concerned the drivers).
+    fn next_events(&mut self) -> impl Future<Output = Vec<Event<Self>>>;
+    /// Follows a new plan; returns the event that hands the engine its
+    /// new configuration.
+    fn reload(&mut self, plan: Self::Plan)
+    -> impl Future<Output = Event<Self>>;
+    /// The event that tells the engine to shut down.
+    fn stop_event(&self) -> Event<Self>;
+    /// Shuts the drivers down after the engine was told (`out` holds
+    /// the engine's last actions).
+    fn shutdown(
+        &mut self,
+        out: &mut Vec<Action<Self>>,
+    ) -> impl Future<Output = ()>;
+}
+
+/// The events of a framework's engine.
+pub(crate) type Event<F> = <<F as Framework>::Engine as Engine>::Event;
+/// The actions of a framework's engine.
+pub(crate) type Action<F> = <<F as Framework>::Engine as Engine>::Action;
+/// The control requests a framework's loop takes.
+pub(crate) type FrameworkControl<F> = Control<
+    <F as Framework>::Plan,
+    <<F as Framework>::Engine as Engine>::Snapshot,
+>;
+
+/// What the engine is handed in one step.
+#[derive(Debug)]
+pub(crate) enum Input<E> {
+    /// An event.
+    Event(E),
+    /// Its deadline passed.
+    Timeout,
+}
+
+/// An engine, its clock and the actions it returned, not yet carried out.
+#[derive(Debug)]
+pub(crate) struct Driver<E: Engine> {
+    engine: E,
+    clock: Clock,
+    out: Vec<E::Action>,
+}
+
+impl<E: Engine> Driver<E> {
+    /// Drives `engine`; its clock starts now.
+    pub(crate) fn new(engine: E) -> Self {
+        Self {
+            engine,
+            clock: Clock::start(),
+            out: Vec::new(),
+        }
+    }
+
+    /// Hands the engine one input at the current time. The one place
+    /// the engine is called.
+    pub(crate) fn step(&mut self, input: Input<E::Event>) {
+        let now = self.clock.now();
+        match input {
+            Input::Event(ev) => self.engine.handle(now, ev, &mut self.out),
+            Input::Timeout => self.engine.handle_timeout(now, &mut self.out),
+        }
+    }
+
+    /// Hands the engine each of `events`.
+    pub(crate) fn step_all(
+        &mut self,
+        events: impl IntoIterator<Item = E::Event>,
+    ) {
+        for ev in events {
+            self.step(Input::Event(ev));
+        }
+    }
+
+    /// Runs the loop until a `Stop` request (or until `control` closes):
+    /// the engine is then told, its last actions carried out, and the
+    /// framework shut down.
+    pub(crate) async fn run<F>(
+        mut self,
+        fw: &mut F,
+        control: &mut UnboundedReceiver<FrameworkControl<F>>,
+    ) where
+        F: Framework<Engine = E>,
+    {
+        loop {
+            fw.dispatch(&mut self.out).await;
+            let deadline =
+                self.engine.poll_timeout().map(|t| self.clock.to_tokio(t));
+            let events = tokio::select! {
+                c = control.recv() => match c {
+                    None | Some(Control::Stop) => {
+                        self.step(Input::Event(fw.stop_event()));
+                        fw.shutdown(&mut self.out).await;
+                        return;
+                    }
+                    Some(Control::Reload(plan)) => vec![fw.reload(*plan).await],
+                    Some(Control::Snapshot(reply)) => {
+                        let _ = reply.send(self.engine.snapshot());
+                        continue;
+                    }
+                },
+                events = fw.next_events() => events,
+                () = sleep_until(deadline) => {
+                    self.step(Input::Timeout);
+                    continue;
+                }
+            };
+            self.step_all(events);
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+#[path = "driver_tests.rs"]
+mod tests;

@@ -1,0 +1,37 @@
+//! The frameworks a daemon runs, as the shared parts name them: for log
+//! targets (keepalived's syslog idents) and `tracing` spans.
+
+use std::fmt;
+
+use super::log::target;
+
+/// One of keepalived's frameworks. Only VRRP exists today; the health
+/// checkers and BFD get their variants with their folders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Framework {
+    /// VRRP (keepalived's VRRP child, `Keepalived_vrrp`).
+    Vrrp,
+}
+
+impl Framework {
+    /// The framework's name in spans: `vrrp`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Vrrp => "vrrp",
+        }
+    }
+
+    /// The span every task of this framework runs in, so a log line
+    /// says which framework it belongs to. keepalived's text does not
+    /// change: the console and syslog layer prints only the message.
+    pub fn span(self) -> tracing::Span {
+        tracing::info_span!("framework", name = self.name())
+    }
+
+    /// Logs a warning under this framework's syslog ident.
+    pub(crate) fn warn(self, msg: fmt::Arguments<'_>) {
+        match self {
+            Self::Vrrp => tracing::warn!(target: target::VRRP, "{msg}"),
+        }
+    }
+}
