@@ -134,7 +134,9 @@ impl AddressDetail {
 pub struct FifoSpec {
     /// FIFO path.
     pub path: String,
-    /// Owner `(uid, gid)` of the FIFO when created (`USER [GROUP]`).
+    /// Owner `(uid, gid)` of the FIFO (`USER [GROUP]`, else the default
+    /// script user): a FIFO we create is given to it, an existing one
+    /// must belong to it or to us.
     pub owner: Option<(u32, u32)>,
     /// The FIFO script, with the FIFO path appended as last argument.
     pub script: Option<ScriptSpec>,
