@@ -122,10 +122,9 @@ impl Frameworks {
         Self { vrrp }
     }
 
-    /// Hands each running framework its part of a reloaded plan.
-    /// keepalived compat: a framework whose part is gone is left running
-    /// its old configuration (keepalived 2.2.7 restarts only children it
-    /// still has).
+    /// Hands each running framework its part of a reloaded plan. A
+    /// framework whose part is gone keeps its running configuration
+    /// (unreachable today: the loader refuses a plan without VRRP).
     fn reload(&self, plan: Plan) {
         if let (Some(r), Some(p)) = (&self.vrrp, plan.vrrp) {
             let _ = r.control.send(Control::Reload(Box::new(p)));

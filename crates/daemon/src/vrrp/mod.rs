@@ -1,8 +1,11 @@
-//! The VRRP runtime: the engine on real interfaces.
+//! The VRRP framework: the `ka_vrrp` engine on real interfaces.
 //!
-//! The event loop ([`runtime`]) reaches the kernel only through the
-//! driver traits of [`io`]; [`system`] implements them for real, and the
-//! tests' fakes (`fake.rs`) implement them in memory.
+//! [`plan`] maps the configuration; the runtime (`runtime/`) is VRRP's
+//! user of the generic loop ([`crate::core::driver`]) and reaches the
+//! kernel only through the driver traits of `io.rs`; `system.rs`
+//! implements them for real, the tests' fakes (`fake.rs`) in memory.
+//! `signals.rs` starts VRRP's trackers on the bus and turns their signals
+//! into engine events; `notify.rs` says which hooks a transition runs.
 
 pub mod dump;
 #[cfg(test)]
