@@ -107,6 +107,8 @@ fn ipv4_multicast_advert_crosses_veth_with_ttl_255() {
             assert_eq!(got.ttl, 255);
             assert_eq!(got.ifindex, i1);
             assert_eq!(&got.bytes[20..], &payload);
+            // Only the received bytes are kept (issue 8 item 5).
+            assert_eq!(got.bytes.capacity(), got.bytes.len());
             assert_eq!(got.bytes[1], 0xc0, "TOS internetwork control");
         });
     });

@@ -273,7 +273,7 @@ async fn supervise(
             tokio::select! {
                 status = frameworks.ended() => return Some(status),
                 Some(_) = fatal.recv() => return None,
-                req = signals.recv() => on_signal(req, &frameworks, &load).await,
+                req = signals.recv() => on_signal(req, &mut frameworks, &load).await,
             }
         }
     })
@@ -290,7 +290,7 @@ async fn supervise(
 
 /// Acts on an operator's signal (keepalived's VRRP child handlers and
 /// their log lines).
-async fn on_signal(req: Request, frameworks: &Frameworks, load: &Loader) {
+async fn on_signal(req: Request, frameworks: &mut Frameworks, load: &Loader) {
     let pid = std::process::id();
     match req {
         Request::Stop => stop(frameworks),

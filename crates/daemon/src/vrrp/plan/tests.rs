@@ -511,6 +511,15 @@ fn fifo_script_gets_the_path() {
 }
 
 #[test]
+fn fifo_without_a_user_belongs_to_the_default_script_user() {
+    let p = plan(&format!(
+        "global_defs {{\n notify_fifo /run/k.fifo\n}}\n{BASIC}"
+    ));
+    // The test resolver knows keepalived_script (998).
+    assert_eq!(p.fifo.unwrap().owner, Some((998, 998)));
+}
+
+#[test]
 fn route_text_escapes_what_iproute2_reads_differently() {
     assert_eq!(route::dsfield_for_test("16"), "0x10");
     assert_eq!(route::dsfield_for_test("0x1c"), "0x1c");

@@ -24,6 +24,7 @@ use super::ifaces::Ifaces;
 use super::io::KernelOp;
 use super::io::RxInput;
 use super::io::{Drivers, Io, KernelIo, NetIo, NotifyIo, VmacIo};
+use super::rx_queue::{self, RxSender};
 use super::sockets::Sockets;
 use super::{signals, system};
 use crate::core::bus::{Bus, Signal};
@@ -57,7 +58,7 @@ struct Runtime<I: Io> {
     firewall: Firewall,
     setup: VrrpPlan,
     inputs: Inputs<I::Net>,
-    rx_tx: mpsc::UnboundedSender<RxInput>,
+    rx_tx: RxSender,
     bus: Bus,
     trackers: Vec<JoinHandle<()>>,
     errors: u64,
@@ -68,7 +69,7 @@ struct Runtime<I: Io> {
 /// What the loop waits on besides the control channel and the clock.
 struct Inputs<N> {
     net: N,
-    rx: mpsc::UnboundedReceiver<RxInput>,
+    rx: mpsc::Receiver<RxInput>,
     track: mpsc::UnboundedReceiver<Signal>,
 }
 
@@ -82,7 +83,7 @@ pub async fn run(
     for what in &setup.not_implemented {
         tracing::warn!(target: target::VRRP, "{what}");
     }
-    let drivers = system::open()?;
+    let drivers = system::open(&setup)?;
     run_with(setup, control, drivers, bus).await
 }
 
@@ -224,7 +225,7 @@ impl<I: Io> Runtime<I> {
         firewall.set_vmacs(vmacs.firewall_view());
         firewall.start(&setup, &mut nft).await;
         let (links, addrs) = net.dump().await?;
-        let (rx_tx, rx) = mpsc::unbounded_channel();
+        let (rx_tx, rx) = rx_queue::channel(rx_queue::RX_QUEUE);
         // Subscribed before the trackers start, so their first values
         // are queued for the engine.
         let track = bus.subscribe();
