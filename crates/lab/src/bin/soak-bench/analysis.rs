@@ -3,7 +3,10 @@
 //! A takeover is a burst of adverts the backup (h1) sends: a backup sends
 //! none (RFC 5798 §6.4.2), so each burst is h1 acting as master while h0,
 //! which never stops during the soak, was alive. Adverts of h1 closer
-//! together than [`BURST_QUIET`] belong to one burst. Each takeover is
+//! together than Master_Down_Interval belong to one burst (after a burst
+//! the backup hears the master again and needs a whole
+//! Master_Down_Interval of silence before it takes over again; two
+//! takeovers by this test are further apart than that). Each takeover is
 //! put down to one of two causes by the last advert from h0 that reached
 //! h1 before the burst began:
 //!
@@ -19,9 +22,6 @@ use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use crate::tap::Seen;
-
-/// Adverts of the backup closer together than this are one takeover.
-pub(crate) const BURST_QUIET: Duration = Duration::from_millis(200);
 
 /// The figures of one daemon pair over one soak.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -112,7 +112,7 @@ pub(crate) fn analyse(
         .filter(|s| s.outgoing && s.src == h1)
         .map(|s| s.at)
         .collect();
-    let starts = burst_starts(&own, BURST_QUIET);
+    let starts = burst_starts(&own, mdi);
     let backup_late = starts
         .iter()
         .filter(|&&t| {
