@@ -168,7 +168,25 @@ pub(crate) async fn run_with<I: Io>(
                 }
             }
             Some(ev) = inputs.track.recv() => engine.handle(clock.now(), ev, &mut out),
-            () = sleep_until(deadline) => engine.handle_timeout(clock.now(), &mut out),
+            () = sleep_until(deadline) => {
+                // keepalived compat: keepalived's scheduler hands a socket
+                // that epoll reports readable to its read thread before it
+                // looks at that thread's timeout, so an advert that reached
+                // the socket before Master_Down_Interval ran out is handled
+                // first and restarts the timer. After the process was kept
+                // off the CPU, the timer and the advert are due at once:
+                // let the receive tasks read their sockets (one yield runs
+                // the I/O driver and the tasks it wakes), handle what they
+                // queued, and only then the timeout, which acts only on
+                // timers still due.
+                tokio::task::yield_now().await;
+                while let Ok(input) = inputs.rx.try_recv() {
+                    if let Some(ev) = rt.packet_event(input) {
+                        engine.handle(clock.now(), ev, &mut out);
+                    }
+                }
+                engine.handle_timeout(clock.now(), &mut out);
+            }
         }
     }
 }
