@@ -4,8 +4,13 @@
 //! ```text
 //! cargo run --release -p ka-lab --bin soak-bench -- \
 //!     [--secs 600] [--busy 4] [--runs 1] \
-//!     [--impl keepalived-rs|keepalived|both] [--bin PATH-TO-keepalived-rs]
+//!     [--impl keepalived-rs|keepalived|both] [--bin PATH-TO-keepalived-rs] \
+//!     [--compare PATH-TO-ANOTHER-keepalived-rs]
 //! ```
+//!
+//! `--compare` runs one more keepalived-rs pair with another binary (an
+//! older build, say) beside the others, so a change is judged under the
+//! very same load; rows of keepalived-rs then name their binary.
 //!
 //! Each run builds one 2-host lab per implementation and runs them side
 //! by side, so every pair lives under the same load: h0 (priority 150)
@@ -64,11 +69,13 @@ struct Opts {
     busy: usize,
     runs: usize,
     impls: Vec<Impl>,
+    /// Whether two keepalived-rs binaries run (`--compare`).
+    comparing: bool,
 }
 
 fn usage() -> String {
     "usage: soak-bench [--secs 600] [--busy 4] [--runs 1] \
-     [--impl keepalived-rs|keepalived|both] [--bin PATH]"
+     [--impl keepalived-rs|keepalived|both] [--bin PATH] [--compare PATH]"
         .to_owned()
 }
 
@@ -76,6 +83,7 @@ fn parse_opts() -> Result<Opts, String> {
     let (mut secs, mut busy, mut runs, mut imp) =
         (600, 4, 1, "both".to_owned());
     let mut bin = daemons::default_rs_bin();
+    let mut compare = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut val =
@@ -94,15 +102,20 @@ fn parse_opts() -> Result<Opts, String> {
             }
             "--impl" => imp = val()?,
             "--bin" => bin = val()?.into(),
+            "--compare" => compare = Some(val()?.into()),
             "-h" | "--help" => return Err(usage()),
             o => return Err(format!("unknown option {o}\n{}", usage())),
         }
     }
+    let mut impls = Impl::parse_list(&imp, &bin)?;
+    impls.extend(compare.map(Impl::Rs));
     Ok(Opts {
         secs,
         busy,
         runs,
-        impls: Impl::parse_list(&imp, &bin)?,
+        comparing: impls.iter().filter(|i| matches!(i, Impl::Rs(_))).count()
+            > 1,
+        impls,
     })
 }
 
@@ -164,7 +177,7 @@ fn busy_loops(n: usize, stop: &Arc<AtomicBool>) -> Vec<JoinHandle<()>> {
 
 /// One row of the table.
 struct Row {
-    imp: &'static str,
+    imp: String,
     run: usize,
     secs: f64,
     report: Report,
@@ -225,7 +238,7 @@ fn soak(o: &Opts, run: usize) -> Result<Vec<Row>, String> {
         let hosts = (p.lab.host(0).ipv4, p.lab.host(1).ipv4);
         let report =
             analysis::analyse(&seen0, &seen1, hosts, (ADVERT, MASTER_DOWN));
-        let imp = p.imp.name();
+        let imp = label(&p.imp, o.comparing);
         let log_masters = stop(p);
         rows.push(Row {
             imp,
@@ -266,6 +279,17 @@ fn main() {
     print_table(&rows);
 }
 
+/// The implementation's name, with its binary when two keepalived-rs
+/// binaries run.
+fn label(imp: &Impl, comparing: bool) -> String {
+    match imp {
+        Impl::Rs(bin) if comparing => {
+            format!("keepalived-rs ({})", bin.display())
+        }
+        other => other.name().to_owned(),
+    }
+}
+
 /// A millisecond figure.
 fn ms(d: Duration) -> String {
     format!("{:.1}", d.as_secs_f64() * 1e3)
@@ -300,8 +324,7 @@ fn print_table(rows: &[Row]) {
     for r in rows {
         println!("{}", line(r));
     }
-    let mut names: Vec<&str> = rows.iter().map(|r| r.imp).collect();
-    names.dedup();
+    let mut names: Vec<&str> = rows.iter().map(|r| r.imp.as_str()).collect();
     names.sort_unstable();
     names.dedup();
     for name in names {
