@@ -8,6 +8,17 @@
 //!     [--compare PATH-TO-ANOTHER-keepalived-rs]
 //! ```
 //!
+//! On a shared machine: with `kernel.sched_autogroup_enabled=1` each
+//! session is one scheduling group, so the busy loops load only this
+//! benchmark's share of the cores, and other sessions' work (builds)
+//! shrinks that share for daemons and busy loops alike. To measure what
+//! the busy loops alone do, run the benchmark in its own session with a
+//! larger group weight:
+//!
+//! ```text
+//! setsid sh -c 'echo -10 > /proc/self/autogroup; exec target/release/soak-bench …'
+//! ```
+//!
 //! `--compare` runs one more keepalived-rs pair with another binary (an
 //! older build, say) beside the others, so a change is judged under the
 //! very same load; rows of keepalived-rs then name their binary.
