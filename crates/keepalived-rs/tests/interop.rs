@@ -185,9 +185,10 @@ fn adverts_match_keepalived_byte_for_byte() {
         return;
     }
     let no_tcpdump = !support::have_tcpdump();
-    if ka_lab::skip_if(no_tcpdump.then_some(
-        "tcpdump is not installed (Debian package `tcpdump`)",
-    )) {
+    if ka_lab::skip_if(
+        no_tcpdump
+            .then_some("tcpdump is not installed (Debian package `tcpdump`)"),
+    ) {
         return;
     }
     let c = |version, family, unicast, auth, vrid| Cell {
