@@ -12,13 +12,7 @@ const GROUP4: Ipv4Addr = Ipv4Addr::new(224, 0, 0, 18);
 const GROUP6: Ipv6Addr = Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12);
 
 fn skip() -> bool {
-    match skip_reason() {
-        Some(why) => {
-            eprintln!("skipped: {why}");
-            true
-        }
-        None => false,
-    }
+    ka_lab::skip_if(skip_reason())
 }
 
 fn runtime() -> tokio::runtime::Runtime {

@@ -34,9 +34,18 @@ impl UserResolver for Resolver {
     }
 }
 
+/// Every absolute path the configuration names, as an executable owned
+/// by root: validation drops scripts that do not exist, as keepalived does.
+fn programs_named_in(text: &str) -> Vec<&str> {
+    text.split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+        .filter(|w| w.starts_with('/') && w.len() > 1)
+        .collect()
+}
+
 pub(super) fn plan(text: &str) -> VrrpPlan {
-    let mut host =
-        FakeHost::new().with_file("/etc/keepalived/keepalived.conf", text);
+    let mut host = FakeHost::new()
+        .with_file("/etc/keepalived/keepalived.conf", text)
+        .with_programs(&programs_named_in(text));
     host.users.insert(
         "nobody".into(),
         UserInfo {

@@ -170,6 +170,18 @@ impl<I: Io> driver::Framework for Runtime<I> {
         }
     }
 
+    fn ready_events(&mut self) -> Vec<Event> {
+        // keepalived compat: a received advert is handled before a
+        // timeout due at the same time (see `Driver::timeout`). Only
+        // packets: netlink and tracker changes wait for the next select,
+        // as before.
+        let mut events = Vec::new();
+        while let Ok(input) = self.inputs.rx.try_recv() {
+            events.extend(self.packet_event(input));
+        }
+        events
+    }
+
     async fn reload(&mut self, plan: VrrpPlan) -> Event {
         let cfg = Self::reload(self, plan).await;
         Event::Reloaded(Box::new(cfg))
