@@ -67,13 +67,20 @@ pub(crate) fn run(opts: &Options) -> i32 {
             .vrrp_pid_file
             .clone()
             .unwrap_or_else(|| PathBuf::from(VRRP_PID_FILE)),
+        umask: opts.umask,
     };
-    let loader: Loader = Box::new(move || load(&file, &load_opts));
+    let cmdline_umask = opts.umask.is_some();
+    let loader: Loader =
+        Box::new(move || load(&file, &load_opts, cmdline_umask));
     ka_daemon::core::process::run(d, loader)
 }
 
 /// Loads, validates and maps the configuration (start and SIGHUP).
-fn load(file: &Path, opts: &LoadOptions) -> Result<Plan, LoadError> {
+fn load(
+    file: &Path,
+    opts: &LoadOptions,
+    cmdline_umask: bool,
+) -> Result<Plan, LoadError> {
     let loaded = ka_config::load(file, &SystemHost, opts);
     for d in loaded.diagnostics.iter() {
         let text = d.render(&loaded.sources);
@@ -102,6 +109,18 @@ fn load(file: &Path, opts: &LoadOptions) -> Result<Plan, LoadError> {
         return Err(LoadError::NotFound(file.to_owned()));
     }
     let cfg = &loaded.config;
+    if let Some(mask) = cfg.global.umask {
+        if cmdline_umask {
+            tracing::info!(
+                target: ka_daemon::core::log::target::CORE,
+                "umask command line option specified, ignoring config option"
+            );
+        } else {
+            // keepalived compat: applied as the keyword is read, on reload
+            // too; scripts and files created from now on inherit it.
+            ka_daemon::core::process::set_umask(mask);
+        }
+    }
     // Running in the wrong network namespace would move addresses on the
     // wrong interfaces: refuse rather than warn.
     if let Some(ns) = &cfg.global.net_namespace {

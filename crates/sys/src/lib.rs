@@ -4,11 +4,14 @@
 //! typed errors with context (DESIGN.md §2). This is also the only crate
 //! allowed `unsafe`, each block with a `// SAFETY:` comment.
 
+pub mod fifo;
 pub mod files;
 pub mod inotify;
 pub mod netlink;
 pub mod nft;
 pub mod packet_socket;
+pub mod pidfile;
+pub mod process;
 pub mod procscan;
 pub mod script;
 pub mod sd_notify;

@@ -14,7 +14,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use ka_types::Instant;
-use ka_vrrp::{Action, Engine, EngineConfig, Event, State};
+use ka_vrrp::{Action, Engine, EngineConfig, Event, RxPacket, State};
+use ka_wire::ipv4;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -316,12 +317,19 @@ impl Lan {
         if n.isolated || n.link_down || n.engine.is_none() {
             return;
         }
+        let packet = match (p.src, p.dst) {
+            (IpAddr::V6(src), IpAddr::V6(dst)) => RxPacket::V6 {
+                src,
+                dst,
+                hop_limit: p.ttl,
+                bytes: p.bytes,
+            },
+            // IPv4: the datagram as sent (the sender filled its source).
+            _ => RxPacket::V4(p.bytes),
+        };
         let ev = Event::PacketReceived {
             iface: "eth0".into(),
-            src: p.src,
-            dst: p.dst,
-            ttl: p.ttl,
-            bytes: p.bytes,
+            packet,
         };
         self.feed(p.to, ev);
     }
@@ -345,7 +353,8 @@ impl Lan {
                     let src = src.unwrap_or(self.nodes[node].addr);
                     // `None`: the kernel's default hop limit (64 on Linux).
                     let ttl = ttl.unwrap_or(KERNEL_HOP_LIMIT);
-                    self.transmit(node, src, *dst, ttl, bytes);
+                    let bytes = fill_source(bytes, src);
+                    self.transmit(node, src, *dst, ttl, &bytes);
                 }
                 Action::AddAddress { addr, .. } => {
                     let h = self.holders.entry(*addr).or_default();
@@ -459,4 +468,19 @@ impl Lan {
             });
         }
     }
+}
+
+/// An IPv4 datagram as the kernel sends it from an `IP_HDRINCL` socket:
+/// a zero source address is filled in (raw(7)). IPv6 messages (no IP
+/// header) are returned as they are.
+fn fill_source(bytes: &[u8], src: IpAddr) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    if let IpAddr::V4(src) = src
+        && let Ok(mut p) = ipv4::Packet::new_checked(&mut b[..])
+        && p.src_addr().is_unspecified()
+    {
+        p.set_src_addr(src);
+        p.fill_checksum();
+    }
+    b
 }

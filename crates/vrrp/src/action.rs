@@ -19,7 +19,7 @@ pub enum Action {
         instance: String,
         /// Interface (`None`: interface-less unicast).
         iface: Option<String>,
-        /// Source address (`None`: let the kernel choose).
+        /// Source address (`None`: not known yet; the kernel chooses).
         src: Option<IpAddr>,
         /// Multicast group or unicast peer.
         dst: IpAddr,
@@ -29,10 +29,13 @@ pub enum Action {
         ttl: Option<u8>,
         /// The advert, for logs and tests.
         advert: Repr,
-        /// The VRRP message as `ka-wire` encoded it (no IP header). Its
-        /// checksum is final for IPv4; for IPv6 it is the RFC 8200 sum
-        /// over `src` (the unspecified address when `src` is `None`), which
-        /// an `IPV6_CHECKSUM` socket recomputes.
+        /// What the socket writes, as `ka-wire` encoded it. IPv4: the
+        /// whole datagram for an `IP_HDRINCL` socket (IPv4 header with
+        /// `src`, or 0.0.0.0 for the kernel to fill, `dst` and `ttl`; the
+        /// IPsec-AH header, signed, for `auth_type AH`; the VRRP message).
+        /// IPv6: the VRRP message, whose checksum is the RFC 8200 sum over
+        /// `src` (the unspecified address when `src` is `None`), which an
+        /// `IPV6_CHECKSUM` socket recomputes.
         bytes: Vec<u8>,
     },
     /// Add a VIP or eVIP.

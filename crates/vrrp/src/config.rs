@@ -7,7 +7,7 @@
 //! Runtime consequences of `vrrp_strict` arrive here as the individual
 //! flags (`accept`, `lower_prio_no_advert`, `owner_ignore_adverts`, …).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::IpAddr;
 use std::time::Duration;
 
 use ka_wire::vrrp::{AddrList, Auth as WireAuth};
@@ -210,6 +210,17 @@ impl InstanceConfig {
         }
     }
 
+    /// The IPsec-AH key when adverts carry an AH header: `auth_type AH`
+    /// on a VRRPv2 IPv4 instance (keepalived refuses AH elsewhere).
+    pub(crate) fn ah_key(&self) -> Option<[u8; 8]> {
+        match self.auth {
+            Auth::Ah(key) if self.version == Version::V2 && !self.is_ipv6() => {
+                Some(key)
+            }
+            _ => None,
+        }
+    }
+
     /// Whether adverts are unicast (non-empty `unicast_peer`).
     pub fn is_unicast(&self) -> bool {
         !self.unicast_peers.is_empty()
@@ -218,11 +229,8 @@ impl InstanceConfig {
     /// The multicast destination: `mcast_dst_ip` or the RFC 5798 §5.1.1.2
     /// / §5.1.2.2 group (224.0.0.18, ff02::12).
     pub fn multicast_group(&self) -> IpAddr {
-        self.mcast_group.unwrap_or(if self.is_ipv6() {
-            IpAddr::V6(Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 0x12))
-        } else {
-            IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18))
-        })
+        self.mcast_group
+            .unwrap_or(ka_types::net::vrrp_group(self.is_ipv6()))
     }
 }
 
@@ -293,13 +301,14 @@ pub enum Auth {
     None,
     /// `auth_type PASS`: the password, zero padded to 8 bytes.
     Pass([u8; 8]),
-    /// `auth_type AH` (IPsec AH is verified by the driver; see docs).
+    /// `auth_type AH`: the HMAC-MD5-96 key, zero padded to 8 bytes; the
+    /// engine signs and verifies the IPsec-AH header with it.
     Ah([u8; 8]),
 }
 
 impl Auth {
     /// The authentication as the VRRPv2 header carries it (the AH key
-    /// stays with the driver, which computes and checks the ICV).
+    /// goes into the AH header's ICV, not the VRRP message).
     pub const fn wire(&self) -> WireAuth {
         match self {
             Self::None => WireAuth::None,

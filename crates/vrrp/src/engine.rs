@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use ka_types::Instant;
-use ka_wire::vrrp::Packet;
+use ka_wire::DecodeError;
 
 use crate::action::{Action, LogLevel, LogLine};
 use crate::config::{EngineConfig, InstanceConfig, TrackKind};
 use crate::event::{AdminCommand, Event};
 use crate::garp::GarpPacer;
 use crate::instance::{Ctx, FaultFlags, Input, Instance, State, SyncView};
-use crate::rx::{self, Rx};
+use crate::rx::{self, Rx, RxError};
 use crate::snapshot::{GroupSnapshot, InstanceSnapshot, Snapshot};
 use crate::track::{ScriptState, TrackState};
 
@@ -20,6 +20,10 @@ mod reload;
 mod sync;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_ah;
+#[cfg(test)]
+mod tests_log;
 #[cfg(test)]
 mod tests_reload;
 #[cfg(test)]
@@ -79,20 +83,13 @@ impl Engine {
     pub fn handle(&mut self, now: Instant, ev: Event, out: &mut Vec<Action>) {
         match ev {
             Event::Started => self.start(now, out),
-            Event::PacketReceived {
-                iface,
-                src,
-                dst,
-                ttl,
-                bytes,
-            } => {
-                let rx = Rx {
-                    src,
-                    dst,
-                    ttl,
-                    bytes: &bytes,
-                };
-                self.packet(now, &iface, rx, out);
+            Event::PacketReceived { iface, packet } => {
+                // A packet whose headers do not reach the VRID names no
+                // instance that could count it (keepalived
+                // `vrrp_get_header`).
+                if let Some(rx) = Rx::new(&packet) {
+                    self.packet(now, &iface, rx, out);
+                }
             }
             Event::LinkUp { iface } => self.set_link(iface, true, now, out),
             Event::LinkDown { iface } => self.set_link(iface, false, now, out),
@@ -124,13 +121,6 @@ impl Engine {
             Event::BfdStateChanged { bfd, up } => {
                 self.track.bfd_up.insert(bfd, up);
                 self.reevaluate(now, out);
-            }
-            Event::AuthFailed { instance } => {
-                if let Some(i) =
-                    self.instances.iter_mut().find(|i| i.name() == instance)
-                {
-                    i.stats.auth_failure += 1;
-                }
             }
             Event::ShutdownRequested => self.shutdown(now, out),
             Event::Reloaded(cfg) => self.reload(now, *cfg, out),
@@ -165,6 +155,25 @@ impl Engine {
         for idx in 0..self.instances.len() {
             self.instance_timeout(idx, now, out);
         }
+        self.log_suppressed(now, out);
+    }
+
+    /// One line per ended log window that suppressed errors.
+    fn log_suppressed(&mut self, now: Instant, out: &mut Vec<Action>) {
+        for i in &mut self.instances {
+            for s in i.rx_log.expire(now) {
+                out.push(Action::Log(LogLine {
+                    level: LogLevel::Info,
+                    text: format!(
+                        "({}) {} more received packets with the same {} error not logged in the last {}s",
+                        i.cfg.name,
+                        s.count,
+                        s.kind,
+                        crate::log_limit::WINDOW.as_secs()
+                    ),
+                }));
+            }
+        }
     }
 
     /// When [`Engine::handle_timeout`] must be called next.
@@ -173,12 +182,39 @@ impl Engine {
             .iter()
             .filter_map(Instance::poll_at)
             .chain(self.pacer.poll_at())
+            .chain(self.instances.iter().filter_map(|i| i.rx_log.poll_at()))
             .min()
+    }
+
+    /// Read-only view of every instance and group, taken at `now` (the
+    /// time goes into [`Snapshot::taken_at`] for dumps).
+    pub fn snapshot_at(&self, now: Instant) -> Snapshot {
+        Snapshot {
+            taken_at: Some(now),
+            ..self.snapshot()
+        }
     }
 
     /// Read-only view of every instance and group.
     pub fn snapshot(&self) -> Snapshot {
+        let t = &self.track;
         Snapshot {
+            taken_at: None,
+            scripts: self
+                .cfg
+                .scripts
+                .iter()
+                .filter_map(|c| Some((c, t.scripts.get(&c.name)?)))
+                .map(|(c, s)| s.snapshot(&c.name))
+                .collect(),
+            files: t.files.iter().map(|(n, v)| (n.clone(), *v)).collect(),
+            processes: t.process_snapshots(),
+            links_down: t
+                .links_down
+                .iter()
+                .filter(|(_, down)| **down)
+                .map(|(n, _)| n.clone())
+                .collect(),
             instances: self.instances.iter().map(snapshot_of).collect(),
             groups: self
                 .groups
@@ -301,13 +337,7 @@ impl Engine {
         if !self.started || self.delayed_start.is_some_and(|d| now < d) {
             return;
         }
-        // A message without a whole fixed header names no VRID, so no
-        // instance can count it (keepalived `vrrp_dispatcher_read`).
-        let Ok(header) = Packet::new_checked(rx.bytes) else {
-            return;
-        };
-        let vrid = header.vrid();
-        let Some(idx) = self.route(iface, vrid, rx.src) else {
+        let Some(idx) = self.route(iface, rx) else {
             self.vrid_errors += 1;
             return;
         };
@@ -320,33 +350,45 @@ impl Engine {
         let check_vip = inst.state != State::Backup
             || !inst.cfg.skip_check_adv_addr
             || inst.master_addr != Some(rx.src);
-        match rx::check_packet(&inst.cfg, &mut inst.stats, rx, check_vip) {
+        let seq = &mut inst.tx.ah_seq;
+        match rx::check_packet(&inst.cfg, &mut inst.stats, seq, rx, check_vip) {
             Ok(adv) => self.step(idx, Input::Advert(&adv, rx.src), now, out),
+            // keepalived compat: an AH header for another protocol is
+            // dropped without a word.
+            Err(RxError::Decode(DecodeError::AhNextHeader(_))) => {}
             Err(e) => {
-                // Rate limit: log each distinct error once per state.
-                let text = format!("({}) {e}", inst.cfg.name);
-                if inst.last_rx_error.as_ref() != Some(&text) {
-                    inst.last_rx_error = Some(text.clone());
+                // Rate limit per kind of error, whatever the sender or
+                // values: one line per window, the rest counted.
+                if inst.rx_log.admit(now, e.kind()) {
                     out.push(Action::Log(LogLine {
                         level: LogLevel::Info,
-                        text,
+                        text: format!("({}) {e}", inst.cfg.name),
                     }));
                 }
             }
         }
     }
 
-    /// Which instance serves (iface, VRID, family); unicast peers break
-    /// ties between duplicate VRIDs (keepalived `vrrp_dispatcher_read`).
-    fn route(&self, iface: &str, vrid: u8, src: IpAddr) -> Option<usize> {
+    /// Which instance serves (iface, VRID, family, protocol); unicast
+    /// peers break ties between duplicate VRIDs (keepalived
+    /// `vrrp_dispatcher_read`).
+    ///
+    /// keepalived compat: an `auth_type AH` instance reads a raw socket of
+    /// IP protocol 51 and every other IPv4 instance one of protocol 112
+    /// (`vrrp_create_sockpool`), so a packet only reaches instances of its
+    /// protocol: an AH instance never sees a packet without AH, however
+    /// its VRRP header reads, and the others never see AH packets.
+    fn route(&self, iface: &str, rx: Rx<'_>) -> Option<usize> {
         let mut found = None;
         for (idx, i) in self.instances.iter().enumerate() {
             let c = &i.cfg;
             let on_iface = c.interface.as_deref().is_none_or(|n| n == iface);
-            if c.vrid != vrid || !on_iface || c.is_ipv6() != src.is_ipv6() {
+            let family = c.is_ipv6() == rx.src.is_ipv6();
+            let proto = c.ah_key().is_some() == rx.ah;
+            if c.vrid != rx.vrid || !on_iface || !family || !proto {
                 continue;
             }
-            if c.unicast_peers.iter().any(|p| p.addr == src) {
+            if c.unicast_peers.iter().any(|p| p.addr == rx.src) {
                 return Some(idx);
             }
             found.get_or_insert(idx);
@@ -508,6 +550,9 @@ fn snapshot_of(i: &Instance) -> InstanceSnapshot {
         master_adver_int_us: i.master_adver_int,
         ms_down_timer_us: i.ms_down_timer,
         next_timer: i.poll_at(),
+        read_timeout: i.sands,
+        track_weight: i.track_weight,
+        src_addr: i.cfg.src_addr.or(i.iface_addr),
         vips_set: i.vips_set,
         fault: i.fault,
         last_transition: i.last_transition,

@@ -1,6 +1,6 @@
 //! Events: past-tense facts the outside world reports to the engine.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 
 use serde::{Deserialize, Serialize};
 
@@ -13,20 +13,13 @@ pub enum Event {
     /// The daemon finished reporting initial link/tracker state; instances
     /// leave INIT (keepalived `vrrp_init_state`).
     Started,
-    /// A VRRP packet arrived. `bytes` is the VRRP message (the IPv4 header
-    /// and any AH header stripped by the driver); `ttl` is the IPv4 TTL or
-    /// IPv6 hop limit.
+    /// A VRRP packet arrived, as the socket delivered it; the engine
+    /// decodes it with the receiving instance's authentication.
     PacketReceived {
         /// Receiving interface.
         iface: String,
-        /// IP source address.
-        src: IpAddr,
-        /// IP destination address (multicast group or our unicast address).
-        dst: IpAddr,
-        /// TTL / hop limit as received.
-        ttl: u8,
-        /// The VRRP message.
-        bytes: Vec<u8>,
+        /// The packet.
+        packet: RxPacket,
     },
     /// An interface went operationally up.
     LinkUp {
@@ -82,14 +75,6 @@ pub enum Event {
         /// Session is Up.
         up: bool,
     },
-    /// The driver dropped an IPsec-AH advert addressed to this instance:
-    /// its ICV or SPI did not verify, or its sequence number was already
-    /// seen. Counted in the instance's `auth_failure` (keepalived
-    /// `vrrp_in_chk_ipsecah`, whose failures all count there).
-    AuthFailed {
-        /// Instance name.
-        instance: String,
-    },
     /// SIGTERM: notify STOP, resign mastership with priority 0, remove
     /// addresses (keepalived `shutdown_vrrp_instances`).
     ShutdownRequested,
@@ -97,6 +82,29 @@ pub enum Event {
     Reloaded(Box<EngineConfig>),
     /// An operator command.
     Admin(AdminCommand),
+}
+
+/// A received VRRP packet as the raw socket delivers it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize)]
+pub enum RxPacket {
+    /// IPv4: the whole datagram, header included (keepalived reads its
+    /// raw sockets so): IPv4 header, the IPsec-AH header when the IP
+    /// protocol is 51, then the VRRP message. Addresses and TTL come from
+    /// the header.
+    V4(Vec<u8>),
+    /// IPv6: the VRRP message only (the kernel keeps the header), with
+    /// what ancillary data reported (`IPV6_PKTINFO`, `IPV6_HOPLIMIT`).
+    V6 {
+        /// Source address.
+        src: Ipv6Addr,
+        /// Destination address (multicast group or our unicast address).
+        dst: Ipv6Addr,
+        /// Hop limit as received.
+        hop_limit: u8,
+        /// The VRRP message.
+        bytes: Vec<u8>,
+    },
 }
 
 /// Operator commands (control socket, signals).

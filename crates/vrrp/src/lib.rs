@@ -31,6 +31,7 @@ mod engine;
 mod event;
 mod garp;
 mod instance;
+mod log_limit;
 mod rx;
 mod snapshot;
 mod stats;
@@ -49,10 +50,12 @@ pub use config::{
     TrackKind, TrackRef, UnicastPeer, Vip,
 };
 pub use engine::Engine;
-pub use event::{AdminCommand, Event};
+pub use event::{AdminCommand, Event, RxPacket};
 pub use instance::{FaultFlags, State};
 pub use rx::RxError;
-pub use snapshot::{GroupSnapshot, InstanceSnapshot, Snapshot};
+pub use snapshot::{
+    GroupSnapshot, InstanceSnapshot, ProcessSnapshot, ScriptSnapshot, Snapshot,
+};
 pub use stats::Stats;
 pub use timers::{
     AdverInt, DOWN_TIMER_ADVERTS, Version, master_down_interval, skew_min,

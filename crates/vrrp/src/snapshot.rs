@@ -18,6 +18,46 @@ pub struct Snapshot {
     pub groups: Vec<GroupSnapshot>,
     /// Packets for a VRID no instance serves (`vrrpv3RouterVrIdErrors`).
     pub vrid_errors: u64,
+    /// The engine time the snapshot was taken at, when the caller gave it
+    /// ([`crate::Engine::snapshot_at`]): dumps turn the other instants
+    /// into wall-clock times with it.
+    pub taken_at: Option<Instant>,
+    /// Every `vrrp_script`, in configuration order.
+    pub scripts: Vec<ScriptSnapshot>,
+    /// Every `track_file` value the engine has seen, by name.
+    pub files: Vec<(String, i64)>,
+    /// Every `vrrp_track_process`: current process count and quorum.
+    pub processes: Vec<ProcessSnapshot>,
+    /// Interfaces the engine knows to be down.
+    pub links_down: Vec<String>,
+}
+
+/// One `vrrp_script` (keepalived `vrrp_script_t`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize)]
+pub struct ScriptSnapshot {
+    /// Script name.
+    pub name: String,
+    /// keepalived `result`: the rise/fall counter, OK iff ≥ `rise`.
+    pub result: u32,
+    /// `rise`.
+    pub rise: u32,
+    /// `fall`.
+    pub fall: u32,
+    /// No exit status yet (keepalived `SCRIPT_INIT_STATE_INIT`).
+    pub init: bool,
+}
+
+/// One `vrrp_track_process`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize)]
+pub struct ProcessSnapshot {
+    /// Tracker name.
+    pub name: String,
+    /// Processes currently counted.
+    pub count: u32,
+    /// The count is within `quorum..=quorum_max`.
+    pub have_quorum: bool,
 }
 
 /// One instance.
@@ -46,6 +86,14 @@ pub struct InstanceSnapshot {
     pub ms_down_timer_us: u64,
     /// Next timer expiry.
     pub next_timer: Option<Instant>,
+    /// keepalived `sands`: master-down expiry (BACKUP) or next advert
+    /// (MASTER); `None` in INIT/FAULT/STOP.
+    pub read_timeout: Option<Instant>,
+    /// Σ tracker weights applied (keepalived `total_priority` minus
+    /// `base_priority`).
+    pub track_weight: i64,
+    /// The source address adverts use: configured, else the interface's.
+    pub src_addr: Option<IpAddr>,
     /// VIPs installed.
     pub vips_set: bool,
     /// Fault reasons.

@@ -5,6 +5,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use ka_types::Instant;
+use ka_wire::ipv4;
 use ka_wire::vrrp::{
     AddrList, AdverInt, Auth as WireAuth, ChecksumMode, EmitCtx, Endpoints,
     Packet, Repr,
@@ -13,7 +14,7 @@ use ka_wire::vrrp::{
 use crate::action::{Action, NotifyKind, NotifyState};
 use crate::config::{EngineConfig, InstanceConfig, Vip};
 use crate::engine::Engine;
-use crate::event::Event;
+use crate::event::{Event, RxPacket};
 use crate::instance::State;
 use crate::timers::Version;
 
@@ -102,12 +103,41 @@ pub(crate) fn encode(adv: &Repr, src: IpAddr, dst: IpAddr) -> Vec<u8> {
 
 /// The packet event for `adv` from `src` to the multicast group.
 pub(crate) fn packet(adv: &Repr, src: IpAddr, ttl: u8) -> Event {
+    rx(src, GROUP, ttl, encode(adv, src, GROUP))
+}
+
+/// The event for the VRRP message `vrrp` received on eth0 from `src` to
+/// `dst` with `ttl`, as the socket delivers it: for IPv4 behind the IPv4
+/// header keepalived sends (protocol 112, TOS 0xc0).
+pub(crate) fn rx(src: IpAddr, dst: IpAddr, ttl: u8, vrrp: Vec<u8>) -> Event {
+    let packet = match (src, dst) {
+        (IpAddr::V4(src), IpAddr::V4(dst)) => {
+            let ip = ipv4::Repr {
+                src,
+                dst,
+                protocol: ka_wire::IPPROTO_VRRP,
+                tos: ipv4::TOS_INTERNETWORK_CONTROL,
+                ident: 1,
+                dont_frag: false,
+                ttl,
+                payload_len: vrrp.len(),
+            };
+            let mut b = vec![0; ip.buffer_len() + vrrp.len()];
+            ip.emit(&mut ipv4::Packet::new_unchecked(&mut b[..]));
+            b[ip.buffer_len()..].copy_from_slice(&vrrp);
+            RxPacket::V4(b)
+        }
+        (IpAddr::V6(src), IpAddr::V6(dst)) => RxPacket::V6 {
+            src,
+            dst,
+            hop_limit: ttl,
+            bytes: vrrp,
+        },
+        _ => panic!("test packet with mixed families"),
+    };
     Event::PacketReceived {
         iface: "eth0".into(),
-        src,
-        dst: GROUP,
-        ttl,
-        bytes: encode(adv, src, GROUP),
+        packet,
     }
 }
 

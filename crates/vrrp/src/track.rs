@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::{ProcessConfig, ScriptConfig, TrackKind, TrackRef};
+use crate::snapshot::{ProcessSnapshot, ScriptSnapshot};
 
 /// A `vrrp_script`'s rise/fall counter (keepalived `vscript->result`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,6 +67,17 @@ impl ScriptState {
     pub(crate) fn verdict(&self) -> Option<bool> {
         (!self.init).then_some(self.result >= self.rise)
     }
+
+    /// The dump view of this script.
+    pub(crate) fn snapshot(&self, name: &str) -> ScriptSnapshot {
+        ScriptSnapshot {
+            name: name.to_owned(),
+            result: self.result,
+            rise: self.rise,
+            fall: self.fall,
+            init: self.init,
+        }
+    }
 }
 
 /// Current values of every tracked object.
@@ -92,6 +104,22 @@ pub(crate) struct TrackSum {
 }
 
 impl TrackState {
+    /// The dump view of every tracked process, in name order.
+    pub(crate) fn process_snapshots(&self) -> Vec<ProcessSnapshot> {
+        self.processes
+            .values()
+            .map(|p| {
+                let count =
+                    self.process_counts.get(&p.name).copied().unwrap_or(0);
+                ProcessSnapshot {
+                    name: p.name.clone(),
+                    count,
+                    have_quorum: count >= p.quorum && count <= p.quorum_max,
+                }
+            })
+            .collect()
+    }
+
     /// Whether `iface` is up (unknown interfaces are assumed up).
     pub(crate) fn link_up(&self, iface: &str) -> bool {
         !self.links_down.get(iface).copied().unwrap_or(false)

@@ -163,6 +163,13 @@ impl Ipv4Advert {
         }
     }
 
+    /// [`Self::emit`] into a new buffer of [`Self::buffer_len`] octets.
+    pub fn to_bytes(&self, cx: &Ipv4EmitCtx) -> Vec<u8> {
+        let mut buf = vec![0; self.buffer_len()];
+        self.emit(&mut buf, cx);
+        buf
+    }
+
     /// Parses a packet read from a raw IPv4 socket (header included),
     /// in keepalived's order: headers present, AH presence matches the
     /// auth type, AH verified, IP total length, then the VRRP checks of
@@ -180,9 +187,15 @@ impl Ipv4Advert {
         let rest = bytes.get(hl..).unwrap_or_default();
         let ah = if has_ah {
             let ah = ah::Repr::parse(rest)?;
-            if let Some(key) = cx.ah_key {
-                let total = usize::from(p.total_len());
-                ah::verify(&bytes[..total], &key, cx.unicast)?;
+            let total = usize::from(p.total_len());
+            match (cx.ah_key, cx.expect.auth) {
+                (Some(key), _) => {
+                    ah::verify(&bytes[..total], &key, cx.unicast)?;
+                }
+                // An instance that expects AH must never accept an AH
+                // packet it could not verify.
+                (None, Some(Auth::Ah)) => return Err(DecodeError::AuthFailure),
+                (None, _) => {}
             }
             Some(ah)
         } else {
@@ -213,6 +226,49 @@ impl Ipv4Advert {
         let vrrp = vrrp::Repr::parse(&vp, &vcx)?;
         Ok(Self { ip, ah, vrrp })
     }
+}
+
+/// What a receiver learns from a raw IPv4 packet before it knows which
+/// instance the packet is for (keepalived `vrrp_get_header` plus the
+/// socket's protocol).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Serialize, Deserialize)]
+pub struct Ipv4Peek {
+    /// Source address.
+    pub src: Ipv4Addr,
+    /// Destination address (group or our unicast address).
+    pub dst: Ipv4Addr,
+    /// TTL as received.
+    pub ttl: u8,
+    /// IP protocol 51: an AH header precedes the VRRP message.
+    pub ah: bool,
+    /// The VRID of the VRRP message (behind the AH header, if any).
+    pub vrid: u8,
+}
+
+/// Reads the addresses, TTL, protocol and VRID of a raw IPv4 packet;
+/// an error when the fixed headers (IPv4, AH, VRRP) are not all there or
+/// the
+/// protocol is neither VRRP nor AH (keepalived drops such packets before
+/// looking for an instance).
+pub fn peek(bytes: &[u8]) -> Result<Ipv4Peek, DecodeError> {
+    let p = ipv4::Packet::new_checked(bytes)?;
+    let ah = match p.protocol() {
+        IPPROTO_VRRP => false,
+        IPPROTO_AH => true,
+        other => return Err(DecodeError::Protocol(other)),
+    };
+    let off = p.header_len() + if ah { ah::HEADER_LEN } else { 0 };
+    // keepalived `vrrp_get_header`: the whole fixed VRRP header.
+    let vp = vrrp::Packet::new_checked(bytes.get(off..).unwrap_or_default())?;
+    let vrid = vp.vrid();
+    Ok(Ipv4Peek {
+        src: p.src_addr(),
+        dst: p.dst_addr(),
+        ttl: p.ttl(),
+        ah,
+        vrid,
+    })
 }
 
 /// keepalived: "Received AH header but auth type not AH" / "No AH header

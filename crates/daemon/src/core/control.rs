@@ -15,6 +15,8 @@ pub enum Control<P, S> {
     /// SIGUSR1/SIGUSR2/SIGRTMIN+2: the engine's state, answered on the
     /// channel.
     Snapshot(oneshot::Sender<S>),
+    /// STATS_CLEAR (SIGRTMAX-1): zero the engine's counters.
+    ClearStats,
 }
 
 /// Everything a configuration asks to run, one part per framework. A

@@ -3,17 +3,27 @@
 //!
 //! Wait for the first of a control request, a framework input or the
 //! engine's deadline; hand it to the engine with the current time; then
-//! let the framework carry out every action the engine returned. The
+//! let the framework carry out every action the engine returned. When
+//! the deadline passes, inputs already queued go to the engine first
+//! ([`Framework::ready_events`]), as in keepalived's scheduler. The
 //! engine is called in one place only ([`Driver::step`]), so anything
 //! that must see every event and action (a recorder) hooks in there.
+//!
+//! A panic in the loop (the engine's or the framework's) does not skip
+//! the framework's shutdown path: [`Driver::run`] catches it and shuts
+//! down as far as the state allows (the panic hook, [`super::fatal`],
+//! has logged it and stops the process).
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 
+use futures::FutureExt;
 use ka_types::Instant;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::clock::Clock;
 use super::control::Control;
+use super::fatal::Panicked;
 
 /// A sans-IO engine: time and events in, actions out, and when it next
 /// wants to be woken. `ka_vrrp::Engine` is one; the checker and BFD
@@ -36,14 +46,17 @@ pub(crate) trait Engine {
     fn handle_timeout(&mut self, now: Instant, out: &mut Vec<Self::Action>);
     /// When the engine next wants [`Self::handle_timeout`]; `None`: never.
     fn poll_timeout(&self) -> Option<Instant>;
-    /// The engine's state.
-    fn snapshot(&self) -> Self::Snapshot;
+    /// The engine's state, taken at `now` (dumps show times relative to
+    /// it).
+    fn snapshot(&self, now: Instant) -> Self::Snapshot;
 }
 
 /// One framework's side of the loop: its input streams and the
 /// dispatcher of its engine's actions. The futures returned by
 /// [`Self::next_events`] must be cancel-safe (channel receives are).
 pub(crate) trait Framework {
+    /// Which framework it is (log lines name it).
+    const KIND: super::framework::Framework;
     /// The engine it runs.
     type Engine: Engine;
     /// Its part of the loaded plan.
@@ -56,12 +69,22 @@ pub(crate) trait Framework {
     /// Waits for the next input and returns the engine events it implies
     /// (none, when it only concerned the drivers).
     fn next_events(&mut self) -> impl Future<Output = Vec<Event<Self>>>;
+    /// Without waiting, the engine events of every input already queued
+    /// that must be handled before a timeout due at the same time (for
+    /// VRRP, received packets); empty when none is.
+    fn ready_events(&mut self) -> Vec<Event<Self>>;
     /// Follows a new plan; returns the event that hands the engine its
     /// new configuration.
     fn reload(&mut self, plan: Self::Plan)
     -> impl Future<Output = Event<Self>>;
     /// The event that tells the engine to shut down.
     fn stop_event(&self) -> Event<Self>;
+    /// The event that zeroes the engine's counters (STATS_CLEAR).
+    fn clear_stats_event(&self) -> Event<Self>;
+    /// Actions that undo everything the plan may have made the engine
+    /// install (addresses, say), for a shutdown after the engine
+    /// panicked and cannot tell what it holds.
+    fn release_all(&self) -> Vec<Action<Self>>;
     /// Shuts the drivers down after the engine was told (`out` holds
     /// the engine's last actions).
     fn shutdown(
@@ -129,9 +152,30 @@ impl<E: Engine> Driver<E> {
 
     /// Runs the loop until a `Stop` request (or until `control` closes):
     /// the engine is then told, its last actions carried out, and the
-    /// framework shut down.
+    /// framework shut down. After a panic in the loop, the shutdown runs
+    /// as far as it can and [`Panicked`] is returned.
     pub(crate) async fn run<F>(
         mut self,
+        fw: &mut F,
+        control: &mut UnboundedReceiver<FrameworkControl<F>>,
+    ) -> Result<(), Panicked>
+    where
+        F: Framework<Engine = E>,
+    {
+        // The loop borrows the state, so it is still here after a panic.
+        let looped = AssertUnwindSafe(self.event_loop(fw, control))
+            .catch_unwind()
+            .await;
+        if looped.is_ok() {
+            return Ok(());
+        }
+        self.shutdown_after_panic(fw).await;
+        Err(Panicked)
+    }
+
+    /// The loop proper, until `Stop` and the shutdown that follows.
+    async fn event_loop<F>(
+        &mut self,
         fw: &mut F,
         control: &mut UnboundedReceiver<FrameworkControl<F>>,
     ) where
@@ -150,18 +194,69 @@ impl<E: Engine> Driver<E> {
                     }
                     Some(Control::Reload(plan)) => vec![fw.reload(*plan).await],
                     Some(Control::Snapshot(reply)) => {
-                        let _ = reply.send(self.engine.snapshot());
+                        let now = self.clock.now();
+                        let _ = reply.send(self.engine.snapshot(now));
                         continue;
                     }
+                    Some(Control::ClearStats) => vec![fw.clear_stats_event()],
                 },
                 events = fw.next_events() => events,
                 () = sleep_until(deadline) => {
-                    self.step(Input::Timeout);
+                    self.timeout(fw).await;
                     continue;
                 }
             };
             self.step_all(events);
         }
+    }
+
+    /// The shutdown path with an engine that may be inconsistent: it is
+    /// told to shut down if it still can (keepalived's resign); if it
+    /// panics again, the framework's [`Framework::release_all`] stands in
+    /// for its last actions.
+    async fn shutdown_after_panic<F>(&mut self, fw: &mut F)
+    where
+        F: Framework<Engine = E>,
+    {
+        let kind = F::KIND;
+        kind.error(format_args!(
+            "{} event loop failed: shutting down",
+            kind.title()
+        ));
+        self.out.clear();
+        let stop = fw.stop_event();
+        let told = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            self.step(Input::Event(stop));
+        }));
+        if told.is_err() {
+            self.out = fw.release_all();
+        }
+        let done = AssertUnwindSafe(fw.shutdown(&mut self.out))
+            .catch_unwind()
+            .await;
+        if done.is_err() {
+            kind.error(format_args!("shutdown after a failure failed too: addresses may be left behind"));
+        }
+    }
+
+    /// The engine's deadline passed. Inputs that arrived before it go
+    /// first, as in keepalived's scheduler, which hands a readable socket
+    /// to its read thread before it looks at that thread's timeout: an
+    /// advert that reached the socket before Master_Down_Interval ran out
+    /// restarts the timer instead of losing to it. When the process was
+    /// kept off the CPU both are due at once, and `select!` picks at
+    /// random. One yield lets the input tasks woken with the timer (the
+    /// I/O driver runs on it) queue what they read; the engine then gets
+    /// every queued input, and the timeout last, which acts only on
+    /// timers still due.
+    async fn timeout<F>(&mut self, fw: &mut F)
+    where
+        F: Framework<Engine = E>,
+    {
+        tokio::task::yield_now().await;
+        let ready = fw.ready_events();
+        self.step_all(ready);
+        self.step(Input::Timeout);
     }
 }
 

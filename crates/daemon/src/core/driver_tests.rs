@@ -6,6 +6,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use super::*;
+use crate::core::fatal::Panicked;
 
 /// Echoes each event as an action at the time it came, and fires a
 /// timeout 100 ms after the last event.
@@ -13,6 +14,8 @@ use super::*;
 struct Echo {
     deadline: Option<Instant>,
     seen: u32,
+    /// Event 666 left it broken: every later call panics.
+    broken: bool,
 }
 
 impl Engine for Echo {
@@ -21,6 +24,10 @@ impl Engine for Echo {
     type Snapshot = u32;
 
     fn handle(&mut self, now: Instant, ev: u32, out: &mut Vec<(u64, String)>) {
+        assert!(!self.broken, "still broken");
+        // 665: a bug that leaves the engine usable; 666: one that does not.
+        self.broken = ev == 666;
+        assert!(ev != 665 && ev != 666, "injected panic on {ev}");
         self.seen += 1;
         out.push((now.micros(), format!("event {ev}")));
         self.deadline = Some(now + Duration::from_millis(100));
@@ -37,7 +44,7 @@ impl Engine for Echo {
         self.deadline
     }
 
-    fn snapshot(&self) -> u32 {
+    fn snapshot(&self, _now: Instant) -> u32 {
         self.seen
     }
 }
@@ -50,6 +57,8 @@ struct Toy {
 }
 
 impl Framework for Toy {
+    const KIND: crate::core::framework::Framework =
+        crate::core::framework::Framework::Vrrp;
     type Engine = Echo;
     type Plan = String;
 
@@ -64,6 +73,10 @@ impl Framework for Toy {
         }
     }
 
+    fn ready_events(&mut self) -> Vec<u32> {
+        std::iter::from_fn(|| self.input.try_recv().ok()).collect()
+    }
+
     async fn reload(&mut self, plan: String) -> u32 {
         self.reloads.push(plan);
         1000
@@ -71,6 +84,14 @@ impl Framework for Toy {
 
     fn stop_event(&self) -> u32 {
         999
+    }
+
+    fn clear_stats_event(&self) -> u32 {
+        998
+    }
+
+    fn release_all(&self) -> Vec<(u64, String)> {
+        vec![(0, "release all".into())]
     }
 
     async fn shutdown(&mut self, out: &mut Vec<(u64, String)>) {
@@ -91,7 +112,7 @@ async fn events_timeouts_control_and_stop_go_through_the_engine_in_order() {
     let mut driver = Driver::new(Echo::default());
     driver.step_all([7]);
     let run = tokio::spawn(async move {
-        driver.run(&mut fw, &mut ctl).await;
+        driver.run(&mut fw, &mut ctl).await.unwrap();
         fw
     });
     tokio::time::sleep(Duration::from_millis(50)).await;
@@ -119,4 +140,127 @@ async fn events_timeouts_control_and_stop_go_through_the_engine_in_order() {
             (0, "shut down"),
         ]
     );
+}
+
+/// Runs a toy loop, feeds it `events`, and returns what `run` returned
+/// and what the framework carried out.
+async fn run_until_end(
+    events: &[u32],
+) -> (Result<(), Panicked>, Vec<(u64, String)>) {
+    let (input_tx, input) = mpsc::unbounded_channel();
+    let (_ctl_tx, mut ctl) = mpsc::unbounded_channel();
+    let mut fw = Toy {
+        input,
+        done: Vec::new(),
+        reloads: Vec::new(),
+    };
+    for ev in events {
+        input_tx.send(*ev).unwrap();
+    }
+    let driver = Driver::new(Echo::default());
+    let ran = tokio::time::timeout(
+        Duration::from_secs(5),
+        driver.run(&mut fw, &mut ctl),
+    )
+    .await
+    .expect("a panic ends the loop");
+    (ran, fw.done)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_in_the_loop_still_tells_the_engine_and_shuts_down() {
+    let (ran, done) = run_until_end(&[5, 665, 6]).await;
+    assert!(ran.is_err());
+    let done: Vec<&str> = done.iter().map(|(_, s)| s.as_str()).collect();
+    // The engine is told to stop; what it asked before the panic and
+    // never got carried out is dropped.
+    assert_eq!(done, ["event 5", "event 999", "shut down"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_engine_that_panics_again_is_replaced_by_release_all() {
+    let (ran, done) = run_until_end(&[5, 666]).await;
+    assert!(ran.is_err());
+    let done: Vec<&str> = done.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(done, ["event 5", "release all", "shut down"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn clear_stats_hands_the_engine_its_event() {
+    let (input_tx, input) = mpsc::unbounded_channel::<u32>();
+    let (ctl_tx, mut ctl) = mpsc::unbounded_channel();
+    let mut fw = Toy {
+        input,
+        done: Vec::new(),
+        reloads: Vec::new(),
+    };
+    ctl_tx.send(Control::ClearStats).unwrap();
+    ctl_tx.send(Control::Stop).unwrap();
+    Driver::new(Echo::default())
+        .run(&mut fw, &mut ctl)
+        .await
+        .unwrap();
+    drop(input_tx);
+    let done: Vec<&str> = fw.done.iter().map(|(_, s)| s.as_str()).collect();
+    assert_eq!(done, ["event 998", "event 999", "shut down"]);
+}
+
+/// An input whose sender's timer fires in the same clock jump as the
+/// engine's deadline (10 ms before it, or at the same instant): the loop
+/// finds both due at once and hands the engine the input first, so its
+/// deadline moves and the timeout finds nothing due. Without the drain
+/// before the timeout, `select!` picks one at random (the 90 ms rounds
+/// fail); without the yield, the timer's task runs before the sender's
+/// (the 100 ms rounds fail every time).
+#[tokio::test(start_paused = true)]
+async fn an_input_queued_when_the_deadline_passes_is_handled_first() {
+    let (input_tx, input) = mpsc::unbounded_channel();
+    let (ctl_tx, mut ctl) = mpsc::unbounded_channel();
+    let mut fw = Toy {
+        input,
+        done: Vec::new(),
+        reloads: Vec::new(),
+    };
+    let mut driver = Driver::new(Echo::default());
+    driver.step_all([0]);
+    let run = tokio::spawn(async move {
+        driver.run(&mut fw, &mut ctl).await.unwrap();
+        fw
+    });
+    for round in 1..=20 {
+        let tx = input_tx.clone();
+        // The deadline is 100 ms after the last event, which came when
+        // the round started; the clock jumps 150 ms.
+        let at = if round % 2 == 0 { 100 } else { 90 };
+        let sender = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(at)).await;
+            tx.send(round).unwrap();
+        });
+        tokio::task::yield_now().await;
+        tokio::time::advance(Duration::from_millis(150)).await;
+        sender.await.unwrap();
+        // Let the loop run until it waits again.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+    }
+    ctl_tx.send(Control::Stop).unwrap();
+    let fw = run.await.unwrap();
+    let timeouts: Vec<u64> = fw
+        .done
+        .iter()
+        .filter(|(_, s)| s == "timeout")
+        .map(|(t, _)| *t)
+        .collect();
+    assert!(
+        timeouts.is_empty(),
+        "timeouts won at {timeouts:?}: {:#?}",
+        fw.done
+    );
+    let events = fw
+        .done
+        .iter()
+        .filter(|(_, s)| s.starts_with("event"))
+        .count();
+    assert_eq!(events, 22, "{:#?}", fw.done);
 }

@@ -21,6 +21,13 @@ impl Framework {
         }
     }
 
+    /// The framework's name in log lines: `VRRP`.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Vrrp => "VRRP",
+        }
+    }
+
     /// The span every task of this framework runs in, so a log line
     /// says which framework it belongs to. keepalived's text does not
     /// change: the console and syslog layer prints only the message.
@@ -32,6 +39,13 @@ impl Framework {
     pub(crate) fn warn(self, msg: fmt::Arguments<'_>) {
         match self {
             Self::Vrrp => tracing::warn!(target: target::VRRP, "{msg}"),
+        }
+    }
+
+    /// Logs an error under this framework's syslog ident.
+    pub(crate) fn error(self, msg: fmt::Arguments<'_>) {
+        match self {
+            Self::Vrrp => tracing::error!(target: target::VRRP, "{msg}"),
         }
     }
 }

@@ -8,13 +8,21 @@
 //! and the facility from `-S` (default `daemon`).
 
 use std::io::Write;
-use std::os::unix::net::UnixDatagram;
+use std::path::Path;
 use std::sync::Mutex;
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::Layer;
 use tracing_subscriber::layer::Context;
+
+use self::syslog::Syslog;
+
+#[path = "log_syslog.rs"]
+mod syslog;
+
+/// Where syslog listens.
+const DEV_LOG: &str = "/dev/log";
 
 /// Targets used by the daemon, mapped to keepalived's program names.
 pub mod target {
@@ -52,27 +60,21 @@ impl Default for LogOptions {
 #[derive(Debug)]
 pub struct KeepalivedLog {
     opts: LogOptions,
-    syslog: Option<Mutex<UnixDatagram>>,
-    pid: u32,
+    syslog: Option<Mutex<Syslog>>,
 }
 
 impl KeepalivedLog {
-    /// Builds the layer; syslog is silently skipped when `/dev/log` is not
-    /// there (containers), as keepalived does.
+    /// Builds the layer; syslog goes to `/dev/log`, and is silently
+    /// skipped while nothing listens there (containers), as keepalived
+    /// does.
     pub fn new(opts: LogOptions) -> Self {
-        let syslog = opts
-            .syslog
-            .then(|| {
-                let s = UnixDatagram::unbound().ok()?;
-                s.connect("/dev/log").ok()?;
-                Some(Mutex::new(s))
-            })
-            .flatten();
-        Self {
-            opts,
-            syslog,
-            pid: std::process::id(),
-        }
+        Self::with_syslog_path(opts, Path::new(DEV_LOG))
+    }
+
+    /// The same, with syslog sent to the datagram socket at `path`.
+    pub fn with_syslog_path(opts: LogOptions, path: &Path) -> Self {
+        let syslog = opts.syslog.then(|| Mutex::new(Syslog::new(path)));
+        Self { opts, syslog }
     }
 
     fn ident(target: &str) -> &'static str {
@@ -146,16 +148,18 @@ impl<S: Subscriber> Layer<S> for KeepalivedLog {
         }
         if let Some(s) = &self.syslog {
             let ident = Self::ident(event.metadata().target());
+            // The pid of the process that logs, read for each line: the
+            // logger is built before the daemon forks.
             let line = syslog_line(
                 self.opts.facility,
                 level,
                 now,
                 ident,
-                self.pid,
+                std::process::id(),
                 &msg.0,
             );
-            if let Ok(s) = s.lock() {
-                let _ = s.send(line.as_bytes());
+            if let Ok(mut s) = s.lock() {
+                s.send(line.as_bytes());
             }
         }
     }
@@ -201,5 +205,49 @@ mod tests {
             ),
             "<30>Nov  1 09:05:07 Keepalived_vrrp[42]: (VI_1) Entering BACKUP STATE"
         );
+    }
+
+    /// A listener at a fresh temporary path, as journald's socket.
+    fn listener(path: &std::path::Path) -> std::os::unix::net::UnixDatagram {
+        let _ = std::fs::remove_file(path);
+        let l = std::os::unix::net::UnixDatagram::bind(path).unwrap();
+        l.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .unwrap();
+        l
+    }
+
+    fn recv(l: &std::os::unix::net::UnixDatagram) -> String {
+        let mut buf = [0u8; 512];
+        let n = l.recv(&mut buf).unwrap();
+        String::from_utf8_lossy(&buf[..n]).into_owned()
+    }
+
+    #[test]
+    fn syslog_reconnects_after_the_listener_restarts() {
+        use tracing_subscriber::prelude::*;
+        let dir =
+            std::env::temp_dir().join(format!("ka-log-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("dev-log");
+        let first = listener(&path);
+        let layer =
+            KeepalivedLog::with_syslog_path(LogOptions::default(), &path);
+        let sub = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(sub, || {
+            tracing::info!(target: target::VRRP, "(VI_1) Entering MASTER STATE");
+            let line = recv(&first);
+            // The pid of the logging process, taken when the line is made.
+            let pid = format!("Keepalived_vrrp[{}]: ", std::process::id());
+            assert!(line.contains(&pid), "{line}");
+            assert!(line.starts_with("<30>"), "{line}");
+            // journald restarts: its socket is a new one at the same path.
+            drop(first);
+            let second = listener(&path);
+            tracing::warn!(target: target::CORE, "after the restart");
+            let line = recv(&second);
+            assert!(line.starts_with("<28>"), "{line}");
+            assert!(line.ends_with(": after the restart"), "{line}");
+        });
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }

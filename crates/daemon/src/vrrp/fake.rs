@@ -26,6 +26,7 @@ use super::io::{
     AdvertIo, Drivers, FirewallIo, FrameIo, Io, KernelIo, NetIo, NotifyIo,
     SocketKind, VmacIo,
 };
+use super::rx_queue::RxSender;
 use crate::vrrp::plan::VrrpPlan;
 
 /// One driver call, as the fake saw it.
@@ -109,9 +110,10 @@ pub(crate) enum Call {
 #[derive(Debug, Default)]
 struct State {
     calls: Vec<Call>,
-    sockets: HashMap<(String, SocketKind), UnboundedSender<RxInput>>,
+    sockets: HashMap<(String, SocketKind), RxSender>,
     hold_barriers: bool,
     held: Vec<oneshot::Sender<()>>,
+    panic_on_frames: bool,
 }
 
 /// Every driver but the netlink source; clones share one log.
@@ -199,6 +201,11 @@ impl Fake {
         tx.send(RxInput::Packet(r)).expect("the runtime is running");
     }
 
+    /// From now on, sending a frame panics (a bug in the event loop).
+    pub(crate) fn panic_on_frames(&self) {
+        self.lock().panic_on_frames = true;
+    }
+
     /// From now on, barriers are never answered (a stuck kernel worker).
     pub(crate) fn hold_barriers(&self) {
         self.lock().hold_barriers = true;
@@ -214,7 +221,7 @@ impl AdvertIo for Fake {
         &mut self,
         kind: SocketKind,
         spec: SocketSpec,
-        rx: &UnboundedSender<RxInput>,
+        rx: &RxSender,
     ) -> io::Result<()> {
         let mut st = self.lock();
         st.sockets.insert((spec.ifname.clone(), kind), rx.clone());
@@ -273,6 +280,9 @@ impl AdvertIo for Fake {
 
 impl FrameIo for Fake {
     fn send_frame(&mut self, ifindex: u32, frame: &[u8]) -> io::Result<()> {
+        if self.lock().panic_on_frames {
+            panic!("injected panic: sending a frame on {ifindex}");
+        }
         self.record(Call::Frame {
             ifindex,
             frame: frame.to_vec(),

@@ -6,9 +6,10 @@
 //! The event loop is generic over an [`Io`] set, so the production path
 //! is monomorphised (no boxing, no dynamic dispatch) while unit tests run
 //! the very same loop, unprivileged and on tokio's paused clock. What is
-//! policy stays in the loop: IPv4/AH wrapping, IP IDs and AH sequence
-//! numbers, address details from the plan, frame building, rate-limited
-//! error logging. A driver only carries out one call.
+//! policy stays in the loop (address details from the plan, frame
+//! building, rate-limited error logging) or in the engine (advert
+//! encoding and decoding, IPv4/AH headers, IP IDs, AH sequence numbers).
+//! A driver only carries out one call.
 
 use std::io;
 use std::net::{Ipv4Addr, Ipv6Addr};
@@ -18,9 +19,9 @@ use ka_sys::netlink::{AddrInfo, AddrSpec, LinkInfo, NetEvent};
 use ka_sys::nft::NftError;
 use ka_sys::vrrp_socket::{Received, SocketSpec};
 use ka_vrrp::Notification;
-use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 
+use super::rx_queue::RxSender;
 use crate::vrrp::plan::VrrpPlan;
 
 // ===== Types the drivers and the runtime share =====
@@ -106,11 +107,11 @@ pub(crate) trait AdvertIo {
         &mut self,
         kind: SocketKind,
         spec: SocketSpec,
-        rx: &UnboundedSender<RxInput>,
+        rx: &RxSender,
     ) -> io::Result<()>;
     /// Closes every socket of `iface` (the link went away).
     fn close(&mut self, iface: &str);
-    /// Sends a whole IPv4 packet (header built by the caller) to `dst`
+    /// Sends a whole IPv4 packet (header built by the engine) to `dst`
     /// on the IPv4 socket of `iface`.
     fn send_v4(
         &mut self,

@@ -56,7 +56,11 @@ pub(crate) fn spawn(nl: Netlink) -> mpsc::UnboundedSender<KernelOp> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Some(op) = rx.recv().await {
-            apply(&nl, op).await;
+            // A panic in one change is reported by the panic hook (and
+            // stops the daemon); the worker lives on for the shutdown's
+            // address removals.
+            let one = std::panic::AssertUnwindSafe(apply(&nl, op));
+            let _ = futures::FutureExt::catch_unwind(one).await;
         }
     });
     tx

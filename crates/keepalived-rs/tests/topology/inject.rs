@@ -27,7 +27,7 @@ fn advert(vrid: u8, auth: Auth) -> Repr {
     }
 }
 
-fn packet(ttl: u8, vrrp: Repr) -> Vec<u8> {
+pub(crate) fn packet(ttl: u8, vrrp: Repr) -> Vec<u8> {
     let src = Ipv4Addr::new(192, 0, 2, 12);
     let a = Ipv4Advert::keepalived(src, GROUP, 7, ttl, vrrp, None);
     let mut buf = vec![0; a.buffer_len()];
@@ -44,7 +44,7 @@ fn packet(ttl: u8, vrrp: Repr) -> Vec<u8> {
 
 /// Sends raw IPv4 packets (header included) to the VRRP group from inside
 /// the namespace `netns`.
-fn send_from(netns: &str, packets: Vec<Vec<u8>>) {
+pub(crate) fn send_from(netns: &str, packets: Vec<Vec<u8>>) {
     let ns = File::open(format!("/var/run/netns/{netns}")).expect("open netns");
     std::thread::spawn(move || {
         nix::sched::setns(&ns, nix::sched::CloneFlags::CLONE_NEWNET)

@@ -7,6 +7,7 @@
 //! started (by pid) and deletes the namespaces and links. Without root the
 //! tests print why they skip and pass.
 
+mod ah_inject;
 #[path = "../common/mod.rs"]
 mod common;
 mod faults;

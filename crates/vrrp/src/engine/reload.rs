@@ -225,6 +225,9 @@ fn carry_over(
     new.iface_addr = old.iface_addr;
     new.notifies_sent = old.notifies_sent;
     new.last_transition = old.last_transition;
+    // The AH sequence counter must not restart, or peers would take our
+    // next adverts for replays.
+    new.tx = old.tx;
     new
 }
 

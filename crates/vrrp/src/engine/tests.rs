@@ -48,28 +48,13 @@ fn rx_checks_in_keepalived_order_are_counted() {
     feed(&mut e, at(6), packet(&other, HIGH, 255));
     assert_eq!(stats(&e).addr_list_err, 2);
     // Bad checksum and bad length.
-    let Event::PacketReceived { mut bytes, .. } = packet(&good, HIGH, 255)
-    else {
-        unreachable!()
-    };
+    let mut bytes = encode(&good, HIGH, GROUP);
     bytes[7] ^= 1;
-    let bad = Event::PacketReceived {
-        iface: "eth0".into(),
-        src: HIGH,
-        dst: GROUP,
-        ttl: 255,
-        bytes: bytes.clone(),
-    };
+    let bad = rx(HIGH, GROUP, 255, bytes.clone());
     feed(&mut e, at(7), bad);
     assert_eq!(stats(&e).chk_err, 1);
     bytes.push(0);
-    let long = Event::PacketReceived {
-        iface: "eth0".into(),
-        src: HIGH,
-        dst: GROUP,
-        ttl: 255,
-        bytes,
-    };
+    let long = rx(HIGH, GROUP, 255, bytes);
     feed(&mut e, at(8), long);
     assert_eq!(stats(&e).packet_len_err, 1);
     // None touched the timer; keepalived counts `advert_rcvd` before the
@@ -98,12 +83,9 @@ fn unicast_source_must_be_a_peer_with_check_unicast_src() {
     c.check_unicast_src = true;
     let (mut e, _) = started(c.clone());
     let a = advert(&c, 200);
-    let ev = |src| Event::PacketReceived {
-        iface: "eth0".into(),
-        src,
-        dst: ME,
-        ttl: 64, // unicast: TTL not checked
-        bytes: encode(&a, src, ME),
+    let ev = |src| {
+        // Unicast: the TTL is not checked.
+        rx(src, ME, 64, encode(&a, src, ME))
     };
     feed(&mut e, at(1), ev(LOW));
     assert_eq!(stats(&e).unicast_src_err, 1);

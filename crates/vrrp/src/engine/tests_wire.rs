@@ -9,7 +9,6 @@ use ka_wire::vrrp::{
 };
 
 use crate::config::{InitialState, UnicastPeer, Vip};
-use crate::event::Event;
 use crate::testutil::*;
 use crate::{Action, Engine, Version};
 
@@ -19,13 +18,17 @@ fn stats(e: &Engine) -> crate::Stats {
     e.snapshot().instances[0].stats.clone()
 }
 
-/// `(dst, ttl, bytes)` of every advert sent.
+/// `(dst, ttl, VRRP message)` of every advert sent (IPv4: the datagram
+/// without its 20-octet header).
 fn sent(out: &[Action]) -> Vec<(IpAddr, Option<u8>, Vec<u8>)> {
     out.iter()
         .filter_map(|a| match a {
             Action::SendAdvert {
                 dst, ttl, bytes, ..
-            } => Some((*dst, *ttl, bytes.clone())),
+            } => {
+                let skip = if dst.is_ipv4() { 20 } else { 0 };
+                Some((*dst, *ttl, bytes[skip..].to_vec()))
+            }
             _ => None,
         })
         .collect()
@@ -40,6 +43,25 @@ fn master_sends_keepalived_v2_bytes() {
     let want = vec![0x21, 0x33, 0x64, 0x01, 0x00, 0x01, 0xf2, 0x10,
                     0xc0, 0xa8, 0xc8, 0x10, 0, 0, 0, 0, 0, 0, 0, 0];
     assert_eq!(sent(&out), [(GROUP, Some(255), want)]);
+    // keepalived `vrrp_build_ip4`: TOS 0xc0, length 40, ID 1, no DF,
+    // TTL 255, protocol 112, then the checksum and the addresses.
+    let Some(Action::SendAdvert { bytes, .. }) =
+        out.iter().find(|a| matches!(a, Action::SendAdvert { .. }))
+    else {
+        panic!("no advert")
+    };
+    #[rustfmt::skip]
+    let header = [0x45, 0xc0, 0x00, 0x28, 0x00, 0x01, 0x00, 0x00, 0xff, 0x70];
+    assert_eq!(&bytes[..10], &header);
+    assert_eq!(&bytes[12..20], &[192, 168, 200, 5, 224, 0, 0, 18]);
+    // The next advert carries the next ID.
+    let out = tick(&mut e, at(MS_DOWN_100 + 1_000_000));
+    let Some(Action::SendAdvert { bytes, .. }) =
+        out.iter().find(|a| matches!(a, Action::SendAdvert { .. }))
+    else {
+        panic!("no second advert")
+    };
+    assert_eq!(&bytes[4..6], &[0, 2]);
 }
 
 // KEEPALIVED.md §2.9: VRRPv3 from 192.168.200.1 to 224.0.0.18, checksum
@@ -121,13 +143,7 @@ fn ipv6_checksum_is_left_to_the_kernel() {
     // What an IPV6_CHECKSUM socket hands over: the field as sent, here 0.
     let bytes = emit(&repr, ep, ChecksumMode::KernelVerified);
     assert_eq!(&bytes[6..8], &[0, 0]);
-    let ev = Event::PacketReceived {
-        iface: "eth0".into(),
-        src: V6_PEER,
-        dst: V6_GROUP,
-        ttl: 255,
-        bytes,
-    };
+    let ev = rx(V6_PEER, V6_GROUP, 255, bytes);
     feed(&mut e, at(1), ev);
     assert_eq!((stats(&e).advert_rcvd, stats(&e).chk_err), (1, 0));
     assert_eq!(e.poll_timeout(), Some(at(1 + MS_DOWN_100)));
@@ -147,13 +163,7 @@ fn old_unicast_v3_checksum_is_accepted() {
     let ep = Endpoints::V4 { src, dst };
     let group = Ipv4Addr::new(224, 0, 0, 18);
     let old = emit(&advert(&c, 200), ep, ChecksumMode::OldUnicast { group });
-    let ev = |bytes| Event::PacketReceived {
-        iface: "eth0".into(),
-        src: HIGH,
-        dst: ME,
-        ttl: 64,
-        bytes,
-    };
+    let ev = |bytes| rx(HIGH, ME, 64, bytes);
     feed(&mut e, at(1), ev(old.clone()));
     assert_eq!((stats(&e).advert_rcvd, stats(&e).chk_err), (1, 0));
     let mut bad = old;
@@ -167,13 +177,7 @@ fn type_and_auth_type_errors_are_counted() {
     let c = icfg(100);
     let (mut e, _) = started(c.clone());
     let good = encode(&advert(&c, 200), HIGH, GROUP);
-    let ev = |bytes| Event::PacketReceived {
-        iface: "eth0".into(),
-        src: HIGH,
-        dst: GROUP,
-        ttl: 255,
-        bytes,
-    };
+    let ev = |bytes| rx(HIGH, GROUP, 255, bytes);
     let mut kind = good.clone();
     kind[0] = 0x22;
     feed(&mut e, at(1), ev(kind));

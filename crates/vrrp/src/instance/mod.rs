@@ -151,12 +151,14 @@ pub(crate) struct Instance {
     /// Interface primary address (when `src_addr` is not configured).
     pub(crate) iface_addr: Option<IpAddr>,
     pub(crate) group: Option<usize>,
-    /// Last logged rx error (rate limit; reset on state change).
-    pub(crate) last_rx_error: Option<String>,
+    /// Rate limit of the dropped-packet log, per kind of error.
+    pub(crate) rx_log: crate::log_limit::LogLimiter,
     /// Last v3 interval mismatch logged.
     pub(crate) last_int_mismatch: Option<u16>,
     pub(crate) notifies_sent: bool,
     pub(crate) last_transition: Option<Instant>,
+    /// IPv4 ID and AH sequence number.
+    pub(crate) tx: tx::TxCounters,
 }
 
 impl Instance {
@@ -189,10 +191,11 @@ impl Instance {
             stats: Stats::default(),
             iface_addr: None,
             group: None,
-            last_rx_error: None,
+            rx_log: Default::default(),
             last_int_mismatch: None,
             notifies_sent: false,
             last_transition: None,
+            tx: tx::TxCounters::default(),
         };
         i.ms_down_timer = i.ms_down();
         i
@@ -257,7 +260,8 @@ impl Instance {
     }
 
     /// Send one advertisement with `priority` to the group or each peer
-    /// (keepalived `vrrp_send_adv`), encoded by `ka-wire`.
+    /// (keepalived `vrrp_send_adv`), encoded by `ka-wire` (for IPv4 the
+    /// whole datagram, one IP ID and AH sequence number per packet).
     pub(crate) fn send_advert(&mut self, priority: u8, cx: &mut Ctx<'_>) {
         let advert = tx::advert_repr(&self.cfg, priority);
         let src = self.src();
@@ -270,7 +274,9 @@ impl Instance {
         for dst in dsts {
             // A peer of the other family cannot be reached (the config
             // front end refuses it): skip it.
-            let Some(bytes) = tx::encode(&self.cfg, &advert, src, dst) else {
+            let Some(bytes) =
+                tx::packet(&self.cfg, &mut self.tx, &advert, src, dst, ttl)
+            else {
                 continue;
             };
             cx.out.push(Action::SendAdvert {

@@ -207,3 +207,48 @@ fn ttl_is_checked_from_the_ip_header() {
     };
     assert!(Ipv4Advert::parse(&b, &uni).is_ok());
 }
+
+#[test]
+fn peek_reads_addresses_protocol_and_vrid_behind_ah() {
+    let (_, b) = ah_packet(false);
+    let p = peek(&b).unwrap();
+    assert_eq!(
+        (p.src, p.dst, p.ttl, p.ah, p.vrid),
+        (SRC, GROUP, 255, true, 51)
+    );
+    let plain = Ipv4Advert::keepalived(SRC, GROUP, 7, 64, v2(Auth::None), None);
+    let b = build(&plain, &Ipv4EmitCtx::default());
+    let p = peek(&b).unwrap();
+    assert_eq!((p.ttl, p.ah, p.vrid), (64, false, 51));
+    // keepalived `vrrp_get_header`: the whole fixed VRRP header, or no
+    // instance is looked for.
+    let mut short = b[..20 + 7].to_vec();
+    short[3] = 27;
+    assert!(matches!(peek(&short), Err(DecodeError::Truncated { .. })));
+    let mut udp = b.clone();
+    udp[9] = 17;
+    assert_eq!(peek(&udp), Err(DecodeError::Protocol(17)));
+}
+
+#[test]
+fn an_ah_instance_without_a_key_accepts_no_ah_packet() {
+    let (_, b) = ah_packet(false);
+    let mut cx = ah_rx(false);
+    cx.ah_key = None;
+    assert_eq!(Ipv4Advert::parse(&b, &cx), Err(DecodeError::AuthFailure));
+}
+
+#[test]
+fn an_unsigned_packet_claiming_auth_type_ah_is_an_auth_type_mismatch() {
+    // IP protocol 112, VRRP auth type 2, no AH header.
+    let a = Ipv4Advert::keepalived(SRC, GROUP, 7, 255, v2(Auth::Ah), None);
+    let b = build(&a, &Ipv4EmitCtx::default());
+    assert_eq!(b[9], IPPROTO_VRRP);
+    assert_eq!(
+        Ipv4Advert::parse(&b, &ah_rx(false)),
+        Err(DecodeError::AuthTypeMismatch {
+            received: vrrp::AUTH_AH,
+            expected: vrrp::AUTH_AH
+        })
+    );
+}

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use ka_config::LoadOptions;
-use ka_config::host::{FakeHost, FileInfo, UserInfo};
+use ka_config::host::{FakeHost, UserInfo};
 use ka_config::model::vrrp::ParamMatch;
 use ka_sys::netlink::AddrScope;
 use ka_vrrp::{
@@ -34,9 +34,18 @@ impl UserResolver for Resolver {
     }
 }
 
+/// Every absolute path the configuration names, as an executable owned
+/// by root: validation drops scripts that do not exist, as keepalived does.
+fn programs_named_in(text: &str) -> Vec<&str> {
+    text.split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+        .filter(|w| w.starts_with('/') && w.len() > 1)
+        .collect()
+}
+
 pub(super) fn plan(text: &str) -> VrrpPlan {
-    let mut host =
-        FakeHost::new().with_file("/etc/keepalived/keepalived.conf", text);
+    let mut host = FakeHost::new()
+        .with_file("/etc/keepalived/keepalived.conf", text)
+        .with_programs(&programs_named_in(text));
     host.users.insert(
         "nobody".into(),
         UserInfo {
@@ -45,26 +54,6 @@ pub(super) fn plan(text: &str) -> VrrpPlan {
         },
     );
     host.groups.insert("adm".into(), 4);
-    // Validation drops scripts that are not found or not secure: the
-    // scripts used here exist, owned by root and not writable by others.
-    let file = FileInfo {
-        uid: 0,
-        gid: 0,
-        mode: 0o755,
-        is_dir: false,
-    };
-    let dir = FileInfo {
-        is_dir: true,
-        ..file
-    };
-    for d in ["/", "/bin", "/usr", "/usr/local", "/usr/local/bin"] {
-        host.file_infos.insert(d.into(), dir);
-    }
-    let scripts =
-        ["/bin/true", "/bin/false", "/bin/reader", "/bin/m", "/bin/n"];
-    for f in scripts.into_iter().chain(["/usr/local/bin/check"]) {
-        host.file_infos.insert(f.into(), file);
-    }
     let path = Path::new("/etc/keepalived/keepalived.conf");
     let loaded = ka_config::load(path, &host, &LoadOptions::default());
     vrrp_plan(&loaded.config, &Resolver)
@@ -528,6 +517,15 @@ fn fifo_script_gets_the_path() {
         ("/run/k.fifo", Some((65534, 65534)))
     );
     assert_eq!(f.script.unwrap().argv, ["/bin/reader", "-v", "/run/k.fifo"]);
+}
+
+#[test]
+fn fifo_without_a_user_belongs_to_the_default_script_user() {
+    let p = plan(&format!(
+        "global_defs {{\n notify_fifo /run/k.fifo\n}}\n{BASIC}"
+    ));
+    // The test resolver knows keepalived_script (998).
+    assert_eq!(p.fifo.unwrap().owner, Some((998, 998)));
 }
 
 #[test]

@@ -109,17 +109,10 @@ impl<I: Io> Runtime<I> {
             return;
         };
         let Some(iface) = iface else { return };
-        let key = self.setup.ah_keys.get(&instance).copied();
-        if let Err(e) = self.sockets.send(
-            &self.ifaces,
-            &instance,
-            &iface,
-            src,
-            dst,
-            ttl,
-            &bytes,
-            key.as_ref(),
-        ) {
+        if let Err(e) =
+            self.sockets
+                .send(&self.ifaces, &iface, src, dst, ttl, &bytes)
+        {
             self.error(&format!(
                 "({instance}) cannot send advert on {iface}: {e}"
             ));

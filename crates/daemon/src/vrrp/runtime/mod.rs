@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use ka_sys::netlink::NetEvent;
-use ka_vrrp::{Action, Event};
+use ka_vrrp::{Action, AdminCommand, Event};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
@@ -24,6 +24,7 @@ use super::ifaces::Ifaces;
 use super::io::KernelOp;
 use super::io::RxInput;
 use super::io::{Drivers, Io, KernelIo, NetIo, NotifyIo, VmacIo};
+use super::rx_queue::{self, RxSender};
 use super::sockets::Sockets;
 use super::{signals, system};
 use crate::core::bus::{Bus, Signal};
@@ -57,7 +58,7 @@ struct Runtime<I: Io> {
     firewall: Firewall,
     setup: VrrpPlan,
     inputs: Inputs<I::Net>,
-    rx_tx: mpsc::UnboundedSender<RxInput>,
+    rx_tx: RxSender,
     bus: Bus,
     trackers: Vec<JoinHandle<()>>,
     errors: u64,
@@ -68,7 +69,7 @@ struct Runtime<I: Io> {
 /// What the loop waits on besides the control channel and the clock.
 struct Inputs<N> {
     net: N,
-    rx: mpsc::UnboundedReceiver<RxInput>,
+    rx: mpsc::Receiver<RxInput>,
     track: mpsc::UnboundedReceiver<Signal>,
 }
 
@@ -82,7 +83,7 @@ pub async fn run(
     for what in &setup.not_implemented {
         tracing::warn!(target: target::VRRP, "{what}");
     }
-    let drivers = system::open()?;
+    let drivers = system::open(&setup)?;
     run_with(setup, control, drivers, bus).await
 }
 
@@ -110,8 +111,11 @@ pub(crate) async fn run_with<I: Io>(
         driver.step_all([signals::event(sig)]);
     }
     driver.step_all([Event::Started]);
-    driver.run(&mut rt, &mut control).instrument(span).await;
-    Ok(())
+    driver
+        .run(&mut rt, &mut control)
+        .instrument(span)
+        .await
+        .map_err(io::Error::other)
 }
 
 impl driver::Engine for ka_vrrp::Engine {
@@ -140,12 +144,13 @@ impl driver::Engine for ka_vrrp::Engine {
         Self::poll_timeout(self)
     }
 
-    fn snapshot(&self) -> ka_vrrp::Snapshot {
-        Self::snapshot(self)
+    fn snapshot(&self, now: ka_types::Instant) -> ka_vrrp::Snapshot {
+        Self::snapshot_at(self, now)
     }
 }
 
 impl<I: Io> driver::Framework for Runtime<I> {
+    const KIND: Framework = Framework::Vrrp;
     type Engine = ka_vrrp::Engine;
     type Plan = VrrpPlan;
 
@@ -165,6 +170,18 @@ impl<I: Io> driver::Framework for Runtime<I> {
         }
     }
 
+    fn ready_events(&mut self) -> Vec<Event> {
+        // keepalived compat: a received advert is handled before a
+        // timeout due at the same time (see `Driver::timeout`). Only
+        // packets: netlink and tracker changes wait for the next select,
+        // as before.
+        let mut events = Vec::new();
+        while let Ok(input) = self.inputs.rx.try_recv() {
+            events.extend(self.packet_event(input));
+        }
+        events
+    }
+
     async fn reload(&mut self, plan: VrrpPlan) -> Event {
         let cfg = Self::reload(self, plan).await;
         Event::Reloaded(Box::new(cfg))
@@ -172,6 +189,24 @@ impl<I: Io> driver::Framework for Runtime<I> {
 
     fn stop_event(&self) -> Event {
         Event::ShutdownRequested
+    }
+
+    fn clear_stats_event(&self) -> Event {
+        Event::Admin(AdminCommand::ResetStats)
+    }
+
+    /// Removal of every address the plan gives an instance.
+    fn release_all(&self) -> Vec<Action> {
+        self.setup
+            .addresses
+            .iter()
+            .map(|((instance, addr), d)| Action::DelAddress {
+                instance: instance.clone(),
+                iface: d.dev.clone(),
+                addr: *addr,
+                prefix_len: d.prefix_len,
+            })
+            .collect()
     }
 
     async fn shutdown(&mut self, out: &mut Vec<Action>) {
@@ -202,7 +237,7 @@ impl<I: Io> Runtime<I> {
         firewall.set_vmacs(vmacs.firewall_view());
         firewall.start(&setup, &mut nft).await;
         let (links, addrs) = net.dump().await?;
-        let (rx_tx, rx) = mpsc::unbounded_channel();
+        let (rx_tx, rx) = rx_queue::channel(rx_queue::RX_QUEUE);
         // Subscribed before the trackers start, so their first values
         // are queued for the engine.
         let track = bus.subscribe();

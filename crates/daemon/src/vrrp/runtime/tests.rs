@@ -12,12 +12,10 @@ use ka_config::host::FakeHost;
 use ka_sys::netlink::{AddrInfo, AddrSpec, LinkInfo, NetEvent};
 use ka_sys::vrrp_socket::Received;
 use ka_vrrp::NotifyState;
+use ka_wire::advert::{Ipv4Advert, Ipv4EmitCtx, Ipv4ParseCtx};
 use ka_wire::arp::garp_frame;
 use ka_wire::ethernet::EthernetAddress;
-use ka_wire::vrrp::{
-    AddrList, AdverInt, Auth, ChecksumMode, EmitCtx, Endpoints, Packet, Repr,
-    Version,
-};
+use ka_wire::vrrp::{AddrList, AdverInt, Auth, Repr, Version};
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::task::JoinHandle;
 
@@ -26,7 +24,6 @@ use crate::core::bus::Bus;
 use crate::vrrp::fake::{Call, Fake};
 use crate::vrrp::io::SocketKind;
 use crate::vrrp::plan::{UserResolver, VrrpPlan, vrrp_plan};
-use crate::vrrp::sockets::{build_ipv4, strip_ipv4};
 
 const MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
 const OURS: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 10);
@@ -169,31 +166,50 @@ fn has_addr_change(calls: &[Call]) -> bool {
 /// A VRRPv2 advert from [`PEER`] for VRID 51, as its socket would
 /// receive it (IPv4 header included; AH when `ah` is given).
 fn peer_advert(priority: u8, ah: Option<([u8; 8], u32)>) -> Received {
+    let auth = if ah.is_some() { Auth::Ah } else { Auth::None };
+    advert_with(priority, auth, ah)
+}
+
+/// A VRRPv2 advert from [`PEER`] for VRID 51 whose VRRP header says
+/// `auth`, with an AH header only when `ah` is given.
+fn advert_with(
+    priority: u8,
+    auth: Auth,
+    ah: Option<([u8; 8], u32)>,
+) -> Received {
     let repr = Repr {
         version: Version::V2,
         vrid: 51,
         priority,
         adver_int: AdverInt::Secs(1),
         addrs: AddrList::V4(vec![VIP]),
-        auth: if ah.is_some() { Auth::Ah } else { Auth::None },
+        auth,
     };
-    let mut vrrp = vec![0; repr.buffer_len()];
-    let cx = EmitCtx {
-        endpoints: Endpoints::V4 {
-            src: PEER,
-            dst: GROUP,
-        },
-        checksum: ChecksumMode::Standard,
+    let a =
+        Ipv4Advert::keepalived(PEER, GROUP, 1, 255, repr, ah.map(|(_, s)| s));
+    let cx = Ipv4EmitCtx {
+        ah_key: ah.map(|(k, _)| k),
+        ..Default::default()
     };
-    repr.emit(&mut Packet::new_unchecked(&mut vrrp[..]), &cx);
-    let ah = ah.as_ref().map(|(k, seq)| (k, *seq));
     Received {
         ifindex: 2,
         src: PEER.into(),
         dst: GROUP.into(),
         ttl: 255,
-        bytes: build_ipv4(PEER, GROUP, 255, 1, &vrrp, ah),
+        bytes: a.to_bytes(&cx),
     }
+}
+
+/// The AH sequence number of a packet we sent, after verifying its ICV
+/// with `key`.
+fn sent_ah_seq(packet: &[u8], key: [u8; 8]) -> u32 {
+    let mut cx = Ipv4ParseCtx {
+        ah_key: Some(key),
+        ..Default::default()
+    };
+    cx.expect.auth = Some(Auth::Ah);
+    let a = Ipv4Advert::parse(packet, &cx).expect("signed");
+    a.ah.expect("AH header").seq
 }
 
 #[tokio::test(start_paused = true)]
@@ -236,6 +252,47 @@ async fn an_owner_starts_as_master_with_advert_garps_and_its_labelled_vip() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn clear_stats_zeroes_the_counters_and_the_master_goes_on() {
+    let h = Harness::start(plan(&config(255, "state MASTER"))).await;
+    let stats = |h: &Harness| {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        h.control.send(Control::Snapshot(tx)).unwrap();
+        async move { rx.await.unwrap().instances[0].stats.clone() }
+    };
+    let before = stats(&h).await;
+    assert_eq!(before.become_master, 1);
+    assert!(before.advert_sent > 0);
+    h.control.send(Control::ClearStats).unwrap();
+    let after = stats(&h).await;
+    assert_eq!(after, ka_vrrp::Stats::default());
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(stats(&h).await.advert_sent >= 2, "adverts go on");
+    h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_in_the_loop_still_resigns_and_cleans_up() {
+    let h = Harness::start(plan(&config(100, ""))).await;
+    h.fake.panic_on_frames();
+    // Becoming master adds the VIP, then its first GARP panics.
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    let err = h.task.await.unwrap().unwrap_err();
+    assert!(
+        err.get_ref()
+            .is_some_and(|e| e.is::<crate::core::fatal::Panicked>())
+    );
+    let calls = h.fake.calls();
+    let added = position(&calls, |c| *c == Call::AddAddr(vip_spec()));
+    let removed = position(&calls, |c| *c == Call::DelAddr(vip_spec()));
+    assert!(added < removed, "{calls:#?}");
+    // The engine resigned: a priority-0 advert after the VIP went in.
+    let last = adverts(&calls[added..]).pop().expect("an advert");
+    assert_eq!(last[22], 0, "priority 0 on shutdown");
+    assert!(notified(&calls, NotifyState::Stop));
+    assert_eq!(calls.last(), Some(&Call::VmacTeardown), "{calls:#?}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_higher_priority_advert_makes_the_master_remove_its_vip() {
     let h = Harness::start(plan(&config(100, ""))).await;
     // Master_Down_Interval (3 × 1 s + skew) passes without adverts.
@@ -247,6 +304,39 @@ async fn a_higher_priority_advert_makes_the_master_remove_its_vip() {
     let calls = h.fake.take();
     assert!(calls.contains(&Call::DelAddr(vip_spec())), "{calls:#?}");
     assert!(notified(&calls, NotifyState::Backup));
+    h.stop().await;
+}
+
+/// The process was off the CPU while an advert reached its socket and
+/// Master_Down_Interval ran out: the advert is handled first, as
+/// keepalived's scheduler does, so the backup stays backup. Here the
+/// advert comes from a task whose timer fires in the same clock jump
+/// just before the engine's, so the loop finds both ready at once;
+/// before the fix `select!` then picked one at random, and 20 rounds
+/// took over with probability 1 - 2^-20.
+#[tokio::test(start_paused = true)]
+async fn an_advert_queued_when_master_down_expires_is_handled_first() {
+    let h = Harness::start(plan(&config(100, ""))).await;
+    h.fake.take();
+    for round in 0..20 {
+        let fake = h.fake.clone();
+        // Master_Down_Interval is 3 × 1 s + 156/256 s = 3.61 s from the
+        // last advert; this one arrives 100 ms before it runs out.
+        let peer = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(3_500)).await;
+            fake.deliver("eth0", SocketKind::V4, peer_advert(150, None));
+        });
+        // The peer task starts its timer before the clock jumps.
+        tokio::task::yield_now().await;
+        tokio::time::advance(Duration::from_millis(3_700)).await;
+        peer.await.unwrap();
+        settle().await;
+        let calls = h.fake.take();
+        assert!(
+            adverts(&calls).is_empty() && !has_addr_change(&calls),
+            "round {round}: the backup took over: {calls:#?}"
+        );
+    }
     h.stop().await;
 }
 
@@ -266,11 +356,7 @@ async fn ah_adverts_are_signed_and_replayed_sequence_numbers_dropped() {
         .iter()
         .map(|p| {
             assert_eq!(p[9], 51, "IP protocol AH");
-            strip_ipv4(p, |_| Some(((), key)))
-                .expect("signed")
-                .1
-                .unwrap()
-                .1
+            sent_ah_seq(p, key)
         })
         .collect();
     assert!(!seqs.is_empty() && seqs.windows(2).all(|w| w[1] == w[0] + 1));
@@ -281,7 +367,7 @@ async fn ah_adverts_are_signed_and_replayed_sequence_numbers_dropped() {
     tokio::time::sleep(Duration::from_secs(1)).await;
     let next = adverts(&h.fake.take())
         .iter()
-        .map(|p| strip_ipv4(p, |_| Some(((), key))).unwrap().1.unwrap().1)
+        .map(|p| sent_ah_seq(p, key))
         .collect::<Vec<_>>();
     assert_eq!(next.first(), Some(&1001), "{next:?}");
     // A replay is dropped, however high its priority.
@@ -302,6 +388,32 @@ async fn ah_adverts_are_signed_and_replayed_sequence_numbers_dropped() {
         .deliver("eth0", SocketKind::Ah, peer_advert(200, Some((key, 5000))));
     settle().await;
     assert!(h.fake.take().contains(&Call::DelAddr(vip_spec())));
+    h.stop().await;
+}
+
+// Issue 8, item 1: an unsigned advert (IP protocol 112, no AH header)
+// whose VRRP header claims auth type AH must not reach an AH instance.
+#[tokio::test(start_paused = true)]
+async fn an_ah_master_ignores_unsigned_adverts_claiming_auth_type_ah() {
+    let auth = "authentication {\n auth_type AH\n auth_pass secret\n }";
+    let h = Harness::start(plan(&config(100, auth))).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert!(h.fake.take().contains(&Call::AddAddr(vip_spec())), "master");
+    for _ in 0..5 {
+        let forged = advert_with(255, Auth::Ah, None);
+        h.fake.deliver("eth0", SocketKind::V4, forged);
+        settle().await;
+    }
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let calls = h.fake.take();
+    assert!(
+        !has_addr_change(&calls),
+        "unsigned advert accepted: {calls:#?}"
+    );
+    assert!(!adverts(&calls).is_empty(), "still advertising");
+    // keepalived compat: the AH instance reads protocol 51 only, so the
+    // packet is not counted against it.
+    assert_eq!(h.auth_failures().await, 0);
     h.stop().await;
 }
 
