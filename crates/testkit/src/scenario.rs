@@ -184,8 +184,12 @@ impl Scenario {
             .iter()
             .enumerate()
             .map(|(k, name)| {
-                let vrid = u8::try_from(k + 1).unwrap_or(1);
-                let mut c = InstanceConfig::new(name, vrid, h.priority);
+                let vrid = u8::try_from(k + 1)
+                    .ok()
+                    .and_then(ka_vrrp::Vrid::new)
+                    .unwrap_or(ka_vrrp::Vrid::MIN);
+                let prio = ka_vrrp::Priority::new(h.priority);
+                let mut c = InstanceConfig::new(name, vrid, prio);
                 c.version = self.version;
                 c.adver_int = self.adver_int;
                 c.vips = vec![Vip::host(Self::vip(k))];

@@ -10,7 +10,11 @@ use proptest::prelude::*;
 
 fn host(i: u8, prio: u8) -> (IpAddr, EngineConfig) {
     let addr = IpAddr::V4(Ipv4Addr::new(10, 0, 0, i));
-    let mut c = InstanceConfig::new("VI_1", 1, prio);
+    let mut c = InstanceConfig::new(
+        "VI_1",
+        ka_vrrp::Vrid::MIN,
+        ka_vrrp::Priority::new(prio),
+    );
     c.vips = vec![Vip::host(IpAddr::V4(Ipv4Addr::new(10, 0, 1, 1)))];
     c.src_addr = Some(addr);
     (

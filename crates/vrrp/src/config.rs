@@ -14,6 +14,7 @@ use ka_wire::vrrp::{AddrList, Auth as WireAuth};
 use serde::{Deserialize, Serialize};
 
 use crate::timers::{AdverInt, DOWN_TIMER_ADVERTS, Version};
+use crate::units::{Priority, Vrid};
 
 /// Everything the VRRP engine runs.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -53,14 +54,14 @@ pub enum InitialState {
 pub struct InstanceConfig {
     /// Instance name, as in log lines `(VI_1) …` and notifies.
     pub name: String,
-    /// `virtual_router_id`, 1..=255.
-    pub vrid: u8,
+    /// `virtual_router_id` (RFC 5798 §5.2.3).
+    pub vrid: Vrid,
     /// `version`.
     pub version: Version,
     /// `interface`; `None` only for interface-less unicast.
     pub interface: Option<String>,
-    /// `priority` (1..=255, 255 = address owner).
-    pub priority: u8,
+    /// `priority` (RFC 5798 §5.2.4: 1..=255, 255 = address owner).
+    pub priority: Priority,
     /// `state`.
     pub initial_state: InitialState,
     /// `advert_int`.
@@ -129,7 +130,7 @@ pub struct InstanceConfig {
 impl InstanceConfig {
     /// An instance with keepalived's defaults for everything but the name,
     /// VRID and priority (IPv4, v2, 1 s adverts, multicast, preempt).
-    pub fn new(name: &str, vrid: u8, priority: u8) -> Self {
+    pub fn new(name: &str, vrid: Vrid, priority: Priority) -> Self {
         Self {
             name: name.to_owned(),
             vrid,

@@ -385,7 +385,7 @@ impl Engine {
             let on_iface = c.interface.as_deref().is_none_or(|n| n == iface);
             let family = c.is_ipv6() == rx.src.is_ipv6();
             let proto = c.ah_key().is_some() == rx.ah;
-            if c.vrid != rx.vrid || !on_iface || !family || !proto {
+            if c.vrid.get() != rx.vrid || !on_iface || !family || !proto {
                 continue;
             }
             if c.unicast_peers.iter().any(|p| p.addr == rx.src) {
@@ -540,7 +540,7 @@ fn build_instances(config: &EngineConfig) -> (Vec<Instance>, Vec<Group>) {
 fn snapshot_of(i: &Instance) -> InstanceSnapshot {
     InstanceSnapshot {
         name: i.name().to_owned(),
-        vrid: i.cfg.vrid,
+        vrid: i.cfg.vrid.get(),
         state: i.state,
         want_state: i.want,
         base_priority: i.base_priority,

@@ -11,10 +11,11 @@
 //!
 //! ```
 //! use ka_types::Instant;
-//! use ka_vrrp::{Engine, EngineConfig, Event, InstanceConfig};
+//! use ka_vrrp::{Engine, EngineConfig, Event, InstanceConfig, Priority, Vrid};
 //!
+//! let vrid = Vrid::new(51).expect("VRIDs are 1..=255");
 //! let cfg = EngineConfig {
-//!     instances: vec![InstanceConfig::new("VI_1", 51, 100)],
+//!     instances: vec![InstanceConfig::new("VI_1", vrid, Priority::DEFAULT)],
 //!     ..Default::default()
 //! };
 //! let mut engine = Engine::new(cfg);
@@ -40,6 +41,7 @@ mod testutil;
 mod timers;
 mod track;
 mod tx;
+mod units;
 
 pub use action::{
     Action, LogLevel, LogLine, Notification, NotifyKind, NotifyState,
@@ -61,3 +63,4 @@ pub use timers::{
     AdverInt, DOWN_TIMER_ADVERTS, Version, master_down_interval, skew_min,
     skew_time,
 };
+pub use units::{Priority, Vrid, ZeroVrid};

@@ -244,7 +244,7 @@ pub(crate) fn check_packet(
     }
     // keepalived compat: `owner_ignore_adverts` (strict mode) drops every
     // advert at an address owner.
-    if cfg.priority == 255 && cfg.owner_ignore_adverts {
+    if cfg.priority.is_owner() && cfg.owner_ignore_adverts {
         return Err(RxError::OwnerIgnores);
     }
     Ok(adv)

@@ -17,6 +17,7 @@ use crate::engine::Engine;
 use crate::event::{Event, RxPacket};
 use crate::instance::State;
 use crate::timers::Version;
+pub(crate) use crate::units::{Priority, Vrid};
 
 /// The VIP of every test instance.
 pub(crate) const VIP: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 168, 200, 16));
@@ -29,9 +30,14 @@ pub(crate) const HIGH: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 168, 200, 9));
 /// The VRRP multicast group.
 pub(crate) const GROUP: IpAddr = IpAddr::V4(Ipv4Addr::new(224, 0, 0, 18));
 
+/// The VRID `n` (test values are never 0).
+pub(crate) fn vrid(n: u8) -> Vrid {
+    Vrid::new(n).expect("test VRIDs are 1..=255")
+}
+
 /// `VI_1`, VRID 51, one VIP, source `ME`.
 pub(crate) fn icfg(prio: u8) -> InstanceConfig {
-    let mut c = InstanceConfig::new("VI_1", 51, prio);
+    let mut c = InstanceConfig::new("VI_1", vrid(51), Priority::new(prio));
     c.vips = vec![Vip::host(VIP)];
     c.src_addr = Some(ME);
     c
@@ -59,7 +65,7 @@ pub(crate) fn at(us: u64) -> Instant {
 pub(crate) fn advert(c: &InstanceConfig, prio: u8) -> Repr {
     Repr {
         version: c.version,
-        vrid: c.vrid,
+        vrid: c.vrid.get(),
         priority: prio,
         adver_int: match c.version {
             Version::V2 => AdverInt::Secs(c.adver_int.secs()),

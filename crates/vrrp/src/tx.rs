@@ -27,7 +27,7 @@ pub(crate) fn advert_repr(cfg: &InstanceConfig, priority: u8) -> Repr {
     };
     Repr {
         version: cfg.version,
-        vrid: cfg.vrid,
+        vrid: cfg.vrid.get(),
         priority,
         adver_int,
         addrs: cfg.advert_addrs(),

@@ -331,7 +331,11 @@ mod tests {
             ],
         );
         let mut plan = VrrpPlan::default();
-        let mut c = ka_vrrp::InstanceConfig::new("VI_1", 51, 100);
+        let mut c = ka_vrrp::InstanceConfig::new(
+            "VI_1",
+            ka_vrrp::Vrid::new(51).expect("VRID 51"),
+            ka_vrrp::Priority::DEFAULT,
+        );
         c.interface = Some("vrrp.51".into());
         plan.engine.instances.push(c);
         plan.vmacs.push(VmacPlan {

@@ -331,7 +331,7 @@ fn group_engine(prio: u8) -> Engine {
     let mut a = icfg(prio);
     let mut b = icfg(prio);
     b.name = "VI_2".into();
-    b.vrid = 52;
+    b.vrid = vrid(52);
     b.vips = vec![Vip::host(LOW)];
     a.down_timer_adverts = 3;
     b.down_timer_adverts = 4; // VI_2 times out one second later

@@ -38,7 +38,7 @@ fn notifies_of(out: &[Action], name: &str) -> Vec<(N, u8)> {
 fn other(name: &str) -> InstanceConfig {
     let mut c = icfg(100);
     c.name = name.into();
-    c.vrid = 52;
+    c.vrid = vrid(52);
     c
 }
 
@@ -86,7 +86,7 @@ fn kept_master_reannounces_only_a_changed_priority() {
     let (mut e, _) = started(c.clone());
     tick(&mut e, at(MS_DOWN_100));
     let mut c2 = c.clone();
-    c2.priority = 150;
+    c2.priority = Priority::new(150);
     let out = reload(&mut e, 4_000_000, vec![c2]);
     // The pre-reload advert (old priority), then the new priority.
     assert_eq!(adverts(&out), [100, 150]);

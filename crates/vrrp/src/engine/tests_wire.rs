@@ -91,7 +91,7 @@ fn unicast_ttl_none_is_255_for_ipv4_and_kernel_default_for_ipv6() {
     let (mut e, _) = started(c);
     assert_eq!(sent(&tick(&mut e, at(1)))[0].1, Some(255));
     let mut c = v6_cfg();
-    c.priority = 255;
+    c.priority = Priority::OWNER;
     c.initial_state = InitialState::Master;
     c.unicast_peers = vec![UnicastPeer::new(V6_PEER)];
     let (mut e, _) = started(c);

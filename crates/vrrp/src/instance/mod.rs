@@ -171,8 +171,8 @@ impl Instance {
         };
         let adv = cfg.adver_int.micros();
         let mut i = Self {
-            base_priority: cfg.priority,
-            effective_priority: cfg.priority,
+            base_priority: cfg.priority.get(),
+            effective_priority: cfg.priority.get(),
             cfg,
             state: State::Init,
             want,

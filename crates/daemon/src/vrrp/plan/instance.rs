@@ -10,8 +10,9 @@ use ka_config::model::vrrp::{
     TrackRef as ModelRef, Trackers, VrrpVersion,
 };
 use ka_vrrp::{
-    AdverInt, Auth, GarpConfig, InitialState, InstanceConfig, RouteSpec,
-    RuleSpec, SyncGroupConfig, TrackKind, TrackRef, UnicastPeer, Version,
+    AdverInt, Auth, GarpConfig, InitialState, InstanceConfig, Priority,
+    RouteSpec, RuleSpec, SyncGroupConfig, TrackKind, TrackRef, UnicastPeer,
+    Version, Vrid,
 };
 
 use super::support::Known;
@@ -25,7 +26,8 @@ pub(super) fn map_instance(
     plan: &mut VrrpPlan,
 ) -> Option<InstanceConfig> {
     let g = &cfg.global;
-    let Some(vrid) = i.vrid else {
+    // RFC 5798 §5.2.3: VRIDs are 1..=255 (the parser refuses 0).
+    let Some(vrid) = i.vrid.and_then(Vrid::new) else {
         plan.not_implemented.push(format!(
             "({}) has no virtual_router_id; the instance is not run",
             i.name
@@ -55,8 +57,9 @@ pub(super) fn map_instance(
 }
 
 /// Identity, priority, state, version and timers.
-fn core(i: &Instance, r: &Resolved, vrid: u8) -> InstanceConfig {
-    let mut c = InstanceConfig::new(&i.name, vrid, r.priority);
+fn core(i: &Instance, r: &Resolved, vrid: Vrid) -> InstanceConfig {
+    let priority = Priority::new(r.priority);
+    let mut c = InstanceConfig::new(&i.name, vrid, priority);
     c.version = match r.version {
         VrrpVersion::V3 => Version::V3,
         VrrpVersion::V2 => Version::V2,

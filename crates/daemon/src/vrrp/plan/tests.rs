@@ -84,7 +84,10 @@ const BASIC: &str = "vrrp_instance VI_1 {
 #[test]
 fn defaults_are_keepalived_defaults() {
     let (c, p) = one(BASIC);
-    assert_eq!((c.name.as_str(), c.vrid, c.priority), ("VI_1", 51, 100));
+    assert_eq!(
+        (c.name.as_str(), c.vrid.get(), c.priority.get()),
+        ("VI_1", 51, 100)
+    );
     assert_eq!(c.version, Version::V2);
     assert_eq!(c.adver_int, AdverInt::DEFAULT);
     assert_eq!(c.initial_state, InitialState::Backup);
@@ -115,7 +118,10 @@ fn state_master_without_priority_is_owner() {
         "interface eth0\n    state MASTER\n    advert_int 3",
     );
     let (c, _) = one(&text);
-    assert_eq!((c.priority, c.initial_state), (255, InitialState::Master));
+    assert_eq!(
+        (c.priority.get(), c.initial_state),
+        (255, InitialState::Master)
+    );
     assert_eq!(c.adver_int, AdverInt::from_secs(3));
 }
 
@@ -177,7 +183,7 @@ fn unicast_peers_with_ttl_limits() {
     );
     assert!(c.check_unicast_src && c.nopreempt);
     assert_eq!(
-        (c.unicast_ttl, c.mcast_group, c.priority),
+        (c.unicast_ttl, c.mcast_group, c.priority.get()),
         (Some(255), None, 150)
     );
 }

@@ -172,7 +172,7 @@ pub(super) fn apply(
         None => {
             let taken = taken_names(cfg, plan);
             let prefix = cfg.global.vmac_prefix.as_deref().unwrap_or("vrrp");
-            vmac_name(prefix, c.vrid, i.is_ipv6(), &|n| taken.contains(n))
+            vmac_name(prefix, c.vrid.get(), i.is_ipv6(), &|n| taken.contains(n))
         }
     };
     let ipv6 = i.is_ipv6();
@@ -192,7 +192,7 @@ pub(super) fn apply(
     plan.vmacs.push(VmacPlan {
         instance: i.name.clone(),
         parent,
-        mac: vmac_mac(v.mac.as_deref(), c.vrid, ipv6),
+        mac: vmac_mac(v.mac.as_deref(), c.vrid.get(), ipv6),
         name,
         ipv6,
         xmit_base,
