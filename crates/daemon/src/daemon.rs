@@ -30,6 +30,8 @@ pub struct DaemonOptions {
     pub pid_file: PathBuf,
     /// `-r`: VRRP pid file.
     pub vrrp_pid_file: PathBuf,
+    /// `--record-events`: write every VRRP engine step to this file.
+    pub record_events: Option<PathBuf>,
 }
 
 /// Runs the daemon until SIGTERM/SIGINT; returns the process exit status.
@@ -64,7 +66,7 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
         .enable_all()
         .build()
     {
-        Ok(rt) => rt.block_on(supervise(setup, load)),
+        Ok(rt) => rt.block_on(supervise(setup, load, opts.record_events)),
         Err(e) => {
             tracing::error!(target: target::CORE, "cannot start the runtime: {e}");
             1
@@ -77,9 +79,13 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
     status
 }
 
-async fn supervise(setup: VrrpPlan, load: Loader) -> i32 {
+async fn supervise(
+    setup: VrrpPlan,
+    load: Loader,
+    record: Option<PathBuf>,
+) -> i32 {
     let (ctl_tx, ctl_rx) = mpsc::unbounded_channel();
-    let mut vrrp_task = tokio::spawn(vrrp::run(setup, ctl_rx));
+    let mut vrrp_task = tokio::spawn(vrrp::run(setup, ctl_rx, record));
     let (
         Ok(mut term),
         Ok(mut int),

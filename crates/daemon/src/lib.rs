@@ -9,4 +9,5 @@ pub mod dump;
 pub mod log;
 pub mod map;
 pub mod notify;
+pub mod record;
 pub mod vrrp;

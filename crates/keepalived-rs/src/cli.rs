@@ -105,6 +105,8 @@ pub(crate) struct Options {
     pub(crate) strict_config: bool,
     /// keepalived-rs: print the validated model as JSON.
     pub(crate) dump_config: bool,
+    /// keepalived-rs: write every VRRP engine step to this file.
+    pub(crate) record_events: Option<PathBuf>,
     /// Non-option arguments; keepalived prints and ignores them.
     pub(crate) unexpected: Vec<OsString>,
 }
@@ -173,6 +175,7 @@ const SPECS: &[Spec] = &[
     spec(Some('h'), "help", HasArg::No),
     spec(None, "strict-config", HasArg::No),
     spec(None, "dump-config", HasArg::No),
+    spec(None, "record-events", HasArg::Required),
 ];
 
 /// getopt_long's lookup: an exact long name, or a prefix of exactly one.
@@ -394,6 +397,7 @@ fn one_option(
         }
         "strict-config" => o.strict_config = true,
         "dump-config" => o.dump_config = true,
+        "record-events" => o.record_events = value.map(PathBuf::from),
         other => return no_effect_option(st, spec, other, value),
     }
     None

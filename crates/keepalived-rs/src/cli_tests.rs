@@ -229,3 +229,19 @@ fn own_options_and_separator() {
     assert!(o.dont_fork);
     assert_eq!(o.unexpected.len(), 2);
 }
+
+#[test]
+fn record_events_takes_a_file_in_both_long_spellings() {
+    for args in [
+        &["--record-events=/tmp/r.jsonl"][..],
+        &["--record-events", "/tmp/r.jsonl"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.record_events, Some(PathBuf::from("/tmp/r.jsonl")));
+    }
+    assert_eq!(run(&["-n"]).record_events, None);
+    assert_eq!(
+        errors(&["--record-events"]),
+        vec!["Missing parameter for option --record-events"]
+    );
+}

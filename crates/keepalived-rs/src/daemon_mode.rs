@@ -66,6 +66,7 @@ pub(crate) fn run(opts: &Options) -> i32 {
             .vrrp_pid_file
             .clone()
             .unwrap_or_else(|| PathBuf::from(VRRP_PID_FILE)),
+        record_events: opts.record_events.clone(),
     };
     let loader: Loader = Box::new(move || load(&file, &load_opts));
     ka_daemon::daemon::run(d, loader)

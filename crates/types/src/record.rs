@@ -164,8 +164,13 @@ where
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty());
         let (n, first) = lines.next().ok_or(RecordError::Empty)?;
-        let header: Header<C> = serde_json::from_str(first)
-            .map_err(|source| RecordError::Json { line: n + 1, source })?;
+        let header: Header<C> =
+            serde_json::from_str(first).map_err(|source| {
+                RecordError::Json {
+                    line: n + 1,
+                    source,
+                }
+            })?;
         if header.format != FORMAT_VERSION {
             return Err(RecordError::Format {
                 found: header.format,
@@ -179,8 +184,10 @@ where
         }
         let steps = lines
             .map(|(n, l)| {
-                serde_json::from_str(l)
-                    .map_err(|source| RecordError::Json { line: n + 1, source })
+                serde_json::from_str(l).map_err(|source| RecordError::Json {
+                    line: n + 1,
+                    source,
+                })
             })
             .collect::<Result<_, _>>()?;
         Ok(Self { header, steps })

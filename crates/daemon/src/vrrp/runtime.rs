@@ -11,11 +11,12 @@
 
 use std::io;
 use std::net::IpAddr;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use ka_sys::netlink::{AddrSpec, NetEvent};
 use ka_types::Instant;
-use ka_vrrp::{Action, Engine, Event, LogLevel, NotifyState};
+use ka_vrrp::{Action, Event, LogLevel, NotifyState};
 use ka_wire::arp::garp_frame;
 use ka_wire::ethernet::EthernetAddress;
 use ka_wire::ndisc::unsolicited_na_frame;
@@ -30,6 +31,7 @@ use super::sockets::{RxInput, Sockets, StripError, strip_ipv4};
 use super::{system, trackers};
 use crate::log::target;
 use crate::map::VrrpPlan;
+use crate::record::RecordedEngine;
 
 #[path = "runtime_statics.rs"]
 mod statics;
@@ -101,16 +103,18 @@ struct Inputs<N> {
     track: mpsc::UnboundedReceiver<Event>,
 }
 
-/// Runs the VRRP runtime until `Control::Stop`.
+/// Runs the VRRP runtime until `Control::Stop`; with `record`, every
+/// engine step is written to that file (`--record-events`).
 pub async fn run(
     setup: VrrpPlan,
     control: mpsc::UnboundedReceiver<Control>,
+    record: Option<PathBuf>,
 ) -> io::Result<()> {
     for what in &setup.not_implemented {
         tracing::warn!(target: target::VRRP, "{what}");
     }
     let drivers = system::open()?;
-    run_with(setup, control, drivers).await
+    run_with(setup, control, drivers, record).await
 }
 
 /// Runs the VRRP runtime on `drivers` until `Control::Stop` (or until
@@ -119,6 +123,7 @@ pub(crate) async fn run_with<I: Io>(
     setup: VrrpPlan,
     mut control: mpsc::UnboundedReceiver<Control>,
     drivers: Drivers<I>,
+    record: Option<PathBuf>,
 ) -> io::Result<()> {
     let (mut rt, mut inputs) = Runtime::start(setup, drivers).await?;
     // keepalived compat: leftovers of an earlier run go first.
@@ -128,7 +133,8 @@ pub(crate) async fn run_with<I: Io>(
     let clock = Clock {
         start: tokio::time::Instant::now(),
     };
-    let mut engine = Engine::new(rt.setup.engine.clone());
+    let mut engine =
+        RecordedEngine::new(rt.setup.engine.clone(), record.as_deref());
     let mut out = Vec::new();
     for ev in rt.ifaces.initial_events() {
         engine.handle(clock.now(), ev, &mut out);

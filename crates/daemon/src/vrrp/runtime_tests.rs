@@ -97,7 +97,7 @@ impl Harness {
         };
         let (drivers, net) = fake.drivers(vec![eth0(true)], vec![addr]);
         let (control, rx) = mpsc::unbounded_channel();
-        let task = tokio::spawn(run_with(plan, rx, drivers));
+        let task = tokio::spawn(run_with(plan, rx, drivers, None));
         settle().await;
         Self {
             fake,
