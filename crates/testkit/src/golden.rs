@@ -18,10 +18,11 @@ use std::fmt::Debug;
 use std::path::{Path, PathBuf};
 
 use ka_types::Instant;
-use ka_types::record::{EngineKind, Input, RecordError, Recording, Step};
 use ka_vrrp::{Action, Engine, EngineConfig, Event};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+pub use ka_types::record::{EngineKind, Input, RecordError, Recording, Step};
 
 /// The environment variable that turns checking into rewriting.
 pub const UPDATE_ENV: &str = "KA_UPDATE_GOLDEN";
@@ -89,6 +90,8 @@ pub enum GoldenError<A> {
     },
     /// The file is not a recording of this engine.
     Record(RecordError),
+    /// The updated recording cannot be encoded.
+    Encode(serde_json::Error),
     /// Replaying it gives other actions.
     Diverged(Box<Divergence<A>>),
 }
@@ -168,6 +171,7 @@ impl<A: Serialize> fmt::Display for GoldenError<A> {
                 write!(f, "{}: {source}", path.display())
             }
             Self::Record(e) => write!(f, "not a usable recording: {e}"),
+            Self::Encode(e) => write!(f, "cannot encode the recording: {e}"),
             Self::Diverged(d) => write!(f, "{d}"),
         }
     }
@@ -178,6 +182,7 @@ impl<A: Serialize + Debug> std::error::Error for GoldenError<A> {
         match self {
             Self::Io { source, .. } => Some(source),
             Self::Record(e) => Some(e),
+            Self::Encode(e) => Some(e),
             Self::Diverged(_) => None,
         }
     }
@@ -232,24 +237,52 @@ pub fn rerecord<R: Replay>(rec: &RecordingOf<R>) -> RecordingOf<R> {
 }
 
 /// Reads a golden recording and replays it; with `KA_UPDATE_GOLDEN=1`
-/// set, rewrites its actions from the current engine instead.
+/// set, rewrites its actions from the current engine instead
+/// ([`update_file`]).
 pub fn check_file<R: Replay>(
     path: &Path,
 ) -> Result<(), GoldenError<R::Action>> {
+    if std::env::var_os(UPDATE_ENV).is_some_and(|v| v == "1") {
+        return update_file::<R>(path).map(|_| ());
+    }
+    let rec = read_file::<R>(path)?;
+    replay::<R>(&rec).map_err(GoldenError::Diverged)
+}
+
+/// Rewrites a golden's actions from the current engine (same inputs,
+/// same times); returns whether the file changed. The file is replaced
+/// atomically, as other tests may be reading it.
+pub fn update_file<R: Replay>(
+    path: &Path,
+) -> Result<bool, GoldenError<R::Action>> {
     let io = |source| GoldenError::Io {
         path: path.to_owned(),
         source,
     };
-    let text = std::fs::read_to_string(path).map_err(io)?;
-    let rec =
-        RecordingOf::<R>::parse(&text, R::KIND).map_err(GoldenError::Record)?;
-    if std::env::var_os(UPDATE_ENV).is_some_and(|v| v == "1") {
-        let text = rerecord::<R>(&rec).to_jsonl().map_err(|e| {
-            GoldenError::Record(RecordError::Json { line: 0, source: e })
-        })?;
-        return std::fs::write(path, text).map_err(io);
+    let rec = read_file::<R>(path)?;
+    let new = rerecord::<R>(&rec)
+        .to_jsonl()
+        .map_err(GoldenError::Encode)?;
+    if std::fs::read_to_string(path).map_err(io)? == new {
+        return Ok(false);
     }
-    replay::<R>(&rec).map_err(GoldenError::Diverged)
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, new)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(io)?;
+    Ok(true)
+}
+
+/// Reads a recording of engine `R` from `path`.
+pub fn read_file<R: Replay>(
+    path: &Path,
+) -> Result<RecordingOf<R>, GoldenError<R::Action>> {
+    let text =
+        std::fs::read_to_string(path).map_err(|source| GoldenError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+    RecordingOf::<R>::parse(&text, R::KIND).map_err(GoldenError::Record)
 }
 
 fn json<T: Serialize + ?Sized>(v: &T) -> String {

@@ -145,3 +145,23 @@ fn check_file_reports_missing_and_foreign_files() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(matches!(res, Err(GoldenError::Record(_))), "{res:?}");
 }
+
+#[test]
+fn update_file_rewrites_only_a_stale_golden() {
+    let dir = std::env::temp_dir()
+        .join(format!("ka-golden-update-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("recording.jsonl");
+    let good = recorded(100);
+    let mut stale = good.clone();
+    let step = becomes_master(&stale);
+    stale.steps[step].actions.clear();
+    std::fs::write(&path, stale.to_jsonl().unwrap()).unwrap();
+    let first = update_file::<Engine>(&path);
+    let second = update_file::<Engine>(&path);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(matches!(first, Ok(true)), "{first:?}");
+    assert!(matches!(second, Ok(false)), "{second:?}");
+    assert_eq!(text, good.to_jsonl().unwrap());
+}
