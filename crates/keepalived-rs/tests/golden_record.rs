@@ -11,11 +11,18 @@
 //! cargo test --release -p keepalived-rs --test golden_record -- --ignored regenerate
 //! ```
 //!
+//! `KA_GOLDEN_SCENARIOS=handover,sync` limits it to those scenarios
+//! (names in [`SCENARIOS`]). Scenarios with a keepalived 2.2.7 peer are
+//! skipped, with the reason, where keepalived is not installed.
+//!
 //! The ordinary test run records one scenario afresh and replays it, so
 //! the recorder and the runtime hook are checked end to end. Needs root;
 //! skipped with the reason otherwise.
 
 mod common;
+#[path = "interop/support.rs"]
+#[allow(dead_code, unreachable_pub)]
+mod support;
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -55,10 +62,12 @@ struct Scenario {
     run: fn(&mut Run),
 }
 
-/// A lab with one recording keepalived-rs per started host.
+/// A lab with one recording keepalived-rs per started host, and maybe a
+/// keepalived 2.2.7 peer.
 struct Run {
     lab: Lab,
     pids: Vec<Option<u32>>,
+    keepalived: Option<support::Node>,
 }
 
 fn vip(n: u8) -> IpAddr {
@@ -76,6 +85,20 @@ fn instance(n: u8, prio: u8, extra: &str) -> String {
     )
 }
 
+/// A VRRPv3 IPv6 instance `VI_6` (VRID 56, VIP 2001:db8::100).
+fn instance6(prio: u8) -> String {
+    format!(
+        "vrrp_instance VI_6 {{\n    state BACKUP\n    interface eth0\n    version 3\n    \
+         virtual_router_id 56\n    priority {prio}\n    advert_int 1\n    \
+         virtual_ipaddress {{\n        {}/64\n    }}\n}}\n",
+        vip6()
+    )
+}
+
+fn vip6() -> IpAddr {
+    "2001:db8::100".parse().expect("an IPv6 address")
+}
+
 /// A weight-0 `track_file` named `name` on `path`, initially 0 (up).
 fn track_file(name: &str, path: &Path) -> String {
     format!(
@@ -91,6 +114,7 @@ impl Run {
         Self {
             lab: Lab::new(hosts).expect("lab"),
             pids: vec![None; hosts],
+            keepalived: None,
         }
     }
 
@@ -126,12 +150,12 @@ impl Run {
         );
     }
 
-    /// Waits until exactly `want` hold VIP `n`; panics with the logs if
+    /// Waits until exactly `want` hold `vip`; panics with the logs if
     /// not.
-    fn expect_holders(&self, n: u8, want: &[usize], what: &str) {
+    fn expect_holders(&self, vip: IpAddr, want: &[usize], what: &str) {
         if self
             .lab
-            .wait_until(ELECTION, |l| l.holders(vip(n)) == want)
+            .wait_until(ELECTION, |l| l.holders(vip) == want)
             .is_some()
         {
             return;
@@ -143,10 +167,27 @@ impl Run {
             .map(|p| format!("--- pid {p}:\n{}\n", self.lab.log_of(*p)))
             .collect();
         panic!(
-            "{what}: expected VIP {} on {want:?}, holders are {:?}\n{logs}",
-            vip(n),
-            self.lab.holders(vip(n))
+            "{what}: expected VIP {vip} on {want:?}, holders are {:?}\n{logs}",
+            self.lab.holders(vip)
         );
+    }
+
+    /// Starts keepalived 2.2.7 (`-P`) with `conf` in `host`.
+    fn start_keepalived(&mut self, host: usize, conf: &str) {
+        let node = support::start(
+            &mut self.lab,
+            host,
+            support::Impl::Keepalived,
+            conf,
+            "keepalived",
+        );
+        self.keepalived = Some(node.expect("start keepalived"));
+    }
+
+    /// SIGTERM to keepalived (its master resigns with priority 0).
+    fn stop_keepalived(&mut self) {
+        let node = self.keepalived.take().expect("started");
+        support::stop(&mut self.lab, &node).expect("stop keepalived");
     }
 
     fn settle(&self) {
@@ -239,6 +280,31 @@ const SCENARIOS: &[Scenario] = &[
         run: sync_group,
     },
     Scenario {
+        name: "interop-v2",
+        hosts: 2,
+        goldens: &[Golden {
+            case: "interop1",
+            host: 1,
+            about: "VRRPv2 IPv4, priority 100 beside keepalived 2.2.7 at priority 150: \
+                    BACKUP on keepalived's adverts; keepalived's priority-0 advert on \
+                    SIGTERM makes it MASTER after Skew_Time",
+        }],
+        run: interop_v2,
+    },
+    Scenario {
+        name: "interop-v3-ipv6",
+        hosts: 2,
+        goldens: &[Golden {
+            case: "interop2",
+            host: 1,
+            about: "VRRPv3 IPv6, priority 100 beside keepalived 2.2.7 at priority 150: \
+                    BACKUP on keepalived's adverts (link-local source, hop limit 255); \
+                    keepalived's priority-0 advert on SIGTERM makes it MASTER after \
+                    Skew_Time (unsolicited NAs instead of GARPs)",
+        }],
+        run: interop_v3_ipv6,
+    },
+    Scenario {
         name: "tracker",
         hosts: 1,
         goldens: &[Golden {
@@ -255,7 +321,7 @@ const SCENARIOS: &[Scenario] = &[
 fn election(r: &mut Run) {
     r.start(0, &instance(1, 150, ""));
     r.start(1, &instance(1, 100, ""));
-    r.expect_holders(1, &[0], "election");
+    r.expect_holders(vip(1), &[0], "election");
     r.settle();
     r.stop(1);
     r.stop(0);
@@ -263,10 +329,10 @@ fn election(r: &mut Run) {
 
 fn preempt(r: &mut Run) {
     r.start(1, &instance(1, 100, ""));
-    r.expect_holders(1, &[1], "lone backup takes over");
+    r.expect_holders(vip(1), &[1], "lone backup takes over");
     r.settle();
     r.start(0, &instance(1, 150, ""));
-    r.expect_holders(1, &[0], "preemption");
+    r.expect_holders(vip(1), &[0], "preemption");
     r.settle();
     r.stop(1);
     r.stop(0);
@@ -275,10 +341,10 @@ fn preempt(r: &mut Run) {
 fn handover(r: &mut Run) {
     r.start(0, &instance(1, 150, ""));
     r.start(1, &instance(1, 100, ""));
-    r.expect_holders(1, &[0], "election");
+    r.expect_holders(vip(1), &[0], "election");
     r.settle();
     r.stop(0);
-    r.expect_holders(1, &[1], "handover on priority 0");
+    r.expect_holders(vip(1), &[1], "handover on priority 0");
     r.settle();
     r.stop(1);
 }
@@ -296,16 +362,16 @@ fn sync_group(r: &mut Run) {
     let b = format!("{group}{}{}", instance(1, 100, ""), instance(2, 100, ""));
     r.start(0, &a);
     r.start(1, &b);
-    r.expect_holders(1, &[0], "group election, VI_1");
-    r.expect_holders(2, &[0], "group election, VI_2");
+    r.expect_holders(vip(1), &[0], "group election, VI_1");
+    r.expect_holders(vip(2), &[0], "group election, VI_2");
     r.settle();
     std::fs::write(&flag, "1\n").unwrap();
-    r.expect_holders(1, &[1], "VI_2 fault drags VI_1");
-    r.expect_holders(2, &[1], "VI_2 fault");
+    r.expect_holders(vip(1), &[1], "VI_2 fault drags VI_1");
+    r.expect_holders(vip(2), &[1], "VI_2 fault");
     r.settle();
     std::fs::write(&flag, "0\n").unwrap();
-    r.expect_holders(1, &[0], "group back, VI_1");
-    r.expect_holders(2, &[0], "group back, VI_2");
+    r.expect_holders(vip(1), &[0], "group back, VI_1");
+    r.expect_holders(vip(2), &[0], "group back, VI_2");
     r.settle();
     r.stop(1);
     r.stop(0);
@@ -319,15 +385,42 @@ fn tracker_fault(r: &mut Run) {
         instance(1, 100, "    track_file {\n        OK\n    }\n")
     );
     r.start(0, &conf);
-    r.expect_holders(1, &[0], "lone master");
+    r.expect_holders(vip(1), &[0], "lone master");
     r.settle();
     std::fs::write(&flag, "1\n").unwrap();
-    r.expect_holders(1, &[], "FAULT");
+    r.expect_holders(vip(1), &[], "FAULT");
     r.settle();
     std::fs::write(&flag, "0\n").unwrap();
-    r.expect_holders(1, &[0], "master again");
+    r.expect_holders(vip(1), &[0], "master again");
     r.settle();
     r.stop(0);
+}
+
+fn interop_v2(r: &mut Run) {
+    r.start_keepalived(0, &instance(1, 150, ""));
+    r.start(1, &instance(1, 100, ""));
+    r.expect_holders(vip(1), &[0], "keepalived wins");
+    r.settle();
+    r.stop_keepalived();
+    r.expect_holders(vip(1), &[1], "handover from keepalived");
+    r.settle();
+    r.stop(1);
+}
+
+fn interop_v3_ipv6(r: &mut Run) {
+    r.start_keepalived(0, &instance6(150));
+    r.start(1, &instance6(100));
+    r.expect_holders(vip6(), &[0], "keepalived wins");
+    r.settle();
+    r.stop_keepalived();
+    r.expect_holders(vip6(), &[1], "handover from keepalived");
+    r.settle();
+    r.stop(1);
+}
+
+/// Scenarios with a keepalived peer cannot run without keepalived.
+fn needs_keepalived(sc: &Scenario) -> bool {
+    sc.name.starts_with("interop")
 }
 
 // ===== running =====
@@ -380,7 +473,19 @@ fn regenerate() {
     if ka_lab::skip() {
         return;
     }
+    let no_keepalived = support::skip_reason();
+    let only = std::env::var("KA_GOLDEN_SCENARIOS").unwrap_or_default();
+    let only: Vec<&str> = only.split(',').filter(|s| !s.is_empty()).collect();
     for sc in SCENARIOS {
+        if !only.is_empty() && !only.contains(&sc.name) {
+            continue;
+        }
+        if let Some(why) =
+            no_keepalived.as_ref().filter(|_| needs_keepalived(sc))
+        {
+            eprintln!("skipped {}: {why}", sc.name);
+            continue;
+        }
         for (g, text) in record(sc) {
             check(g.case, &text);
             let dir = golden_dir().join(g.case);
@@ -389,8 +494,9 @@ fn regenerate() {
             let about = format!(
                 "{}\n\nRecorded from lab host h{} of the `{}` scenario \
                  (crates/keepalived-rs/tests/golden_record.rs): keepalived-rs \
-                 with --record-events, hosts 192.0.2.(10+i)/24 on eth0, \
-                 advert_int 1, VRRPv2.\n",
+                 with --record-events; hosts 192.0.2.(10+i)/24 and \
+                 2001:db8::(10+i)/64 on eth0, advert_int 1, VRRPv2 unless \
+                 the case says otherwise.\n",
                 g.about, g.host, sc.name
             );
             std::fs::write(dir.join("description.txt"), about).unwrap();

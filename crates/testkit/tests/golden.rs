@@ -1,6 +1,6 @@
 //! Golden replay scenarios (holo's conformance tests): each
 //! `golden/<case>/recording.jsonl` was recorded from a real keepalived-rs
-//! daemon in a namespace lab (`--record-events`, see
+//! daemon (`interop*`: beside a real keepalived 2.2.7) in a namespace lab (`--record-events`, see
 //! `crates/keepalived-rs/tests/golden_record.rs` and each case's
 //! `description.txt`). Replayed into a fresh engine, every step must
 //! return exactly the recorded actions.
@@ -26,6 +26,8 @@ const CASES: &[&str] = &[
     "sync1",
     "sync2",
     "tracker1",
+    "interop1",
+    "interop2",
 ];
 
 fn path(case: &str) -> PathBuf {
@@ -139,6 +141,23 @@ fn tracker1() {
     run("tracker1");
 }
 
+/// Input: VRRPv2 IPv4, priority 100 beside keepalived 2.2.7 (priority
+/// 150): keepalived's adverts, then its priority-0 advert on SIGTERM.
+/// Output: BACKUP; MASTER after Skew_Time with VIP and GARPs.
+#[test]
+fn interop1() {
+    run("interop1");
+}
+
+/// Input: VRRPv3 IPv6, priority 100 beside keepalived 2.2.7 (priority
+/// 150): keepalived's adverts from its link-local address, then its
+/// priority-0 advert. Output: BACKUP; MASTER after Skew_Time with the
+/// VIP and unsolicited NAs.
+#[test]
+fn interop2() {
+    run("interop2");
+}
+
 // ===== every golden fails when a transition changes =====
 
 #[test]
@@ -191,24 +210,31 @@ fn a_changed_transition_fails_every_golden_at_its_step() {
 /// The takeover is timed by the priority-0 rule (RFC 5798 §6.4.2:
 /// Master_Down_Timer = Skew_Time): were the resigning advert an ordinary
 /// one (priority 150, the master's), the backup would wait
-/// Master_Down_Interval and the recorded takeover step diverges.
+/// Master_Down_Interval and the recorded takeover step diverges. The
+/// VRRPv2 cases: ours resigning and keepalived 2.2.7 resigning.
 #[test]
-fn handover2_fails_when_priority_zero_is_an_ordinary_advert() {
-    let mut rec = load("handover2");
-    let takeover = notify_steps(&rec, NotifyState::Master)[0];
-    let mut patched = 0;
-    for s in &mut rec.steps {
-        if let Input::Event(Event::PacketReceived { bytes, .. }) = &mut s.input
-            && bytes.get(2) == Some(&0)
-        {
-            set_v2_priority(bytes, 150);
-            patched += 1;
+fn handovers_fail_when_priority_zero_is_an_ordinary_advert() {
+    for case in ["handover2", "interop1"] {
+        let mut rec = load(case);
+        let takeover = notify_steps(&rec, NotifyState::Master)[0];
+        let mut patched = 0;
+        for s in &mut rec.steps {
+            if let Input::Event(Event::PacketReceived { bytes, .. }) =
+                &mut s.input
+                && bytes.get(2) == Some(&0)
+            {
+                set_v2_priority(bytes, 150);
+                patched += 1;
+            }
         }
+        assert_eq!(patched, 1, "{case}: one priority-0 advert was recorded");
+        let d = replay::<Engine>(&rec).unwrap_err();
+        assert_eq!(d.step, takeover, "{case}: {d}");
+        assert!(
+            d.actual.is_empty(),
+            "{case}: nothing is due at Skew_Time: {d}"
+        );
     }
-    assert_eq!(patched, 1, "one priority-0 advert was recorded");
-    let d = replay::<Engine>(&rec).unwrap_err();
-    assert_eq!(d.step, takeover, "{d}");
-    assert!(d.actual.is_empty(), "nothing is due at Skew_Time: {d}");
 }
 
 /// With `nopreempt`, the lower-priority master's adverts are accepted,
