@@ -29,7 +29,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ka_lab::Lab;
-use ka_testkit::golden;
+use ka_testkit::golden::{self, Input};
+use ka_vrrp::Event;
 use nix::sys::signal::Signal;
 
 /// Election or failover on a loaded 2-core machine: Master_Down (about
@@ -68,6 +69,9 @@ struct Run {
     lab: Lab,
     pids: Vec<Option<u32>>,
     keepalived: Option<support::Node>,
+    /// A scenario that does not go as scripted fails the run (when
+    /// recording goldens); otherwise it is only reported.
+    strict: bool,
 }
 
 fn vip(n: u8) -> IpAddr {
@@ -110,8 +114,9 @@ fn track_file(name: &str, path: &Path) -> String {
 // ===== impl Run =====
 
 impl Run {
-    fn new(hosts: usize) -> Self {
+    fn new(hosts: usize, strict: bool) -> Self {
         Self {
+            strict,
             lab: Lab::new(hosts).expect("lab"),
             pids: vec![None; hosts],
             keepalived: None,
@@ -166,10 +171,12 @@ impl Run {
             .flatten()
             .map(|p| format!("--- pid {p}:\n{}\n", self.lab.log_of(*p)))
             .collect();
-        panic!(
+        let msg = format!(
             "{what}: expected VIP {vip} on {want:?}, holders are {:?}\n{logs}",
             self.lab.holders(vip)
         );
+        assert!(!self.strict, "{msg}");
+        eprintln!("not as scripted (the recording must replay anyway): {msg}");
     }
 
     /// Starts keepalived 2.2.7 (`-P`) with `conf` in `host`.
@@ -430,8 +437,9 @@ fn golden_dir() -> PathBuf {
 }
 
 /// Runs `sc` in a fresh lab; returns each golden with its recording.
-fn record(sc: &Scenario) -> Vec<(&'static Golden, String)> {
-    let mut r = Run::new(sc.hosts);
+/// `strict`: fail unless the run went as scripted.
+fn record(sc: &Scenario, strict: bool) -> Vec<(&'static Golden, String)> {
+    let mut r = Run::new(sc.hosts, strict);
     (sc.run)(&mut r);
     sc.goldens
         .iter()
@@ -444,26 +452,40 @@ fn record(sc: &Scenario) -> Vec<(&'static Golden, String)> {
         .collect()
 }
 
-fn check(case: &str, text: &str) {
+/// Parses a fresh recording and replays it; panics on a divergence.
+fn check(case: &str, text: &str) -> golden::VrrpRecording {
     let rec = golden::VrrpRecording::parse(text, golden::EngineKind::Vrrp)
         .unwrap_or_else(|e| panic!("{case}: {e}"));
     if let Err(d) = golden::replay::<ka_vrrp::Engine>(&rec) {
         panic!("{case}: a fresh recording does not replay:\n{d}");
     }
+    rec
 }
 
 /// A fresh daemon recording replays into a fresh engine with the same
 /// actions (the recorder, the runtime hook and the engine's determinism,
-/// end to end).
+/// end to end). Whatever the run did (a loaded machine may delay adverts
+/// and make it flap), its recording must replay.
 #[test]
 fn a_fresh_daemon_recording_replays() {
     if ka_lab::skip() {
         return;
     }
     let sc = SCENARIOS.iter().find(|s| s.name == "handover").unwrap();
-    for (g, text) in record(sc) {
-        check(g.case, &text);
+    let mut received = 0;
+    for (g, text) in record(sc, false) {
+        let rec = check(g.case, &text);
+        // Not vacuous: each daemon started and ran timers, and the
+        // backup heard the master.
+        let count = |f: fn(&Input<Event, _>) -> bool| {
+            rec.steps.iter().filter(|s| f(&s.input)).count()
+        };
+        assert_eq!(count(|i| matches!(i, Input::Event(Event::Started))), 1);
+        assert!(count(|i| matches!(i, Input::Timeout)) > 0, "{}", g.case);
+        received +=
+            count(|i| matches!(i, Input::Event(Event::PacketReceived { .. })));
     }
+    assert!(received > 0, "no advert was received");
 }
 
 /// Re-records every golden under `crates/testkit/tests/golden`.
@@ -486,7 +508,7 @@ fn regenerate() {
             eprintln!("skipped {}: {why}", sc.name);
             continue;
         }
-        for (g, text) in record(sc) {
+        for (g, text) in record(sc, true) {
             check(g.case, &text);
             let dir = golden_dir().join(g.case);
             std::fs::create_dir_all(&dir).unwrap();

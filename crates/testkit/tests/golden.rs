@@ -221,9 +221,9 @@ fn handovers_fail_when_priority_zero_is_an_ordinary_advert() {
         for s in &mut rec.steps {
             if let Input::Event(Event::PacketReceived { bytes, .. }) =
                 &mut s.input
-                && bytes.get(2) == Some(&0)
+                && vrrp_part(bytes).get(2) == Some(&0)
             {
-                set_v2_priority(bytes, 150);
+                set_v2_priority(vrrp_part(bytes), 150);
                 patched += 1;
             }
         }
@@ -292,6 +292,17 @@ fn a_divergence_is_reported_readably() {
         text.contains(r#"+ ["#) && text.contains(r#""Master""#),
         "{text}"
     );
+}
+
+/// The VRRP message of a received packet: the event carries it alone,
+/// or (if the driver passes raw IP bytes) after an IPv4 header, whose
+/// first nibble is 4 where a VRRP message's is its version, 2 or 3.
+fn vrrp_part(bytes: &mut [u8]) -> &mut [u8] {
+    let skip = match bytes.first() {
+        Some(b) if b >> 4 == 4 => usize::from(b & 0x0f) * 4,
+        _ => 0,
+    };
+    bytes.get_mut(skip..).unwrap_or_default()
 }
 
 /// Sets the priority of a VRRPv2 message and recomputes its checksum
