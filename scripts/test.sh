@@ -5,7 +5,8 @@
 #
 # Privileged tests (network namespaces, raw sockets, the differential test
 # against Debian's keepalived) run when this is run as root with the tools
-# installed (.ci/run installs them); otherwise they print why they skip.
+# installed (.ci/run installs them); otherwise they print why they skip,
+# or fail when KA_REQUIRE_PRIVILEGED=1 is set (as .ci/run does).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

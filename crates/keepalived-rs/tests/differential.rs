@@ -264,8 +264,7 @@ fn report(m: &Mismatch) -> String {
 
 #[test]
 fn exit_statuses_agree_with_keepalived() {
-    if let Some(reason) = skip_reason() {
-        eprintln!("SKIPPED differential test: {reason}");
+    if ka_lab::skip_if(skip_reason()) {
         return;
     }
     let ns = Netns::create()

@@ -113,8 +113,7 @@ fn static_entries_match_keepalived_at_start_reload_and_stop() {
     if ka_lab::skip() {
         return;
     }
-    if let Some(why) = keepalived_missing() {
-        eprintln!("skipped: {why}");
+    if ka_lab::skip_if(keepalived_missing()) {
         return;
     }
     let mut lab = Lab::new(2).expect("lab");

@@ -214,8 +214,8 @@ fn no_accept_master_drops_traffic_to_its_vip_while_accept_answers() {
     if ka_lab::skip() {
         return;
     }
-    if ka_lab::run("nft", &["-v"]).is_err() {
-        eprintln!("skipped: nft is not installed");
+    let no_nft = ka_lab::run("nft", &["-v"]).is_err();
+    if ka_lab::skip_if(no_nft.then_some("nft is not installed")) {
         return;
     }
     let mut lab = Lab::new(2).expect("lab");

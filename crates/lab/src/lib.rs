@@ -27,14 +27,57 @@ pub fn skip_reason() -> Option<String> {
     None
 }
 
+/// The variable under which a privileged test that cannot run fails
+/// instead of skipping: `.ci/run` sets it, so a CI machine that lost its
+/// privileges or a tool fails loudly rather than passing every test.
+pub const REQUIRE_PRIVILEGED: &str = "KA_REQUIRE_PRIVILEGED";
+
 /// Prints the skip reason and returns true when labs cannot run, so tests
-/// can `if ka_lab::skip() { return; }`.
+/// can `if ka_lab::skip() { return; }`; panics instead when
+/// [`REQUIRE_PRIVILEGED`] is set.
 pub fn skip() -> bool {
-    match skip_reason() {
-        Some(why) => {
+    skip_if(skip_reason())
+}
+
+/// The one place privileged tests decide to skip. With no reason, false
+/// (the test runs). With a reason, prints `skipped: REASON` and returns
+/// true; but when [`REQUIRE_PRIVILEGED`] is set (to anything but empty or
+/// `0`) it panics with the reason, so the test fails.
+pub fn skip_if(reason: Option<impl std::fmt::Display>) -> bool {
+    let required = required(std::env::var_os(REQUIRE_PRIVILEGED).as_deref());
+    match verdict(reason.map(|r| r.to_string()), required) {
+        Verdict::Run => false,
+        Verdict::Skip(why) => {
             eprintln!("skipped: {why}");
             true
         }
-        None => false,
+        Verdict::Fail(msg) => panic!("{msg}"),
     }
 }
+
+/// What a privileged test does.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Run,
+    Skip(String),
+    Fail(String),
+}
+
+fn verdict(reason: Option<String>, required: bool) -> Verdict {
+    match reason {
+        None => Verdict::Run,
+        Some(why) if required => Verdict::Fail(format!(
+            "{REQUIRE_PRIVILEGED} is set, so this test may not skip: {why}"
+        )),
+        Some(why) => Verdict::Skip(why),
+    }
+}
+
+/// Whether a value of [`REQUIRE_PRIVILEGED`] asks for it: set, not empty,
+/// not `0`.
+fn required(value: Option<&std::ffi::OsStr>) -> bool {
+    value.is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+#[cfg(test)]
+mod tests;

@@ -45,8 +45,8 @@ fn two_keepalived_nodes_elect_and_fail_over() {
     if skip() {
         return;
     }
-    if ka_lab::run("keepalived", &["-v"]).is_err() {
-        eprintln!("skipped: keepalived is not installed");
+    let missing = ka_lab::run("keepalived", &["-v"]).is_err();
+    if ka_lab::skip_if(missing.then_some("keepalived is not installed")) {
         return;
     }
     let vip: IpAddr = "192.0.2.100".parse().unwrap();

@@ -41,8 +41,8 @@ fn silent_partition_drops_traffic_but_keeps_the_link() {
     if skip() {
         return;
     }
-    if ka_lab::run("nft", &["--version"]).is_err() {
-        eprintln!("skipped: nft (nftables) is not installed");
+    let no_nft = ka_lab::run("nft", &["--version"]).is_err();
+    if ka_lab::skip_if(no_nft.then_some("nft (nftables) is not installed")) {
         return;
     }
     let mut lab = Lab::new(2).expect("build lab");

@@ -1,6 +1,6 @@
-//! Files the daemon writes: state dumps and notify FIFOs, created without
-//! following symlinks and with tight permissions (pid files are in
-//! [`crate::pidfile`]).
+//! Files the daemon writes: state dumps, created without following
+//! symlinks and with tight permissions (pid files: [`crate::pidfile`];
+//! notify FIFOs: [`crate::fifo`]).
 //!
 //! keepalived's CVE-2018-19044/19045/19046 came from dump files in `/tmp`
 //! opened through symlinks, created 0666, or kept open by a process that
@@ -10,7 +10,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 /// How often to retry when someone recreates the path between our unlink
@@ -51,38 +51,9 @@ pub fn create_private(path: &Path) -> io::Result<File> {
     Err(last.unwrap_or_else(|| io::Error::other("could not create file")))
 }
 
-/// Opens a notify FIFO for writing, creating it (mode 0600) if absent.
-///
-/// keepalived compat: the FIFO is opened read-write and non-blocking, so
-/// opening never waits for a reader and writes never block the daemon; a
-/// path that exists but is not a FIFO is refused.
-pub fn open_fifo(path: &Path) -> io::Result<File> {
-    match nix::unistd::mkfifo(
-        path,
-        nix::sys::stat::Mode::from_bits_truncate(0o600),
-    ) {
-        Ok(()) => {}
-        Err(nix::errno::Errno::EEXIST) => {}
-        Err(e) => return Err(e.into()),
-    }
-    let f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC | libc::O_NONBLOCK)
-        .open(path)?;
-    if !f.metadata()?.file_type().is_fifo() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{} exists and is not a FIFO", path.display()),
-        ));
-    }
-    Ok(f)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Read;
     use std::os::unix::fs::PermissionsExt;
 
     fn tmpdir(tag: &str) -> std::path::PathBuf {
@@ -106,25 +77,6 @@ mod tests {
         let meta = std::fs::symlink_metadata(&dump).unwrap();
         assert!(meta.file_type().is_file());
         assert_eq!(meta.permissions().mode() & 0o777, 0o600);
-        std::fs::remove_dir_all(d).unwrap();
-    }
-
-    #[test]
-    fn fifo_is_created_and_carries_lines() {
-        let d = tmpdir("fifo");
-        let path = d.join("notify.fifo");
-        let mut w = open_fifo(&path).unwrap();
-        let mut r = OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(&path)
-            .unwrap();
-        w.write_all(b"INSTANCE \"VI_1\" MASTER 100\n").unwrap();
-        let mut buf = [0u8; 64];
-        let n = r.read(&mut buf).unwrap();
-        assert_eq!(&buf[..n], b"INSTANCE \"VI_1\" MASTER 100\n");
-        std::fs::write(d.join("plain"), "x").unwrap();
-        assert!(open_fifo(&d.join("plain")).is_err());
         std::fs::remove_dir_all(d).unwrap();
     }
 }

@@ -6,9 +6,16 @@
 //! is a runtime dependency on the `nftables` package.
 
 use std::io;
+use std::path::Path;
 use std::process::Stdio;
+use std::time::Duration;
 
 use tokio::io::AsyncWriteExt;
+
+/// How long `nft` may take before it is killed. A ruleset of this daemon
+/// applies in milliseconds; a hung `nft` must not hold the caller (the
+/// VRRP loop) past an advert interval's worth of slack.
+pub const NFT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A failed `nft` run.
 #[derive(Debug, thiserror::Error)]
@@ -28,11 +35,24 @@ pub enum NftError {
         /// What nft wrote on standard error, trimmed.
         stderr: String,
     },
+    /// It did not finish in time and was killed.
+    #[error("nft: no answer within {}s; killed", .0.as_secs_f64())]
+    Timeout(Duration),
 }
 
-/// Applies `script` with `nft -f -`.
+/// Applies `script` with `nft -f -`, killing `nft` after [`NFT_TIMEOUT`].
 pub async fn apply(script: &str) -> Result<(), NftError> {
-    let mut child = tokio::process::Command::new("nft")
+    apply_with(Path::new("nft"), script, NFT_TIMEOUT).await
+}
+
+/// Applies `script` with `program -f -` (tests: a stand-in for `nft`),
+/// killing it after `limit`.
+pub async fn apply_with(
+    program: &Path,
+    script: &str,
+    limit: Duration,
+) -> Result<(), NftError> {
+    let mut child = tokio::process::Command::new(program)
         .args(["-f", "-"])
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -40,13 +60,21 @@ pub async fn apply(script: &str) -> Result<(), NftError> {
         .kill_on_drop(true)
         .spawn()
         .map_err(NftError::Spawn)?;
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(script.as_bytes())
-            .await
-            .map_err(NftError::Write)?;
-    }
-    let out = child.wait_with_output().await.map_err(NftError::Wait)?;
+    let stdin = child.stdin.take();
+    let run = async move {
+        if let Some(mut stdin) = stdin {
+            stdin
+                .write_all(script.as_bytes())
+                .await
+                .map_err(NftError::Write)?;
+        }
+        child.wait_with_output().await.map_err(NftError::Wait)
+    };
+    // On timeout the future, and with it the child, is dropped:
+    // `kill_on_drop` SIGKILLs it and tokio reaps it in the background.
+    let out = tokio::time::timeout(limit, run)
+        .await
+        .map_err(|_| NftError::Timeout(limit))??;
     if out.status.success() {
         Ok(())
     } else {
@@ -70,6 +98,57 @@ pub async fn delete_table(family: &str, name: &str) -> Result<(), NftError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_hung_nft_is_killed_at_the_limit() {
+        let d = std::env::temp_dir()
+            .join(format!("ka-nft-hang-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        let (fake, pid_file) = (d.join("nft"), d.join("pid"));
+        // Reads nothing, never exits: a hung nft.
+        std::fs::write(
+            &fake,
+            format!(
+                "#!/bin/sh\necho $$ > {}\nexec sleep 30\n",
+                pid_file.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(
+            &fake,
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let got = rt.block_on(apply_with(
+            &fake,
+            "flush ruleset\n",
+            Duration::from_millis(300),
+        ));
+        let took = started.elapsed();
+        assert!(matches!(got, Err(NftError::Timeout(_))), "{got:?}");
+        assert!(took < Duration::from_secs(5), "{took:?}");
+        let pid: i32 = std::fs::read_to_string(&pid_file)
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
+        // Killed (and reaped by tokio's orphan reaper) shortly after.
+        let gone = (0..100).any(|_| {
+            rt.block_on(async {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            });
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+                .is_err()
+        });
+        std::fs::remove_dir_all(&d).unwrap();
+        assert!(gone, "the hung nft {pid} was left running");
+    }
 
     #[test]
     fn errors_keep_their_text_and_source() {

@@ -53,59 +53,123 @@ impl ScriptOutcome {
 /// Runs a script to completion (or timeout). Its stdin, stdout and stderr
 /// are `/dev/null`, as keepalived's are.
 pub async fn run(spec: &ScriptSpec) -> ScriptOutcome {
-    let Some((prog, args)) = spec.argv.split_first() else {
-        return ScriptOutcome::SpawnFailed("empty command".into());
-    };
-    let mut cmd = tokio::process::Command::new(prog);
-    cmd.args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .kill_on_drop(true);
-    if let Some(gid) = spec.gid {
-        cmd.gid(gid);
-    }
-    if let Some(uid) = spec.uid {
-        cmd.uid(uid);
-    }
-    // SAFETY: `reset_for_exec` makes only async-signal-safe calls
-    // (sigaction, pthread_sigmask) and touches no memory of the parent.
-    #[allow(unsafe_code)]
-    unsafe {
-        cmd.pre_exec(crate::process::reset_for_exec);
-    }
-    let mut child = match cmd.spawn() {
+    let mut child = match Running::start(spec) {
         Ok(c) => c,
-        Err(e) => return ScriptOutcome::SpawnFailed(format!("{prog}: {e}")),
+        Err(e) => return e,
     };
-    let pgid = child
-        .id()
-        .and_then(|id| i32::try_from(id).ok())
-        .map(Pid::from_raw);
     let waited = match spec.timeout {
         Some(t) => tokio::time::timeout(t, child.wait()).await.ok(),
         None => Some(child.wait().await),
     };
     match waited {
-        Some(Ok(status)) => outcome(status),
-        Some(Err(e)) => {
-            ScriptOutcome::SpawnFailed(format!("{prog}: wait: {e}"))
-        }
+        Some(outcome) => outcome,
         None => {
-            if let Some(pg) = pgid {
-                let _ = killpg(pg, Signal::SIGTERM);
-                if tokio::time::timeout(KILL_GRACE, child.wait())
-                    .await
-                    .is_err()
-                {
-                    let _ = killpg(pg, Signal::SIGKILL);
-                    let _ = child.wait().await;
-                }
-            }
+            child.stop(KILL_GRACE).await;
             ScriptOutcome::TimedOut
         }
     }
+}
+
+/// A started script, in its own process group; dropping it kills the
+/// script (not its group) with SIGKILL.
+#[derive(Debug)]
+pub struct Running {
+    child: tokio::process::Child,
+    pgid: Option<Pid>,
+    prog: String,
+}
+
+impl Running {
+    /// Starts `spec`; stdin, stdout and stderr are `/dev/null`.
+    pub fn start(spec: &ScriptSpec) -> Result<Self, ScriptOutcome> {
+        let Some((prog, args)) = spec.argv.split_first() else {
+            return Err(ScriptOutcome::SpawnFailed("empty command".into()));
+        };
+        let mut cmd = tokio::process::Command::new(prog);
+        cmd.args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .kill_on_drop(true);
+        if let Some(gid) = spec.gid {
+            cmd.gid(gid);
+        }
+        if let Some(uid) = spec.uid {
+            cmd.uid(uid);
+        }
+        // SAFETY: `reset_for_exec` makes only async-signal-safe calls
+        // (sigaction, pthread_sigmask) and touches no memory of the parent.
+        #[allow(unsafe_code)]
+        unsafe {
+            cmd.pre_exec(crate::process::reset_for_exec);
+        }
+        let child = cmd
+            .spawn()
+            .map_err(|e| ScriptOutcome::SpawnFailed(format!("{prog}: {e}")))?;
+        let pgid = child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .map(Pid::from_raw);
+        Ok(Self {
+            child,
+            pgid,
+            prog: prog.clone(),
+        })
+    }
+
+    /// The script's process group (its pid), while it has one.
+    pub fn pgid(&self) -> Option<i32> {
+        self.pgid.map(Pid::as_raw)
+    }
+
+    /// Waits until the script ends.
+    pub async fn wait(&mut self) -> ScriptOutcome {
+        match self.child.wait().await {
+            Ok(status) => outcome(status),
+            Err(e) => {
+                ScriptOutcome::SpawnFailed(format!("{}: wait: {e}", self.prog))
+            }
+        }
+    }
+
+    /// Ends the script's whole process group: SIGTERM, then SIGKILL if it
+    /// is still there after `grace`; returns once it is reaped.
+    pub async fn stop(&mut self, grace: Duration) {
+        let Some(pg) = self.pgid else {
+            let _ = self.child.kill().await;
+            return;
+        };
+        let _ = killpg(pg, Signal::SIGTERM);
+        if tokio::time::timeout(grace, self.child.wait())
+            .await
+            .is_err()
+        {
+            let _ = killpg(pg, Signal::SIGKILL);
+            let _ = self.child.wait().await;
+        }
+    }
+}
+
+impl Drop for Running {
+    /// A script still running when its handle goes away (its task was
+    /// cancelled, the runtime is ending) is killed with its whole group,
+    /// not only the leader `kill_on_drop` would reach.
+    fn drop(&mut self) {
+        if let (Some(pg), Ok(None)) = (self.pgid, self.child.try_wait()) {
+            let _ = killpg(pg, Signal::SIGKILL);
+        }
+    }
+}
+
+/// Sends SIGTERM to process group `pgid` (a script's, see
+/// [`Running::pgid`]).
+pub fn terminate_group(pgid: i32) {
+    // 0 or less would reach our own group (or every process).
+    if pgid <= 0 {
+        return;
+    }
+    let _ = killpg(Pid::from_raw(pgid), Signal::SIGTERM);
 }
 
 fn outcome(status: std::process::ExitStatus) -> ScriptOutcome {
@@ -156,6 +220,25 @@ mod tests {
                 run(&spec(&[], None)).await,
                 ScriptOutcome::SpawnFailed(_)
             ));
+        });
+    }
+
+    #[test]
+    fn stop_escalates_to_sigkill() {
+        rt().block_on(async {
+            // Ignores SIGTERM; only SIGKILL ends it.
+            let mut r = Running::start(&spec(
+                &["sh", "-c", "trap '' TERM; sleep 30 & wait"],
+                None,
+            ))
+            .unwrap();
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let started = std::time::Instant::now();
+            r.stop(Duration::from_millis(300)).await;
+            let took = started.elapsed();
+            assert!(took >= Duration::from_millis(300), "{took:?}");
+            assert!(took < Duration::from_secs(10), "{took:?}");
+            assert_eq!(r.wait().await, ScriptOutcome::Signalled(9));
         });
     }
 

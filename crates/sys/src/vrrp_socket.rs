@@ -212,7 +212,9 @@ impl VrrpSocket {
     }
 
     fn recv_now(&self, fd: RawFd) -> io::Result<Received> {
-        let mut buf = vec![0u8; MAX_PACKET];
+        // A reused stack buffer: what is queued holds only the bytes
+        // received, not a full-size allocation each.
+        let mut buf = [0u8; MAX_PACKET];
         let mut cbuf = nix::cmsg_space!(libc::in6_pktinfo, libc::c_int);
         let (len, src, dst, ttl, ifindex) = {
             let mut iov = [IoSliceMut::new(&mut buf)];
@@ -245,7 +247,7 @@ impl VrrpSocket {
             });
             (msg.bytes, src, dst, ttl, ifindex)
         };
-        buf.truncate(len);
+        let buf = buf.get(..len).unwrap_or_default().to_vec();
         if self.v6 {
             let (Some(src), Some(dst), Some(ttl)) = (src, dst, ttl) else {
                 return Err(io::Error::new(

@@ -23,6 +23,8 @@ mod tests;
 #[cfg(test)]
 mod tests_ah;
 #[cfg(test)]
+mod tests_log;
+#[cfg(test)]
 mod tests_reload;
 #[cfg(test)]
 mod tests_wire;
@@ -153,6 +155,25 @@ impl Engine {
         for idx in 0..self.instances.len() {
             self.instance_timeout(idx, now, out);
         }
+        self.log_suppressed(now, out);
+    }
+
+    /// One line per ended log window that suppressed errors.
+    fn log_suppressed(&mut self, now: Instant, out: &mut Vec<Action>) {
+        for i in &mut self.instances {
+            for s in i.rx_log.expire(now) {
+                out.push(Action::Log(LogLine {
+                    level: LogLevel::Info,
+                    text: format!(
+                        "({}) {} more received packets with the same {} error not logged in the last {}s",
+                        i.cfg.name,
+                        s.count,
+                        s.kind,
+                        crate::log_limit::WINDOW.as_secs()
+                    ),
+                }));
+            }
+        }
     }
 
     /// When [`Engine::handle_timeout`] must be called next.
@@ -161,6 +182,7 @@ impl Engine {
             .iter()
             .filter_map(Instance::poll_at)
             .chain(self.pacer.poll_at())
+            .chain(self.instances.iter().filter_map(|i| i.rx_log.poll_at()))
             .min()
     }
 
@@ -335,13 +357,12 @@ impl Engine {
             // dropped without a word.
             Err(RxError::Decode(DecodeError::AhNextHeader(_))) => {}
             Err(e) => {
-                // Rate limit: log each distinct error once per state.
-                let text = format!("({}) {e}", inst.cfg.name);
-                if inst.last_rx_error.as_ref() != Some(&text) {
-                    inst.last_rx_error = Some(text.clone());
+                // Rate limit per kind of error, whatever the sender or
+                // values: one line per window, the rest counted.
+                if inst.rx_log.admit(now, e.kind()) {
                     out.push(Action::Log(LogLine {
                         level: LogLevel::Info,
-                        text,
+                        text: format!("({}) {e}", inst.cfg.name),
                     }));
                 }
             }

@@ -31,6 +31,7 @@ mod engine;
 mod event;
 mod garp;
 mod instance;
+mod log_limit;
 mod rx;
 mod snapshot;
 mod stats;

@@ -84,6 +84,38 @@ impl fmt::Display for RxError {
     }
 }
 
+impl RxError {
+    /// A short name for what was wrong, the unit of log rate limiting
+    /// (whatever the sender or the values).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Decode(e) => match e {
+                DecodeError::Truncated { .. } | DecodeError::Length { .. } => {
+                    "length"
+                }
+                DecodeError::Ttl(_) => "TTL",
+                DecodeError::Version(_) => "version",
+                DecodeError::AuthType(_)
+                | DecodeError::AuthTypeMismatch { .. } => "auth type",
+                DecodeError::AuthFailure => "password",
+                DecodeError::AdverInt { .. } => "advert interval",
+                DecodeError::Type(_) => "packet type",
+                DecodeError::AddrList { .. } => "address count",
+                DecodeError::Checksum { .. } => "checksum",
+                DecodeError::IpHeader
+                | DecodeError::Protocol(_)
+                | DecodeError::AhNextHeader(_) => "IP header",
+            },
+            Self::AhAuth | Self::AhReplay { .. } => "authentication",
+            Self::CastMismatch => "cast",
+            Self::VipMissing(_) => "VIP list",
+            Self::NotAPeer(_) => "unicast peer",
+            Self::PeerTtl(_) => "peer TTL",
+            Self::OwnerIgnores => "owner",
+        }
+    }
+}
+
 /// keepalived's log wording for a wire error (`vrrp_check_packet`).
 fn fmt_decode(e: &DecodeError, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     match *e {

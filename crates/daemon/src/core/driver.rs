@@ -3,7 +3,9 @@
 //!
 //! Wait for the first of a control request, a framework input or the
 //! engine's deadline; hand it to the engine with the current time; then
-//! let the framework carry out every action the engine returned. The
+//! let the framework carry out every action the engine returned. When
+//! the deadline passes, inputs already queued go to the engine first
+//! ([`Framework::ready_events`]), as in keepalived's scheduler. The
 //! engine is called in one place only ([`Driver::step`]), so anything
 //! that must see every event and action hooks in there: the recorder of
 //! `--record-events` ([`super::record`]) writes each call as one step,
@@ -82,6 +84,10 @@ pub(crate) trait Framework {
     /// Waits for the next input and returns the engine events it implies
     /// (none, when it only concerned the drivers).
     fn next_events(&mut self) -> impl Future<Output = Vec<Event<Self>>>;
+    /// Without waiting, the engine events of every input already queued
+    /// that must be handled before a timeout due at the same time (for
+    /// VRRP, received packets); empty when none is.
+    fn ready_events(&mut self) -> Vec<Event<Self>>;
     /// Follows a new plan; returns the event that hands the engine its
     /// new configuration.
     fn reload(&mut self, plan: Self::Plan)
@@ -263,7 +269,7 @@ impl<E: Engine> Driver<E> {
                 },
                 events = fw.next_events() => events,
                 () = sleep_until(deadline) => {
-                    self.step(Input::Timeout);
+                    self.timeout(fw).await;
                     continue;
                 }
             };
@@ -298,6 +304,26 @@ impl<E: Engine> Driver<E> {
         if done.is_err() {
             kind.error(format_args!("shutdown after a failure failed too: addresses may be left behind"));
         }
+    }
+
+    /// The engine's deadline passed. Inputs that arrived before it go
+    /// first, as in keepalived's scheduler, which hands a readable socket
+    /// to its read thread before it looks at that thread's timeout: an
+    /// advert that reached the socket before Master_Down_Interval ran out
+    /// restarts the timer instead of losing to it. When the process was
+    /// kept off the CPU both are due at once, and `select!` picks at
+    /// random. One yield lets the input tasks woken with the timer (the
+    /// I/O driver runs on it) queue what they read; the engine then gets
+    /// every queued input, and the timeout last, which acts only on
+    /// timers still due.
+    async fn timeout<F>(&mut self, fw: &mut F)
+    where
+        F: Framework<Engine = E>,
+    {
+        tokio::task::yield_now().await;
+        let ready = fw.ready_events();
+        self.step_all(ready);
+        self.step(Input::Timeout);
     }
 }
 

@@ -80,6 +80,10 @@ impl Framework for Toy {
         }
     }
 
+    fn ready_events(&mut self) -> Vec<u32> {
+        std::iter::from_fn(|| self.input.try_recv().ok()).collect()
+    }
+
     async fn reload(&mut self, plan: String) -> u32 {
         self.reloads.push(plan);
         1000
@@ -206,6 +210,66 @@ async fn clear_stats_hands_the_engine_its_event() {
     drop(input_tx);
     let done: Vec<&str> = fw.done.iter().map(|(_, s)| s.as_str()).collect();
     assert_eq!(done, ["event 998", "event 999", "shut down"]);
+}
+
+/// An input whose sender's timer fires in the same clock jump as the
+/// engine's deadline (10 ms before it, or at the same instant): the loop
+/// finds both due at once and hands the engine the input first, so its
+/// deadline moves and the timeout finds nothing due. Without the drain
+/// before the timeout, `select!` picks one at random (the 90 ms rounds
+/// fail); without the yield, the timer's task runs before the sender's
+/// (the 100 ms rounds fail every time).
+#[tokio::test(start_paused = true)]
+async fn an_input_queued_when_the_deadline_passes_is_handled_first() {
+    let (input_tx, input) = mpsc::unbounded_channel();
+    let (ctl_tx, mut ctl) = mpsc::unbounded_channel();
+    let mut fw = Toy {
+        input,
+        done: Vec::new(),
+        reloads: Vec::new(),
+    };
+    let mut driver = Driver::new(Echo::default());
+    driver.step_all([0]);
+    let run = tokio::spawn(async move {
+        driver.run(&mut fw, &mut ctl).await.unwrap();
+        fw
+    });
+    for round in 1..=20 {
+        let tx = input_tx.clone();
+        // The deadline is 100 ms after the last event, which came when
+        // the round started; the clock jumps 150 ms.
+        let at = if round % 2 == 0 { 100 } else { 90 };
+        let sender = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(at)).await;
+            tx.send(round).unwrap();
+        });
+        tokio::task::yield_now().await;
+        tokio::time::advance(Duration::from_millis(150)).await;
+        sender.await.unwrap();
+        // Let the loop run until it waits again.
+        for _ in 0..10 {
+            tokio::task::yield_now().await;
+        }
+    }
+    ctl_tx.send(Control::Stop).unwrap();
+    let fw = run.await.unwrap();
+    let timeouts: Vec<u64> = fw
+        .done
+        .iter()
+        .filter(|(_, s)| s == "timeout")
+        .map(|(t, _)| *t)
+        .collect();
+    assert!(
+        timeouts.is_empty(),
+        "timeouts won at {timeouts:?}: {:#?}",
+        fw.done
+    );
+    let events = fw
+        .done
+        .iter()
+        .filter(|(_, s)| s.starts_with("event"))
+        .count();
+    assert_eq!(events, 22, "{:#?}", fw.done);
 }
 
 #[tokio::test(start_paused = true)]

@@ -8,36 +8,38 @@
 //! keys run in parallel. The FIFO line is written at once, in order, as
 //! keepalived does.
 //!
-//! A script that runs longer than [`ORDER_WAIT`] no longer holds up the
-//! queue: a warning is logged and the next one starts (the slow one is
-//! left running, as keepalived would leave it).
+//! A script that runs longer than [`ORDER_WAIT`] is killed (SIGTERM, then
+//! SIGKILL) and the next one starts; at most
+//! [`MAX_PENDING`](crate::core::script_queue::MAX_PENDING) notifications
+//! wait per key, the oldest dropped first ([`crate::core::script_queue`]).
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::hash::Hash;
-use std::io::Write;
 use std::time::Duration;
 
-use ka_sys::script::{ScriptOutcome, ScriptSpec, run};
-use tokio::sync::{mpsc, oneshot};
+use ka_sys::script::ScriptSpec;
+use tokio::sync::oneshot;
 
+use super::fifo::Fifo;
 use super::framework::Framework;
+use super::script_queue::{Batch, ScriptQueue};
 
-/// How long a notify script may hold up the next one for its key.
+/// How long a notify script may run (and hold up the next one for its
+/// key) before it is killed.
 pub const ORDER_WAIT: Duration = Duration::from_secs(60);
 
 /// One queue of scripts per key, and the FIFO; one per framework.
 #[derive(Debug)]
 pub struct Queues<K> {
     framework: Framework,
-    queues: HashMap<K, mpsc::UnboundedSender<Batch>>,
-    fifo: Option<File>,
+    queues: HashMap<K, ScriptQueue>,
+    fifo: Option<Fifo>,
 }
 
 impl<K: Hash + Eq> Queues<K> {
     /// No queue yet; `fifo` gets every line pushed. Failures are logged
     /// under `framework`.
-    pub fn new(framework: Framework, fifo: Option<File>) -> Self {
+    pub fn new(framework: Framework, fifo: Option<Fifo>) -> Self {
         Self {
             framework,
             queues: HashMap::new(),
@@ -46,63 +48,32 @@ impl<K: Hash + Eq> Queues<K> {
     }
 
     /// Writes `fifo_line` to the FIFO now and queues `scripts` to run in
-    /// order after every script queued before for `key`. The receiver
-    /// fires when they have finished; `None` when there is nothing to run.
-    /// Must be called inside a tokio runtime.
+    /// order after every script queued before for `key` (`label` names
+    /// it in the log). The receiver fires when they have finished; `None`
+    /// when there is nothing to run. Must be called inside a tokio
+    /// runtime.
     pub fn push(
         &mut self,
         key: K,
+        label: &str,
         fifo_line: &str,
         scripts: Vec<ScriptSpec>,
     ) -> Option<oneshot::Receiver<()>> {
-        if let Some(f) = &mut self.fifo
-            && let Err(e) = f.write_all(fifo_line.as_bytes())
-        {
-            self.framework
-                .warn(format_args!("notify fifo write failed: {e}"));
+        if let Some(f) = &mut self.fifo {
+            f.write_line(fifo_line);
         }
         if scripts.is_empty() {
             return None;
         }
         let framework = self.framework;
-        let tx = self.queues.entry(key).or_insert_with(|| {
-            let (tx, rx) = mpsc::unbounded_channel();
-            tokio::spawn(run_queue(framework, rx));
-            tx
+        let queue = self.queues.entry(key).or_insert_with(|| {
+            ScriptQueue::spawn(framework, label.to_owned(), ORDER_WAIT)
         });
         let (done_tx, done_rx) = oneshot::channel();
-        tx.send(Batch {
+        queue.push(Batch {
             scripts,
             done: done_tx,
-        })
-        .ok()?;
+        });
         Some(done_rx)
-    }
-}
-
-/// The scripts of one notification and who waits for them.
-#[derive(Debug)]
-struct Batch {
-    scripts: Vec<ScriptSpec>,
-    done: oneshot::Sender<()>,
-}
-
-async fn run_queue(fw: Framework, mut rx: mpsc::UnboundedReceiver<Batch>) {
-    while let Some(batch) = rx.recv().await {
-        for spec in batch.scripts {
-            let name = spec.argv.first().cloned().unwrap_or_default();
-            let task = tokio::spawn(async move { run(&spec).await });
-            match tokio::time::timeout(ORDER_WAIT, task).await {
-                Ok(Ok(ScriptOutcome::SpawnFailed(e))) => fw.warn(format_args!(
-                    "notify script {name} failed to start: {e}"
-                )),
-                Ok(_) => {}
-                Err(_) => fw.warn(format_args!(
-                    "notify script {name} still running after {}s; not waiting for it",
-                    ORDER_WAIT.as_secs()
-                )),
-            }
-        }
-        let _ = batch.done.send(());
     }
 }

@@ -26,6 +26,7 @@ use super::io::{
     AdvertIo, Drivers, FirewallIo, FrameIo, Io, KernelIo, NetIo, NotifyIo,
     SocketKind, VmacIo,
 };
+use super::rx_queue::RxSender;
 use crate::vrrp::plan::VrrpPlan;
 
 /// One driver call, as the fake saw it.
@@ -109,7 +110,7 @@ pub(crate) enum Call {
 #[derive(Debug, Default)]
 struct State {
     calls: Vec<Call>,
-    sockets: HashMap<(String, SocketKind), UnboundedSender<RxInput>>,
+    sockets: HashMap<(String, SocketKind), RxSender>,
     hold_barriers: bool,
     held: Vec<oneshot::Sender<()>>,
     panic_on_frames: bool,
@@ -220,7 +221,7 @@ impl AdvertIo for Fake {
         &mut self,
         kind: SocketKind,
         spec: SocketSpec,
-        rx: &UnboundedSender<RxInput>,
+        rx: &RxSender,
     ) -> io::Result<()> {
         let mut st = self.lock();
         st.sockets.insert((spec.ifname.clone(), kind), rx.clone());

@@ -195,13 +195,14 @@ fn delete_script_covers_both_families() {
 /// Applies a script with `nft` in a private namespace where `eth0`,
 /// `vrrp.51` and `vrrp.52` exist, then returns `nft list ruleset`.
 fn nft_in_netns(script: String) -> Option<String> {
-    if ka_sys::testns::skip_reason().is_some()
-        || std::process::Command::new("nft")
+    let no_nft = || {
+        std::process::Command::new("nft")
             .arg("-v")
             .output()
             .is_err()
-    {
-        eprintln!("skipped: needs root and nft");
+            .then(|| "nft is not installed".to_owned())
+    };
+    if ka_lab::skip_if(ka_sys::testns::skip_reason().or_else(no_nft)) {
         return None;
     }
     Some(ka_sys::testns::in_new_netns(move || {

@@ -19,9 +19,9 @@ use ka_sys::netlink::{AddrInfo, AddrSpec, LinkInfo, NetEvent};
 use ka_sys::nft::NftError;
 use ka_sys::vrrp_socket::{Received, SocketSpec};
 use ka_vrrp::Notification;
-use tokio::sync::mpsc::UnboundedSender;
 use tokio::sync::oneshot;
 
+use super::rx_queue::RxSender;
 use crate::vrrp::plan::VrrpPlan;
 
 // ===== Types the drivers and the runtime share =====
@@ -107,7 +107,7 @@ pub(crate) trait AdvertIo {
         &mut self,
         kind: SocketKind,
         spec: SocketSpec,
-        rx: &UnboundedSender<RxInput>,
+        rx: &RxSender,
     ) -> io::Result<()>;
     /// Closes every socket of `iface` (the link went away).
     fn close(&mut self, iface: &str);

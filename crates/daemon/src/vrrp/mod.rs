@@ -17,6 +17,7 @@ mod kernel;
 pub mod notify;
 pub mod plan;
 mod runtime;
+mod rx_queue;
 mod signals;
 mod sockets;
 mod system;

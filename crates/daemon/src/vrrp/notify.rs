@@ -7,12 +7,12 @@
 //! its own queue.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::time::Duration;
 
 use ka_sys::script::ScriptSpec;
 use ka_vrrp::{Notification, NotifyKind, NotifyState};
 
+use crate::core::fifo::Fifo;
 use crate::core::framework::Framework;
 use crate::core::notify::Queues;
 
@@ -100,7 +100,7 @@ impl Notifier {
     /// and the FIFO if one is configured and could be opened.
     pub fn new(
         hooks: HashMap<(bool, String), Hooks>,
-        fifo: Option<File>,
+        fifo: Option<Fifo>,
     ) -> Self {
         Self {
             hooks,
@@ -133,7 +133,8 @@ impl Notifier {
             .get(&key)
             .map(|h| h.scripts_for(n))
             .unwrap_or_default();
-        self.queues.push(key, &fifo_line(n), scripts)
+        let label = n.name.clone();
+        self.queues.push(key, &label, &fifo_line(n), scripts)
     }
 }
 

@@ -10,10 +10,10 @@ use std::io;
 use std::net::IpAddr;
 
 use ka_sys::vrrp_socket::SocketSpec;
-use tokio::sync::mpsc::UnboundedSender;
 
 use super::ifaces::Ifaces;
-use super::io::{AdvertIo, RxInput, SocketKind};
+use super::io::{AdvertIo, SocketKind};
+use super::rx_queue::RxSender;
 
 /// The VRRP sockets, through an [`AdvertIo`] driver.
 #[derive(Debug)]
@@ -42,7 +42,7 @@ impl<A: AdvertIo> Sockets<A> {
         v6: bool,
         ah: bool,
         groups: &[IpAddr],
-        tx: &UnboundedSender<RxInput>,
+        tx: &RxSender,
     ) -> io::Result<()> {
         let Some(i) = ifaces.get(iface) else {
             return Err(io::Error::new(

@@ -8,12 +8,12 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use ka_sys::netlink::{AddrInfo, LinkInfo, Monitor, NetEvent, Netlink};
+use ka_sys::netlink::{AddrInfo, LinkInfo, NetEvent, NetWatcher, Netlink};
 use ka_sys::nft::NftError;
 use ka_sys::packet_socket::PacketSocket;
 use ka_sys::vrrp_socket::{SocketSpec, VrrpSocket};
 use ka_vrrp::Notification;
-use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::io::FwVmac;
@@ -24,7 +24,9 @@ use super::io::{
 };
 use super::io::{KernelOp, RxError};
 use super::kernel;
+use super::rx_queue::RxSender;
 use super::vmac::Vmacs;
+use crate::core::fifo::Fifo;
 use crate::core::log::target;
 use crate::vrrp::notify::Notifier;
 use crate::vrrp::plan::{FifoSpec, VrrpPlan};
@@ -43,20 +45,18 @@ impl Io for System {
     type Notify = Notifier;
 }
 
-/// Opens the production drivers: netlink (requests, worker and monitor)
-/// and the `AF_PACKET` socket. VRRP sockets open later, per interface.
-pub(crate) fn open() -> io::Result<Drivers<System>> {
+/// Opens the production drivers: netlink (requests, worker and monitor,
+/// with the plan's monitor receive buffer) and the `AF_PACKET` socket.
+/// VRRP sockets open later, per interface.
+pub(crate) fn open(plan: &VrrpPlan) -> io::Result<Drivers<System>> {
     let nl = Netlink::connect()?;
-    let monitor = Monitor::open()?;
+    let watcher = NetWatcher::open(nl.clone(), plan.netlink_monitor_rcvbuf)?;
     Ok(Drivers {
         adverts: RawSockets::default(),
         frames: PacketSocket::open()?,
         kernel: kernel::spawn(nl.clone()),
-        nft: Nft,
-        net: NetlinkIo {
-            nl: nl.clone(),
-            monitor,
-        },
+        nft: Nft::default(),
+        net: NetlinkIo { watcher },
         vmacs: Vmacs::new(nl),
         notify: Notifier::new(HashMap::new(), None),
     })
@@ -101,7 +101,7 @@ impl AdvertIo for RawSockets {
         &mut self,
         kind: SocketKind,
         spec: SocketSpec,
-        rx: &UnboundedSender<RxInput>,
+        rx: &RxSender,
     ) -> io::Result<()> {
         let sock = match kind {
             SocketKind::V6 => VrrpSocket::open_v6(&spec)?,
@@ -146,7 +146,7 @@ impl AdvertIo for RawSockets {
 }
 
 /// A socket's receive task: every packet or error goes to the loop.
-async fn receive(sock: Arc<VrrpSocket>, tx: UnboundedSender<RxInput>) {
+async fn receive(sock: Arc<VrrpSocket>, tx: RxSender) {
     loop {
         let input = match sock.recv().await {
             Ok(r) => RxInput::Packet(r),
@@ -189,34 +189,42 @@ impl KernelIo for mpsc::UnboundedSender<KernelOp> {
     }
 }
 
-/// `nft -f -`.
-#[derive(Debug)]
-pub(crate) struct Nft;
+/// `nft -f -`, killed after [`ka_sys::nft::NFT_TIMEOUT`] so a hung `nft`
+/// holds the loop (and the adverts it sends) for that long at most.
+#[derive(Debug, Default)]
+pub(crate) struct Nft {
+    /// Runs killed for taking too long, since the start.
+    timeouts: u64,
+}
 
 impl FirewallIo for Nft {
     async fn apply(&mut self, script: &str) -> Result<(), NftError> {
-        ka_sys::nft::apply(script).await
+        let r = ka_sys::nft::apply(script).await;
+        if let Err(NftError::Timeout(_)) = &r {
+            self.timeouts += 1;
+            tracing::warn!(target: target::VRRP, "nft hung and was killed ({} times so far)", self.timeouts);
+        }
+        r
     }
 }
 
 // ===== impl NetIo =====
 
-/// Netlink requests (the dump) and the change monitor.
+/// The link and address dump and the changes after it; lost
+/// notifications and an ended subscription are recovered by the watcher
+/// (re-read, differences reported as changes).
 #[derive(Debug)]
 pub(crate) struct NetlinkIo {
-    nl: Netlink,
-    monitor: Monitor,
+    watcher: NetWatcher,
 }
 
 impl NetIo for NetlinkIo {
     async fn dump(&mut self) -> io::Result<(Vec<LinkInfo>, Vec<AddrInfo>)> {
-        let links = self.nl.links().await.map_err(io::Error::other)?;
-        let addrs = self.nl.addresses().await.map_err(io::Error::other)?;
-        Ok((links, addrs))
+        self.watcher.dump().await.map_err(io::Error::other)
     }
 
     async fn next_change(&mut self) -> Option<NetEvent> {
-        self.monitor.next().await
+        Some(self.watcher.next().await)
     }
 }
 
@@ -238,6 +246,9 @@ impl VmacIo for Vmacs {
 
 impl NotifyIo for Notifier {
     fn configure(&mut self, plan: &VrrpPlan) {
+        // keepalived compat: the old FIFO is closed (and its reader
+        // stopped) before the new one is opened, so one reader runs.
+        *self = Self::new(HashMap::new(), None);
         *self = Self::new(plan.hooks.clone(), open_fifo(plan.fifo.as_ref()));
     }
 
@@ -250,28 +261,13 @@ impl NotifyIo for Notifier {
     }
 }
 
-/// Opens the notify FIFO (creating it if needed), chowns it to its
-/// configured owner, and starts its reader script; `None` (logged) when it
-/// cannot be opened.
-fn open_fifo(spec: Option<&FifoSpec>) -> Option<std::fs::File> {
+/// Opens the notify FIFO (created if needed, refused if foreign) and
+/// starts its reader script; `None` (logged) when it cannot be used.
+fn open_fifo(spec: Option<&FifoSpec>) -> Option<Fifo> {
     let spec = spec?;
-    let path = std::path::Path::new(&spec.path);
-    let f = match ka_sys::files::open_fifo(path) {
-        Ok(f) => f,
-        Err(e) => {
-            tracing::error!(target: target::VRRP, "cannot open notify FIFO {}: {e}", spec.path);
-            return None;
-        }
-    };
-    if let Some((uid, gid)) = spec.owner {
-        let _ = std::os::unix::fs::chown(path, Some(uid), Some(gid));
-    }
-    if let Some(script) = spec.script.clone() {
-        // keepalived compat: the FIFO reader is started once and left
-        // running (its path is already its last argument).
-        tokio::spawn(async move {
-            let _ = ka_sys::script::run(&script).await;
-        });
-    }
-    Some(f)
+    Fifo::open(
+        std::path::Path::new(&spec.path),
+        spec.owner,
+        spec.script.as_ref(),
+    )
 }

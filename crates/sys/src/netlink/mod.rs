@@ -9,11 +9,13 @@ mod addr;
 mod link;
 mod link_ops;
 mod monitor;
+mod watch;
 
 pub use addr::{AddrInfo, AddrScope, AddrSpec};
 pub use link::LinkInfo;
 pub use link_ops::LinkKind;
-pub use monitor::{Monitor, NetEvent};
+pub use monitor::{Monitor, Monitored, NetEvent, RcvBuf};
+pub use watch::{NetState, NetWatcher};
 
 use std::io;
 

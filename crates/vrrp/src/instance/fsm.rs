@@ -443,7 +443,6 @@ impl Instance {
             (_, State::Init) => {}
         }
         if from != self.state {
-            self.last_rx_error = None;
             self.last_transition = Some(cx.now);
         }
     }

@@ -151,8 +151,8 @@ pub(crate) struct Instance {
     /// Interface primary address (when `src_addr` is not configured).
     pub(crate) iface_addr: Option<IpAddr>,
     pub(crate) group: Option<usize>,
-    /// Last logged rx error (rate limit; reset on state change).
-    pub(crate) last_rx_error: Option<String>,
+    /// Rate limit of the dropped-packet log, per kind of error.
+    pub(crate) rx_log: crate::log_limit::LogLimiter,
     /// Last v3 interval mismatch logged.
     pub(crate) last_int_mismatch: Option<u16>,
     pub(crate) notifies_sent: bool,
@@ -191,7 +191,7 @@ impl Instance {
             stats: Stats::default(),
             iface_addr: None,
             group: None,
-            last_rx_error: None,
+            rx_log: Default::default(),
             last_int_mismatch: None,
             notifies_sent: false,
             last_transition: None,

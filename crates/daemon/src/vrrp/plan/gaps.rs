@@ -109,9 +109,8 @@ fn process(cfg: &Config, notes: &mut Vec<String>) {
             "vrrp_rx_bufs_policy / vrrp_rx_bufs_multiplier",
         ),
         (
-            nl.vrrp_cmd != Default::default()
-                || nl.vrrp_monitor != Default::default(),
-            "vrrp_netlink_*_rcv_bufs",
+            nl.vrrp_cmd != Default::default(),
+            "vrrp_netlink_cmd_rcv_bufs",
         ),
         (
             nl.process_monitor != Default::default(),

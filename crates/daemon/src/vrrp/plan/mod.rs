@@ -79,6 +79,8 @@ pub struct VrrpPlan {
     /// The whole validated configuration, for the data and JSON dumps,
     /// which echo much of it as keepalived does.
     pub config: Arc<Config>,
+    /// `vrrp_netlink_monitor_rcv_bufs` (and `_force`).
+    pub netlink_monitor_rcvbuf: ka_sys::netlink::RcvBuf,
 }
 
 /// Everything `ip addr add` needs for one VIP or eVIP except the interface
@@ -136,7 +138,9 @@ impl AddressDetail {
 pub struct FifoSpec {
     /// FIFO path.
     pub path: String,
-    /// Owner `(uid, gid)` of the FIFO when created (`USER [GROUP]`).
+    /// Owner `(uid, gid)` of the FIFO (`USER [GROUP]`, else the default
+    /// script user): a FIFO we create is given to it, an existing one
+    /// must belong to it or to us.
     pub owner: Option<(u32, u32)>,
     /// The FIFO script, with the FIFO path appended as last argument.
     pub script: Option<ScriptSpec>,
@@ -176,6 +180,11 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
     plan.firewall = vmac::firewall(cfg);
     plan.statics = statics::statics(cfg, &mut plan.not_implemented);
     plan.fifo = support::fifo(g, &users, &mut plan.not_implemented);
+    let mon = &g.netlink_bufs.vrrp_monitor;
+    plan.netlink_monitor_rcvbuf = ka_sys::netlink::RcvBuf {
+        size: mon.size,
+        force: mon.force.unwrap_or(false),
+    };
     plan.engine.garp_interval = g.vrrp_garp_interval.unwrap_or(Duration::ZERO);
     plan.engine.gna_interval = g.vrrp_gna_interval.unwrap_or(Duration::ZERO);
     plan.engine.startup_delay = g.vrrp_startup_delay.unwrap_or(Duration::ZERO);

@@ -296,13 +296,19 @@ fn fifo_spec(
     users: &Users<'_>,
     notes: &mut Vec<String>,
 ) -> FifoSpec {
-    let owner = f.user.as_ref().and_then(|u| {
-        let r = users.resolver.uid_gid(u, f.group.as_deref());
-        if r.is_none() {
-            notes.push(format!("{kw} {}: owner {u} cannot be resolved; the FIFO keeps the default owner", f.path));
+    // keepalived compat: without a user the FIFO belongs to the default
+    // script user (`get_default_script_user`), whose existing FIFO is
+    // then accepted as ours.
+    let owner = match &f.user {
+        None => users.default,
+        Some(u) => {
+            let r = users.resolver.uid_gid(u, f.group.as_deref());
+            if r.is_none() {
+                notes.push(format!("{kw} {}: owner {u} cannot be resolved; the FIFO keeps the default owner", f.path));
+            }
+            r
         }
-        r
-    });
+    };
     let script = users
         .hook(&format!("{kw}_script"), f.script.as_ref(), notes)
         .map(|mut s| {

@@ -34,9 +34,18 @@ impl UserResolver for Resolver {
     }
 }
 
+/// Every absolute path the configuration names, as an executable owned
+/// by root: validation drops scripts that do not exist, as keepalived does.
+fn programs_named_in(text: &str) -> Vec<&str> {
+    text.split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
+        .filter(|w| w.starts_with('/') && w.len() > 1)
+        .collect()
+}
+
 pub(super) fn plan(text: &str) -> VrrpPlan {
-    let mut host =
-        FakeHost::new().with_file("/etc/keepalived/keepalived.conf", text);
+    let mut host = FakeHost::new()
+        .with_file("/etc/keepalived/keepalived.conf", text)
+        .with_programs(&programs_named_in(text));
     host.users.insert(
         "nobody".into(),
         UserInfo {
@@ -508,6 +517,15 @@ fn fifo_script_gets_the_path() {
         ("/run/k.fifo", Some((65534, 65534)))
     );
     assert_eq!(f.script.unwrap().argv, ["/bin/reader", "-v", "/run/k.fifo"]);
+}
+
+#[test]
+fn fifo_without_a_user_belongs_to_the_default_script_user() {
+    let p = plan(&format!(
+        "global_defs {{\n notify_fifo /run/k.fifo\n}}\n{BASIC}"
+    ));
+    // The test resolver knows keepalived_script (998).
+    assert_eq!(p.fifo.unwrap().owner, Some((998, 998)));
 }
 
 #[test]

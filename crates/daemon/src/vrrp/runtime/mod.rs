@@ -26,6 +26,7 @@ use super::ifaces::Ifaces;
 use super::io::KernelOp;
 use super::io::RxInput;
 use super::io::{Drivers, Io, KernelIo, NetIo, NotifyIo, VmacIo};
+use super::rx_queue::{self, RxSender};
 use super::sockets::Sockets;
 use super::{signals, system};
 use crate::core::bus::{Bus, Signal};
@@ -59,7 +60,7 @@ struct Runtime<I: Io> {
     firewall: Firewall,
     setup: VrrpPlan,
     inputs: Inputs<I::Net>,
-    rx_tx: mpsc::UnboundedSender<RxInput>,
+    rx_tx: RxSender,
     bus: Bus,
     trackers: Vec<JoinHandle<()>>,
     errors: u64,
@@ -70,7 +71,7 @@ struct Runtime<I: Io> {
 /// What the loop waits on besides the control channel and the clock.
 struct Inputs<N> {
     net: N,
-    rx: mpsc::UnboundedReceiver<RxInput>,
+    rx: mpsc::Receiver<RxInput>,
     track: mpsc::UnboundedReceiver<Signal>,
 }
 
@@ -86,7 +87,7 @@ pub async fn run(
     for what in &setup.not_implemented {
         tracing::warn!(target: target::VRRP, "{what}");
     }
-    let drivers = system::open()?;
+    let drivers = system::open(&setup)?;
     run_with(setup, control, drivers, bus, record.as_deref()).await
 }
 
@@ -190,6 +191,18 @@ impl<I: Io> driver::Framework for Runtime<I> {
         }
     }
 
+    fn ready_events(&mut self) -> Vec<Event> {
+        // keepalived compat: a received advert is handled before a
+        // timeout due at the same time (see `Driver::timeout`). Only
+        // packets: netlink and tracker changes wait for the next select,
+        // as before.
+        let mut events = Vec::new();
+        while let Ok(input) = self.inputs.rx.try_recv() {
+            events.extend(self.packet_event(input));
+        }
+        events
+    }
+
     async fn reload(&mut self, plan: VrrpPlan) -> Event {
         let cfg = Self::reload(self, plan).await;
         Event::Reloaded(Box::new(cfg))
@@ -245,7 +258,7 @@ impl<I: Io> Runtime<I> {
         firewall.set_vmacs(vmacs.firewall_view());
         firewall.start(&setup, &mut nft).await;
         let (links, addrs) = net.dump().await?;
-        let (rx_tx, rx) = mpsc::unbounded_channel();
+        let (rx_tx, rx) = rx_queue::channel(rx_queue::RX_QUEUE);
         // Subscribed before the trackers start, so their first values
         // are queued for the engine.
         let track = bus.subscribe();

@@ -308,6 +308,39 @@ async fn a_higher_priority_advert_makes_the_master_remove_its_vip() {
     h.stop().await;
 }
 
+/// The process was off the CPU while an advert reached its socket and
+/// Master_Down_Interval ran out: the advert is handled first, as
+/// keepalived's scheduler does, so the backup stays backup. Here the
+/// advert comes from a task whose timer fires in the same clock jump
+/// just before the engine's, so the loop finds both ready at once;
+/// before the fix `select!` then picked one at random, and 20 rounds
+/// took over with probability 1 - 2^-20.
+#[tokio::test(start_paused = true)]
+async fn an_advert_queued_when_master_down_expires_is_handled_first() {
+    let h = Harness::start(plan(&config(100, ""))).await;
+    h.fake.take();
+    for round in 0..20 {
+        let fake = h.fake.clone();
+        // Master_Down_Interval is 3 × 1 s + 156/256 s = 3.61 s from the
+        // last advert; this one arrives 100 ms before it runs out.
+        let peer = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(3_500)).await;
+            fake.deliver("eth0", SocketKind::V4, peer_advert(150, None));
+        });
+        // The peer task starts its timer before the clock jumps.
+        tokio::task::yield_now().await;
+        tokio::time::advance(Duration::from_millis(3_700)).await;
+        peer.await.unwrap();
+        settle().await;
+        let calls = h.fake.take();
+        assert!(
+            adverts(&calls).is_empty() && !has_addr_change(&calls),
+            "round {round}: the backup took over: {calls:#?}"
+        );
+    }
+    h.stop().await;
+}
+
 #[tokio::test(start_paused = true)]
 async fn ah_adverts_are_signed_and_replayed_sequence_numbers_dropped() {
     let auth = "authentication {\n auth_type AH\n auth_pass secret\n }";

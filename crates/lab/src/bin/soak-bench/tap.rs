@@ -1,0 +1,133 @@
+//! A tap on a lab host: every IPv4 VRRP advert the host sends or
+//! receives, with the kernel's timestamp.
+//!
+//! The thread joins the host's network namespace (setns(2)) and reads an
+//! `AF_PACKET` socket (`SOCK_DGRAM`, `ETH_P_ALL`; see
+//! `common/adverts.rs` for why not a raw IPv4 socket) with
+//! `SO_TIMESTAMPNS`: the time of each packet is when the kernel saw it
+//! (sent: when it went to the device; received: when the device handed it
+//! up), not when this thread got around to reading it. The busy loops the
+//! benchmark runs delay the thread, not the timestamps, and the socket's
+//! buffer is made large enough for the adverts of several seconds.
+
+use std::fs::File;
+use std::io::IoSliceMut;
+use std::net::Ipv4Addr;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use nix::cmsg_space;
+use nix::sched::{CloneFlags, setns};
+use nix::sys::socket::{
+    AddressFamily, ControlMessageOwned, LinkAddr, MsgFlags, SockFlag,
+    SockProtocol, SockType, recvmsg, setsockopt, socket, sockopt,
+};
+use nix::sys::time::{TimeSpec, TimeVal, TimeValLike};
+
+use crate::adverts::parse_vrrp;
+
+/// Ethertype of IPv4.
+const ETH_P_IP: u16 = 0x0800;
+/// `sll_pkttype` of a frame this host sent.
+const PACKET_OUTGOING: u8 = 4;
+/// How often (ms) the tap looks at its stop flag.
+const POLL_MS: i64 = 50;
+/// Receive buffer: at 100 adverts/s each way, minutes of adverts.
+const RCVBUF: usize = 8 << 20;
+
+/// One VRRP advert the host sent or received.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Seen {
+    /// The kernel's timestamp (CLOCK_REALTIME, since the epoch).
+    pub(crate) at: Duration,
+    /// The advert's IPv4 source.
+    pub(crate) src: Ipv4Addr,
+    /// Its priority.
+    pub(crate) priority: u8,
+    /// Whether this host sent it.
+    pub(crate) outgoing: bool,
+}
+
+/// A timestamping packet socket in namespace `netns`.
+fn open(netns: &str) -> Result<OwnedFd, String> {
+    let ns = File::open(format!("/run/netns/{netns}"))
+        .map_err(|e| format!("open netns {netns}: {e}"))?;
+    setns(ns, CloneFlags::CLONE_NEWNET)
+        .map_err(|e| format!("setns {netns}: {e}"))?;
+    let fd = socket(
+        AddressFamily::Packet,
+        SockType::Datagram,
+        SockFlag::SOCK_CLOEXEC,
+        SockProtocol::EthAll,
+    )
+    .map_err(|e| format!("packet socket in {netns}: {e}"))?;
+    setsockopt(&fd, sockopt::ReceiveTimestampns, &true)
+        .map_err(|e| format!("SO_TIMESTAMPNS: {e}"))?;
+    setsockopt(&fd, sockopt::RcvBufForce, &RCVBUF)
+        .map_err(|e| format!("SO_RCVBUFFORCE: {e}"))?;
+    setsockopt(
+        &fd,
+        sockopt::ReceiveTimeout,
+        &TimeVal::milliseconds(POLL_MS),
+    )
+    .map_err(|e| format!("SO_RCVTIMEO: {e}"))?;
+    Ok(fd)
+}
+
+/// Reads one frame; `None` on timeout, on anything but an IPv4 VRRP
+/// advert, or when the kernel gave no timestamp.
+fn read_one(fd: &OwnedFd, buf: &mut [u8], cmsg: &mut [u8]) -> Option<Seen> {
+    let mut iov = [IoSliceMut::new(buf)];
+    let msg = recvmsg::<LinkAddr>(
+        fd.as_raw_fd(),
+        &mut iov,
+        Some(cmsg),
+        MsgFlags::empty(),
+    )
+    .ok()?;
+    let from = msg.address?;
+    let at = msg.cmsgs().ok()?.find_map(|c| match c {
+        ControlMessageOwned::ScmTimestampns(ts) => Some(since_epoch(ts)),
+        _ => None,
+    })?;
+    let n = msg.bytes;
+    if u16::from_be(from.protocol()) != ETH_P_IP {
+        return None;
+    }
+    let outgoing = from.pkttype() == PACKET_OUTGOING;
+    let (src, priority) = parse_vrrp(iov[0].get(..n)?)?;
+    Some(Seen {
+        at,
+        src,
+        priority,
+        outgoing,
+    })
+}
+
+/// A kernel timestamp as a duration since the epoch (0 if negative).
+fn since_epoch(ts: TimeSpec) -> Duration {
+    let secs = u64::try_from(ts.tv_sec()).unwrap_or(0);
+    let nanos = u32::try_from(ts.tv_nsec()).unwrap_or(0);
+    Duration::new(secs, nanos)
+}
+
+/// Records every VRRP advert host namespace `netns` sends or receives
+/// until `stop` is set or `lifetime` has passed; the thread returns them.
+pub(crate) fn start(
+    netns: String,
+    stop: Arc<AtomicBool>,
+    lifetime: Duration,
+) -> JoinHandle<Result<Vec<Seen>, String>> {
+    std::thread::spawn(move || {
+        let fd = open(&netns)?;
+        let (mut buf, mut cmsg) = ([0u8; 256], cmsg_space!(TimeSpec));
+        let (start, mut seen) = (std::time::Instant::now(), Vec::new());
+        while !stop.load(Ordering::Relaxed) && start.elapsed() < lifetime {
+            seen.extend(read_one(&fd, &mut buf, &mut cmsg));
+        }
+        Ok(seen)
+    })
+}
