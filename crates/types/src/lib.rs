@@ -5,6 +5,8 @@
 //! and the simulation construct instants freely (smoltcp's `Instant`).
 #![warn(missing_docs)]
 
+pub mod record;
+
 use std::fmt;
 use std::ops::{Add, AddAssign, Sub};
 use std::time::Duration;
