@@ -105,6 +105,8 @@ pub(crate) struct Options {
     pub(crate) strict_config: bool,
     /// keepalived-rs: print the validated model as JSON.
     pub(crate) dump_config: bool,
+    /// keepalived-rs: write every VRRP engine step to this file.
+    pub(crate) record_events: Option<PathBuf>,
     /// Non-option arguments; keepalived prints and ignores them.
     pub(crate) unexpected: Vec<OsString>,
 }
@@ -129,7 +131,7 @@ const fn spec(short: Option<char>, long: &'static str, arg: HasArg) -> Spec {
 }
 
 /// keepalived 2.2.7's `long_options[]` (with every build option enabled),
-/// in its order, then keepalived-rs's own options.
+/// in its order.
 const SPECS: &[Spec] = &[
     spec(Some('f'), "use-file", HasArg::Required),
     spec(Some('P'), "vrrp", HasArg::No),
@@ -171,21 +173,38 @@ const SPECS: &[Spec] = &[
     spec(None, "debug", HasArg::Optional),
     spec(Some('v'), "version", HasArg::No),
     spec(Some('h'), "help", HasArg::No),
+];
+
+/// keepalived-rs's own options (long only).
+const EXTENSIONS: &[Spec] = &[
     spec(None, "strict-config", HasArg::No),
     spec(None, "dump-config", HasArg::No),
+    spec(None, "record-events", HasArg::Required),
 ];
 
 /// getopt_long's lookup: an exact long name, or a prefix of exactly one.
 /// Ambiguous prefixes are unknown options (keepalived's option string
 /// starts with `:`, so getopt prints nothing of its own).
+// keepalived compat: an abbreviation means what it means to keepalived
+// (`--re` is `--release-vips`, `--dump-c` is `--dump-conf`); our own
+// options are looked up only when no keepalived option matches, so
+// adding one never makes a keepalived abbreviation ambiguous.
 fn find_long(name: &str) -> Option<&'static Spec> {
-    if let Some(s) = SPECS.iter().find(|s| s.long == name) {
+    if let Some(s) = SPECS.iter().chain(EXTENSIONS).find(|s| s.long == name) {
         return Some(s);
     }
     let mut hits = SPECS.iter().filter(|s| s.long.starts_with(name));
     match (hits.next(), hits.next()) {
         (Some(s), None) => Some(s),
-        _ => None,
+        (Some(_), Some(_)) => None,
+        (None, _) => {
+            let mut own =
+                EXTENSIONS.iter().filter(|s| s.long.starts_with(name));
+            match (own.next(), own.next()) {
+                (Some(s), None) => Some(s),
+                _ => None,
+            }
+        }
     }
 }
 
@@ -394,6 +413,7 @@ fn one_option(
         }
         "strict-config" => o.strict_config = true,
         "dump-config" => o.dump_config = true,
+        "record-events" => o.record_events = value.map(PathBuf::from),
         other => return no_effect_option(st, spec, other, value),
     }
     None

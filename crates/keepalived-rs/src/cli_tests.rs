@@ -229,3 +229,40 @@ fn own_options_and_separator() {
     assert!(o.dont_fork);
     assert_eq!(o.unexpected.len(), 2);
 }
+
+#[test]
+fn record_events_takes_a_file_in_both_long_spellings() {
+    for args in [
+        &["--record-events=/tmp/r.jsonl"][..],
+        &["--record-events", "/tmp/r.jsonl"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.record_events, Some(PathBuf::from("/tmp/r.jsonl")));
+    }
+    assert_eq!(run(&["-n"]).record_events, None);
+    assert_eq!(
+        errors(&["--record-events"]),
+        vec!["Missing parameter for option --record-events"]
+    );
+}
+
+#[test]
+fn keepalived_abbreviations_win_over_our_own_options() {
+    // keepalived compat: `--re` is keepalived's only `re...` option,
+    // although `--record-events` starts the same way.
+    let o = run(&["--re"]);
+    assert!(o.release_vips);
+    assert_eq!(o.record_events, None);
+    assert!(errors(&["--re"]).is_empty());
+    // `--dump-c` is keepalived's `--dump-conf`, not `--dump-config`.
+    let o = run(&["--dump-c"]);
+    assert!(o.dump_conf);
+    assert!(!o.dump_config);
+    // Our options still abbreviate where keepalived has no match.
+    let o = run(&["--rec", "/tmp/r.jsonl"]);
+    assert_eq!(o.record_events, Some(PathBuf::from("/tmp/r.jsonl")));
+    assert!(!o.release_vips);
+    assert!(run(&["--str"]).strict_config);
+    // Ambiguous among keepalived's own options stays unknown.
+    assert_eq!(errors(&["--dont-re"]), vec!["Unknown option --dont-re"]);
+}

@@ -68,6 +68,7 @@ pub(crate) fn run(opts: &Options) -> i32 {
             .clone()
             .unwrap_or_else(|| PathBuf::from(VRRP_PID_FILE)),
         umask: opts.umask,
+        record_events: opts.record_events.clone(),
     };
     let cmdline_umask = opts.umask.is_some();
     let loader: Loader =

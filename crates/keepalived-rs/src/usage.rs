@@ -47,6 +47,8 @@ pub(crate) fn usage(prog: &str) -> String {
       --strict-config          keepalived-rs: treat every configuration warning as an error
       --dump-config            keepalived-rs: print the validated configuration as JSON
                                 on stdout (exit status as for -t)
+      --record-events=FILE     keepalived-rs: write every VRRP engine event and action
+                                to FILE as JSON lines, for replay tests
   -v, --version                Display the version number
   -h, --help                   Display this help message
 "

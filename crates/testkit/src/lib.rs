@@ -6,8 +6,11 @@
 //!   VIP and every state change.
 //! * [`Scenario`] / [`run`] — randomised failover scenarios drawn from a
 //!   seed, with the invariants of RFC 5798 §6 and keepalived checked.
+//! * [`golden`] — replays a recorded engine run (`--record-events`) into
+//!   a fresh engine and reports the first step whose actions differ.
 #![warn(missing_docs)]
 
+pub mod golden;
 mod lan;
 mod scenario;
 

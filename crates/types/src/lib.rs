@@ -6,6 +6,7 @@
 #![warn(missing_docs)]
 
 pub mod net;
+pub mod record;
 
 use std::fmt;
 use std::ops::{Add, AddAssign, Sub};

@@ -106,7 +106,8 @@ impl RxError {
                 | DecodeError::Protocol(_)
                 | DecodeError::AhNextHeader(_) => "IP header",
             },
-            Self::AhAuth | Self::AhReplay { .. } => "authentication",
+            Self::AhAuth => "AH authentication",
+            Self::AhReplay { .. } => "AH sequence number",
             Self::CastMismatch => "cast",
             Self::VipMissing(_) => "VIP list",
             Self::NotAPeer(_) => "unicast peer",

@@ -7,7 +7,10 @@
 //! the deadline passes, inputs already queued go to the engine first
 //! ([`Framework::ready_events`]), as in keepalived's scheduler. The
 //! engine is called in one place only ([`Driver::step`]), so anything
-//! that must see every event and action (a recorder) hooks in there.
+//! that must see every event and action hooks in there: the recorder of
+//! `--record-events` ([`super::record`]) writes each call as one step,
+//! a reload (the event carrying the new configuration) as a `Reload`
+//! input, so any framework's engine is recorded and replayed alike.
 //!
 //! A panic in the loop (the engine's or the framework's) does not skip
 //! the framework's shutdown path: [`Driver::run`] catches it and shuts
@@ -16,23 +19,32 @@
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
+use std::path::Path;
 
 use futures::FutureExt;
 use ka_types::Instant;
+use ka_types::record::{self, EngineKind};
+use serde::Serialize;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::clock::Clock;
 use super::control::Control;
 use super::fatal::Panicked;
+use super::framework;
+use super::record::{RecordError, Recorder};
 
 /// A sans-IO engine: time and events in, actions out, and when it next
 /// wants to be woken. `ka_vrrp::Engine` is one; the checker and BFD
 /// engines will be others.
 pub(crate) trait Engine {
-    /// What the engine is told.
-    type Event;
+    /// The engine a recording's header names.
+    const KIND: EngineKind;
+    /// What the engine is told (recorded, so cloned when recording).
+    type Event: Serialize + Clone;
     /// What it asks for.
-    type Action;
+    type Action: Serialize;
+    /// What it is built from (a recording's header holds it).
+    type Config: Serialize;
     /// What a dump shows of it.
     type Snapshot;
     /// Handles `event`, appending the actions it implies to `out`.
@@ -49,6 +61,9 @@ pub(crate) trait Engine {
     /// The engine's state, taken at `now` (dumps show times relative to
     /// it).
     fn snapshot(&self, now: Instant) -> Self::Snapshot;
+    /// The configuration `event` hands the engine when it is a reload
+    /// (a recording writes it as a `Reload` input); `None` otherwise.
+    fn reloaded_config(event: &Self::Event) -> Option<&Self::Config>;
 }
 
 /// One framework's side of the loop: its input streams and the
@@ -118,6 +133,9 @@ pub(crate) struct Driver<E: Engine> {
     engine: E,
     clock: Clock,
     out: Vec<E::Action>,
+    /// `--record-events`: where each step is written, and the framework
+    /// whose log reports a write failure.
+    recorder: Option<(Recorder, framework::Framework)>,
 }
 
 impl<E: Engine> Driver<E> {
@@ -127,16 +145,65 @@ impl<E: Engine> Driver<E> {
             engine,
             clock: Clock::start(),
             out: Vec::new(),
+            recorder: None,
         }
     }
 
+    /// Records every later step to `path` (created afresh, private),
+    /// under a header naming [`Engine::KIND`] and `config`, the
+    /// configuration the engine was built from. A write failure is
+    /// logged under `fw`'s ident and ends the recording.
+    pub(crate) fn record(
+        &mut self,
+        path: &Path,
+        config: &E::Config,
+        fw: framework::Framework,
+    ) -> Result<(), RecordError> {
+        self.recorder = Some((Recorder::create(path, E::KIND, config)?, fw));
+        Ok(())
+    }
+
     /// Hands the engine one input at the current time. The one place
-    /// the engine is called.
+    /// the engine is called; with a recorder, the call is one step.
     pub(crate) fn step(&mut self, input: Input<E::Event>) {
         let now = self.clock.now();
+        let from = self.out.len();
+        // The event goes to the engine; the recording needs its own copy.
+        let recorded = self.recorder.as_ref().map(|_| match &input {
+            Input::Event(ev) => Input::Event(ev.clone()),
+            Input::Timeout => Input::Timeout,
+        });
         match input {
             Input::Event(ev) => self.engine.handle(now, ev, &mut self.out),
             Input::Timeout => self.engine.handle_timeout(now, &mut self.out),
+        }
+        if let Some(input) = recorded {
+            self.write_step(now, &input, from);
+        }
+    }
+
+    /// Writes one step: `input` at `now` and the actions from `from` on.
+    /// The first failure is logged and ends the recording; the loop
+    /// carries on.
+    fn write_step(
+        &mut self,
+        now: Instant,
+        input: &Input<E::Event>,
+        from: usize,
+    ) {
+        let Some((rec, fw)) = &mut self.recorder else {
+            return;
+        };
+        let input = match input {
+            Input::Event(ev) => match E::reloaded_config(ev) {
+                Some(cfg) => record::Input::Reload(cfg),
+                None => record::Input::Event(ev),
+            },
+            Input::Timeout => record::Input::Timeout,
+        };
+        if let Err(e) = rec.step(now, input, &self.out[from..]) {
+            fw.error(format_args!("--record-events: {e}; recording stopped"));
+            self.recorder = None;
         }
     }
 
@@ -270,3 +337,7 @@ async fn sleep_until(deadline: Option<tokio::time::Instant>) {
 #[cfg(test)]
 #[path = "driver_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "driver_record_tests.rs"]
+mod record_tests;

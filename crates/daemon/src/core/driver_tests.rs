@@ -19,8 +19,10 @@ struct Echo {
 }
 
 impl Engine for Echo {
+    const KIND: EngineKind = EngineKind::Vrrp;
     type Event = u32;
     type Action = (u64, String);
+    type Config = ();
     type Snapshot = u32;
 
     fn handle(&mut self, now: Instant, ev: u32, out: &mut Vec<(u64, String)>) {
@@ -46,6 +48,11 @@ impl Engine for Echo {
 
     fn snapshot(&self, _now: Instant) -> u32 {
         self.seen
+    }
+
+    /// Event 1000 (the toy framework's reload) hands it a configuration.
+    fn reloaded_config(ev: &u32) -> Option<&()> {
+        (*ev == 1000).then_some(&())
     }
 }
 
@@ -263,4 +270,39 @@ async fn an_input_queued_when_the_deadline_passes_is_handled_first() {
         .filter(|(_, s)| s.starts_with("event"))
         .count();
     assert_eq!(events, 22, "{:#?}", fw.done);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_recorded_loop_writes_each_call_and_the_reload_as_one_step() {
+    let dir = std::env::temp_dir()
+        .join(format!("ka-driver-record-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("toy.jsonl");
+    let (_input_tx, input) = mpsc::unbounded_channel();
+    let (ctl_tx, mut ctl) = mpsc::unbounded_channel();
+    let mut fw = Toy {
+        input,
+        done: Vec::new(),
+        reloads: Vec::new(),
+    };
+    let mut driver = Driver::new(Echo::default());
+    driver.record(&path, &(), Toy::KIND).unwrap();
+    driver.step_all([7]);
+    ctl_tx
+        .send(Control::Reload(Box::new("new".into())))
+        .unwrap();
+    ctl_tx.send(Control::Stop).unwrap();
+    driver.run(&mut fw, &mut ctl).await.unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            r#"{"format":1,"engine":"vrrp","config":null}"#,
+            r#"{"at":0,"input":{"Event":7},"actions":[[0,"event 7"]]}"#,
+            r#"{"at":0,"input":{"Reload":null},"actions":[[0,"event 1000"]]}"#,
+            r#"{"at":0,"input":{"Event":999},"actions":[[0,"event 999"]]}"#,
+        ]
+    );
 }

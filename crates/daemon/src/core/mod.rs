@@ -1,6 +1,7 @@
 //! What every framework shares: the process (daemonizing, pid files,
 //! signals, panics, supervising the frameworks), logging, the ordered notify
-//! scripts and FIFO, and the tracker drivers.
+//! scripts and FIFO, the tracker drivers, and the recorder of engine
+//! runs.
 
 pub mod bus;
 pub(crate) mod clock;
@@ -13,6 +14,7 @@ pub mod log;
 pub mod notify;
 pub mod pidfiles;
 pub mod process;
+pub mod record;
 pub mod script_queue;
 pub mod signals;
 pub(crate) mod trackers;

@@ -61,6 +61,8 @@ pub struct DaemonOptions {
     pub vrrp_pid_file: PathBuf,
     /// `-u`: file-creation mask (it overrides the `umask` keyword).
     pub umask: Option<u32>,
+    /// `--record-events`: write every VRRP engine step to this file.
+    pub record_events: Option<PathBuf>,
 }
 
 /// keepalived's default `umask_val`: IXUSR|IRWXG|IRWXO.
@@ -127,8 +129,9 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
         .build()
     {
         Ok(rt) => {
-            let run =
-                AssertUnwindSafe(|| rt.block_on(supervise(setup, load, fatal)));
+            let run = AssertUnwindSafe(|| {
+                rt.block_on(supervise(setup, load, fatal, opts.record_events))
+            });
             // The hook has logged the panic already.
             std::panic::catch_unwind(run).unwrap_or(fatal::EXIT_PROGRAM_ERROR)
         }
@@ -158,11 +161,13 @@ struct Running<C, P> {
 
 impl Frameworks {
     /// Starts the frameworks `plan` has parts for; their trackers publish
-    /// on `bus`.
-    fn start(plan: Plan, bus: &Bus) -> Self {
+    /// on `bus`; `record` gets the VRRP engine's steps
+    /// (`--record-events`).
+    fn start(plan: Plan, bus: &Bus, record: Option<PathBuf>) -> Self {
         let vrrp = plan.vrrp.map(|p| {
             let (control, rx) = mpsc::unbounded_channel();
-            let task = tokio::spawn(vrrp::run(p.clone(), rx, bus.clone()));
+            let task =
+                tokio::spawn(vrrp::run(p.clone(), rx, bus.clone(), record));
             Running {
                 control,
                 task,
@@ -254,6 +259,7 @@ async fn supervise(
     plan: Plan,
     load: Loader,
     mut fatal: mpsc::UnboundedReceiver<String>,
+    record: Option<PathBuf>,
 ) -> i32 {
     let mut signals = match Signals::install() {
         Ok(s) => s,
@@ -263,7 +269,7 @@ async fn supervise(
         }
     };
     let bus = Bus::default();
-    let mut frameworks = Frameworks::start(plan, &bus);
+    let mut frameworks = Frameworks::start(plan, &bus, record);
     // Running and able to take signals: tell systemd (Type=notify units).
     sd_notify("READY=1");
     // `None`: a task panicked (the hook logged where). A panic here (a

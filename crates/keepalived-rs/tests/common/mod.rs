@@ -184,6 +184,18 @@ pub fn start_keepalived_rs(
     conf: &str,
     env: &[&str],
 ) -> u32 {
+    start_keepalived_rs_with(lab, host, name, conf, env, &[])
+}
+
+/// [`start_keepalived_rs`] with `extra` options after the standard ones.
+pub fn start_keepalived_rs_with(
+    lab: &mut ka_lab::Lab,
+    host: usize,
+    name: &str,
+    conf: &str,
+    env: &[&str],
+    extra: &[&str],
+) -> u32 {
     let dir = lab.dir().to_path_buf();
     let path = dir.join(format!("{name}.conf"));
     std::fs::write(&path, conf).unwrap();
@@ -195,6 +207,7 @@ pub fn start_keepalived_rs(
     args.extend([
         bin, "-n", "-l", "-D", "-f", &conf, "-p", &pid, "-r", &vrrp_pid,
     ]);
+    args.extend_from_slice(extra);
     lab.spawn(host, name, "env", &args)
         .expect("start keepalived-rs")
 }

@@ -11,9 +11,11 @@
 
 use std::io;
 use std::net::IpAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ka_sys::netlink::NetEvent;
+use ka_types::record::EngineKind;
 use ka_vrrp::{Action, AdminCommand, Event};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -74,17 +76,19 @@ struct Inputs<N> {
 }
 
 /// Runs the VRRP runtime until `Control::Stop`; its trackers publish on
-/// `bus`.
+/// `bus`. With `record`, every engine step is written to that file
+/// (`--record-events`).
 pub async fn run(
     setup: VrrpPlan,
     control: mpsc::UnboundedReceiver<Control>,
     bus: Bus,
+    record: Option<PathBuf>,
 ) -> io::Result<()> {
     for what in &setup.not_implemented {
         tracing::warn!(target: target::VRRP, "{what}");
     }
     let drivers = system::open(&setup)?;
-    run_with(setup, control, drivers, bus).await
+    run_with(setup, control, drivers, bus, record.as_deref()).await
 }
 
 /// Runs the VRRP runtime on `drivers` until `Control::Stop` (or until
@@ -94,6 +98,7 @@ pub(crate) async fn run_with<I: Io>(
     mut control: mpsc::UnboundedReceiver<Control>,
     drivers: Drivers<I>,
     bus: Bus,
+    record: Option<&Path>,
 ) -> io::Result<()> {
     let span = Framework::Vrrp.span();
     let mut rt = Runtime::start(setup, drivers, bus)
@@ -104,6 +109,13 @@ pub(crate) async fn run_with<I: Io>(
     rt.remove_statics(&statics, None);
     rt.add_statics();
     let mut driver = Driver::new(ka_vrrp::Engine::new(rt.setup.engine.clone()));
+    if let Some(path) = record {
+        let recorded = driver.record(path, &rt.setup.engine, Framework::Vrrp);
+        // The daemon runs on unrecorded.
+        if let Err(e) = recorded {
+            tracing::error!(target: target::VRRP, "--record-events: {e}");
+        }
+    }
     driver.step_all(rt.ifaces.initial_events());
     // Initial track_file values and process counts, so an instance starts
     // in the state they call for (keepalived reads them before starting).
@@ -119,8 +131,10 @@ pub(crate) async fn run_with<I: Io>(
 }
 
 impl driver::Engine for ka_vrrp::Engine {
+    const KIND: EngineKind = EngineKind::Vrrp;
     type Event = Event;
     type Action = Action;
+    type Config = ka_vrrp::EngineConfig;
     type Snapshot = ka_vrrp::Snapshot;
 
     fn handle(
@@ -146,6 +160,13 @@ impl driver::Engine for ka_vrrp::Engine {
 
     fn snapshot(&self, now: ka_types::Instant) -> ka_vrrp::Snapshot {
         Self::snapshot_at(self, now)
+    }
+
+    fn reloaded_config(ev: &Event) -> Option<&ka_vrrp::EngineConfig> {
+        match ev {
+            Event::Reloaded(cfg) => Some(cfg),
+            _ => None,
+        }
     }
 }
 

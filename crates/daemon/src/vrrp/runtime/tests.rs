@@ -95,7 +95,8 @@ impl Harness {
         };
         let (drivers, net) = fake.drivers(vec![eth0(true)], vec![addr]);
         let (control, rx) = mpsc::unbounded_channel();
-        let task = tokio::spawn(run_with(plan, rx, drivers, Bus::default()));
+        let task =
+            tokio::spawn(run_with(plan, rx, drivers, Bus::default(), None));
         settle().await;
         Self {
             fake,
