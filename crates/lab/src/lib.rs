@@ -11,9 +11,11 @@
 
 mod cmd;
 mod lab;
+mod tmpdir;
 
 pub use cmd::{CmdError, run, run_ok};
 pub use lab::{Host, Lab, Proc};
+pub use tmpdir::{TmpDir, current_thread_runtime};
 
 /// Why a lab cannot be built here, or `None` when it can: labs need root
 /// (namespaces, veth, bridges) and iproute2.

@@ -1,25 +1,8 @@
+use ka_lab::TmpDir;
+
 use super::*;
 use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
-
-/// A fresh directory, removed on drop.
-struct TmpDir(PathBuf);
-
-impl TmpDir {
-    fn new(tag: &str) -> Self {
-        let d = std::env::temp_dir()
-            .join(format!("ka-fifo-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Self(d)
-    }
-}
-
-impl Drop for TmpDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 fn root() -> bool {
     if nix::unistd::geteuid().is_root() {
@@ -37,8 +20,8 @@ fn make_fifo(path: &Path, uid: u32) {
 
 #[test]
 fn created_fifo_carries_lines_and_is_removed_on_drop() {
-    let d = TmpDir::new("lines");
-    let path = d.0.join("notify.fifo");
+    let d = TmpDir::new("ka-fifo", "lines");
+    let path = d.path().join("notify.fifo");
     let mut w = NotifyFifo::open(&path, None).unwrap();
     let meta = std::fs::symlink_metadata(&path).unwrap();
     assert!(meta.file_type().is_fifo());
@@ -58,8 +41,8 @@ fn created_fifo_carries_lines_and_is_removed_on_drop() {
 
 #[test]
 fn existing_fifo_of_ours_is_used_and_kept() {
-    let d = TmpDir::new("kept");
-    let path = d.0.join("notify.fifo");
+    let d = TmpDir::new("ka-fifo", "kept");
+    let path = d.path().join("notify.fifo");
     nix::unistd::mkfifo(&path, nix::sys::stat::Mode::from_bits_truncate(0o600))
         .unwrap();
     drop(NotifyFifo::open(&path, None).unwrap());
@@ -68,8 +51,8 @@ fn existing_fifo_of_ours_is_used_and_kept() {
 
 #[test]
 fn plain_file_and_symlink_are_refused() {
-    let d = TmpDir::new("plain");
-    let plain = d.0.join("plain");
+    let d = TmpDir::new("ka-fifo", "plain");
+    let plain = d.path().join("plain");
     std::fs::write(&plain, "x").unwrap();
     assert!(matches!(
         NotifyFifo::open(&plain, None),
@@ -77,13 +60,13 @@ fn plain_file_and_symlink_are_refused() {
     ));
     assert!(plain.exists());
     // A symlink to a FIFO of ours is not followed.
-    let target = d.0.join("target.fifo");
+    let target = d.path().join("target.fifo");
     nix::unistd::mkfifo(
         &target,
         nix::sys::stat::Mode::from_bits_truncate(0o600),
     )
     .unwrap();
-    let link = d.0.join("link.fifo");
+    let link = d.path().join("link.fifo");
     std::os::unix::fs::symlink(&target, &link).unwrap();
     assert!(matches!(
         NotifyFifo::open(&link, None),
@@ -96,8 +79,8 @@ fn foreign_fifo_is_refused_unless_it_is_the_configured_owners() {
     if !root() {
         return;
     }
-    let d = TmpDir::new("foreign");
-    let path = d.0.join("notify.fifo");
+    let d = TmpDir::new("ka-fifo", "foreign");
+    let path = d.path().join("notify.fifo");
     make_fifo(&path, 65534);
     let err = NotifyFifo::open(&path, None).unwrap_err();
     assert_eq!(
@@ -118,8 +101,8 @@ fn created_fifo_is_given_to_its_owner() {
     if !root() {
         return;
     }
-    let d = TmpDir::new("owner");
-    let path = d.0.join("notify.fifo");
+    let d = TmpDir::new("ka-fifo", "owner");
+    let path = d.path().join("notify.fifo");
     let f = NotifyFifo::open(&path, Some((65534, 65534))).unwrap();
     let meta = std::fs::symlink_metadata(f.path()).unwrap();
     assert_eq!((meta.uid(), meta.gid()), (65534, 65534));

@@ -1,35 +1,9 @@
-use std::path::PathBuf;
-
 use nix::sys::signal::kill;
 use nix::unistd::Pid;
 
+use ka_lab::{TmpDir, current_thread_runtime};
+
 use super::*;
-
-/// A fresh directory, removed on drop.
-struct TmpDir(PathBuf);
-
-impl TmpDir {
-    fn new(tag: &str) -> Self {
-        let d = std::env::temp_dir()
-            .join(format!("ka-dfifo-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Self(d)
-    }
-}
-
-impl Drop for TmpDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 /// A reader that records its pid in `pid_file`, ignores SIGTERM when
 /// `stubborn`, and reads the FIFO (its last argument) forever.
@@ -75,10 +49,10 @@ async fn gone_within(pid: Pid, limit: Duration) -> bool {
 
 #[test]
 fn reopening_stops_the_old_reader_and_starts_one_new_one() {
-    let d = TmpDir::new("reload");
-    let path = d.0.join("notify.fifo");
-    let (pid1, pid2) = (d.0.join("pid1"), d.0.join("pid2"));
-    rt().block_on(async {
+    let d = TmpDir::new("ka-dfifo", "reload");
+    let path = d.path().join("notify.fifo");
+    let (pid1, pid2) = (d.path().join("pid1"), d.path().join("pid2"));
+    current_thread_runtime().block_on(async {
         let first = Fifo::open(&path, None, Some(&reader(&pid1, false, &path)))
             .expect("first open");
         let old = pid_in(&pid1).await;
@@ -102,10 +76,10 @@ fn reopening_stops_the_old_reader_and_starts_one_new_one() {
 
 #[test]
 fn a_reader_ignoring_sigterm_is_killed_after_the_grace() {
-    let d = TmpDir::new("stubborn");
-    let path = d.0.join("notify.fifo");
-    let pid_file = d.0.join("pid");
-    rt().block_on(async {
+    let d = TmpDir::new("ka-dfifo", "stubborn");
+    let path = d.path().join("notify.fifo");
+    let pid_file = d.path().join("pid");
+    current_thread_runtime().block_on(async {
         let fifo =
             Fifo::open(&path, None, Some(&reader(&pid_file, true, &path)))
                 .expect("open");

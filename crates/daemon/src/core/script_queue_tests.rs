@@ -1,35 +1,11 @@
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use nix::sys::signal::kill;
 use nix::unistd::Pid;
 
+use ka_lab::{TmpDir, current_thread_runtime};
+
 use super::*;
-
-/// A fresh directory, removed on drop.
-struct TmpDir(PathBuf);
-
-impl TmpDir {
-    fn new(tag: &str) -> Self {
-        let d = std::env::temp_dir()
-            .join(format!("ka-squeue-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        Self(d)
-    }
-}
-
-impl Drop for TmpDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn rt() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
 
 fn sh(body: String) -> ScriptSpec {
     ScriptSpec {
@@ -64,10 +40,13 @@ async fn appears(file: &Path) {
 
 #[test]
 fn a_full_queue_drops_the_oldest_waiting_and_keeps_the_latest() {
-    let d = TmpDir::new("full");
-    let (out, started, go) =
-        (d.0.join("out"), d.0.join("started"), d.0.join("go"));
-    let lines = rt().block_on(async {
+    let d = TmpDir::new("ka-squeue", "full");
+    let (out, started, go) = (
+        d.path().join("out"),
+        d.path().join("started"),
+        d.path().join("go"),
+    );
+    let lines = current_thread_runtime().block_on(async {
         let q = ScriptQueue::spawn(
             Framework::Vrrp,
             "VI_1".into(),
@@ -103,9 +82,9 @@ fn a_full_queue_drops_the_oldest_waiting_and_keeps_the_latest() {
 
 #[test]
 fn a_script_past_the_limit_is_killed_and_the_next_runs() {
-    let d = TmpDir::new("limit");
-    let (pid_file, next) = (d.0.join("pid"), d.0.join("next"));
-    rt().block_on(async {
+    let d = TmpDir::new("ka-squeue", "limit");
+    let (pid_file, next) = (d.path().join("pid"), d.path().join("next"));
+    current_thread_runtime().block_on(async {
         let q = ScriptQueue::spawn(
             Framework::Vrrp,
             "VI_1".into(),

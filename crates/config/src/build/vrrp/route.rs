@@ -198,6 +198,16 @@ impl<'a> RouteParser<'a> {
         } else {
             RouteFamily::Inet6
         };
+        self.set_address_family(cx, f)
+    }
+
+    /// Sets the family an address (or a `via inet`/`via inet6` word)
+    /// gives the route; an error if another address gave the other one.
+    fn set_address_family(
+        &mut self,
+        cx: &mut Cx,
+        f: RouteFamily,
+    ) -> Option<()> {
         if self.family.is_some_and(|x| x != f) {
             let msg = "Cannot mix IPv4 and IPv6 addresses for route";
             cx.error(self.item.span(), msg);
@@ -218,12 +228,7 @@ impl<'a> RouteParser<'a> {
             } else {
                 RouteFamily::Inet6
             };
-            if self.family.is_some_and(|x| x != f) {
-                let msg = "Cannot mix IPv4 and IPv6 addresses for route";
-                cx.error(self.item.span(), msg);
-                return None;
-            }
-            self.family = Some(f);
+            self.set_address_family(cx, f)?;
             // The family word's index reads as a gateway below.
             return self.address(cx, i + 1).map(|n| n + 1);
         }

@@ -63,8 +63,9 @@ pub(crate) fn parse_vrrp(pkt: &[u8]) -> Option<(Ipv4Addr, u8)> {
     Some((Ipv4Addr::from(src), *pkt.get(ihl + 2)?))
 }
 
-/// A packet socket in namespace `netns`, with a receive timeout.
-fn open(netns: &str) -> Result<OwnedFd, String> {
+/// A packet socket in namespace `netns` (the calling thread joins it),
+/// with a receive timeout of `POLL_MS`.
+pub(crate) fn open(netns: &str) -> Result<OwnedFd, String> {
     let ns = File::open(format!("/run/netns/{netns}"))
         .map_err(|e| format!("open netns {netns}: {e}"))?;
     setns(ns, CloneFlags::CLONE_NEWNET)

@@ -42,7 +42,7 @@
 //! keepalived's text).
 
 #[path = "../common/adverts.rs"]
-#[allow(dead_code)] // only parse_vrrp is used here
+#[allow(dead_code)] // only parse_vrrp and open are used here
 mod adverts;
 mod analysis;
 #[path = "../common/daemons.rs"]

@@ -10,7 +10,6 @@
 //! benchmark runs delay the thread, not the timestamps, and the socket's
 //! buffer is made large enough for the adverts of several seconds.
 
-use std::fs::File;
 use std::io::IoSliceMut;
 use std::net::Ipv4Addr;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -20,21 +19,17 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use nix::cmsg_space;
-use nix::sched::{CloneFlags, setns};
 use nix::sys::socket::{
-    AddressFamily, ControlMessageOwned, LinkAddr, MsgFlags, SockFlag,
-    SockProtocol, SockType, recvmsg, setsockopt, socket, sockopt,
+    ControlMessageOwned, LinkAddr, MsgFlags, recvmsg, setsockopt, sockopt,
 };
-use nix::sys::time::{TimeSpec, TimeVal, TimeValLike};
+use nix::sys::time::TimeSpec;
 
-use crate::adverts::parse_vrrp;
+use crate::adverts::{self, parse_vrrp};
 
 /// Ethertype of IPv4.
 const ETH_P_IP: u16 = 0x0800;
 /// `sll_pkttype` of a frame this host sent.
 const PACKET_OUTGOING: u8 = 4;
-/// How often (ms) the tap looks at its stop flag.
-const POLL_MS: i64 = 50;
 /// Receive buffer: at 100 adverts/s each way, minutes of adverts.
 const RCVBUF: usize = 8 << 20;
 
@@ -51,29 +46,14 @@ pub(crate) struct Seen {
     pub(crate) outgoing: bool,
 }
 
-/// A timestamping packet socket in namespace `netns`.
+/// A timestamping packet socket in namespace `netns`: the adverts
+/// module's socket, with `SO_TIMESTAMPNS` and a large receive buffer.
 fn open(netns: &str) -> Result<OwnedFd, String> {
-    let ns = File::open(format!("/run/netns/{netns}"))
-        .map_err(|e| format!("open netns {netns}: {e}"))?;
-    setns(ns, CloneFlags::CLONE_NEWNET)
-        .map_err(|e| format!("setns {netns}: {e}"))?;
-    let fd = socket(
-        AddressFamily::Packet,
-        SockType::Datagram,
-        SockFlag::SOCK_CLOEXEC,
-        SockProtocol::EthAll,
-    )
-    .map_err(|e| format!("packet socket in {netns}: {e}"))?;
+    let fd = adverts::open(netns)?;
     setsockopt(&fd, sockopt::ReceiveTimestampns, &true)
         .map_err(|e| format!("SO_TIMESTAMPNS: {e}"))?;
     setsockopt(&fd, sockopt::RcvBufForce, &RCVBUF)
         .map_err(|e| format!("SO_RCVBUFFORCE: {e}"))?;
-    setsockopt(
-        &fd,
-        sockopt::ReceiveTimeout,
-        &TimeVal::milliseconds(POLL_MS),
-    )
-    .map_err(|e| format!("SO_RCVTIMEO: {e}"))?;
     Ok(fd)
 }
 
