@@ -143,13 +143,40 @@ fn sync_groups(config: &mut Config, d: &mut Diagnostics) {
     config.vrrp.sync_groups = keep;
 }
 
-/// keepalived compat: `vrrp_complete_instance()` in order.
+/// keepalived compat: `vrrp_complete_instance()` in order; each helper
+/// is one phase of it and the calls keep keepalived's sequence.
 fn complete_instance(
     i: &mut Instance,
     g: &GlobalDefs,
     sync: Option<Option<bool>>,
     d: &mut Diagnostics,
 ) {
+    let (strict, v6, version) = protocol_version(i, g, d);
+    if !v6 && i.unicast_ttl.is_none() && i.is_unicast() {
+        i.unicast_ttl = Some(255);
+    }
+    require_vips(i, strict, version, d);
+    let prio = priority_and_state(i, strict, d);
+    auth(i, strict, version, v6, d);
+    unicast_checks(i, strict, d);
+    address_checks(i, strict, v6, d);
+    vmac::vip_limit(i, version, v6, d);
+    vmac::vmac(i, v6, d);
+    preempt(i, prio, strict, d);
+    accept(i, prio, strict, version, d);
+    garp_defaults(i, g, strict, d);
+    inherit_globals(i, g, sync);
+    advert_int(i, version, d);
+    destination(i, g, v6, d);
+}
+
+/// Resolves strict mode, address family and VRRP version; returns
+/// `(strict, ipv6, version)`.
+fn protocol_version(
+    i: &mut Instance,
+    g: &GlobalDefs,
+    d: &mut Diagnostics,
+) -> (bool, bool, VrrpVersion) {
     let at = i.loc.0;
     let strict = *i.strict_mode.get_or_insert(g.vrrp_strict);
     let v6 = *i.ipv6.get_or_insert(false);
@@ -166,9 +193,17 @@ fn complete_instance(
         VrrpVersion::V2
     };
     let version = *i.version.get_or_insert(global_v);
-    if !v6 && i.unicast_ttl.is_none() && i.is_unicast() {
-        i.unicast_ttl = Some(255);
-    }
+    (strict, v6, version)
+}
+
+/// Reports an instance without virtual addresses.
+fn require_vips(
+    i: &Instance,
+    strict: bool,
+    version: VrrpVersion,
+    d: &mut Diagnostics,
+) {
+    let at = i.loc.0;
     if i.vips.is_empty() {
         if version == VrrpVersion::V3 || strict {
             d.error(
@@ -188,6 +223,16 @@ fn complete_instance(
             );
         }
     }
+}
+
+/// Defaults the priority and makes the state agree with it; returns the
+/// priority.
+fn priority_and_state(
+    i: &mut Instance,
+    strict: bool,
+    d: &mut Diagnostics,
+) -> u8 {
+    let at = i.loc.0;
     // keepalived compat: `state MASTER` without priority ⇒ owner (255).
     let prio =
         *i.priority
@@ -220,7 +265,12 @@ fn complete_instance(
         }
         Some(_) => {}
     }
-    auth(i, strict, version, v6, d);
+    prio
+}
+
+/// Unicast consistency: strict mode, source address, peers.
+fn unicast_checks(i: &Instance, strict: bool, d: &mut Diagnostics) {
+    let at = i.loc.0;
     if strict && i.is_unicast() {
         d.error(
             at,
@@ -249,6 +299,16 @@ fn complete_instance(
     {
         d.warning(at, format!("({}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.", i.name));
     }
+}
+
+/// Strict-mode VMAC address, first IPv6 VIP and `vrf` checks.
+fn address_checks(
+    i: &mut Instance,
+    strict: bool,
+    v6: bool,
+    d: &mut Diagnostics,
+) {
+    let at = i.loc.0;
     if strict && i.vmac.as_ref().is_some_and(|v| v.mac.is_some()) {
         d.error(
             at,
@@ -279,11 +339,14 @@ fn complete_instance(
         d.error(at, format!("({}) vrf can only be specified with unicast and without interface - clearing", i.name));
         i.vrf = None;
     }
-    vmac::vip_limit(i, version, v6, d);
-    vmac::vmac(i, v6, d);
-    preempt(i, prio, strict, d);
-    accept(i, prio, strict, version, d);
-    garp_defaults(i, g, strict, d);
+}
+
+/// Instance settings inherited from `global_defs` (or the sync group).
+fn inherit_globals(
+    i: &mut Instance,
+    g: &GlobalDefs,
+    sync: Option<Option<bool>>,
+) {
     i.smtp_alert
         .get_or_insert(g.smtp_alert_vrrp.or(g.smtp_alert).unwrap_or(false));
     i.notify_priority_changes.get_or_insert(
@@ -291,7 +354,16 @@ fn complete_instance(
     );
     i.skip_check_adv_addr
         .get_or_insert(g.vrrp_skip_check_adv_addr);
-    advert_int(i, version, d);
+}
+
+/// Source tracking and the advert destination address.
+fn destination(
+    i: &mut Instance,
+    g: &GlobalDefs,
+    v6: bool,
+    d: &mut Diagnostics,
+) {
+    let at = i.loc.0;
     if i.src_ip.is_none() {
         i.track_src_ip = false;
     }

@@ -273,92 +273,12 @@ pub(crate) fn build_process(item: &Item, cx: &mut Cx) -> Option<TrackProcess> {
 
 fn process_keyword(c: &Item, cx: &mut Cx, t: &mut TrackProcess) {
     match c.name() {
-        "process" => {
-            if !t.process.is_empty() {
-                cx.error(
-                    c.span(),
-                    format!(
-                        "Process already set for track process {} - ignoring",
-                        t.name
-                    ),
-                );
-                return;
-            }
-            t.process = c.args.iter().map(|w| w.text.clone()).collect();
-            if t.process.len() > 1 {
-                t.param_match.get_or_insert(ParamMatch::Exact);
-                t.full_command = true;
-            }
-        }
-        "param_match" => {
-            t.param_match = match c.arg(0).map(|w| w.as_str()) {
-                None => Some(ParamMatch::Exact),
-                Some("initial") => Some(ParamMatch::Initial),
-                Some("partial") => Some(ParamMatch::Partial),
-                Some(o) => {
-                    cx.error(
-                        c.span(),
-                        format!("Invalid param_match type {o} - ignoring"),
-                    );
-                    return;
-                }
-            };
-            t.full_command = true;
-        }
-        "weight" => {
-            if t.weight != 0 {
-                cx.error(
-                    c.span(),
-                    format!(
-                        "Weight already set for track process {} - ignoring",
-                        t.name
-                    ),
-                );
-            } else if let Some(w) = cx.i64_arg(c, 0, -254..=254) {
-                t.weight = w as i32;
-                weight_option(c, cx, &mut t.reverse);
-            }
-        }
-        "quorum" => match cx.u32_arg(c, 0, 1..=65535) {
-            Some(q) if t.quorum_max.is_some_and(|m| q > m) => {
-                cx.error(
-                    c.span(),
-                    "Quorum is greater than quorum_max - ignoring",
-                );
-            }
-            Some(q) => t.quorum = q,
-            None => {}
-        },
-        "quorum_max" => {
-            let Some(m) = cx.u32_arg(c, 0, 0..=65535) else {
-                return;
-            };
-            if (m != 0 || t.quorum > 1) && m < t.quorum {
-                cx.error(c.span(), "quorum_max is less than quorum - ignoring");
-                return;
-            }
-            t.quorum_max = Some(m);
-            // keepalived compat: quorum_max 0 means "process must not run".
-            if m == 0 {
-                t.quorum = 0;
-            }
-        }
-        "delay" | "terminate_delay" | "fork_delay" => {
-            let Some(d) = cx.timer_arg(
-                c,
-                0,
-                Duration::from_micros(1),
-                Duration::from_secs(3600),
-            ) else {
-                return;
-            };
-            if c.name() != "fork_delay" {
-                t.terminate_delay = d;
-            }
-            if c.name() != "terminate_delay" {
-                t.fork_delay = d;
-            }
-        }
+        "process" => process_name(c, cx, t),
+        "param_match" => param_match(c, cx, t),
+        "weight" => process_weight(c, cx, t),
+        "quorum" => quorum(c, cx, t),
+        "quorum_max" => quorum_max(c, cx, t),
+        "delay" | "terminate_delay" | "fork_delay" => process_delay(c, cx, t),
         "full_command" => t.full_command = true,
         _ => cx.unknown_keyword(
             c,
@@ -374,6 +294,100 @@ fn process_keyword(c: &Item, cx: &mut Cx, t: &mut TrackProcess) {
                 "full_command",
             ],
         ),
+    }
+}
+
+/// `process NAME [ARGS...]`: arguments imply an exact command-line match.
+fn process_name(c: &Item, cx: &mut Cx, t: &mut TrackProcess) {
+    if !t.process.is_empty() {
+        cx.error(
+            c.span(),
+            format!(
+                "Process already set for track process {} - ignoring",
+                t.name
+            ),
+        );
+        return;
+    }
+    t.process = c.args.iter().map(|w| w.text.clone()).collect();
+    if t.process.len() > 1 {
+        t.param_match.get_or_insert(ParamMatch::Exact);
+        t.full_command = true;
+    }
+}
+
+/// `param_match [initial|partial]`.
+fn param_match(c: &Item, cx: &mut Cx, t: &mut TrackProcess) {
+    t.param_match = match c.arg(0).map(|w| w.as_str()) {
+        None => Some(ParamMatch::Exact),
+        Some("initial") => Some(ParamMatch::Initial),
+        Some("partial") => Some(ParamMatch::Partial),
+        Some(o) => {
+            cx.error(
+                c.span(),
+                format!("Invalid param_match type {o} - ignoring"),
+            );
+            return;
+        }
+    };
+    t.full_command = true;
+}
+
+/// `weight W [reverse]`, only once per tracker.
+fn process_weight(c: &Item, cx: &mut Cx, t: &mut TrackProcess) {
+    if t.weight != 0 {
+        cx.error(
+            c.span(),
+            format!(
+                "Weight already set for track process {} - ignoring",
+                t.name
+            ),
+        );
+    } else if let Some(w) = cx.i64_arg(c, 0, -254..=254) {
+        t.weight = w as i32;
+        weight_option(c, cx, &mut t.reverse);
+    }
+}
+
+/// `quorum N`, bounded by an earlier `quorum_max`.
+fn quorum(c: &Item, cx: &mut Cx, t: &mut TrackProcess) {
+    match cx.u32_arg(c, 0, 1..=65535) {
+        Some(q) if t.quorum_max.is_some_and(|m| q > m) => {
+            cx.error(c.span(), "Quorum is greater than quorum_max - ignoring");
+        }
+        Some(q) => t.quorum = q,
+        None => {}
+    }
+}
+
+/// `quorum_max N`, bounded by an earlier `quorum`.
+fn quorum_max(c: &Item, cx: &mut Cx, t: &mut TrackProcess) {
+    let Some(m) = cx.u32_arg(c, 0, 0..=65535) else {
+        return;
+    };
+    if (m != 0 || t.quorum > 1) && m < t.quorum {
+        cx.error(c.span(), "quorum_max is less than quorum - ignoring");
+        return;
+    }
+    t.quorum_max = Some(m);
+    // keepalived compat: quorum_max 0 means "process must not run".
+    if m == 0 {
+        t.quorum = 0;
+    }
+}
+
+/// `delay`, `terminate_delay` and `fork_delay`; `delay` sets both.
+fn process_delay(c: &Item, cx: &mut Cx, t: &mut TrackProcess) {
+    let Some(d) =
+        cx.timer_arg(c, 0, Duration::from_micros(1), Duration::from_secs(3600))
+    else {
+        return;
+    };
+    if c.name() != "fork_delay" {
+        t.terminate_delay = d;
+    }
+    if c.name() != "terminate_delay" {
+        t.fork_delay = d;
     }
 }
 
