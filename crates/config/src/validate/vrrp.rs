@@ -11,10 +11,9 @@ use crate::diag::Diagnostics;
 use crate::host::Host;
 use crate::model::Config;
 use crate::model::global::GlobalDefs;
-use crate::model::vrrp::{
-    DEFAULT_DOWN_TIMER_ADVERTS, Instance, InstanceState, VrrpVersion,
-};
+use crate::model::vrrp::{Instance, InstanceState, VrrpVersion};
 
+mod garp;
 mod tracking;
 mod vmac;
 
@@ -164,7 +163,7 @@ fn complete_instance(
     vmac::vmac(i, v6, d);
     preempt(i, prio, strict, d);
     accept(i, prio, strict, version, d);
-    garp_defaults(i, g, strict, d);
+    garp::garp_defaults(i, g, strict, d);
     inherit_globals(i, g, sync);
     advert_int(i, version, d);
     destination(i, g, v6, d);
@@ -454,96 +453,6 @@ fn accept(
     if acc && prio != 255 && strict && version == VrrpVersion::V2 {
         d.error(i.loc.0, format!("({}) warning - accept mode for VRRP version 2 does not comply with RFC3768 - resetting", i.name));
         i.accept = Some(false);
-    }
-}
-
-fn garp_defaults(
-    i: &mut Instance,
-    g: &GlobalDefs,
-    strict: bool,
-    d: &mut Diagnostics,
-) {
-    let at = i.loc.0;
-    let dta = *i.down_timer_adverts.get_or_insert(
-        g.vrrp_down_timer_adverts
-            .unwrap_or(DEFAULT_DOWN_TIMER_ADVERTS),
-    );
-    if dta != DEFAULT_DOWN_TIMER_ADVERTS && strict {
-        d.error(at, format!("({}) down_timer_adverts is incompatible with strict mode - resetting", i.name));
-        i.down_timer_adverts = Some(DEFAULT_DOWN_TIMER_ADVERTS);
-    }
-    let gdelay = g.vrrp_garp_master_delay.unwrap_or(Duration::from_secs(5));
-    let grep = g.vrrp_garp_master_repeat.unwrap_or(5);
-    i.garp_master_delay.get_or_insert(gdelay);
-    i.garp_master_repeat.get_or_insert(grep);
-    i.garp_master_refresh
-        .get_or_insert(g.vrrp_garp_master_refresh.unwrap_or(Duration::ZERO));
-    i.garp_master_refresh_repeat
-        .get_or_insert(g.vrrp_garp_master_refresh_repeat.unwrap_or(1));
-    match i.garp_lower_prio_repeat {
-        None => {
-            i.garp_lower_prio_repeat = Some(if strict {
-                0
-            } else {
-                g.vrrp_garp_lower_prio_repeat.unwrap_or(grep)
-            })
-        }
-        Some(n) if strict && n != 0 => {
-            d.error(
-                at,
-                format!(
-                    "({}) Strict mode requires no repeat garps. resetting",
-                    i.name
-                ),
-            );
-            i.garp_lower_prio_repeat = Some(0);
-        }
-        Some(_) => {}
-    }
-    match i.garp_lower_prio_delay {
-        None => {
-            i.garp_lower_prio_delay = Some(if strict {
-                Duration::ZERO
-            } else {
-                g.vrrp_garp_lower_prio_delay.unwrap_or(gdelay)
-            })
-        }
-        Some(x) if strict && !x.is_zero() => {
-            d.error(
-                at,
-                format!(
-                    "({}) Strict mode requires no repeat garp delay. resetting",
-                    i.name
-                ),
-            );
-            i.garp_lower_prio_delay = Some(Duration::ZERO);
-        }
-        Some(_) => {}
-    }
-    match i.lower_prio_no_advert {
-        None => {
-            i.lower_prio_no_advert =
-                Some(strict || g.vrrp_lower_prio_no_advert.unwrap_or(false))
-        }
-        Some(false) if strict => {
-            d.error(at, format!("({}) Strict mode requires no lower priority advert. resetting", i.name));
-            i.lower_prio_no_advert = Some(true);
-        }
-        Some(_) => {}
-    }
-    match i.higher_prio_send_advert {
-        None => {
-            i.higher_prio_send_advert =
-                Some(!strict && g.vrrp_higher_prio_send_advert.unwrap_or(false))
-        }
-        Some(true) if strict => {
-            d.error(at, format!("({}) strict mode requires higher_prio_send_advert to be clear. resetting", i.name));
-            i.higher_prio_send_advert = Some(false);
-        }
-        Some(_) => {}
-    }
-    if i.garp_extra_if.is_none() {
-        i.garp_extra_if = g.vrrp_garp_extra_if;
     }
 }
 
