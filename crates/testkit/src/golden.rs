@@ -296,6 +296,23 @@ fn shorten(s: &str) -> String {
     }
 }
 
+/// One instance, `VI_1` (VRID 51, IPv4, one VIP 192.0.2.100) at
+/// `priority`: the configuration unit tests record and replay.
+pub fn sample_config(priority: u8) -> EngineConfig {
+    let mut i = ka_vrrp::InstanceConfig::new(
+        "VI_1",
+        ka_vrrp::Vrid::new(51).expect("VRID 51"),
+        ka_vrrp::Priority::new(priority),
+    );
+    i.vips.push(ka_vrrp::Vip::host(
+        std::net::Ipv4Addr::new(192, 0, 2, 100).into(),
+    ));
+    EngineConfig {
+        instances: vec![i],
+        ..Default::default()
+    }
+}
+
 #[cfg(test)]
 #[path = "golden_tests.rs"]
 mod tests;

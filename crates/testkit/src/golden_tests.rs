@@ -1,29 +1,16 @@
 use std::net::{IpAddr, Ipv4Addr};
 
 use ka_types::record::{FORMAT_VERSION, Header};
-use ka_vrrp::{InstanceConfig, NotifyState, Vip};
+use ka_vrrp::NotifyState;
 
 use super::*;
 
 const OURS: IpAddr = IpAddr::V4(Ipv4Addr::new(192, 0, 2, 10));
 
-fn config(priority: u8) -> EngineConfig {
-    let mut i = InstanceConfig::new(
-        "VI_1",
-        ka_vrrp::Vrid::new(51).expect("VRID 51"),
-        ka_vrrp::Priority::new(priority),
-    );
-    i.vips.push(Vip::host(Ipv4Addr::new(192, 0, 2, 100).into()));
-    EngineConfig {
-        instances: vec![i],
-        ..Default::default()
-    }
-}
-
 /// A lone backup that becomes master after Master_Down_Interval, then
 /// sends two adverts: recorded from the engine itself.
 fn recorded(priority: u8) -> VrrpRecording {
-    let cfg = config(priority);
+    let cfg = sample_config(priority);
     let mut engine = Engine::new(cfg.clone());
     let mut steps = Vec::new();
     let mut call = |at, input: Input<Event, EngineConfig>, e: &mut Engine| {

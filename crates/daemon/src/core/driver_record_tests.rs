@@ -4,47 +4,14 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
 
+use ka_lab::TmpDir;
 use ka_testkit::golden::{self, VrrpRecording};
 use ka_types::record::Input as Recorded;
-use ka_vrrp::{
-    Action, Engine as Vrrp, EngineConfig, Event, InstanceConfig, Vip,
-};
+use ka_vrrp::{Action, Engine as Vrrp, Event};
 
 use super::*;
 use crate::core::framework::Framework as Kind;
-
-fn config(priority: u8) -> EngineConfig {
-    let mut i = InstanceConfig::new(
-        "VI_1",
-        ka_vrrp::Vrid::new(51).expect("VRID 51"),
-        ka_vrrp::Priority::new(priority),
-    );
-    i.vips.push(Vip::host(Ipv4Addr::new(192, 0, 2, 100).into()));
-    EngineConfig {
-        instances: vec![i],
-        ..Default::default()
-    }
-}
-
-/// A private directory for one test, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir()
-            .join(format!("ka-record-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Moves tokio's paused clock to the engine's deadline.
 async fn advance_to_deadline(d: &Driver<Vrrp>) {
@@ -66,7 +33,7 @@ async fn drive(d: &mut Driver<Vrrp>) -> Vec<Action> {
     }
     advance_to_deadline(d).await;
     d.step_all([
-        Event::Reloaded(Box::new(config(120))),
+        Event::Reloaded(Box::new(golden::sample_config(120))),
         Event::ShutdownRequested,
     ]);
     std::mem::take(&mut d.out)
@@ -74,22 +41,26 @@ async fn drive(d: &mut Driver<Vrrp>) -> Vec<Action> {
 
 #[tokio::test(start_paused = true)]
 async fn every_call_is_one_step_and_the_file_replays() {
-    let dir = TempDir::new("replay");
-    let path = dir.0.join("vrrp.jsonl");
-    let mut d = Driver::new(Vrrp::new(config(100)));
-    d.record(&path, &config(100), Kind::Vrrp).unwrap();
+    let dir = TmpDir::new("ka-record", "replay");
+    let path = dir.path().join("vrrp.jsonl");
+    let mut d = Driver::new(Vrrp::new(golden::sample_config(100)));
+    d.record(&path, &golden::sample_config(100), Kind::Vrrp)
+        .unwrap();
     let all = drive(&mut d).await;
 
     let text = std::fs::read_to_string(&path).unwrap();
     let rec = VrrpRecording::parse(&text, EngineKind::Vrrp).unwrap();
-    assert_eq!(rec.header.config, config(100));
+    assert_eq!(rec.header.config, golden::sample_config(100));
     assert_eq!(rec.steps.len(), 7);
     assert!(matches!(
         rec.steps[1].input,
         Recorded::Event(Event::Started)
     ));
     assert!(matches!(rec.steps[2].input, Recorded::Timeout));
-    assert_eq!(rec.steps[5].input, Recorded::Reload(config(120)));
+    assert_eq!(
+        rec.steps[5].input,
+        Recorded::Reload(golden::sample_config(120))
+    );
     // The steps' actions, in order, are everything the loop got.
     let recorded: Vec<Action> =
         rec.steps.iter().flat_map(|s| s.actions.clone()).collect();
@@ -103,22 +74,24 @@ async fn every_call_is_one_step_and_the_file_replays() {
 
 #[tokio::test(start_paused = true)]
 async fn without_a_file_the_engine_runs_unrecorded_and_the_same() {
-    let dir = TempDir::new("same");
-    let path = dir.0.join("vrrp.jsonl");
-    let mut recorded = Driver::new(Vrrp::new(config(100)));
-    recorded.record(&path, &config(100), Kind::Vrrp).unwrap();
+    let dir = TmpDir::new("ka-record", "same");
+    let path = dir.path().join("vrrp.jsonl");
+    let mut recorded = Driver::new(Vrrp::new(golden::sample_config(100)));
+    recorded
+        .record(&path, &golden::sample_config(100), Kind::Vrrp)
+        .unwrap();
     let with = drive(&mut recorded).await;
     // Its own clock: it starts where the first one started.
-    let mut plain = Driver::new(Vrrp::new(config(100)));
+    let mut plain = Driver::new(Vrrp::new(golden::sample_config(100)));
     assert_eq!(with, drive(&mut plain).await);
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_uncreatable_file_leaves_the_engine_running() {
     let path = Path::new("/nonexistent-dir/vrrp.jsonl");
-    let mut d = Driver::new(Vrrp::new(config(100)));
+    let mut d = Driver::new(Vrrp::new(golden::sample_config(100)));
     assert!(matches!(
-        d.record(path, &config(100), Kind::Vrrp),
+        d.record(path, &golden::sample_config(100), Kind::Vrrp),
         Err(RecordError::Create { .. })
     ));
     assert!(d.recorder.is_none());
@@ -127,13 +100,14 @@ async fn an_uncreatable_file_leaves_the_engine_running() {
 
 #[tokio::test(start_paused = true)]
 async fn a_symlink_is_replaced_not_followed() {
-    let dir = TempDir::new("symlink");
-    let target = dir.0.join("target");
+    let dir = TmpDir::new("ka-record", "symlink");
+    let target = dir.path().join("target");
     std::fs::write(&target, "keep").unwrap();
-    let link = dir.0.join("vrrp.jsonl");
+    let link = dir.path().join("vrrp.jsonl");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    let mut d = Driver::new(Vrrp::new(config(100)));
-    d.record(&link, &config(100), Kind::Vrrp).unwrap();
+    let mut d = Driver::new(Vrrp::new(golden::sample_config(100)));
+    d.record(&link, &golden::sample_config(100), Kind::Vrrp)
+        .unwrap();
     drive(&mut d).await;
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
     assert!(!std::fs::symlink_metadata(&link).unwrap().is_symlink());

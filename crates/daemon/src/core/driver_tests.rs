@@ -63,6 +63,19 @@ struct Toy {
     reloads: Vec<String>,
 }
 
+impl Toy {
+    /// A framework whose inputs come from the returned sender.
+    fn new() -> (mpsc::UnboundedSender<u32>, Self) {
+        let (tx, input) = mpsc::unbounded_channel();
+        let fw = Self {
+            input,
+            done: Vec::new(),
+            reloads: Vec::new(),
+        };
+        (tx, fw)
+    }
+}
+
 impl Framework for Toy {
     const KIND: crate::core::framework::Framework =
         crate::core::framework::Framework::Vrrp;
@@ -109,13 +122,8 @@ impl Framework for Toy {
 
 #[tokio::test(start_paused = true)]
 async fn events_timeouts_control_and_stop_go_through_the_engine_in_order() {
-    let (input_tx, input) = mpsc::unbounded_channel();
+    let (input_tx, mut fw) = Toy::new();
     let (ctl_tx, mut ctl) = mpsc::unbounded_channel();
-    let mut fw = Toy {
-        input,
-        done: Vec::new(),
-        reloads: Vec::new(),
-    };
     let mut driver = Driver::new(Echo::default());
     driver.step_all([7]);
     let run = tokio::spawn(async move {
@@ -154,13 +162,8 @@ async fn events_timeouts_control_and_stop_go_through_the_engine_in_order() {
 async fn run_until_end(
     events: &[u32],
 ) -> (Result<(), Panicked>, Vec<(u64, String)>) {
-    let (input_tx, input) = mpsc::unbounded_channel();
+    let (input_tx, mut fw) = Toy::new();
     let (_ctl_tx, mut ctl) = mpsc::unbounded_channel();
-    let mut fw = Toy {
-        input,
-        done: Vec::new(),
-        reloads: Vec::new(),
-    };
     for ev in events {
         input_tx.send(*ev).unwrap();
     }
@@ -194,13 +197,8 @@ async fn an_engine_that_panics_again_is_replaced_by_release_all() {
 
 #[tokio::test(start_paused = true)]
 async fn clear_stats_hands_the_engine_its_event() {
-    let (input_tx, input) = mpsc::unbounded_channel::<u32>();
+    let (input_tx, mut fw) = Toy::new();
     let (ctl_tx, mut ctl) = mpsc::unbounded_channel();
-    let mut fw = Toy {
-        input,
-        done: Vec::new(),
-        reloads: Vec::new(),
-    };
     ctl_tx.send(Control::ClearStats).unwrap();
     ctl_tx.send(Control::Stop).unwrap();
     Driver::new(Echo::default())
@@ -221,13 +219,8 @@ async fn clear_stats_hands_the_engine_its_event() {
 /// (the 100 ms rounds fail every time).
 #[tokio::test(start_paused = true)]
 async fn an_input_queued_when_the_deadline_passes_is_handled_first() {
-    let (input_tx, input) = mpsc::unbounded_channel();
+    let (input_tx, mut fw) = Toy::new();
     let (ctl_tx, mut ctl) = mpsc::unbounded_channel();
-    let mut fw = Toy {
-        input,
-        done: Vec::new(),
-        reloads: Vec::new(),
-    };
     let mut driver = Driver::new(Echo::default());
     driver.step_all([0]);
     let run = tokio::spawn(async move {
@@ -278,13 +271,8 @@ async fn a_recorded_loop_writes_each_call_and_the_reload_as_one_step() {
         .join(format!("ka-driver-record-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("toy.jsonl");
-    let (_input_tx, input) = mpsc::unbounded_channel();
+    let (_input_tx, mut fw) = Toy::new();
     let (ctl_tx, mut ctl) = mpsc::unbounded_channel();
-    let mut fw = Toy {
-        input,
-        done: Vec::new(),
-        reloads: Vec::new(),
-    };
     let mut driver = Driver::new(Echo::default());
     driver.record(&path, &(), Toy::KIND).unwrap();
     driver.step_all([7]);
