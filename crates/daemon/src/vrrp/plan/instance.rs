@@ -47,7 +47,7 @@ pub(super) fn map_instance(
     c.nopreempt = i.nopreempt;
     c.preempt_delay = i.preempt_delay;
     c.accept = r.accept;
-    c.auth = auth(i, plan);
+    c.auth = auth(i);
     options(&mut c, i, &r, g);
     c.garp = garp(&r.garp);
     c.track = refs(&i.track, &i.name, known, &mut plan.not_implemented);
@@ -128,17 +128,14 @@ fn adver_int(d: Duration) -> AdverInt {
 }
 
 /// keepalived compat: `auth_pass` is truncated to 8 bytes and zero padded.
-fn auth(i: &Instance, plan: &mut VrrpPlan) -> Auth {
+fn auth(i: &Instance) -> Auth {
     let Some(a) = &i.auth else { return Auth::None };
     let mut key = [0u8; 8];
     let n = a.pass.len().min(8);
     key[..n].copy_from_slice(&a.pass.as_bytes()[..n]);
     match a.auth_type {
         AuthType::Pass => Auth::Pass(key),
-        AuthType::Ah => {
-            plan.ah_keys.insert(i.name.clone(), key);
-            Auth::Ah(key)
-        }
+        AuthType::Ah => Auth::Ah(key),
     }
 }
 

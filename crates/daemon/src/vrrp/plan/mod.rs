@@ -64,8 +64,6 @@ pub struct VrrpPlan {
     /// The FIFO VRRP events are written to: `vrrp_notify_fifo`, else
     /// `notify_fifo`.
     pub fifo: Option<FifoSpec>,
-    /// AH keys (`auth_type AH`) per instance name, zero padded.
-    pub ah_keys: HashMap<String, [u8; 8]>,
     /// Configured things the runtime does not implement yet, one sentence
     /// each, e.g. `(VI_1) use_vmac is not implemented yet`.
     pub not_implemented: Vec<String>,

@@ -338,7 +338,7 @@ impl<I: Io> Runtime<I> {
             .instances
             .iter()
             .filter_map(|i| {
-                let ah = self.setup.ah_keys.contains_key(&i.name);
+                let ah = matches!(i.auth, ka_vrrp::Auth::Ah(_));
                 Some((
                     i.interface.clone()?,
                     i.is_ipv6(),

@@ -345,7 +345,9 @@ async fn an_advert_queued_when_master_down_expires_is_handled_first() {
 async fn ah_adverts_are_signed_and_replayed_sequence_numbers_dropped() {
     let auth = "authentication {\n auth_type AH\n auth_pass secret\n }";
     let p = plan(&config(100, auth));
-    let key = p.ah_keys["VI_1"];
+    let ka_vrrp::Auth::Ah(key) = p.engine.instances[0].auth else {
+        panic!("an AH instance")
+    };
     let h = Harness::start(p).await;
     tokio::time::sleep(Duration::from_secs(5)).await;
     let calls = h.fake.take();
