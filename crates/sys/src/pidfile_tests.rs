@@ -1,14 +1,8 @@
 use std::os::unix::fs::PermissionsExt;
 
-use super::*;
+use ka_lab::TmpDir;
 
-fn tmpdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir()
-        .join(format!("ka-pidfile-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+use super::*;
 
 #[test]
 fn parses_like_fscanf_d() {
@@ -23,7 +17,8 @@ fn parses_like_fscanf_d() {
 
 #[test]
 fn absent_and_alive() {
-    let d = tmpdir("read");
+    let dir = TmpDir::new("ka-pidfile", "read");
+    let d = dir.path();
     assert_eq!(read(&d.join("none.pid")), PidFileContent::Absent);
     std::fs::write(d.join("x.pid"), "12\n").unwrap();
     assert_eq!(read(&d.join("x.pid")), PidFileContent::Pid(12));
@@ -33,12 +28,12 @@ fn absent_and_alive() {
     assert!(!alive(-1));
     // Beyond pid_max (at most 2^22 on Linux): nobody.
     assert!(!alive(i32::MAX));
-    std::fs::remove_dir_all(d).unwrap();
 }
 
 #[test]
 fn the_lock_keeps_a_second_holder_out_and_its_pid_in() {
-    let d = tmpdir("lock");
+    let dir = TmpDir::new("ka-pidfile", "lock");
+    let d = dir.path();
     let path = d.join("k.pid");
     let first = PidFile::create(&path, 111).unwrap();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "111\n");
@@ -55,12 +50,12 @@ fn the_lock_keeps_a_second_holder_out_and_its_pid_in() {
     assert!(!path.exists());
     // Released: it can be taken again.
     PidFile::create(&path, 333).unwrap().remove().unwrap();
-    std::fs::remove_dir_all(d).unwrap();
 }
 
 #[test]
 fn remove_leaves_a_file_someone_else_recreated() {
-    let d = tmpdir("recreated");
+    let dir = TmpDir::new("ka-pidfile", "recreated");
+    let d = dir.path();
     let path = d.join("k.pid");
     let ours = PidFile::create(&path, 111).unwrap();
     std::fs::remove_file(&path).unwrap();
@@ -69,17 +64,16 @@ fn remove_leaves_a_file_someone_else_recreated() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "222\n");
     theirs.remove().unwrap();
     assert!(!path.exists());
-    std::fs::remove_dir_all(d).unwrap();
 }
 
 #[test]
 fn never_follows_a_symlink() {
-    let d = tmpdir("symlink");
+    let dir = TmpDir::new("ka-pidfile", "symlink");
+    let d = dir.path();
     let victim = d.join("victim");
     std::fs::write(&victim, "precious").unwrap();
     let path = d.join("k.pid");
     std::os::unix::fs::symlink(&victim, &path).unwrap();
     assert!(PidFile::create(&path, 1).is_err());
     assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
-    std::fs::remove_dir_all(d).unwrap();
 }

@@ -185,13 +185,6 @@ fn outcome(status: std::process::ExitStatus) -> ScriptOutcome {
 mod tests {
     use super::*;
 
-    fn rt() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-    }
-
     fn spec(argv: &[&str], timeout_ms: Option<u64>) -> ScriptSpec {
         ScriptSpec {
             argv: argv.iter().map(|s| s.to_string()).collect(),
@@ -203,7 +196,7 @@ mod tests {
 
     #[test]
     fn exit_status_and_spawn_failure() {
-        rt().block_on(async {
+        ka_lab::current_thread_runtime().block_on(async {
             assert_eq!(
                 run(&spec(&["true"], None)).await,
                 ScriptOutcome::Exited(0)
@@ -225,7 +218,7 @@ mod tests {
 
     #[test]
     fn stop_escalates_to_sigkill() {
-        rt().block_on(async {
+        ka_lab::current_thread_runtime().block_on(async {
             // Ignores SIGTERM; only SIGKILL ends it.
             let mut r = Running::start(&spec(
                 &["sh", "-c", "trap '' TERM; sleep 30 & wait"],
@@ -244,7 +237,7 @@ mod tests {
 
     #[test]
     fn timeout_kills_the_process_group() {
-        rt().block_on(async {
+        ka_lab::current_thread_runtime().block_on(async {
             let started = std::time::Instant::now();
             // The shell's child would outlive a kill of the shell alone.
             let out =
