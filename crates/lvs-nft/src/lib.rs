@@ -17,6 +17,7 @@
 //! `apply` and `remove` run `nft` in the caller's network namespace.
 
 mod check;
+mod maglev;
 mod plan;
 mod render;
 

@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ka_types::lvs::{Dest, Forward, ServiceState, SvcKey, svc_flags};
 
 use crate::check::Reason;
+use crate::maglev;
 
 /// Where a new connection is sent: an address, and a port unless the
 /// client's destination port is kept (fwmark and port-0 services whose
@@ -72,6 +73,7 @@ enum Sched {
     Sh,
     Dh,
     Fo,
+    Mh,
 }
 
 /// Plans one service, or says why it cannot be honoured.
@@ -130,7 +132,8 @@ pub(crate) fn plan(state: &ServiceState) -> Result<Plan, Reason> {
     } else {
         match sched {
             Sched::Rr | Sched::Wrr => Spread::Turn,
-            Sched::Sh => Spread::Source {
+            // sh-port, mh-port: IP_VS_SVC_F_SCHED2.
+            Sched::Sh | Sched::Mh => Spread::Source {
                 mask: None,
                 port: svc.flags & svc_flags::SCHED2 != 0,
             },
@@ -149,7 +152,13 @@ pub(crate) fn plan(state: &ServiceState) -> Result<Plan, Reason> {
             }
         })
         .collect();
-    let (modulus, slots) = slots(&weights, &targets)?;
+    // mh is consistent hashing; persistence uses it too, so a server added
+    // or removed moves only its share of the clients.
+    let (modulus, slots) = if persistent || sched == Sched::Mh {
+        (maglev::TABLE_SIZE, maglev::slots(&weights, &targets))
+    } else {
+        slots(&weights, &targets)?
+    };
     plan.pick = Pick::Spread { by, modulus, slots };
     Ok(plan)
 }
@@ -162,8 +171,10 @@ fn scheduler(name: &str) -> Result<Sched, Reason> {
         "sh" => Ok(Sched::Sh),
         "dh" => Ok(Sched::Dh),
         "fo" => Ok(Sched::Fo),
-        "lc" | "wlc" | "sed" | "nq" | "ovf" | "lblc" | "lblcr" | "twos"
-        | "mh" => Err(Reason::Scheduler(name.to_owned())),
+        "mh" => Ok(Sched::Mh),
+        "lc" | "wlc" | "sed" | "nq" | "ovf" | "lblc" | "lblcr" | "twos" => {
+            Err(Reason::Scheduler(name.to_owned()))
+        }
         _ => Err(Reason::UnknownScheduler(name.to_owned())),
     }
 }

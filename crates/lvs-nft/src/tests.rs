@@ -206,7 +206,7 @@ fn what_cannot_be_honoured_is_refused_per_service_with_a_reason() {
 
 #[test]
 fn every_scheduler_keepalived_accepts_is_either_planned_or_refused() {
-    let honoured = ["rr", "wrr", "sh", "dh", "fo"];
+    let honoured = ["rr", "wrr", "sh", "dh", "fo", "mh"];
     for sched in [
         "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq",
         "fo", "ovf", "mh", "twos",
