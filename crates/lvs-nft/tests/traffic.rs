@@ -155,6 +155,14 @@ fn ipv4_requests_follow_weights_removals_and_weight_zero() {
     assert!(errors.is_empty(), "{errors:?}");
     assert_near(&counts, &[("rs0", 10), ("rs1", 10), ("rs2", 20)]);
 
+    // A client on the director itself is balanced too (nat output hook),
+    // not answered by the director's own server on that port.
+    let local = t.in_director(move || request(vip).map_err(|e| e.to_string()));
+    assert!(
+        local.as_deref().is_ok_and(|n| n.starts_with("rs")),
+        "{local:?}"
+    );
+
     // Nobody to take it: refused at once, as IPVS does (ICMP port
     // unreachable), not left to time out.
     apply(&[(rs(0), 0)]);
@@ -227,4 +235,25 @@ fn fwmark_services_keep_the_port_and_persistence_pins_the_client() {
         }
     }
     assert_eq!(all.len(), 1, "a persistent client moved: {all:?}");
+
+    // Re-applied with other weights elsewhere: the hash seed is fixed, so
+    // the client stays where it was.
+    let marked: Vec<_> =
+        (0..2).map(|i| (t.rs(i, false, 0), i as u32 + 1)).collect();
+    t.apply(&table(vec![
+        service(fwm, "wrr", 0, &marked),
+        service(tcp(VIP4.into(), 0), "rr", svc_flags::PERSISTENT, &sticky),
+    ]))
+    .unwrap_or_else(|e| panic!("apply: {e}"));
+    let (again, errors) = spread(&t, sticky_vip_port(80), 10);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(
+        again.keys().collect::<Vec<_>>(),
+        all.keys().collect::<Vec<_>>(),
+        "the persistent client moved on a re-apply"
+    );
+}
+
+fn sticky_vip_port(port: u16) -> SocketAddr {
+    SocketAddr::new(IpAddr::V4(VIP4), port)
 }

@@ -175,6 +175,14 @@ impl Topo {
         }
     }
 
+    /// Runs `f` on a thread in the director's namespace.
+    pub(crate) fn in_director<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> T {
+        in_netns(&self.lab.host(DIRECTOR).netns, f)
+    }
+
     /// Runs `f` on a thread in the client's namespace.
     pub(crate) fn in_client<T: Send + 'static>(
         &self,
