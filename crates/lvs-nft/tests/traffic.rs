@@ -3,7 +3,7 @@
 //! through it (see `topo.rs`). Requests through the virtual address are
 //! spread by weight; a real server removed, or of weight 0, gets no new
 //! connection from the next request on; re-added, it gets them again;
-//! IPv6, fwmark services and persistence too.
+//! IPv6, UDP, fwmark services and persistence too.
 
 #[allow(dead_code)]
 #[path = "../src/bin/nftlb-bench/topo.rs"]
@@ -18,7 +18,7 @@ use ka_types::lvs::{
     svc_flags,
 };
 
-use topo::{Topo, VIP4, VIP6, request};
+use topo::{Topo, VIP4, VIP6, query, request};
 
 fn skip() -> bool {
     let reason = ka_lab::skip_reason().or_else(|| {
@@ -86,17 +86,26 @@ fn tcp(ip: IpAddr, port: u16) -> SvcKey {
     }
 }
 
-/// `n` requests from the client to `to`: answers counted by server name,
-/// and every failure.
+/// `n` TCP requests from the client to `to`: answers counted by server
+/// name, and every failure.
 fn spread(
     t: &Topo,
     to: SocketAddr,
     n: usize,
 ) -> (BTreeMap<String, usize>, Vec<String>) {
+    spread_with(t, to, n, request)
+}
+
+fn spread_with(
+    t: &Topo,
+    to: SocketAddr,
+    n: usize,
+    ask: fn(SocketAddr) -> io::Result<String>,
+) -> (BTreeMap<String, usize>, Vec<String>) {
     t.in_client(move || {
         let (mut counts, mut errors) = (BTreeMap::new(), Vec::new());
         for _ in 0..n {
-            match request(to) {
+            match ask(to) {
                 Ok(name) => *counts.entry(name).or_insert(0) += 1,
                 Err(e) => errors.push(e.to_string()),
             }
@@ -168,6 +177,35 @@ fn ipv4_requests_follow_weights_removals_and_weight_zero() {
     apply(&[(rs(0), 0)]);
     let got = t.in_client(move || request(vip).map_err(|e| e.kind()));
     assert_eq!(got, Err(io::ErrorKind::ConnectionRefused));
+}
+
+#[test]
+fn udp_queries_are_spread_by_weight_on_both_families() {
+    if skip() {
+        return;
+    }
+    let t = lab();
+    let udp = |ip: IpAddr| SvcKey::Addr {
+        proto: Proto::Udp,
+        addr: SocketAddr::new(ip, 80),
+    };
+    let v4: Vec<_> = (0..2)
+        .map(|i| (t.rs(i, false, 8080), 2 - i as u32))
+        .collect();
+    let v6: Vec<_> = (1..3).map(|i| (t.rs(i, true, 8080), 1)).collect();
+    t.apply(&table(vec![
+        service(udp(VIP4.into()), "wrr", 0, &v4),
+        service(udp(VIP6.into()), "rr", 0, &v6),
+    ]))
+    .unwrap_or_else(|e| panic!("apply: {e}"));
+    let (counts, errors) =
+        spread_with(&t, SocketAddr::new(VIP4.into(), 80), 30, query);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_near(&counts, &[("rs0", 20), ("rs1", 10)]);
+    let (counts, errors) =
+        spread_with(&t, SocketAddr::new(VIP6.into(), 80), 20, query);
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_near(&counts, &[("rs1", 10), ("rs2", 10)]);
 }
 
 #[test]

@@ -15,7 +15,7 @@
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::net::{
-    IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream,
+    IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, UdpSocket,
 };
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
@@ -201,6 +201,23 @@ pub(crate) fn request(to: SocketAddr) -> io::Result<String> {
     Ok(answer.trim().to_owned())
 }
 
+/// One UDP query from a fresh socket (so a fresh conntrack entry): the
+/// answering server's name.
+pub(crate) fn query(to: SocketAddr) -> io::Result<String> {
+    let any: SocketAddr = if to.is_ipv4() {
+        (Ipv4Addr::UNSPECIFIED, 0).into()
+    } else {
+        (Ipv6Addr::UNSPECIFIED, 0).into()
+    };
+    let s = UdpSocket::bind(any)?;
+    s.connect(to)?;
+    s.set_read_timeout(Some(Duration::from_secs(2)))?;
+    s.send(b"?")?;
+    let mut buf = [0u8; 64];
+    let n = s.recv(&mut buf)?;
+    Ok(String::from_utf8_lossy(&buf[..n]).trim().to_owned())
+}
+
 /// Runs `f` on a new thread that has entered namespace `netns`.
 pub(crate) fn in_netns<T: Send + 'static>(
     netns: &str,
@@ -219,7 +236,9 @@ pub(crate) fn in_netns<T: Send + 'static>(
     }
 }
 
-/// A server: a thread per port answering its name and closing.
+/// A server: on each of `PORTS`, a TCP thread answering every connection
+/// with its name and closing it, and a UDP thread answering every
+/// datagram with its name.
 struct Server {
     listeners: Vec<Arc<TcpListener>>,
     threads: Vec<JoinHandle<()>>,
@@ -228,11 +247,19 @@ struct Server {
 
 impl Server {
     fn start(netns: &str, name: &str) -> io::Result<Self> {
-        let listeners = in_netns(netns, || -> io::Result<Vec<TcpListener>> {
-            PORTS
-                .iter()
-                .map(|p| TcpListener::bind((Ipv6Addr::UNSPECIFIED, *p)))
-                .collect()
+        type Sockets = (Vec<TcpListener>, Vec<UdpSocket>);
+        let (listeners, udp) = in_netns(netns, || -> io::Result<Sockets> {
+            let any = |p: &u16| (Ipv6Addr::UNSPECIFIED, *p);
+            Ok((
+                PORTS
+                    .iter()
+                    .map(|p| TcpListener::bind(any(p)))
+                    .collect::<Result<_, _>>()?,
+                PORTS
+                    .iter()
+                    .map(|p| UdpSocket::bind(any(p)))
+                    .collect::<Result<_, _>>()?,
+            ))
         })?;
         let stop = Arc::new(AtomicBool::new(false));
         let mut server = Self {
@@ -253,6 +280,19 @@ impl Server {
                         }
                         // Out of descriptors or shut down: do not spin.
                         Err(_) => std::thread::sleep(Duration::from_millis(1)),
+                    }
+                }
+            }));
+        }
+        for u in udp {
+            // Woken every 50 ms to see `stop`.
+            u.set_read_timeout(Some(Duration::from_millis(50)))?;
+            let (stop, name) = (stop.clone(), name.to_owned());
+            server.threads.push(std::thread::spawn(move || {
+                let mut buf = [0u8; 64];
+                while !stop.load(Ordering::Relaxed) {
+                    if let Ok((_, from)) = u.recv_from(&mut buf) {
+                        let _ = u.send_to(name.as_bytes(), from);
                     }
                 }
             }));
