@@ -84,7 +84,7 @@ pub(crate) fn plan(state: &ServiceState) -> Result<Plan, Reason> {
     if svc.flags & svc_flags::ONEPACKET != 0 {
         return Err(Reason::OnePacket);
     }
-    if let Some(pe) = &svc.pe_name {
+    if let Some(pe) = svc.pe_name.as_ref().filter(|pe| !pe.is_empty()) {
         return Err(Reason::PersistenceEngine(pe.clone()));
     }
     if persistent && sched == Sched::Dh {
@@ -101,8 +101,12 @@ pub(crate) fn plan(state: &ServiceState) -> Result<Plan, Reason> {
             return Err(Reason::Thresholds { dest: d.addr });
         }
     }
-    let live: Vec<&Dest> =
-        state.dests.values().filter(|d| d.weight > 0).collect();
+    // Ports and families are checked over every destination, not only the
+    // live ones, so a weight change at run time cannot make an accepted
+    // service unsupported.
+    let all: Vec<&Dest> = state.dests.values().collect();
+    targets(&svc.key, &all)?;
+    let live: Vec<&Dest> = all.into_iter().filter(|d| d.weight > 0).collect();
     let targets = targets(&svc.key, &live)?;
     let mut plan = Plan {
         pick: Pick::Nobody,
@@ -179,7 +183,7 @@ fn scheduler(name: &str) -> Result<Sched, Reason> {
     }
 }
 
-/// The targets of the live destinations, in order. A destination of
+/// The targets of `live`, in order. A destination of
 /// port 0 keeps the client's port in a fwmark or port-0 service (IPVS),
 /// and takes the service's port otherwise.
 fn targets(key: &SvcKey, live: &[&Dest]) -> Result<Vec<Target>, Reason> {

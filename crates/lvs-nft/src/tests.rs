@@ -229,6 +229,9 @@ fn mixed_ports_and_families_are_refused() {
     };
     let s = state(fw, "rr", &[("192.0.2.12:0", 1), ("192.0.2.13:80", 1)]);
     assert_eq!(plan(&s).unwrap_err(), Reason::MixedPorts);
+    // Refused at start even while the odd one out has weight 0.
+    let s = state(fw, "rr", &[("192.0.2.12:0", 1), ("192.0.2.13:80", 0)]);
+    assert_eq!(plan(&s).unwrap_err(), Reason::MixedPorts);
     let s = state(fw, "rr", &[("[2001:db8::12]:0", 1)]);
     assert_eq!(plan(&s).unwrap_err(), Reason::MixedFamily);
 }
