@@ -10,8 +10,9 @@
 mod topo;
 
 use std::collections::BTreeMap;
-use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::time::Duration;
 
 use ka_types::lvs::{
     DataPlane, Dest, Family, Forward, Proto, Service, ServiceState, SvcKey,
@@ -206,6 +207,61 @@ fn udp_queries_are_spread_by_weight_on_both_families() {
         spread_with(&t, SocketAddr::new(VIP6.into(), 80), 20, query);
     assert!(errors.is_empty(), "{errors:?}");
     assert_near(&counts, &[("rs1", 10), ("rs2", 10)]);
+}
+
+#[test]
+fn an_established_connection_survives_its_server_leaving_the_table() {
+    if skip() {
+        return;
+    }
+    let t = lab();
+    let vip = SocketAddr::new(IpAddr::V4(VIP4), topo::HOLD_PORT);
+    let key = tcp(vip.ip(), topo::HOLD_PORT);
+    let only =
+        |i| table(vec![service(key, "rr", 0, &[(t.rs(i, false, 0), 1)])]);
+    t.apply(&only(2)).unwrap_or_else(|e| panic!("apply: {e}"));
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    // The client holds one connection across the change.
+    let held = std::thread::scope(|scope| {
+        let client = scope.spawn(|| {
+            t.in_client(move || -> io::Result<(String, String)> {
+                let mut s =
+                    TcpStream::connect_timeout(&vip, Duration::from_secs(2))?;
+                s.set_read_timeout(Some(Duration::from_secs(2)))?;
+                let mut r = BufReader::new(s.try_clone()?);
+                let mut name = String::new();
+                r.read_line(&mut name)?;
+                let _ = done_tx.send(());
+                // Wait (bounded) for the table to change, then talk again.
+                let _ = rx.recv_timeout(Duration::from_secs(10));
+                s.write_all(b"still here\n")?;
+                let mut echo = String::new();
+                r.read_line(&mut echo)?;
+                Ok((name.trim().to_owned(), echo.trim().to_owned()))
+            })
+        });
+        let connected = done_rx.recv_timeout(Duration::from_secs(10)).is_ok();
+        if connected {
+            t.apply(&only(0)).unwrap_or_else(|e| panic!("apply: {e}"));
+        }
+        let _ = tx.send(());
+        client
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    });
+    let (name, echo) = held.unwrap_or_else(|e| panic!("held connection: {e}"));
+    assert_eq!(name, "rs2");
+    assert_eq!(echo, "still here", "the connection to rs2 was cut");
+    // New connections go to the table's only server now.
+    let fresh = t.in_client(move || {
+        let mut s = TcpStream::connect_timeout(&vip, Duration::from_secs(2))?;
+        s.set_read_timeout(Some(Duration::from_secs(2)))?;
+        let mut name = String::new();
+        BufReader::new(&mut s).read_line(&mut name)?;
+        io::Result::Ok(name.trim().to_owned())
+    });
+    assert_eq!(fresh.ok().as_deref(), Some("rs0"));
 }
 
 #[test]

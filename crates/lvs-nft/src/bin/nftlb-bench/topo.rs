@@ -33,6 +33,10 @@ pub(crate) const VIP6: Ipv6Addr =
     Ipv6Addr::new(0x2001, 0xdb8, 2, 0, 0, 0, 0, 0x10);
 /// The ports every real server answers on.
 pub(crate) const PORTS: [u16; 2] = [80, 8080];
+/// The TCP port where real servers keep a connection open: they send
+/// their name, then echo what they read until the client closes (or 10 s
+/// of silence).
+pub(crate) const HOLD_PORT: u16 = 9000;
 
 /// Host indices in the lab.
 const CLIENT: usize = 0;
@@ -238,7 +242,7 @@ pub(crate) fn in_netns<T: Send + 'static>(
 
 /// A server: on each of `PORTS`, a TCP thread answering every connection
 /// with its name and closing it, and a UDP thread answering every
-/// datagram with its name.
+/// datagram with its name; on `HOLD_PORT`, connections kept open.
 struct Server {
     listeners: Vec<Arc<TcpListener>>,
     threads: Vec<JoinHandle<()>>,
@@ -253,6 +257,7 @@ impl Server {
             Ok((
                 PORTS
                     .iter()
+                    .chain(&[HOLD_PORT])
                     .map(|p| TcpListener::bind(any(p)))
                     .collect::<Result<_, _>>()?,
                 PORTS
@@ -271,10 +276,15 @@ impl Server {
             let l = Arc::new(l);
             server.listeners.push(l.clone());
             let (stop, name) = (stop.clone(), format!("{name}\n"));
+            let hold = l.local_addr().is_ok_and(|a| a.port() == HOLD_PORT);
             server.threads.push(std::thread::spawn(move || {
                 // Accepted sockets need no namespace: they are the listener's.
                 while !stop.load(Ordering::Relaxed) {
                     match l.accept() {
+                        Ok((s, _)) if hold => {
+                            let name = name.clone();
+                            std::thread::spawn(move || echo(s, &name));
+                        }
                         Ok((mut s, _)) => {
                             let _ = s.write_all(name.as_bytes());
                         }
@@ -298,6 +308,19 @@ impl Server {
             }));
         }
         Ok(server)
+    }
+}
+
+/// A held connection: the name, then an echo of each read, until EOF or
+/// 10 s of silence.
+fn echo(mut s: TcpStream, name: &str) {
+    let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+    let _ = s.write_all(name.as_bytes());
+    let mut buf = [0u8; 256];
+    while let Ok(n @ 1..) = s.read(&mut buf) {
+        if s.write_all(&buf[..n]).is_err() {
+            break;
+        }
     }
 }
 
