@@ -143,3 +143,7 @@ impl ParseableParametrized<[u8], GenlHeader> for IpvsMessage {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "message_tests.rs"]
+mod tests;
