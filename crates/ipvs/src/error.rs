@@ -32,8 +32,11 @@ pub enum IpvsError {
         source: io::Error,
     },
     /// An answer could not be decoded.
-    #[error("IPVS: malformed netlink answer: {0}")]
-    Decode(String),
+    #[error("IPVS: malformed netlink answer")]
+    Decode(#[from] netlink_packet_core::DecodeError),
+    /// The controller's answer about the IPVS family had no family id.
+    #[error("IPVS: the generic netlink controller named no family id")]
+    NoFamilyId,
     /// The kernel did not answer in time.
     #[error("IPVS: no answer from the kernel within {0:?}")]
     Timeout(Duration),

@@ -62,3 +62,24 @@ fn kernel_errors_keep_their_errno_and_say_what_was_asked() {
     let e = kernel(Failure::Other(IpvsError::Absent), "x".into());
     assert_eq!(e.errno(), None);
 }
+
+#[test]
+fn the_driver_can_live_in_a_spawned_task() {
+    fn send<T: Send>(_: &T) {}
+    let open = Ipvs::open();
+    send(&open);
+    drop(open);
+    async fn uses(mut i: Ipvs, op: Op) {
+        let _ = i.apply(&op).await;
+        let _ = i.dump().await;
+        let _ = i.timeouts().await;
+    }
+    let op = Op::DelService(SvcKey::Fwmark {
+        mark: 1,
+        family: ka_types::lvs::Family::Inet,
+    });
+    // Only type-checked: a future is never polled without a runtime.
+    let f = |i: Ipvs| uses(i, op.clone());
+    fn send_fn<F: Fn(Ipvs) -> Fut, Fut: Send>(_: &F) {}
+    send_fn(&f);
+}

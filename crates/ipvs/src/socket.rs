@@ -97,9 +97,7 @@ impl Socket {
                 self.family = id;
                 Ok(true)
             }
-            None => Err(IpvsError::Decode(
-                "the family answer carries no family id".into(),
-            )),
+            None => Err(IpvsError::NoFamilyId),
         }
     }
 
@@ -164,9 +162,7 @@ impl Socket {
             let mut off = 0;
             while off < data.len() {
                 let msg = NetlinkMessage::<P>::deserialize(&data[off..])
-                    .map_err(|e| {
-                        IpvsError::Decode(e.to_string()).into_failure()
-                    })?;
+                    .map_err(|e| IpvsError::Decode(e).into_failure())?;
                 let len = msg.header.length as usize;
                 if msg.header.sequence_number == seq {
                     match msg.payload {
