@@ -115,5 +115,45 @@ pub(crate) async fn run(
     let t0 = Instant::now();
     ipvs.flush().await.map_err(|e| e.to_string())?;
     println!("bench flush: {:.1} ms", t0.elapsed().as_secs_f64() * 1e3);
+    restore(&mut r, &mut ipvs, &want).await?;
     Ok(r)
+}
+
+/// For scale: the same table loaded by `ipvsadm-restore` (one process,
+/// one netlink request per line).
+async fn restore(
+    r: &mut Report,
+    ipvs: &mut Ipvs,
+    want: &DataPlane,
+) -> Result<(), String> {
+    use std::io::Write;
+    let mut lines = crate::render::save_lines(want);
+    // Services before their destinations.
+    lines.sort_by_key(|l| !l.starts_with("-A"));
+    let t0 = Instant::now();
+    let mut child = std::process::Command::new("ipvsadm-restore")
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("ipvsadm-restore: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(lines.join("\n").as_bytes())
+            .map_err(|e| format!("ipvsadm-restore: {e}"))?;
+    }
+    let status = child.wait().map_err(|e| format!("ipvsadm-restore: {e}"))?;
+    println!(
+        "bench ipvsadm-restore of the same table: {} lines, {:.1} ms ({status})",
+        lines.len(),
+        t0.elapsed().as_secs_f64() * 1e3
+    );
+    let got = ipvs.dump().await.map_err(|e| e.to_string())?;
+    r.check(
+        "bench: ipvsadm-restore loaded the same table",
+        if &got == want {
+            Ok(())
+        } else {
+            Err("dump differs".into())
+        },
+    );
+    ipvs.flush().await.map_err(|e| e.to_string())
 }
