@@ -18,3 +18,7 @@ mod sync;
 pub use error::IpvsError;
 pub use ipvs::Ipvs;
 pub use sync::{SyncDaemon, SyncState, Timeouts};
+
+#[cfg(test)]
+#[path = "compat_tests.rs"]
+mod compat_tests;

@@ -58,9 +58,14 @@ impl Nla for CmdAttr {
     }
 
     fn is_nested(&self) -> bool {
-        // libnl's nla_nest_start sets NLA_F_NESTED only on request; the
-        // kernel accepts both. keepalived compat: sent without the flag.
-        matches!(self, Self::Other(nla) if nla.is_nested())
+        // keepalived compat: libnl's nla_nest_start marks nested
+        // attributes with NLA_F_NESTED (seen in keepalived's requests);
+        // the kernel accepts them with or without it.
+        match self {
+            Self::Service(_) | Self::Dest(_) | Self::Daemon(_) => true,
+            Self::Other(nla) => nla.is_nested(),
+            _ => false,
+        }
     }
 
     fn emit_value(&self, buf: &mut [u8]) {

@@ -123,14 +123,18 @@ fn every_daemon_attribute_round_trips_byte_for_byte() {
 #[test]
 fn every_command_attribute_round_trips_byte_for_byte() {
     let ne32 = |v: u32| v.to_ne_bytes();
+    // Nested attributes carry NLA_F_NESTED, as libnl puts them.
+    let nested = |kind: u16, inner: &[u8]| {
+        nla(kind | netlink_packet_core::NLA_F_NESTED, inner)
+    };
     let svc = vec![SvcAttr::Af(AF_INET), SvcAttr::Fwmark(5)];
     let inner = [nla(1, &2u16.to_ne_bytes()), nla(5, &ne32(5))].concat();
-    round_trip(CmdAttr::Service(svc), &nla(1, &inner));
+    round_trip(CmdAttr::Service(svc), &nested(1, &inner));
     let dest = vec![DestAttr::Weight(1)];
-    round_trip(CmdAttr::Dest(dest), &nla(2, &nla(4, &ne32(1))));
+    round_trip(CmdAttr::Dest(dest), &nested(2, &nla(4, &ne32(1))));
     let daemon = vec![DaemonAttr::State(1), DaemonAttr::McastIfn("lo".into())];
     let inner = [nla(1, &ne32(1)), nla(2, b"lo\0")].concat();
-    round_trip(CmdAttr::Daemon(daemon), &nla(3, &inner));
+    round_trip(CmdAttr::Daemon(daemon), &nested(3, &inner));
     round_trip(CmdAttr::TimeoutTcp(900), &nla(4, &ne32(900)));
     round_trip(CmdAttr::TimeoutTcpFin(120), &nla(5, &ne32(120)));
     round_trip(CmdAttr::TimeoutUdp(300), &nla(6, &ne32(300)));
