@@ -19,8 +19,10 @@ use netlink_packet_generic::ctrl::nlas::GenlCtrlAttrs;
 use crate::convert::{
     dest_attrs, dest_from, key_attrs, service_attrs, service_from,
 };
+use crate::ipvs::{daemon_attrs, stop_attrs, timeouts_attrs};
 use crate::message::{IpvsCmd, IpvsMessage};
-use crate::nla::{AF_INET, AF_INET6, CmdAttr, DestAttr, SvcAttr};
+use crate::nla::{AF_INET, AF_INET6, CmdAttr, DaemonAttr, DestAttr, SvcAttr};
+use crate::{SyncDaemon, SyncState, Timeouts};
 
 const PCAP: &[u8] = include_bytes!("../tests/vectors/keepalived-2.2.7.pcap");
 /// `NETLINK_GENERIC`, in the capture's link-layer header.
@@ -69,11 +71,13 @@ fn ipvs_family(msgs: &[&[u8]]) -> u16 {
         .expect("the capture holds the IPVS family's id")
 }
 
-/// keepalived's table-changing requests, in order, with their bytes.
+/// keepalived's IPVS requests that change something, in order, with
+/// their bytes (its socket's port id tells them from ipvsadm-save's).
 fn keepalived_requests() -> Vec<(IpvsMessage, &'static [u8])> {
     let msgs = messages();
     let family = ipvs_family(&msgs);
-    msgs.into_iter()
+    let reqs: Vec<_> = msgs
+        .into_iter()
         .filter_map(|raw| {
             let m =
                 NetlinkMessage::<GenlMessage<IpvsMessage>>::deserialize(raw)
@@ -83,19 +87,27 @@ fn keepalived_requests() -> Vec<(IpvsMessage, &'static [u8])> {
                 return None;
             }
             match m.payload {
-                NetlinkPayload::InnerMessage(g) => Some((g.payload, raw)),
+                NetlinkPayload::InnerMessage(g) => {
+                    Some((m.header.port_number, g.payload, raw))
+                }
                 _ => None,
             }
         })
-        .filter(|(m, _)| {
-            matches!(
-                m.cmd,
-                IpvsCmd::NewService
-                    | IpvsCmd::DelService
-                    | IpvsCmd::NewDest
-                    | IpvsCmd::DelDest
-            )
+        .collect();
+    let keepalived = reqs
+        .iter()
+        .find(|(_, m, _)| m.cmd == IpvsCmd::NewService)
+        .map(|(port, _, _)| *port)
+        .expect("keepalived added a service");
+    reqs.into_iter()
+        .filter(|(port, m, _)| {
+            *port == keepalived
+                && !matches!(
+                    m.cmd,
+                    IpvsCmd::GetInfo | IpvsCmd::GetConfig | IpvsCmd::GetService
+                )
         })
+        .map(|(_, m, raw)| (m, raw))
         .collect()
 }
 
@@ -209,6 +221,9 @@ fn keepalived_s_requests_re_emit_to_the_same_bytes() {
         cmds.iter().filter(|c| **c == IpvsCmd::DelService).count(),
         3
     );
+    assert_eq!(cmds.iter().filter(|c| **c == IpvsCmd::SetConfig).count(), 2);
+    assert_eq!(cmds.iter().filter(|c| **c == IpvsCmd::NewDaemon).count(), 2);
+    assert_eq!(cmds.iter().filter(|c| **c == IpvsCmd::DelDaemon).count(), 4);
     for (m, raw) in &reqs {
         // nlmsghdr (16) and genlmsghdr (4), then the attributes.
         let mut buf = vec![0; m.buffer_len()];
@@ -221,6 +236,15 @@ fn keepalived_s_requests_re_emit_to_the_same_bytes() {
 fn services_are_sent_exactly_as_keepalived_sends_them() {
     let want = expected_services();
     for (m, _) in keepalived_requests() {
+        if !matches!(
+            m.cmd,
+            IpvsCmd::NewService
+                | IpvsCmd::DelService
+                | IpvsCmd::NewDest
+                | IpvsCmd::DelDest
+        ) {
+            continue;
+        }
         let attrs = nested_service(&m);
         let key = service_from(attrs).expect("a service").key;
         let expected = want
@@ -261,4 +285,62 @@ fn destinations_are_sent_exactly_as_keepalived_sends_them() {
         seen += 1;
     }
     assert_eq!(seen, 10);
+}
+
+#[test]
+fn timeouts_and_sync_daemons_are_sent_as_keepalived_sends_them() {
+    let reqs = keepalived_requests();
+    let of = |cmd| {
+        reqs.iter()
+            .filter(move |(m, _)| m.cmd == cmd)
+            .map(|(m, _)| &m.attrs)
+    };
+    // `lvs_timeouts tcp 1000 tcpfin 100 udp 200`, then the kernel's
+    // defaults restored at stop.
+    let set: Vec<_> = of(IpvsCmd::SetConfig).collect();
+    let ours =
+        |tcp, tcp_fin, udp| timeouts_attrs(Timeouts { tcp, tcp_fin, udp });
+    assert_eq!(*set[0], ours(1000, 100, 200));
+    assert_eq!(*set[1], ours(900, 120, 300));
+    // `lvs_sync_daemon kad0 id 7 maxlen 1400 port 8849 ttl 3 group
+    // 239.1.2.3`: a master and a backup daemon, same options.
+    let started: Vec<_> = of(IpvsCmd::NewDaemon).collect();
+    assert_eq!(started.len(), 2);
+    for (attrs, state) in
+        started.iter().zip([SyncState::Master, SyncState::Backup])
+    {
+        let d = SyncDaemon {
+            state,
+            ifname: "kad0".into(),
+            sync_id: 7,
+            max_len: Some(1400),
+            group: Some(std::net::IpAddr::from([239, 1, 2, 3])),
+            port: Some(8849),
+            ttl: Some(3),
+        };
+        assert_eq!(**attrs, vec![CmdAttr::Daemon(daemon_attrs(&d))]);
+    }
+    // keepalived stops both daemons before starting them and at stop,
+    // naming the state and the sync id; the kernel reads only the state,
+    // which is all this driver sends.
+    for attrs in of(IpvsCmd::DelDaemon) {
+        let [CmdAttr::Daemon(theirs)] = attrs.as_slice() else {
+            panic!("{attrs:?}");
+        };
+        let state = match theirs.first() {
+            Some(DaemonAttr::State(1)) => SyncState::Master,
+            Some(DaemonAttr::State(2)) => SyncState::Backup,
+            other => panic!("{other:?}"),
+        };
+        let mine = stop_attrs(state);
+        let [CmdAttr::Daemon(mine)] = mine.as_slice() else {
+            panic!("{mine:?}");
+        };
+        assert_eq!(theirs[..mine.len()], mine[..]);
+        // The sync id: 0 in the stops before the start, 7 at the end.
+        assert!(
+            matches!(theirs[1..], [DaemonAttr::SyncId(0 | 7)]),
+            "{theirs:?}"
+        );
+    }
 }

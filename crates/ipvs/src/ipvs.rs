@@ -226,14 +226,7 @@ impl Ipvs {
     /// Sets the connection timeouts (`IPVS_CMD_SET_CONFIG`); zeros are
     /// left unchanged by the kernel.
     pub async fn set_timeouts(&mut self, t: Timeouts) -> Result<(), IpvsError> {
-        let msg = IpvsMessage::new(
-            IpvsCmd::SetConfig,
-            vec![
-                CmdAttr::TimeoutTcp(t.tcp),
-                CmdAttr::TimeoutTcpFin(t.tcp_fin),
-                CmdAttr::TimeoutUdp(t.udp),
-            ],
-        );
+        let msg = IpvsMessage::new(IpvsCmd::SetConfig, timeouts_attrs(t));
         self.sock
             .ipvs(msg, false)
             .await
@@ -260,10 +253,7 @@ impl Ipvs {
         &mut self,
         state: SyncState,
     ) -> Result<(), IpvsError> {
-        let msg = IpvsMessage::new(
-            IpvsCmd::DelDaemon,
-            vec![CmdAttr::Daemon(vec![DaemonAttr::State(state.value())])],
-        );
+        let msg = IpvsMessage::new(IpvsCmd::DelDaemon, stop_attrs(state));
         self.sock
             .ipvs(msg, false)
             .await
@@ -288,6 +278,22 @@ impl Ipvs {
             })
             .collect())
     }
+}
+
+/// SET_CONFIG's attributes: all three timeouts, as keepalived sends them
+/// (`libipvs.c: ipvs_set_timeout`).
+pub(crate) fn timeouts_attrs(t: Timeouts) -> Vec<CmdAttr> {
+    vec![
+        CmdAttr::TimeoutTcp(t.tcp),
+        CmdAttr::TimeoutTcpFin(t.tcp_fin),
+        CmdAttr::TimeoutUdp(t.udp),
+    ]
+}
+
+/// DEL_DAEMON's attributes: the state, all the kernel reads (keepalived
+/// adds the sync id).
+pub(crate) fn stop_attrs(state: SyncState) -> Vec<CmdAttr> {
+    vec![CmdAttr::Daemon(vec![DaemonAttr::State(state.value())])]
 }
 
 /// The attributes keepalived sends to start a daemon
