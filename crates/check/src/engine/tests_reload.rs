@@ -15,8 +15,6 @@ fn base() -> CheckConfig {
 
 fn reload(h: &mut Harness, cfg: CheckConfig) {
     h.clear();
-    // Answers to probes started before are stale now.
-    h.pending.clear();
     h.event(Event::Reloaded(Box::new(cfg)));
 }
 
