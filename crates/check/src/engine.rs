@@ -6,6 +6,7 @@
 //! recomputed from that state and diffed ([`table`]), so the operations
 //! emitted build exactly [`Engine::table`].
 
+mod epilog;
 mod inputs;
 mod lifecycle;
 mod quorum;
