@@ -100,7 +100,7 @@ fn http(cfg: &CheckerConfig, c: &mut CheckerState, success: bool) -> Step {
             verdict,
         };
     }
-    if !(up || !has_run) {
+    if !up && has_run {
         // REGISTER_CHECKER_FAILED: no retries for a server known dead.
         let delay = if c.http_failed {
             slow
