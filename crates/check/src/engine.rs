@@ -18,7 +18,8 @@ mod table;
 mod verdict;
 mod words;
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::net::IpAddr;
 
 use ka_types::Instant;
@@ -44,6 +45,9 @@ pub struct Engine {
     rng: Rng,
     /// The next probe token.
     next_token: u64,
+    /// Checker timers, earliest first. An entry whose time is no longer
+    /// its checker's timer is stale and skipped.
+    timers: BinaryHeap<Reverse<(Instant, CheckerId)>>,
     /// Per virtual server (parallel to `config.virtual_servers`).
     vs: Vec<VsState>,
     /// Last value of every `track_file` seen.
@@ -82,6 +86,7 @@ impl Engine {
             defer_sync: false,
             rng: Rng::new(seed),
             next_token: 1,
+            timers: BinaryHeap::new(),
             vs,
             files: BTreeMap::new(),
             bfds: BTreeMap::new(),
@@ -129,6 +134,7 @@ impl Engine {
             Event::ClearStats => {}
             Event::Stop => self.stop(out),
         }
+        self.prune_timers();
     }
 
     /// Handles the timer set by [`Engine::poll_timeout`].
@@ -143,6 +149,7 @@ impl Engine {
             self.start(now, out);
         }
         self.run_due(now, out);
+        self.prune_timers();
     }
 
     /// When the engine next needs [`Engine::handle_timeout`].
@@ -153,18 +160,61 @@ impl Engine {
         if !self.started {
             return Some(self.start_at);
         }
-        self.vs
-            .iter()
-            .flat_map(|v| v.rs.iter())
-            .flat_map(|r| r.checkers.iter())
-            .filter_map(|c| c.running.map(|r| r.deadline).or(c.next))
-            .min()
+        self.timers.peek().map(|Reverse((at, _))| *at)
     }
 
     /// The state for dumps and metrics.
     pub fn snapshot(&self, now: Instant) -> Snapshot {
         let _ = now;
         self.build_snapshot()
+    }
+
+    /// Arms checker `id`'s timer at `at` (its state already says so).
+    fn arm(&mut self, id: CheckerId, at: Instant) {
+        self.timers.push(Reverse((at, id)));
+    }
+
+    /// Drops stale entries from the top of the timer queue, so that
+    /// [`Engine::poll_timeout`] names a real timer.
+    fn prune_timers(&mut self) {
+        while let Some(Reverse((at, id))) = self.timers.peek().copied() {
+            let current = self
+                .vs
+                .get(id.rs.vs as usize)
+                .and_then(|v| v.rs.get(id.rs.rs as usize))
+                .and_then(|r| r.checkers.get(id.checker as usize))
+                .and_then(state::CheckerState::timer);
+            if current == Some(at) {
+                return;
+            }
+            self.timers.pop();
+        }
+    }
+
+    /// The earliest checker timer (tests).
+    #[cfg(test)]
+    fn earliest_timer(&self) -> Option<Instant> {
+        self.vs
+            .iter()
+            .flat_map(|v| v.rs.iter())
+            .flat_map(|r| r.checkers.iter())
+            .filter_map(state::CheckerState::timer)
+            .min()
+    }
+
+    /// Whether every checker's timer is armed (tests).
+    #[cfg(test)]
+    fn timers_armed(&self) -> bool {
+        self.vs.iter().enumerate().all(|(vi, v)| {
+            v.rs.iter().enumerate().all(|(ri, r)| {
+                r.checkers.iter().enumerate().all(|(ci, c)| {
+                    let id = verdict::checker_id(vi, ri, ci);
+                    c.timer().is_none_or(|at| {
+                        self.timers.iter().any(|Reverse(e)| *e == (at, id))
+                    })
+                })
+            })
+        })
     }
 
     /// Pushes a log line.

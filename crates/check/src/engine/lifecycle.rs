@@ -6,6 +6,7 @@ use ka_types::Instant;
 
 use super::Engine;
 use super::state::{WEIGHT_FAULT, file_status, is_probe};
+use super::verdict::checker_id;
 use crate::config::CheckerSource;
 use crate::event::{Action, Notify, Reason};
 
@@ -91,6 +92,9 @@ impl Engine {
                         c.cur_weight = status;
                     }
                 }
+                if let Some(d) = warmup {
+                    self.arm(checker_id(vi, ri, ci), now + d);
+                }
             }
         }
         if let Some(st) = self.vs.get_mut(vi) {
@@ -120,6 +124,7 @@ impl Engine {
             c.next = None;
             c.running = None;
         }
+        self.timers.clear();
         self.stopped = true;
         out.push(Action::Stopped);
     }

@@ -303,6 +303,7 @@ impl Engine {
     /// register_checkers_thread again); answers to probes started before
     /// are stale.
     fn reschedule_all(&mut self, now: Instant, out: &mut Vec<Action>) {
+        self.timers.clear();
         for vi in 0..self.vs.len() {
             let Some(cfg) = self.config.virtual_servers.get(vi).cloned() else {
                 continue;
@@ -335,6 +336,7 @@ impl Engine {
                         c.running = None;
                         c.next = Some(at);
                     }
+                    self.arm(super::verdict::checker_id(vi, ri, ci), at);
                 }
             }
         }

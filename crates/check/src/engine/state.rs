@@ -74,6 +74,12 @@ pub(super) struct CheckerState {
 }
 
 impl CheckerState {
+    /// When its timer fires: the running probe's deadline, else the next
+    /// start.
+    pub(super) fn timer(&self) -> Option<Instant> {
+        self.running.map(|r| r.deadline).or(self.next)
+    }
+
     /// A checker as keepalived starts it (validate_check_config): alpha
     /// ones failed, and "one failure is enough initially"
     /// (`retry_it = retry`).

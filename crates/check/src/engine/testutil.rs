@@ -298,6 +298,16 @@ impl Harness {
                 queue.append(&mut out);
             }
         }
+        // (quadratic: small configurations only)
+        if self.engine.timers.len() < 500 {
+            assert!(self.engine.timers_armed(), "a checker timer is not armed");
+        }
+        if self.engine.started && !self.engine.stopped {
+            assert_eq!(
+                self.engine.poll_timeout(),
+                self.engine.earliest_timer()
+            );
+        }
     }
 
     /// Forgets the actions seen so far.

@@ -3,6 +3,7 @@
 //! tcp_epilog, check_udp.c, check_ping.c), update_svr_checker_state and
 //! perform_svr_state (ipwrapper.c).
 
+use std::cmp::Reverse;
 use std::time::Duration;
 
 use ka_types::Instant;
@@ -18,19 +19,18 @@ pub(super) const OVERDUE_MARGIN: Duration = Duration::from_secs(1);
 impl Engine {
     /// Starts the probes that are due and fails the overdue ones.
     pub(super) fn run_due(&mut self, now: Instant, out: &mut Vec<Action>) {
-        let mut due = Vec::new();
-        for (vi, v) in self.vs.iter().enumerate() {
-            for (ri, r) in v.rs.iter().enumerate() {
-                for (ci, c) in r.checkers.iter().enumerate() {
-                    let at = c.running.map(|r| r.deadline).or(c.next);
-                    if at.is_some_and(|t| t <= now) {
-                        due.push(checker_id(vi, ri, ci));
-                    }
-                }
+        while let Some(Reverse((at, id))) = self.timers.peek().copied() {
+            if at > now {
+                break;
             }
-        }
-        for id in due {
-            self.run_one(now, id, out);
+            self.timers.pop();
+            let current = self
+                .rs_state(id.rs)
+                .and_then(|r| r.checkers.get(id.checker as usize))
+                .and_then(|c| c.timer());
+            if current == Some(at) {
+                self.run_one(now, id, out);
+            }
         }
     }
 
@@ -53,15 +53,18 @@ impl Engine {
             // check_tcp.c tcp_connect_thread: a disabled (ha_suspend)
             // checker only re-arms its timer.
             c.next = Some(now + cfg.delay_loop);
+            self.arm(id, now + cfg.delay_loop);
             return;
         }
         let margin = cfg.connect_timeout.max(OVERDUE_MARGIN);
+        let deadline = now + cfg.connect_timeout + margin;
         c.next = None;
         c.running = Some(Running {
             token,
             started: now,
-            deadline: now + cfg.connect_timeout + margin,
+            deadline,
         });
+        self.arm(id, deadline);
         self.next_token += 1;
         out.push(Action::StartProbe { id, token });
     }
@@ -147,7 +150,9 @@ impl Engine {
         } else {
             now
         };
-        c.next = Some((base + step.delay).max(now));
+        let next = (base + step.delay).max(now);
+        c.next = Some(next);
+        self.arm(id, next);
         match step.verdict {
             Some(true) => {
                 let line = words::success(&cfg.keyword, &rs_name, &vs_name);
