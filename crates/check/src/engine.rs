@@ -32,6 +32,27 @@ use rng::Rng;
 use state::VsState;
 
 /// The checker engine.
+///
+/// Contract with the daemon:
+/// * `track_file` values, BFD states and present addresses known at
+///   start are fed before the first [`Engine::handle_timeout`] (which
+///   builds the table, reason [`crate::Reason::Start`]).
+/// * [`Action::StartProbe`] is answered by [`Event::ProbeDone`] with its
+///   token; a probe not answered within `connect_timeout` plus
+///   `max(connect_timeout, 1 s)` counts as failed and a late answer is
+///   ignored. After a reload every earlier token is stale.
+/// * `ProbeResult::Down` carries the probe's own line (ka-probe's
+///   `log::attempt`): the engine logs it when keepalived would (an up
+///   checker with `log_all_failures`) and folds it into the verdict line
+///   of MISC_CHECK, DNS_CHECK and SMTP_CHECK.
+/// * The engine logs, in keepalived's words: the verdict lines (`TCP
+///   connection to … success.`, `TCP_CHECK on service … failed after N
+///   retries.`, …), `Adding/Removing/Enabling/Disabling service …`,
+///   quorum and sorry-server lines, weight changes, `Activating/Suspending
+///   healthchecker …`, BFD_CHECK lines, reload and shutdown lines. The
+///   daemon should not log those again.
+/// * Notifications for servers and virtual servers that a reload removes
+///   are not emitted (their ids do not exist in the new configuration).
 #[derive(Debug)]
 pub struct Engine {
     config: CheckConfig,

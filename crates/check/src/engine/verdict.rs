@@ -162,12 +162,11 @@ impl Engine {
                 self.update_checker_state(id, true, out);
             }
             Some(false) => {
-                let retries = (cfg.retry > 0 && has_run).then_some(cfg.retry);
                 let line = words::failure(
                     &cfg.keyword,
-                    &rs_name,
-                    &vs_name,
-                    retries,
+                    (&rs_name, &vs_name),
+                    cfg.retry,
+                    has_run,
                     why,
                 );
                 Self::log(out, line);
