@@ -167,3 +167,15 @@ fn a_group_gaining_a_member_adds_one_service_with_the_live_servers() {
         ]
     );
 }
+
+#[test]
+fn a_reload_before_the_start_only_replaces_the_configuration() {
+    let mut h = Harness::new(base());
+    let mut cfg = base();
+    cfg.virtual_servers.remove(0);
+    reload(&mut h, cfg);
+    assert!(h.all.is_empty());
+    h.run_until(at(0));
+    assert_eq!(h.engine.table().services.len(), 1);
+    assert_eq!(h.weight(443, 3), Some(1));
+}

@@ -92,6 +92,10 @@ fn mutate(rng: &mut StdRng, cfg: &CheckConfig) -> CheckConfig {
                 r.dest.weight = rng.gen_range(0..4);
             }
         }
+        if rng.gen_bool(0.2) {
+            v.quorum = rng.gen_range(1..5);
+            v.hysteresis = rng.gen_range(0..v.quorum);
+        }
         if rng.gen_bool(0.2) && v.real_servers.len() > 1 {
             let i = rng.gen_range(0..v.real_servers.len());
             v.real_servers.remove(i);
@@ -321,7 +325,12 @@ fn answer_one(
 
 #[test]
 fn random_runs_keep_the_invariants() {
-    for seed in 0..300 {
+    // KA_CHECK_SIM_SEEDS runs more seeds (a longer search).
+    let seeds = std::env::var("KA_CHECK_SIM_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300u64);
+    for seed in 0..seeds {
         run(seed);
     }
 }
