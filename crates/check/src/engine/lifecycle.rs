@@ -57,7 +57,9 @@ impl Engine {
                     }),
                     _ => None,
                 };
-                let warmup = is_probe(cc).then(|| self.rng.part_of(cc.warmup));
+                let warmup = is_probe(cc).then(|| {
+                    self.config.bootstrap_delay + self.rng.part_of(cc.warmup)
+                });
                 if warmup.is_some() {
                     let verb = if enabled {
                         "Activating"

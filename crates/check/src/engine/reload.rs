@@ -326,7 +326,9 @@ impl Engine {
                             rc.name, cfg.name
                         ),
                     );
-                    let at = now + self.rng.part_of(cc.warmup);
+                    let at = now
+                        + self.config.bootstrap_delay
+                        + self.rng.part_of(cc.warmup);
                     if let Some(c) = self
                         .vs
                         .get_mut(vi)

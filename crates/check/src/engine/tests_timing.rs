@@ -18,6 +18,20 @@ fn warmup_zero_probes_at_once_then_every_delay_loop() {
 }
 
 #[test]
+fn the_bootstrap_delay_comes_before_the_first_probes_and_after_a_reload() {
+    let mut cfg = config(vec![vs(80, vec![rs(1, 1, vec![tcp()])])]);
+    cfg.bootstrap_delay = crate::config::BOOTSTRAP_DELAY;
+    let mut h = Harness::started(cfg.clone());
+    h.run_until(at(25));
+    // keepalived: BOOTSTRAP_DELAY + warmup, then every delay_loop.
+    let secs = |h: &Harness| -> Vec<u64> { h.starts_of(cid(0)) };
+    assert_eq!(secs(&h), vec![1, 11, 21]);
+    h.event(crate::event::Event::Reloaded(Box::new(cfg)));
+    h.run_until(at(40));
+    assert_eq!(secs(&h), vec![1, 11, 21, 26, 36]);
+}
+
+#[test]
 fn warmup_spreads_first_probes_within_it_and_is_seeded() {
     let warm = |seed| {
         let mut c = tcp();

@@ -136,7 +136,10 @@ pub(super) fn sorry(inhibit: bool) -> SorryConfig {
 
 /// A configuration of these virtual servers.
 pub(super) fn config(virtual_servers: Vec<VsConfig>) -> CheckConfig {
-    CheckConfig { virtual_servers }
+    CheckConfig {
+        virtual_servers,
+        ..CheckConfig::default()
+    }
 }
 
 /// Real server `rs` of virtual server `vs`.
