@@ -153,15 +153,13 @@ pub fn skip_unprivileged() -> bool {
     ka_lab::skip_if(ka_sys::testns::skip_reason())
 }
 
-/// Runs `f` in a fresh network namespace with `lo` up and the test
-/// addresses 192.0.2.1/24 and 2001:db8::1/64 on a dummy link.
+/// Runs `f` in a fresh network namespace with `lo` up carrying the test
+/// addresses 192.0.2.1/24 and 2001:db8::1/64.
 pub fn in_netns<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
     ka_sys::testns::in_new_netns(move || {
         ka_sys::testns::ip("link set lo up");
-        ka_sys::testns::ip("link add kap0 type dummy");
-        ka_sys::testns::ip("link set kap0 up");
-        ka_sys::testns::ip("addr add 192.0.2.1/24 dev kap0");
-        ka_sys::testns::ip("addr add 2001:db8::1/64 dev kap0 nodad");
+        ka_sys::testns::ip("addr add 192.0.2.1/24 dev lo");
+        ka_sys::testns::ip("addr add 2001:db8::1/64 dev lo nodad");
         f()
     })
 }
