@@ -92,6 +92,7 @@ Either long or short options are allowed.\n\
 fn getopt(args: &[String]) -> Result<Vec<(char, Option<String>)>, Vec<String>> {
     let mut out = Vec::new();
     let mut errs = Vec::new();
+    let mut stray = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
@@ -146,10 +147,13 @@ fn getopt(args: &[String]) -> Result<Vec<(char, Option<String>)>, Vec<String>> {
                 }
             }
         } else {
-            let rest: Vec<&str> = args[i - 1..].iter().map(String::as_str).collect();
-            errs.push(format!("Unexpected argument(s): {}", rest.join(" ")));
-            break;
+            // GNU getopt moves operands to the end; keepalived then
+            // refuses them.
+            stray.push(a.as_str());
         }
+    }
+    if errs.is_empty() && !stray.is_empty() {
+        errs.push(format!("Unexpected argument(s): {}", stray.join(" ")));
     }
     if errs.is_empty() { Ok(out) } else { Err(errs) }
 }
@@ -349,3 +353,7 @@ pub fn dump(out: &mut dyn Write, b: &[u8]) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "genhash_tests.rs"]
+mod tests;

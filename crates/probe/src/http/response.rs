@@ -215,3 +215,7 @@ pub fn content_length(h: &[u8]) -> Option<u64> {
     }
     std::str::from_utf8(&digits).ok()?.parse().ok()
 }
+
+#[cfg(test)]
+#[path = "response_tests.rs"]
+mod tests;
