@@ -24,7 +24,11 @@ fn server(n: usize) -> u16 {
                     _ => break,
                 }
             }
-            let _ = write!(s, "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n", BODY.len());
+            let _ = write!(
+                s,
+                "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n",
+                BODY.len()
+            );
             let _ = s.write_all(BODY);
         }
     });
@@ -50,10 +54,20 @@ fn genhash_modes_print_the_body_digest() {
         a.extend(["-s", "127.0.0.1", "-p", &p, "-u", "/"]);
         let out = ours(&a);
         assert_eq!(out.status.code(), Some(0), "{a:?}");
-        assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{DIGEST}\n"), "{a:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("{DIGEST}\n"),
+            "{a:?}"
+        );
     }
-    if let Ok(theirs) = Command::new("genhash").args(["-s", "127.0.0.1", "-p", &p, "-u", "/"]).output() {
-        assert_eq!(String::from_utf8_lossy(&theirs.stdout), format!("{DIGEST}\n"));
+    if let Ok(theirs) = Command::new("genhash")
+        .args(["-s", "127.0.0.1", "-p", &p, "-u", "/"])
+        .output()
+    {
+        assert_eq!(
+            String::from_utf8_lossy(&theirs.stdout),
+            format!("{DIGEST}\n")
+        );
     }
 }
 
@@ -66,7 +80,8 @@ fn genhash_usage_and_refused_connection_as_keepalived() {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     let closed = l.local_addr().expect("addr").port().to_string();
     drop(l);
-    let out = ours(&["-T", "-s", "127.0.0.1", "-p", &closed, "-u", "/", "-t", "2"]);
+    let out =
+        ours(&["-T", "-s", "127.0.0.1", "-p", &closed, "-u", "/", "-t", "2"]);
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "Connection failed\n");
 }

@@ -58,12 +58,17 @@ fn ipv6_host_header_is_bracketed() {
             return;
         };
         drop(srv);
-        let srv = Server::start("[::1]:0", Answer::Reply(http_reply("200 OK", b""))).await;
+        let srv =
+            Server::start("[::1]:0", Answer::Reply(http_reply("200 OK", b"")))
+                .await;
         let spec = http_spec(srv.addr, UrlSpec::new("/"), 2000);
         let o = ka_probe::run(&spec, &ka_probe::ProbeCtx::new()).await;
         assert_eq!(o.verdict, Verdict::Up);
         let req = String::from_utf8_lossy(&srv.requests()[0]).into_owned();
-        assert!(req.contains(&format!("Host: [::1]:{}\r\n", srv.addr.port())), "{req}");
+        assert!(
+            req.contains(&format!("Host: [::1]:{}\r\n", srv.addr.port())),
+            "{req}"
+        );
     });
 }
 
@@ -71,7 +76,11 @@ fn ipv6_host_header_is_bracketed() {
 fn status_code_ranges_decide() {
     rt().block_on(async {
         let ctx = ka_probe::ProbeCtx::new();
-        let srv = Server::start("127.0.0.1:0", Answer::Reply(http_reply("404 Not Found", b"no"))).await;
+        let srv = Server::start(
+            "127.0.0.1:0",
+            Answer::Reply(http_reply("404 Not Found", b"no")),
+        )
+        .await;
         let spec = http_spec(srv.addr, UrlSpec::new("/"), 2000);
         let o = ka_probe::run(&spec, &ctx).await;
         assert_eq!(down(&o.verdict), &Reason::HttpStatus(404));
@@ -81,8 +90,14 @@ fn status_code_ranges_decide() {
         let o = ka_probe::run(&http_spec(srv.addr, url, 2000), &ctx).await;
         assert_eq!(o.verdict, Verdict::Up);
         // A status line without a reason phrase is status 0 in keepalived.
-        let bare = Server::start("127.0.0.1:0", Answer::Reply(b"HTTP/1.0 200\r\n\r\nx".to_vec())).await;
-        let o = ka_probe::run(&http_spec(bare.addr, UrlSpec::new("/"), 2000), &ctx).await;
+        let bare = Server::start(
+            "127.0.0.1:0",
+            Answer::Reply(b"HTTP/1.0 200\r\n\r\nx".to_vec()),
+        )
+        .await;
+        let o =
+            ka_probe::run(&http_spec(bare.addr, UrlSpec::new("/"), 2000), &ctx)
+                .await;
         assert_eq!(down(&o.verdict), &Reason::HttpStatus(0));
     });
 }
@@ -108,7 +123,8 @@ fn digest_is_md5_of_the_body_up_to_content_length() {
 fn chunked_body_is_hashed_raw_as_keepalived_does() {
     rt().block_on(async {
         let body = b"5\r\nhello\r\n0\r\n\r\n";
-        let mut reply = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        let mut reply =
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
         reply.extend_from_slice(body);
         let srv = Server::start("127.0.0.1:0", Answer::Reply(reply)).await;
         let mut url = UrlSpec::new("/");
@@ -117,7 +133,12 @@ fn chunked_body_is_hashed_raw_as_keepalived_does() {
         if let ProbeKind::Http(h) = &mut spec.kind {
             h.protocol = HttpProtocol::Http11;
         }
-        assert_eq!(ka_probe::run(&spec, &ka_probe::ProbeCtx::new()).await.verdict, Verdict::Up);
+        assert_eq!(
+            ka_probe::run(&spec, &ka_probe::ProbeCtx::new())
+                .await
+                .verdict,
+            Verdict::Up
+        );
     });
 }
 
@@ -134,7 +155,11 @@ fn regex(p: &str, no_match: bool, min: usize, max: Option<usize>) -> UrlRegex {
 fn regex_match_no_match_and_offsets() {
     rt().block_on(async {
         let ctx = ka_probe::ProbeCtx::new();
-        let srv = Server::start("127.0.0.1:0", Answer::Reply(http_reply("200 OK", b"0123456789 status=OK end"))).await;
+        let srv = Server::start(
+            "127.0.0.1:0",
+            Answer::Reply(http_reply("200 OK", b"0123456789 status=OK end")),
+        )
+        .await;
         let check = |r: UrlRegex| {
             let mut url = UrlSpec::new("/");
             url.regex = Some(r);
@@ -165,23 +190,43 @@ fn oversized_status_line_fails_without_growing() {
     rt().block_on(async {
         let srv = Server::start("127.0.0.1:0", Answer::EndlessHeader).await;
         let start = Instant::now();
-        let o = ka_probe::run(&http_spec(srv.addr, UrlSpec::new("/"), 3000), &ka_probe::ProbeCtx::new()).await;
+        let o = ka_probe::run(
+            &http_spec(srv.addr, UrlSpec::new("/"), 3000),
+            &ka_probe::ProbeCtx::new(),
+        )
+        .await;
         assert_eq!(down(&o.verdict), &Reason::HeaderTooLong);
-        assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(2),
+            "{:?}",
+            start.elapsed()
+        );
     });
 }
 
 #[test]
 fn endless_body_ends_at_the_timeout() {
     rt().block_on(async {
-        let srv = Server::start("127.0.0.1:0", Answer::Endless(b"HTTP/1.0 200 OK\r\n\r\n".to_vec())).await;
+        let srv = Server::start(
+            "127.0.0.1:0",
+            Answer::Endless(b"HTTP/1.0 200 OK\r\n\r\n".to_vec()),
+        )
+        .await;
         let start = Instant::now();
         let mut url = UrlSpec::new("/");
         url.regex = Some(regex("never-there", false, 0, None));
-        let o = ka_probe::run(&http_spec(srv.addr, url, 700), &ka_probe::ProbeCtx::new()).await;
+        let o = ka_probe::run(
+            &http_spec(srv.addr, url, 700),
+            &ka_probe::ProbeCtx::new(),
+        )
+        .await;
         let took = start.elapsed();
         assert_eq!(down(&o.verdict), &Reason::ReadTimeout);
-        assert!(took >= Duration::from_millis(650) && took < Duration::from_millis(2500), "{took:?}");
+        assert!(
+            took >= Duration::from_millis(650)
+                && took < Duration::from_millis(2500),
+            "{took:?}"
+        );
     });
 }
 
@@ -190,7 +235,11 @@ fn accept_and_never_answer_times_out() {
     rt().block_on(async {
         let srv = Server::start("127.0.0.1:0", Answer::Silent).await;
         let start = Instant::now();
-        let o = ka_probe::run(&http_spec(srv.addr, UrlSpec::new("/"), 500), &ka_probe::ProbeCtx::new()).await;
+        let o = ka_probe::run(
+            &http_spec(srv.addr, UrlSpec::new("/"), 500),
+            &ka_probe::ProbeCtx::new(),
+        )
+        .await;
         assert_eq!(down(&o.verdict), &Reason::ReadTimeout);
         assert_eq!(down(&o.verdict).to_string(), "Timeout HTTP read");
         assert!(start.elapsed() < Duration::from_secs(2));
@@ -226,16 +275,25 @@ fn refused_and_each_url_in_turn() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let closed = l.local_addr().expect("addr");
         drop(l);
-        let o = ka_probe::run(&http_spec(closed, UrlSpec::new("/"), 1000), &ctx).await;
+        let o =
+            ka_probe::run(&http_spec(closed, UrlSpec::new("/"), 1000), &ctx)
+                .await;
         assert_eq!(down(&o.verdict), &Reason::ConnectRefused);
-        let srv = Server::start("127.0.0.1:0", Answer::Reply(http_reply("200 OK", b"abc"))).await;
+        let srv = Server::start(
+            "127.0.0.1:0",
+            Answer::Reply(http_reply("200 OK", b"abc")),
+        )
+        .await;
         let mut spec = http_spec(srv.addr, UrlSpec::new("/a"), 2000);
         let mut bad = UrlSpec::new("/b");
         bad.digest = Some([0; 16]);
         if let ProbeKind::Http(h) = &mut spec.kind {
             h.urls.push(bad);
         }
-        assert_eq!(ka_probe::run_url(&spec, 0, &ctx).await.verdict, Verdict::Up);
+        assert_eq!(
+            ka_probe::run_url(&spec, 0, &ctx).await.verdict,
+            Verdict::Up
+        );
         assert!(!ka_probe::run_url(&spec, 1, &ctx).await.verdict.is_up());
         // `run` checks every url: the second fails.
         assert!(!ka_probe::run(&spec, &ctx).await.verdict.is_up());

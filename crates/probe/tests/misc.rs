@@ -8,18 +8,24 @@ use std::time::{Duration, Instant};
 
 use common::{rt, skip_unprivileged};
 use ka_lab::TmpDir;
-use ka_probe::{MiscSpec, ProbeCtx, ProbeKind, ProbeSpec, Reason, Target, Verdict};
+use ka_probe::{
+    MiscSpec, ProbeCtx, ProbeKind, ProbeSpec, Reason, Target, Verdict,
+};
 
 fn script(dir: &Path, name: &str, body: &str) -> String {
     let p = dir.join(name);
     std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).expect("write script");
-    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755))
+        .expect("chmod");
     p.to_string_lossy().into_owned()
 }
 
 fn misc(argv: &[&str], dynamic: bool, timeout_ms: u64) -> ProbeSpec {
     ProbeSpec {
-        target: Target::new(([192, 0, 2, 1], 80).into(), Duration::from_secs(5)),
+        target: Target::new(
+            ([192, 0, 2, 1], 80).into(),
+            Duration::from_secs(5),
+        ),
         kind: ProbeKind::Misc(MiscSpec {
             argv: argv.iter().map(|s| s.to_string()).collect(),
             timeout: Duration::from_millis(timeout_ms),
@@ -61,16 +67,27 @@ fn exit_codes_as_keepalived_reads_them() {
 fn past_misc_timeout_the_script_is_killed_and_down() {
     let dir = TmpDir::new("ka-probe-misc", "timeout");
     let pidfile = dir.path().join("pid");
-    let s = script(dir.path(), "hang.sh", &format!("echo $$ > {}\nexec sleep 30", pidfile.display()));
+    let s = script(
+        dir.path(),
+        "hang.sh",
+        &format!("echo $$ > {}\nexec sleep 30", pidfile.display()),
+    );
     rt().block_on(async {
         let start = Instant::now();
         let o = ka_probe::run(&misc(&[&s], false, 300), &ProbeCtx::new()).await;
         assert_eq!(o.verdict, Verdict::Down(Reason::ScriptTimeout));
-        assert!(start.elapsed() < Duration::from_secs(4), "{:?}", start.elapsed());
+        assert!(
+            start.elapsed() < Duration::from_secs(4),
+            "{:?}",
+            start.elapsed()
+        );
     });
     let pid = std::fs::read_to_string(&pidfile).expect("pid file");
     let pid = pid.trim();
-    assert!(!Path::new(&format!("/proc/{pid}")).exists(), "script {pid} still runs");
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists(),
+        "script {pid} still runs"
+    );
 }
 
 #[test]
@@ -79,7 +96,11 @@ fn runs_as_its_user() {
         return;
     }
     let dir = TmpDir::new("ka-probe-misc", "user");
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    std::fs::set_permissions(
+        dir.path(),
+        std::fs::Permissions::from_mode(0o777),
+    )
+    .expect("chmod");
     let out = dir.path().join("uid");
     let s = script(dir.path(), "who.sh", &format!("id -u > {}", out.display()));
     let mut spec = misc(&[&s], false, 5000);
@@ -87,15 +108,28 @@ fn runs_as_its_user() {
         m.user = Some("nobody".into());
     }
     rt().block_on(async {
-        assert_eq!(ka_probe::run(&spec, &ProbeCtx::new()).await.verdict, Verdict::Up);
+        assert_eq!(
+            ka_probe::run(&spec, &ProbeCtx::new()).await.verdict,
+            Verdict::Up
+        );
     });
-    let uid = nix::unistd::User::from_name("nobody").expect("getpwnam").expect("nobody").uid;
-    assert_eq!(std::fs::read_to_string(&out).expect("uid file").trim(), uid.to_string());
+    let uid = nix::unistd::User::from_name("nobody")
+        .expect("getpwnam")
+        .expect("nobody")
+        .uid;
+    assert_eq!(
+        std::fs::read_to_string(&out).expect("uid file").trim(),
+        uid.to_string()
+    );
     if let ProbeKind::Misc(m) = &mut spec.kind {
         m.user = Some("no-such-user-here".into());
     }
     rt().block_on(async {
         let o = ka_probe::run(&spec, &ProbeCtx::new()).await;
-        assert!(matches!(o.verdict, Verdict::Down(Reason::ScriptSpawn(_))), "{:?}", o.verdict);
+        assert!(
+            matches!(o.verdict, Verdict::Down(Reason::ScriptSpawn(_))),
+            "{:?}",
+            o.verdict
+        );
     });
 }

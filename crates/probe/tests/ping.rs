@@ -12,7 +12,10 @@ use ka_probe::{ProbeCtx, ProbeKind, ProbeSpec, Reason, Target, Verdict};
 
 fn ping(ip: [u8; 4]) -> ProbeSpec {
     ProbeSpec {
-        target: Target::new(SocketAddr::from((ip, 0)), Duration::from_millis(400)),
+        target: Target::new(
+            SocketAddr::from((ip, 0)),
+            Duration::from_millis(400),
+        ),
         kind: ProbeKind::Ping,
     }
 }
@@ -20,7 +23,10 @@ fn ping(ip: [u8; 4]) -> ProbeSpec {
 fn ping6() -> ProbeSpec {
     let ip: std::net::Ipv6Addr = "2001:db8::1".parse().expect("v6");
     ProbeSpec {
-        target: Target::new(SocketAddr::from((ip, 0)), Duration::from_millis(400)),
+        target: Target::new(
+            SocketAddr::from((ip, 0)),
+            Duration::from_millis(400),
+        ),
         kind: ProbeKind::Ping,
     }
 }
@@ -34,7 +40,11 @@ fn drop_echo() {
         .expect("run nft");
     {
         use std::io::Write;
-        c.stdin.take().expect("stdin").write_all(rules.as_bytes()).expect("write rules");
+        c.stdin
+            .take()
+            .expect("stdin")
+            .write_all(rules.as_bytes())
+            .expect("write rules");
     }
     assert!(c.wait().expect("nft").success());
 }
@@ -48,7 +58,10 @@ fn dgram_icmp_allowed() -> bool {
 fn check_both_families() {
     rt().block_on(async {
         let ctx = ProbeCtx::new();
-        assert_eq!(ka_probe::run(&ping([192, 0, 2, 1]), &ctx).await.verdict, Verdict::Up);
+        assert_eq!(
+            ka_probe::run(&ping([192, 0, 2, 1]), &ctx).await.verdict,
+            Verdict::Up
+        );
         assert_eq!(ka_probe::run(&ping6(), &ctx).await.verdict, Verdict::Up);
         // No route to 203.0.113.1.
         let o = ka_probe::run(&ping([203, 0, 113, 1]), &ctx).await;
@@ -57,8 +70,14 @@ fn check_both_families() {
     drop_echo();
     rt().block_on(async {
         let ctx = ProbeCtx::new();
-        assert_eq!(ka_probe::run(&ping([192, 0, 2, 1]), &ctx).await.verdict, Verdict::Down(Reason::ReadTimeout));
-        assert_eq!(ka_probe::run(&ping6(), &ctx).await.verdict, Verdict::Down(Reason::ReadTimeout));
+        assert_eq!(
+            ka_probe::run(&ping([192, 0, 2, 1]), &ctx).await.verdict,
+            Verdict::Down(Reason::ReadTimeout)
+        );
+        assert_eq!(
+            ka_probe::run(&ping6(), &ctx).await.verdict,
+            Verdict::Down(Reason::ReadTimeout)
+        );
     });
 }
 
@@ -82,7 +101,10 @@ fn echo_over_the_raw_fallback() {
     in_netns(|| {
         // The kernel default: nobody may open a datagram ICMP socket.
         ka_sys::testns::sysctl("net/ipv4/ping_group_range", "1 0");
-        assert!(!dgram_icmp_allowed(), "the probe must take the raw path here");
+        assert!(
+            !dgram_icmp_allowed(),
+            "the probe must take the raw path here"
+        );
         check_both_families();
     });
 }

@@ -7,13 +7,18 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::rt;
-use ka_probe::{ProbeCtx, ProbeKind, ProbeSpec, Reason, SmtpSpec, Target, Verdict};
+use ka_probe::{
+    ProbeCtx, ProbeKind, ProbeSpec, Reason, SmtpSpec, Target, Verdict,
+};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 /// A server answering `banner`, then `helo_reply` to the first line,
 /// then 221 to the next; records the lines it got.
-async fn server(banner: &'static str, helo_reply: &'static str) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
+async fn server(
+    banner: &'static str,
+    helo_reply: &'static str,
+) -> (SocketAddr, Arc<Mutex<Vec<String>>>) {
     let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = l.local_addr().expect("addr");
     let got = Arc::new(Mutex::new(Vec::new()));
@@ -42,17 +47,23 @@ async fn server(banner: &'static str, helo_reply: &'static str) -> (SocketAddr, 
 fn smtp(addr: SocketAddr) -> ProbeSpec {
     ProbeSpec {
         target: Target::new(addr, Duration::from_millis(500)),
-        kind: ProbeKind::Smtp(SmtpSpec { helo_name: "checker.example.org".into() }),
+        kind: ProbeKind::Smtp(SmtpSpec {
+            helo_name: "checker.example.org".into(),
+        }),
     }
 }
 
 #[test]
 fn banner_helo_quit() {
     rt().block_on(async {
-        let (addr, got) = server("220 mx.example.org ESMTP\r\n", "250 hello\r\n").await;
+        let (addr, got) =
+            server("220 mx.example.org ESMTP\r\n", "250 hello\r\n").await;
         let o = ka_probe::run(&smtp(addr), &ProbeCtx::new()).await;
         assert_eq!(o.verdict, Verdict::Up);
-        assert_eq!(*got.lock().expect("lock"), ["HELO checker.example.org\r\n", "QUIT\r\n"]);
+        assert_eq!(
+            *got.lock().expect("lock"),
+            ["HELO checker.example.org\r\n", "QUIT\r\n"]
+        );
     });
 }
 
@@ -66,13 +77,23 @@ fn bad_banner_bad_helo_and_silence_fail() {
         assert_eq!(o.verdict, Verdict::Down(Reason::SmtpBanner));
         assert_eq!(
             ka_probe::log::attempt(&spec, &Reason::SmtpBanner, "x", "y"),
-            format!("SMTP_CHECK Bad greeting banner from server [127.0.0.1]:{}", addr.port())
+            format!(
+                "SMTP_CHECK Bad greeting banner from server [127.0.0.1]:{}",
+                addr.port()
+            )
         );
         // keepalived compat: a continuation line is not a 220 banner.
-        let (addr, _) = server("220-first\r\n220 second\r\n", "250 hello\r\n").await;
-        assert_eq!(ka_probe::run(&smtp(addr), &ctx).await.verdict, Verdict::Down(Reason::SmtpBanner));
+        let (addr, _) =
+            server("220-first\r\n220 second\r\n", "250 hello\r\n").await;
+        assert_eq!(
+            ka_probe::run(&smtp(addr), &ctx).await.verdict,
+            Verdict::Down(Reason::SmtpBanner)
+        );
         let (addr, _) = server("220 ok\r\n", "501 bad helo\r\n").await;
-        assert_eq!(ka_probe::run(&smtp(addr), &ctx).await.verdict, Verdict::Down(Reason::SmtpHelo));
+        assert_eq!(
+            ka_probe::run(&smtp(addr), &ctx).await.verdict,
+            Verdict::Down(Reason::SmtpHelo)
+        );
         // Accepts and never greets.
         let l = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let o = ka_probe::run(&smtp(l.local_addr().expect("addr")), &ctx).await;

@@ -21,12 +21,18 @@ fn status_code_as_keepalived_extracts_it() {
 
 #[test]
 fn content_length_as_keepalived_extracts_it() {
-    assert_eq!(content_length(b"A: b\r\nContent-Length: 12\r\n\r\n"), Some(12));
+    assert_eq!(
+        content_length(b"A: b\r\nContent-Length: 12\r\n\r\n"),
+        Some(12)
+    );
     assert_eq!(content_length(b"Content-Length:7\r\n"), Some(7));
     assert_eq!(content_length(b"content-length: 7\r\n"), None);
     assert_eq!(content_length(b"Content-Length: 7x\r\n"), None);
     assert_eq!(content_length(b"Content-Length: \r\n"), None);
-    assert_eq!(content_length(b"Content-Length: 99999999999999999999999\r\n"), None);
+    assert_eq!(
+        content_length(b"Content-Length: 99999999999999999999999\r\n"),
+        None
+    );
 }
 
 #[test]
@@ -129,6 +135,9 @@ fn judge_order_status_digest_regex() {
         max_offset: None,
     });
     assert_eq!(judge(&url, &f), Ok("Regex match"));
-    let bad = Fetched { status: 500, ..f.clone() };
+    let bad = Fetched {
+        status: 500,
+        ..f.clone()
+    };
     assert_eq!(judge(&url, &bad), Err(Reason::HttpStatus(500)));
 }

@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ka_probe::{HttpSpec, ProbeKind, ProbeSpec, Target, UrlSpec};
 use ka_config::model::lvs::HttpProtocol;
+use ka_probe::{HttpSpec, ProbeKind, ProbeSpec, Target, UrlSpec};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -57,7 +57,11 @@ impl Server {
                 tokio::spawn(async move { serve_one(s, answer, reqs).await });
             }
         });
-        Self { addr, requests, task }
+        Self {
+            addr,
+            requests,
+            task,
+        }
     }
 
     /// The requests received so far.
@@ -70,7 +74,9 @@ async fn read_request(s: &mut TcpStream) -> Vec<u8> {
     let mut req = Vec::new();
     let mut buf = [0u8; 1024];
     while !req.windows(4).any(|w| w == b"\r\n\r\n") && req.len() < 65536 {
-        match tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await {
+        match tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+            .await
+        {
             Ok(Ok(n)) if n > 0 => req.extend_from_slice(&buf[..n]),
             _ => break,
         }
@@ -78,7 +84,11 @@ async fn read_request(s: &mut TcpStream) -> Vec<u8> {
     req
 }
 
-async fn serve_one(mut s: TcpStream, answer: Answer, reqs: Arc<Mutex<Vec<Vec<u8>>>>) {
+async fn serve_one(
+    mut s: TcpStream,
+    answer: Answer,
+    reqs: Arc<Mutex<Vec<Vec<u8>>>>,
+) {
     let req = read_request(&mut s).await;
     reqs.lock().expect("lock").push(req);
     match answer {
@@ -155,7 +165,9 @@ pub fn skip_unprivileged() -> bool {
 
 /// Runs `f` in a fresh network namespace with `lo` up carrying the test
 /// addresses 192.0.2.1/24 and 2001:db8::1/64.
-pub fn in_netns<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+pub fn in_netns<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
     ka_sys::testns::in_new_netns(move || {
         ka_sys::testns::ip("link set lo up");
         ka_sys::testns::ip("addr add 192.0.2.1/24 dev lo");
