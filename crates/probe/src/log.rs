@@ -91,6 +91,9 @@ pub fn attempt(
             format!("TCP connection to {chk} timeout.")
         }
         ProbeKind::Tcp => format!("TCP connection to {chk} failed."),
+        ProbeKind::Http(_) if matches!(reason, Reason::Socket(_)) => {
+            reason.to_string()
+        }
         ProbeKind::Http(_) => format!("{reason} server {chk}."),
         ProbeKind::Udp(_) if matches!(reason, Reason::UdpReplyMismatch) => {
             format!("UDP check to {chk} reply data mismatch.")

@@ -126,7 +126,8 @@ http {{
   access_log off;
   client_body_temp_path {d}; proxy_temp_path {d}; fastcgi_temp_path {d}; uwsgi_temp_path {d}; scgi_temp_path {d};
   server {{ listen 127.0.0.1:{p1}; root {d}/html; }}
-  server {{ listen 127.0.0.1:{p2} ssl; root {d}/html; ssl_certificate {d}/srv.pem; ssl_certificate_key {d}/srv.key; }}
+  server {{ listen 127.0.0.1:{p2} ssl; root {d}/html; ssl_certificate {d}/srv.pem; ssl_certificate_key {d}/srv.key;
+           location = /sni {{ return 200 \"sni=$ssl_server_name;\"; }} }}
   server {{ listen 127.0.0.1:{p3} ssl; root {d}/html; ssl_certificate {d}/srv.pem; ssl_certificate_key {d}/srv.key;
            ssl_client_certificate {d}/ca.pem; ssl_verify_client on; }}
 }}

@@ -93,11 +93,9 @@ pub(crate) async fn fetch_with(
                 .unwrap_or_else(|| {
                     ServerName::IpAddress(target.connect.ip().into())
                 });
-            let mut cfg = (*ctx.tls).clone();
-            // Only an `enable_sni` name is sent; an address never is.
-            cfg.enable_sni = url.sni.is_some();
-            let conn =
-                tokio_rustls::TlsConnector::from(std::sync::Arc::new(cfg));
+            // Only an `enable_sni` name is sent: without one the name is
+            // the address, which rustls never sends (RFC 6066 §3).
+            let conn = tokio_rustls::TlsConnector::from(ctx.tls.clone());
             let tls =
                 match timeout_at(deadline, conn.connect(name, stream)).await {
                     Err(_) => return Err(Reason::ConnectTimeout),
