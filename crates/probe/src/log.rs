@@ -94,6 +94,12 @@ pub fn attempt(
         ProbeKind::Http(_) if matches!(reason, Reason::Socket(_)) => {
             reason.to_string()
         }
+        // keepalived compat: check_ssl.c's own word for a read timeout.
+        ProbeKind::Http(h)
+            if h.tls.is_some() && matches!(reason, Reason::ReadTimeout) =>
+        {
+            format!("Timeout SSL read server {chk}.")
+        }
         ProbeKind::Http(_) => format!("{reason} server {chk}."),
         ProbeKind::Udp(_) if matches!(reason, Reason::UdpReplyMismatch) => {
             format!("UDP check to {chk} reply data mismatch.")
