@@ -10,23 +10,30 @@ use std::time::Duration;
 use common::{in_netns, rt, skip_unprivileged};
 use ka_probe::{ProbeCtx, ProbeKind, ProbeSpec, Reason, Target, Verdict};
 
+/// How long a probe expected to succeed may take: generous, for a loaded
+/// CI machine (a probe expected to fail waits [`DOWN_WAIT`]).
+const UP_WAIT: Duration = Duration::from_secs(3);
+const DOWN_WAIT: Duration = Duration::from_millis(400);
+
 fn ping(ip: [u8; 4]) -> ProbeSpec {
+    ping_within(ip, DOWN_WAIT)
+}
+
+fn ping_within(ip: [u8; 4], wait: Duration) -> ProbeSpec {
     ProbeSpec {
-        target: Target::new(
-            SocketAddr::from((ip, 0)),
-            Duration::from_millis(400),
-        ),
+        target: Target::new(SocketAddr::from((ip, 0)), wait),
         kind: ProbeKind::Ping,
     }
 }
 
 fn ping6() -> ProbeSpec {
+    ping6_within(DOWN_WAIT)
+}
+
+fn ping6_within(wait: Duration) -> ProbeSpec {
     let ip: std::net::Ipv6Addr = "2001:db8::1".parse().expect("v6");
     ProbeSpec {
-        target: Target::new(
-            SocketAddr::from((ip, 0)),
-            Duration::from_millis(400),
-        ),
+        target: Target::new(SocketAddr::from((ip, 0)), wait),
         kind: ProbeKind::Ping,
     }
 }
@@ -59,10 +66,15 @@ fn check_both_families() {
     rt().block_on(async {
         let ctx = ProbeCtx::new();
         assert_eq!(
-            ka_probe::run(&ping([192, 0, 2, 1]), &ctx).await.verdict,
+            ka_probe::run(&ping_within([192, 0, 2, 1], UP_WAIT), &ctx)
+                .await
+                .verdict,
             Verdict::Up
         );
-        assert_eq!(ka_probe::run(&ping6(), &ctx).await.verdict, Verdict::Up);
+        assert_eq!(
+            ka_probe::run(&ping6_within(UP_WAIT), &ctx).await.verdict,
+            Verdict::Up
+        );
         // No route to 203.0.113.1.
         let o = ka_probe::run(&ping([203, 0, 113, 1]), &ctx).await;
         assert!(!o.verdict.is_up(), "{:?}", o.verdict);
