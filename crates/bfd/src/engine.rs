@@ -91,6 +91,7 @@ impl Engine {
                     self.start_all(now, false, out);
                 }
             }
+            Event::ClearStats => {}
             Event::Stop => {
                 for s in &mut self.sessions {
                     s.stop();

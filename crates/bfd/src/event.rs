@@ -47,6 +47,8 @@ pub enum Event {
     /// Shut down: every timer stops; nothing more is sent (keepalived
     /// closes its sockets without signalling AdminDown).
     Stop,
+    /// STATS_CLEAR: the engine keeps no counters yet, so nothing changes.
+    ClearStats,
 }
 
 /// An output of the engine.
