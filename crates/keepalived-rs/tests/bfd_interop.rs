@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ka_lab::Lab;
+use nix::sys::signal::Signal;
 
 mod common;
 
@@ -272,6 +273,86 @@ fn frr_bfdd_session_up_silent_peer_and_admin_down() {
             .is_some(),
         "not Up after heal:\n{}",
         lab.log_of(pid)
+    );
+    // A parameter change by reload converges through a Poll Sequence,
+    // without a flap: our min_rx 200 ms makes the detection time 600 ms.
+    let downs = |l: &Lab| l.log_of(pid).matches("(B) Entering Down").count();
+    let before = downs(&lab);
+    let conf = bfd_conf("r0", frr_ip.into(), ours.into(), 200, 3);
+    std::fs::write(lab.dir().join("ka-rs.conf"), conf).unwrap();
+    assert!(lab.signal(pid, Signal::SIGHUP));
+    let changed = "Detection time is 600000 us (was 300000 us)";
+    assert!(
+        wait_log(&lab, pid, changed, Duration::from_secs(5)).is_some(),
+        "{}",
+        lab.log_of(pid)
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(downs(&lab), before, "flap on reload:\n{}", lab.log_of(pid));
+    assert_eq!(frr.status(), "up");
+}
+
+#[test]
+fn keepalived_2_2_7_bfd_over_ipv6() {
+    if skip(false, true) {
+        return;
+    }
+    let mut lab = Lab::new(2).unwrap();
+    let (a, b) = (lab.host(0).ipv6, lab.host(1).ipv6);
+    let ours = common::start_keepalived_rs(
+        &mut lab,
+        0,
+        "ka-rs",
+        &bfd_conf("r0", b.into(), a.into(), 50, 3),
+        &[],
+    );
+    let dir = lab.dir().to_path_buf();
+    let conf = dir.join("ka.conf");
+    std::fs::write(&conf, bfd_conf("r1", a.into(), b.into(), 50, 3)).unwrap();
+    let p = |f: &str| dir.join(f).display().to_string();
+    let (c, p1, p2, p3, p4) = (
+        conf.display().to_string(),
+        p("ka.pid"),
+        p("ka-vrrp.pid"),
+        p("ka-check.pid"),
+        p("ka-bfd.pid"),
+    );
+    let theirs = lab
+        .spawn(
+            1,
+            "keepalived",
+            KEEPALIVED,
+            &[
+                "-n", "-l", "-D", "-f", &c, "-p", &p1, "-r", &p2, "-c", &p3,
+                "-b", &p4,
+            ],
+        )
+        .unwrap();
+    assert!(
+        wait_log(&lab, ours, up_line(), Duration::from_secs(15)).is_some(),
+        "ours never Up:\n{}",
+        lab.log_of(ours)
+    );
+    assert!(
+        wait_log(&lab, theirs, up_line(), Duration::from_secs(15)).is_some(),
+        "keepalived never Up:\n{}",
+        lab.log_of(theirs)
+    );
+    // Hop limit 64 both ways (keepalived's IPv6 default), so the GTSM
+    // check with max_hops 0 passes and the session stays Up.
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        !lab.log_of(ours).contains("(B) Entering Down"),
+        "{}",
+        lab.log_of(ours)
+    );
+    lab.partition(1).unwrap();
+    let took =
+        wait_log(&lab, ours, "(B) Expired after", Duration::from_secs(5));
+    assert!(
+        took.is_some_and(|t| t <= Duration::from_millis(150 + 250)),
+        "{took:?}\n{}",
+        lab.log_of(ours)
     );
 }
 
