@@ -68,6 +68,8 @@ pub struct SessionSnapshot {
     pub next_tx: Option<Duration>,
     /// Time to the detection timer's expiry.
     pub expires_in: Option<Duration>,
+    /// Time to the return to the initial state after a fall.
+    pub reset_in: Option<Duration>,
 }
 
 impl Snapshot {
@@ -100,6 +102,7 @@ impl Snapshot {
                     last_seen: s.last_seen.map(|t| at.saturating_since(t)),
                     next_tx: until(s.tx_at),
                     expires_in: until(s.expire_at),
+                    reset_in: until(s.reset_at),
                 })
                 .collect(),
         }

@@ -216,7 +216,9 @@ fn frr_bfdd_session_up_silent_peer_and_admin_down() {
     let (ours, frr_ip) = (lab.host(0).ipv4, lab.host(1).ipv4);
     let frr = FrrBfd::start(&mut lab, 1, ours, 100, 3);
     let conf = bfd_conf("r0", frr_ip.into(), ours.into(), 100, 3);
-    let pid = common::start_keepalived_rs(&mut lab, 0, "ka-rs", &conf, &[]);
+    let tmpdir = format!("TMPDIR={}", lab.dir().display());
+    let pid =
+        common::start_keepalived_rs(&mut lab, 0, "ka-rs", &conf, &[&tmpdir]);
     // Up both ways.
     let up = wait_log(&lab, pid, up_line(), Duration::from_secs(15));
     assert!(up.is_some(), "keepalived-rs never Up:\n{}", lab.log_of(pid));
@@ -242,6 +244,21 @@ fn frr_bfdd_session_up_silent_peer_and_admin_down() {
         lab.log_of(pid)
     );
     assert!(!lab.log_of(pid).contains("Expired"), "{}", lab.log_of(pid));
+    // The dump (SIGUSR1) shows the session Down by the peer's signal
+    // (the remote state itself returns to Down a detection time later,
+    // when the session resets).
+    let dump = lab.dir().join("keepalived_bfd.data");
+    let _ = std::fs::remove_file(&dump);
+    assert!(lab.signal(pid, Signal::SIGUSR1));
+    let dumped = lab.wait_until(Duration::from_secs(5), |_| {
+        std::fs::read_to_string(&dump).is_ok_and(|t| {
+            t.contains("   local state = Down\n")
+                && t.contains(
+                    "   local diag = Neighbor Signaled Session Down\n",
+                )
+        })
+    });
+    assert!(dumped.is_some(), "{:?}", std::fs::read_to_string(&dump));
     frr.shutdown(false);
     let ups = |l: &Lab| l.log_of(pid).matches(up_line()).count();
     assert!(

@@ -7,6 +7,7 @@
 //! out on the bus ([`crate::core::bus::Signal::BfdState`]) for VRRP's
 //! `track_bfd` and the checkers' `BFD_CHECK`.
 
+pub mod dump;
 mod io;
 pub mod plan;
 mod runtime;

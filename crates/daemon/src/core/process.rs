@@ -365,8 +365,11 @@ async fn on_signal(req: Request, frameworks: &mut Frameworks, load: &Loader) {
             sd_notify("READY=1");
         }
         Request::Data => {
-            tracing::info!(target: target::VRRP, "Printing VRRP data for process({pid}) on signal");
-            write_dump(frameworks, DumpKind::Data).await;
+            if frameworks.vrrp.is_some() {
+                tracing::info!(target: target::VRRP, "Printing VRRP data for process({pid}) on signal");
+                write_dump(frameworks, DumpKind::Data).await;
+            }
+            write_bfd_dump(frameworks).await;
         }
         Request::Stats => {
             tracing::info!(target: target::VRRP, "Printing VRRP stats for process({pid}) on signal");
@@ -400,6 +403,23 @@ async fn write_dump(frameworks: &Frameworks, kind: DumpKind) {
     // keepalived 2.2.7 has no keyword to move them: `$TMPDIR` or /tmp.
     let path = kind.default_path();
     if let Err(e) = dump::write(kind, &snap, &running.plan, &path) {
+        tracing::error!(target: target::CORE, "cannot write {}: {e}", path.display());
+    }
+}
+
+/// `keepalived_bfd.data`, when BFD runs (keepalived's BFD child answers
+/// SIGUSR1 with it).
+async fn write_bfd_dump(frameworks: &Frameworks) {
+    let Some(running) = &frameworks.bfd else {
+        return;
+    };
+    let pid = std::process::id();
+    tracing::info!(target: target::BFD, "Printing BFD data for process({pid}) on signal");
+    let Some(snap) = frameworks.snapshot().await.bfd else {
+        return;
+    };
+    let path = bfd::dump::default_path();
+    if let Err(e) = bfd::dump::write(&snap, &running.plan, &path) {
         tracing::error!(target: target::CORE, "cannot write {}: {e}", path.display());
     }
 }
