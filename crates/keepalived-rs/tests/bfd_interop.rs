@@ -493,3 +493,83 @@ fn track_bfd_weight_0_goes_fault_and_releases_the_vip() {
         lab.log_of(pid)
     );
 }
+
+/// Soak (not run by default: `-- --ignored bfd_soak`): two keepalived-rs
+/// at 10 ms × 3 for `KA_BFD_SOAK_SECS` (default 60) seconds; no session
+/// may go down.
+#[test]
+#[ignore = "a soak of a minute or more; run with --ignored"]
+fn bfd_soak_10ms_x3_no_false_down() {
+    if skip(false, false) {
+        return;
+    }
+    let secs: u64 = std::env::var("KA_BFD_SOAK_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    // KA_BFD_SOAK_KEEPALIVED=1: the same with keepalived 2.2.7 on both
+    // sides, for comparison.
+    let reference = std::env::var_os("KA_BFD_SOAK_KEEPALIVED").is_some();
+    let mut lab = Lab::new(2).unwrap();
+    let (a, b) = (lab.host(0).ipv4, lab.host(1).ipv4);
+    let confs = [
+        bfd_conf("r0", b.into(), a.into(), 10, 3),
+        bfd_conf("r1", a.into(), b.into(), 10, 3),
+    ];
+    let mut pids = Vec::new();
+    for (i, conf) in confs.iter().enumerate() {
+        let name = format!("d{i}");
+        let pid = if reference {
+            let dir = lab.dir().to_path_buf();
+            let c = dir.join(format!("{name}.conf"));
+            std::fs::write(&c, conf).unwrap();
+            let p =
+                |f: &str| dir.join(format!("{name}-{f}")).display().to_string();
+            let c = c.display().to_string();
+            let args = [
+                "-n",
+                "-l",
+                "-f",
+                &c,
+                "-p",
+                &p("p"),
+                "-r",
+                &p("r"),
+                "-c",
+                &p("c"),
+                "-b",
+                &p("b"),
+            ];
+            lab.spawn(i, &name, KEEPALIVED, &args).unwrap()
+        } else {
+            common::start_keepalived_rs(&mut lab, i, &name, conf, &[])
+        };
+        pids.push(pid);
+    }
+    for &p in &pids {
+        assert!(
+            wait_log(&lab, p, up_line(), Duration::from_secs(15)).is_some(),
+            "{}",
+            lab.log_of(p)
+        );
+    }
+    std::thread::sleep(Duration::from_secs(secs));
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let downs: Vec<usize> = pids
+        .iter()
+        .map(|&p| lab.log_of(p).matches("Entering Down").count())
+        .collect();
+    println!(
+        "{} {secs} s at 10 ms x 3: downs {downs:?}, load {load}",
+        if reference {
+            "keepalived"
+        } else {
+            "keepalived-rs"
+        }
+    );
+    for &p in &pids {
+        let log = lab.log_of(p);
+        assert_eq!(log.matches("Entering Down").count(), 0, "{log}");
+        assert_eq!(log.matches(up_line()).count(), 1, "{log}");
+    }
+}
