@@ -28,6 +28,15 @@ pub struct Engine {
     stopped: bool,
 }
 
+/// A received datagram and what the socket said of it.
+struct Rx<'a> {
+    src: SocketAddr,
+    dst: Option<IpAddr>,
+    multihop: bool,
+    ttl: Option<u8>,
+    bytes: &'a [u8],
+}
+
 /// Why a received datagram was not applied to a session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Drop {
@@ -73,7 +82,16 @@ impl Engine {
                 multihop,
                 ttl,
                 bytes,
-            } => self.packet(now, src, dst, multihop, ttl, &bytes, out),
+            } => {
+                let rx = Rx {
+                    src,
+                    dst,
+                    multihop,
+                    ttl,
+                    bytes: &bytes,
+                };
+                self.packet(now, &rx, out);
+            }
             Event::AdminDown { session, down } => {
                 if let Some(i) = self.index(&session) {
                     self.with(i, now, out, |s, cx| {
@@ -226,43 +244,26 @@ impl Engine {
     }
 
     /// A datagram from a socket (keepalived `bfd_handle_packet`).
-    #[allow(clippy::too_many_arguments)]
-    fn packet(
-        &mut self,
-        now: Instant,
-        src: SocketAddr,
-        dst: Option<IpAddr>,
-        multihop: bool,
-        ttl: Option<u8>,
-        bytes: &[u8],
-        out: &mut Vec<Action>,
-    ) {
-        match self.accept(src.ip(), dst, multihop, ttl, bytes) {
+    fn packet(&mut self, now: Instant, rx: &Rx<'_>, out: &mut Vec<Action>) {
+        match self.accept(rx) {
             Ok((i, r)) => self.with(i, now, out, |s, cx| s.receive(&r, cx)),
             Err(d) => {
                 if let Drop::Bogus(e) = d {
                     out.push(Action::log(LogLevel::Detail, e.to_string()));
                 }
-                out.push(Action::log(LogLevel::Detail, drop_text(d, src)));
+                out.push(Action::log(LogLevel::Detail, drop_text(d, rx.src)));
             }
         }
     }
 
     /// The session and packet, or why it is dropped, in keepalived's
     /// order: sanity checks, lookup, GTSM, A bit, AdminDown.
-    fn accept(
-        &self,
-        src: IpAddr,
-        dst: Option<IpAddr>,
-        multihop: bool,
-        ttl: Option<u8>,
-        bytes: &[u8],
-    ) -> Result<(usize, Repr), Drop> {
-        let r = Repr::parse_bytes(bytes).map_err(Drop::Bogus)?;
+    fn accept(&self, rx: &Rx<'_>) -> Result<(usize, Repr), Drop> {
+        let r = Repr::parse_bytes(rx.bytes).map_err(Drop::Bogus)?;
         // RFC 5880 §6.8.6: by Your Discriminator, or when it is zero by
         // the addresses (and the port: single hop or multihop).
         let i = if r.your_discr == 0 {
-            self.by_addr(src, dst, multihop)
+            self.by_addr(rx.src.ip(), rx.dst, rx.multihop)
         } else {
             self.discrs.get(&r.your_discr).copied()
         }
@@ -270,7 +271,7 @@ impl Engine {
         let s = &self.sessions[i];
         // RFC 5881 §5 (GTSM), keepalived's max_hops extension: accept when
         // ttl + max_hops >= the TTL the peer is configured to send.
-        if let (Some(max_hops), Some(ttl)) = (s.cfg.max_hops, ttl)
+        if let (Some(max_hops), Some(ttl)) = (s.cfg.max_hops, rx.ttl)
             && ttl != 0
             && i32::from(max_hops) + i32::from(ttl) < i32::from(s.cfg.ttl)
         {
