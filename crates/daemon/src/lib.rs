@@ -8,5 +8,6 @@
 //! scripts, trackers); each framework has its own folder ([`vrrp`]).
 //! docs/ARCHITECTURE.md draws the layout.
 
+pub mod bfd;
 pub mod core;
 pub mod vrrp;

@@ -133,15 +133,12 @@ fn load(
             "virtual_server blocks are configured but the checker/IPVS framework is not implemented yet; they are not run"
         );
     }
-    if !cfg.bfd.instances.is_empty() {
-        tracing::warn!(
-            target: ka_daemon::core::log::target::CORE,
-            "bfd_instance blocks are configured but the BFD framework is not implemented yet; they are not run"
-        );
-    }
     let plan = vrrp_plan(cfg, &SystemHost);
-    if plan.engine.instances.is_empty() {
+    let bfd =
+        ka_daemon::bfd::plan::bfd_plan(cfg, ka_daemon::bfd::random_seed());
+    if plan.engine.instances.is_empty() && bfd.is_none() {
         return Err(LoadError::NothingToRun);
     }
-    Ok(Plan { vrrp: Some(plan) })
+    let vrrp = (!plan.engine.instances.is_empty()).then_some(plan);
+    Ok(Plan { vrrp, bfd })
 }

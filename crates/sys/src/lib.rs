@@ -4,6 +4,7 @@
 //! typed errors with context (DESIGN.md §2). This is also the only crate
 //! allowed `unsafe`, each block with a `// SAFETY:` comment.
 
+pub mod bfd_socket;
 pub mod fifo;
 pub mod files;
 pub mod inotify;

@@ -1,6 +1,6 @@
 //! Wire formats for keepalived-rs: VRRPv2/v3 adverts, the IPv4 and IPv6
-//! headers around them, keepalived's IPsec-AH, gratuitous ARP and
-//! unsolicited Neighbour Advertisements.
+//! headers around them, keepalived's IPsec-AH, gratuitous ARP,
+//! unsolicited Neighbour Advertisements and BFD control packets.
 //!
 //! Every protocol has two layers, as in smoltcp:
 //!
@@ -24,6 +24,7 @@
 pub mod advert;
 pub mod ah;
 pub mod arp;
+pub mod bfd;
 pub mod checksum;
 mod error;
 pub mod ethernet;

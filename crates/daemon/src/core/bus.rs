@@ -35,6 +35,18 @@ pub enum Signal {
         /// Matching processes, after the tracker's delays.
         count: u32,
     },
+    /// A BFD session (`bfd_instance`) went Up or fell (keepalived
+    /// `bfd_event_send`).
+    BfdState {
+        /// The session's name.
+        name: String,
+        /// Up or not.
+        up: bool,
+        /// VRRP is to be told (`vrrp`, or neither `vrrp` nor `checker`).
+        vrrp: bool,
+        /// The checkers are to be told.
+        checker: bool,
+    },
 }
 
 /// A handle on the bus; clones publish to and subscribe on the same one.

@@ -2,6 +2,7 @@
 
 use tokio::sync::oneshot;
 
+use crate::bfd::plan::BfdPlan;
 use crate::vrrp::plan::VrrpPlan;
 
 /// Requests from the process (signals) to one framework's loop; `P` is
@@ -26,6 +27,8 @@ pub enum Control<P, S> {
 pub struct Plan {
     /// The VRRP framework's plan.
     pub vrrp: Option<VrrpPlan>,
+    /// The BFD framework's plan.
+    pub bfd: Option<BfdPlan>,
 }
 
 /// The state of every running framework (for the dumps).
@@ -33,4 +36,6 @@ pub struct Plan {
 pub struct Snapshot {
     /// The VRRP engine's state, when VRRP runs.
     pub vrrp: Option<ka_vrrp::Snapshot>,
+    /// The BFD engine's state, when BFD runs.
+    pub bfd: Option<ka_bfd::Snapshot>,
 }

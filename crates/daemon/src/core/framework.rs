@@ -11,6 +11,8 @@ use super::log::target;
 pub enum Framework {
     /// VRRP (keepalived's VRRP child, `Keepalived_vrrp`).
     Vrrp,
+    /// BFD (keepalived's BFD child, `Keepalived_bfd`).
+    Bfd,
 }
 
 impl Framework {
@@ -18,6 +20,7 @@ impl Framework {
     pub fn name(self) -> &'static str {
         match self {
             Self::Vrrp => "vrrp",
+            Self::Bfd => "bfd",
         }
     }
 
@@ -25,6 +28,7 @@ impl Framework {
     pub fn title(self) -> &'static str {
         match self {
             Self::Vrrp => "VRRP",
+            Self::Bfd => "BFD",
         }
     }
 
@@ -39,6 +43,7 @@ impl Framework {
     pub(crate) fn warn(self, msg: fmt::Arguments<'_>) {
         match self {
             Self::Vrrp => tracing::warn!(target: target::VRRP, "{msg}"),
+            Self::Bfd => tracing::warn!(target: target::BFD, "{msg}"),
         }
     }
 
@@ -46,6 +51,7 @@ impl Framework {
     pub(crate) fn error(self, msg: fmt::Arguments<'_>) {
         match self {
             Self::Vrrp => tracing::error!(target: target::VRRP, "{msg}"),
+            Self::Bfd => tracing::error!(target: target::BFD, "{msg}"),
         }
     }
 }

@@ -30,6 +30,8 @@ pub mod target {
     pub const CORE: &str = "keepalived";
     /// VRRP (keepalived's VRRP child).
     pub const VRRP: &str = "keepalived::vrrp";
+    /// BFD (keepalived's BFD child).
+    pub const BFD: &str = "keepalived::bfd";
 }
 
 /// Where log lines go.
@@ -80,6 +82,8 @@ impl KeepalivedLog {
     fn ident(target: &str) -> &'static str {
         if target.starts_with(target::VRRP) {
             "Keepalived_vrrp"
+        } else if target.starts_with(target::BFD) {
+            "Keepalived_bfd"
         } else {
             "Keepalived"
         }

@@ -18,6 +18,7 @@ use super::control::{Control, Plan, Snapshot};
 use super::fatal;
 use super::pidfiles::{self, PidFiles, TakeError};
 use super::signals::{self, Request, Signals};
+use crate::bfd::{self, plan::BfdPlan};
 use crate::core::log::{self, LogOptions, target};
 use crate::vrrp;
 use crate::vrrp::dump::{self, DumpKind};
@@ -148,6 +149,7 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
 /// The frameworks running, each as its control channel, task and plan.
 struct Frameworks {
     vrrp: Option<Running<vrrp::Control, VrrpPlan>>,
+    bfd: Option<Running<bfd::Control, BfdPlan>>,
 }
 
 /// One framework's loop, running.
@@ -164,6 +166,16 @@ impl Frameworks {
     /// on `bus`; `record` gets the VRRP engine's steps
     /// (`--record-events`).
     fn start(plan: Plan, bus: &Bus, record: Option<PathBuf>) -> Self {
+        // BFD first, as keepalived starts its BFD child before VRRP's.
+        let bfd = plan.bfd.map(|p| {
+            let (control, rx) = mpsc::unbounded_channel();
+            let task = tokio::spawn(bfd::run(p.clone(), rx, bus.clone(), None));
+            Running {
+                control,
+                task,
+                plan: p,
+            }
+        });
         let vrrp = plan.vrrp.map(|p| {
             let (control, rx) = mpsc::unbounded_channel();
             let task =
@@ -174,7 +186,7 @@ impl Frameworks {
                 plan: p,
             }
         });
-        Self { vrrp }
+        Self { vrrp, bfd }
     }
 
     /// Hands each running framework its part of a reloaded plan. A
@@ -185,10 +197,17 @@ impl Frameworks {
             r.plan = p.clone();
             let _ = r.control.send(Control::Reload(Box::new(p)));
         }
+        if let (Some(r), Some(p)) = (&mut self.bfd, plan.bfd) {
+            r.plan = p.clone();
+            let _ = r.control.send(Control::Reload(Box::new(p)));
+        }
     }
 
     fn stop(&self) {
         if let Some(r) = &self.vrrp {
+            let _ = r.control.send(Control::Stop);
+        }
+        if let Some(r) = &self.bfd {
             let _ = r.control.send(Control::Stop);
         }
     }
@@ -196,6 +215,9 @@ impl Frameworks {
     /// STATS_CLEAR: every running framework zeroes its counters.
     fn clear_stats(&self) {
         if let Some(r) = &self.vrrp {
+            let _ = r.control.send(Control::ClearStats);
+        }
+        if let Some(r) = &self.bfd {
             let _ = r.control.send(Control::ClearStats);
         }
     }
@@ -209,20 +231,51 @@ impl Frameworks {
                 snap.vrrp = rx.await.ok();
             }
         }
+        if let Some(r) = &self.bfd {
+            let (tx, rx) = oneshot::channel();
+            if r.control.send(Control::Snapshot(tx)).is_ok() {
+                snap.bfd = rx.await.ok();
+            }
+        }
         snap
     }
 
     /// Waits until a framework's loop ends; returns the process status.
+    /// When one ends, the others are stopped and awaited (bounded), so
+    /// that VRRP's shutdown path is never cut short by BFD's end.
     async fn ended(&mut self) -> i32 {
-        let Some(r) = &mut self.vrrp else {
-            return std::future::pending().await;
+        let vrrp = async {
+            match &mut self.vrrp {
+                Some(r) => loop_status((&mut r.task).await),
+                None => std::future::pending().await,
+            }
         };
-        loop_status((&mut r.task).await)
+        let bfd = async {
+            match &mut self.bfd {
+                Some(r) => loop_status((&mut r.task).await),
+                None => std::future::pending().await,
+            }
+        };
+        let status = tokio::select! {
+            s = vrrp => s,
+            s = bfd => s,
+        };
+        self.stop();
+        self.stopped().await;
+        status
     }
 
     /// After a fatal error: waits (bounded) until every loop told to
     /// stop has run its shutdown path.
     async fn stopped(&mut self) {
+        if let Some(r) = &mut self.bfd
+            && !r.task.is_finished()
+            && tokio::time::timeout(FATAL_STOP_WAIT, &mut r.task)
+                .await
+                .is_err()
+        {
+            tracing::error!(target: target::CORE, "BFD runtime did not stop within {FATAL_STOP_WAIT:?}");
+        }
         let Some(r) = &mut self.vrrp else {
             return;
         };
@@ -312,8 +365,11 @@ async fn on_signal(req: Request, frameworks: &mut Frameworks, load: &Loader) {
             sd_notify("READY=1");
         }
         Request::Data => {
-            tracing::info!(target: target::VRRP, "Printing VRRP data for process({pid}) on signal");
-            write_dump(frameworks, DumpKind::Data).await;
+            if frameworks.vrrp.is_some() {
+                tracing::info!(target: target::VRRP, "Printing VRRP data for process({pid}) on signal");
+                write_dump(frameworks, DumpKind::Data).await;
+            }
+            write_bfd_dump(frameworks).await;
         }
         Request::Stats => {
             tracing::info!(target: target::VRRP, "Printing VRRP stats for process({pid}) on signal");
@@ -347,6 +403,23 @@ async fn write_dump(frameworks: &Frameworks, kind: DumpKind) {
     // keepalived 2.2.7 has no keyword to move them: `$TMPDIR` or /tmp.
     let path = kind.default_path();
     if let Err(e) = dump::write(kind, &snap, &running.plan, &path) {
+        tracing::error!(target: target::CORE, "cannot write {}: {e}", path.display());
+    }
+}
+
+/// `keepalived_bfd.data`, when BFD runs (keepalived's BFD child answers
+/// SIGUSR1 with it).
+async fn write_bfd_dump(frameworks: &Frameworks) {
+    let Some(running) = &frameworks.bfd else {
+        return;
+    };
+    let pid = std::process::id();
+    tracing::info!(target: target::BFD, "Printing BFD data for process({pid}) on signal");
+    let Some(snap) = frameworks.snapshot().await.bfd else {
+        return;
+    };
+    let path = bfd::dump::default_path();
+    if let Err(e) = bfd::dump::write(&snap, &running.plan, &path) {
         tracing::error!(target: target::CORE, "cannot write {}: {e}", path.display());
     }
 }

@@ -36,9 +36,9 @@ pub(crate) fn spawn_trackers(
     all
 }
 
-/// The engine event a tracker's signal is.
-pub(crate) fn event(signal: Signal) -> Event {
-    match signal {
+/// The engine event a signal is, if it concerns VRRP.
+pub(crate) fn event(signal: Signal) -> Option<Event> {
+    Some(match signal {
         Signal::ScriptExited { script, success } => {
             Event::ScriptExited { script, success }
         }
@@ -48,5 +48,13 @@ pub(crate) fn event(signal: Signal) -> Event {
         Signal::ProcessCount { process, count } => {
             Event::ProcessCountChanged { process, count }
         }
-    }
+        // keepalived compat: a session restricted to `checker` is not
+        // reported to VRRP (`bfd_event_send`).
+        Signal::BfdState { name, up, vrrp, .. } => {
+            if !vrrp {
+                return None;
+            }
+            Event::BfdStateChanged { bfd: name, up }
+        }
+    })
 }

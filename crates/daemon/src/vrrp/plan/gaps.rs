@@ -2,7 +2,7 @@
 //! for [`super::VrrpPlan::not_implemented`].
 
 use ka_config::Config;
-use ka_config::model::vrrp::{Instance, SyncGroup, Trackers};
+use ka_config::model::vrrp::{Instance, SyncGroup};
 
 /// Per-instance features.
 pub(super) fn instance(i: &Instance, notes: &mut Vec<String>) {
@@ -30,20 +30,12 @@ pub(super) fn instance(i: &Instance, notes: &mut Vec<String>) {
         i.smtp_alert == Some(true),
         "smtp_alert (email notification)",
     );
-    bfd(&i.track, &format!("({n})"), notes);
 }
 
 /// Per-sync-group features.
 pub(super) fn group(s: &SyncGroup, notes: &mut Vec<String>) {
     if s.smtp_alert == Some(true) {
         notes.push(format!("sync group {}: smtp_alert (email notification) is not implemented yet", s.name));
-    }
-    bfd(&s.track, &format!("sync group {}:", s.name), notes);
-}
-
-fn bfd(t: &Trackers, owner: &str, notes: &mut Vec<String>) {
-    for r in &t.bfds {
-        notes.push(format!("{owner} track_bfd {} is not implemented yet (no BFD engine): the session stays down", r.name));
     }
 }
 
@@ -81,9 +73,6 @@ pub(super) fn global(cfg: &Config, notes: &mut Vec<String>) {
         "interface_up_down_delays".into(),
     );
     say(!v.track_groups.is_empty(), "track_group".into());
-    for b in &cfg.bfd.instances {
-        say(true, format!("bfd_instance {}", b.name));
-    }
     process(cfg, notes);
 }
 

@@ -120,7 +120,7 @@ pub(crate) async fn run_with<I: Io>(
     // Initial track_file values and process counts, so an instance starts
     // in the state they call for (keepalived reads them before starting).
     while let Ok(sig) = rt.inputs.track.try_recv() {
-        driver.step_all([signals::event(sig)]);
+        driver.step_all(signals::event(sig));
     }
     driver.step_all([Event::Started]);
     driver
@@ -185,7 +185,7 @@ impl<I: Io> driver::Framework for Runtime<I> {
                 self.packet_event(input).into_iter().collect()
             }
             Some(change) = self.inputs.net.next_change() => self.net_change(&change),
-            Some(sig) = self.inputs.track.recv() => vec![signals::event(sig)],
+            Some(sig) = self.inputs.track.recv() => signals::event(sig).into_iter().collect(),
             // Every input ended: only control and the clock are left.
             else => std::future::pending().await,
         }
