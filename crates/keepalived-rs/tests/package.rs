@@ -2,8 +2,11 @@
 //! `cargo deb` from the release binary this test run built, installed
 //! with dpkg, then the installed pieces are used as an operator would:
 //! `man`, `systemd-analyze verify` on the unit, `-t` on the example
-//! configuration, and the unit's own ExecStart command line run in a lab
-//! namespace until it holds the example's virtual address. The package is
+//! configuration, and the unit's own ExecStart command line, limited to
+//! the unit's capability bounding set, run in a lab namespace until it
+//! holds the example's virtual address. (No systemd runs as PID 1 here,
+//! so the unit's other sandboxing is checked by reading it, in
+//! man_pages.rs.) The package is
 //! purged at the end, also when the test fails.
 
 use std::net::IpAddr;
@@ -184,14 +187,30 @@ fn check_unit() -> bool {
     true
 }
 
-/// The unit's ExecStart words, `$DAEMON_ARGS` replaced by `extra`.
-fn exec_start(extra: &[String]) -> Vec<String> {
+/// The installed unit's value for `key`.
+fn unit_value(key: &str) -> String {
     let unit = std::fs::read_to_string(UNIT).expect("read installed unit");
-    let line = unit
-        .lines()
-        .find_map(|l| l.strip_prefix("ExecStart="))
-        .expect("ExecStart");
-    let mut words = Vec::new();
+    unit.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("{key} not in the unit"))
+        .to_string()
+}
+
+/// The unit's ExecStart words, `$DAEMON_ARGS` replaced by `extra`, run
+/// through `setpriv` with the unit's capability bounding set (root gets
+/// no capability outside it at exec, as under systemd).
+fn exec_start(extra: &[String]) -> Vec<String> {
+    let caps: Vec<String> = unit_value("CapabilityBoundingSet")
+        .split_whitespace()
+        .map(|c| format!("+{}", c.trim_start_matches("CAP_").to_lowercase()))
+        .collect();
+    let mut words = vec![
+        "setpriv".to_string(),
+        "--bounding-set".to_string(),
+        format!("-all,{}", caps.join(",")),
+        "--".to_string(),
+    ];
+    let line = unit_value("ExecStart");
     for w in line.split_whitespace() {
         if w == "$DAEMON_ARGS" {
             words.extend_from_slice(extra);
@@ -202,9 +221,10 @@ fn exec_start(extra: &[String]) -> Vec<String> {
     words
 }
 
-/// The example passes `-t`, then the unit's command line runs it in a
-/// lab host (whose interface is eth0, as the example's) until the host
-/// holds the virtual address, and releases it on SIGTERM.
+/// The example passes `-t`, then the unit's command line, with only the
+/// unit's capabilities, runs it in a lab host (whose interface is eth0,
+/// as the example's) until the host holds the virtual address, and
+/// releases it on SIGTERM.
 fn run_example(tmp: &Path) {
     let mut lab = Lab::new(1).expect("lab");
     let t = lab
