@@ -16,6 +16,31 @@ use std::process::ExitCode;
 
 const PROSE: &str = include_str!("../../../docs/man/conf-keywords.txt");
 
+/// What is wrong with the prose.
+#[derive(Debug, PartialEq, Eq)]
+enum ProseError {
+    /// Text on this (1-based) line before the first `[block]`.
+    BeforeBlock(usize),
+    /// A `[block]` that is no keyword table.
+    UnknownBlock(String),
+    /// A described keyword that its block's table does not have.
+    UnknownKeyword { block: String, keyword: String },
+}
+
+impl std::fmt::Display for ProseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::BeforeBlock(n) => {
+                write!(f, "line {n}: text before any [block]")
+            }
+            Self::UnknownBlock(b) => write!(f, "[{b}] is not a keyword table"),
+            Self::UnknownKeyword { block, keyword } => {
+                write!(f, "[{block}] has no keyword `{keyword}`")
+            }
+        }
+    }
+}
+
 /// The prose of one block: its introduction and described keywords.
 #[derive(Default)]
 struct BlockProse {
@@ -26,7 +51,7 @@ struct BlockProse {
 }
 
 /// Parses `conf-keywords.txt` (format described at its top).
-fn parse_prose(text: &str) -> Result<Vec<BlockProse>, String> {
+fn parse_prose(text: &str) -> Result<Vec<BlockProse>, ProseError> {
     let mut blocks: Vec<BlockProse> = Vec::new();
     for (n, line) in text.lines().enumerate() {
         if line.starts_with('#') || line.trim().is_empty() {
@@ -42,7 +67,7 @@ fn parse_prose(text: &str) -> Result<Vec<BlockProse>, String> {
             continue;
         }
         let Some(block) = blocks.last_mut() else {
-            return Err(format!("line {}: text before any [block]", n + 1));
+            return Err(ProseError::BeforeBlock(n + 1));
         };
         if let Some(text) = line.strip_prefix("    ") {
             match block.keywords.last_mut() {
@@ -85,17 +110,20 @@ fn paragraphs(out: &mut String, lines: &[String]) {
 fn render(
     tables: &[(&str, &[&str])],
     prose: &[BlockProse],
-) -> Result<String, String> {
+) -> Result<String, ProseError> {
     for p in prose {
         if p.name == "intro" || p.name == "syntax" {
             continue;
         }
         let Some((_, kws)) = tables.iter().find(|(b, _)| *b == p.name) else {
-            return Err(format!("[{}] is not a keyword table", p.name));
+            return Err(ProseError::UnknownBlock(p.name.clone()));
         };
         for (kw, _, _) in &p.keywords {
             if !kws.contains(&kw.as_str()) {
-                return Err(format!("[{}] has no keyword `{kw}`", p.name));
+                return Err(ProseError::UnknownKeyword {
+                    block: p.name.clone(),
+                    keyword: kw.clone(),
+                });
             }
         }
     }
