@@ -29,6 +29,19 @@ pub const ROOT_KEYWORDS: &[&str] =
 
 const SSL_KEYWORDS: &[&str] = &["password", "ca", "certificate", "key"];
 
+/// The load-balancing blocks' keyword tables (block name, keywords), for
+/// the generated configuration manual page.
+pub const KEYWORD_TABLES: &[(&str, &[&str])] = &[
+    ("SSL", SSL_KEYWORDS),
+    ("virtual_server", vs::VS_KEYWORDS),
+    ("real_server", vs::RS_KEYWORDS),
+    ("checkers", checkers::CHECKER_KEYWORDS),
+    ("checker connection", checkers::CONN_KEYWORDS),
+    ("checker common", checkers::COMMON_KEYWORDS),
+    ("HTTP_GET", checkers::HTTP_TABLES[0]),
+    ("url", checkers::HTTP_TABLES[1]),
+];
+
 /// Builds one root-level load-balancing item into `lvs`.
 pub fn build_root(item: &Item, cx: &mut Cx, lvs: &mut LvsSection) {
     match item.name() {

@@ -27,6 +27,24 @@ pub const ROOT_KEYWORDS: &[&str] = &[
     "bfd_instance",
 ];
 
+/// Every block's keyword table, as the builders use them for "did you
+/// mean": (block name, keywords in keepalived's order). The root level is
+/// `root`. keepalived-rs's configuration manual page is generated from
+/// these (`keepalived-rs-man`), so a keyword added to a builder's table
+/// appears there.
+pub fn keyword_tables() -> Vec<(&'static str, &'static [&'static str])> {
+    let mut t: Vec<(&'static str, &'static [&'static str])> = vec![
+        ("root", ROOT_KEYWORDS),
+        ("root (VRRP)", vrrp::ROOT_KEYWORDS),
+        ("root (load balancing)", lvs::ROOT_KEYWORDS),
+        ("global_defs", global::GLOBAL_KEYWORDS),
+    ];
+    t.extend_from_slice(vrrp::KEYWORD_TABLES);
+    t.extend_from_slice(lvs::KEYWORD_TABLES);
+    t.push(("bfd_instance", bfd::KEYWORDS));
+    t
+}
+
 /// Builds the model from the root items.
 pub fn build(items: &[Item], cx: &mut Cx) -> Config {
     let mut config = Config::default();

@@ -16,6 +16,10 @@ use crate::model::lvs::{
 
 mod http;
 
+/// `HTTP_GET`/`SSL_GET` keywords and those of their `url` blocks.
+pub(crate) const HTTP_TABLES: [&[&str]; 2] =
+    [http::HTTP_KEYWORDS, http::URL_KEYWORDS];
+
 /// The checker block keywords of a `real_server`.
 pub(crate) const CHECKER_KEYWORDS: &[&str] = &[
     "TCP_CHECK",
@@ -30,7 +34,8 @@ pub(crate) const CHECKER_KEYWORDS: &[&str] = &[
     "BFD_CHECK",
 ];
 
-const CONN_KEYWORDS: &[&str] = &[
+/// Connection keywords of the checkers that connect.
+pub(crate) const CONN_KEYWORDS: &[&str] = &[
     "connect_ip",
     "connect_port",
     "bindto",
@@ -39,7 +44,8 @@ const CONN_KEYWORDS: &[&str] = &[
     "connect_timeout",
     "fwmark",
 ];
-const COMMON_KEYWORDS: &[&str] = &[
+/// Keywords of every checker.
+pub(crate) const COMMON_KEYWORDS: &[&str] = &[
     "retry",
     "delay_before_retry",
     "warmup",

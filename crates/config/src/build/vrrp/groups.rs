@@ -125,7 +125,15 @@ fn sync_keyword(
     }
 }
 
-const SYNC_KEYWORDS: &[&str] = &[
+/// Keywords of `track_group`.
+pub(super) const TRACK_GROUP_KEYWORDS: &[&str] = &["group"];
+
+/// Keywords of `garp_group`.
+pub(super) const GARP_GROUP_KEYWORDS: &[&str] =
+    &["garp_interval", "gna_interval", "interface", "interfaces"];
+
+/// Keywords of `vrrp_sync_group`.
+pub(super) const SYNC_KEYWORDS: &[&str] = &[
     "group",
     "track_interface",
     "track_script",
@@ -180,7 +188,7 @@ pub(crate) fn build_track_group(
                 ),
             ),
             "group" => g.members = list_words(cx.block(c).unwrap_or(&[])),
-            _ => cx.unknown_keyword(c, &["group"]),
+            _ => cx.unknown_keyword(c, TRACK_GROUP_KEYWORDS),
         }
     }
     Some(g)
@@ -222,10 +230,7 @@ pub(crate) fn build_garp_group(item: &Item, cx: &mut Cx) -> Option<GarpGroup> {
                 }
                 g.interfaces.extend(l);
             }
-            _ => cx.unknown_keyword(
-                c,
-                &["garp_interval", "gna_interval", "interface", "interfaces"],
-            ),
+            _ => cx.unknown_keyword(c, GARP_GROUP_KEYWORDS),
         }
     }
     if g.garp_interval.is_none() && g.gna_interval.is_none() {

@@ -84,6 +84,9 @@ pub(crate) const KEYWORDS: &[&str] = &[
     "authentication",
 ];
 
+/// Keywords of an instance's `authentication` block.
+pub(crate) const AUTH_KEYWORDS: &[&str] = &["auth_type", "auth_pass"];
+
 /// Builds one `vrrp_instance`.
 pub(crate) fn build_instance(
     item: &Item,
@@ -288,7 +291,7 @@ fn auth(c: &Item, cx: &mut Cx, i: &mut Instance) {
                 }
                 pass = p;
             }
-            _ => cx.unknown_keyword(a, &["auth_type", "auth_pass"]),
+            _ => cx.unknown_keyword(a, AUTH_KEYWORDS),
         }
     }
     // keepalived compat: a password without a type is kept but unused;

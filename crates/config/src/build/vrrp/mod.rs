@@ -35,6 +35,19 @@ pub const ROOT_KEYWORDS: &[&str] = &[
     "interface_up_down_delays",
 ];
 
+/// The VRRP blocks' keyword tables (block name, keywords), for the
+/// generated configuration manual page.
+pub const KEYWORD_TABLES: &[(&str, &[&str])] = &[
+    ("vrrp_instance", instance::KEYWORDS),
+    ("authentication", instance::AUTH_KEYWORDS),
+    ("vrrp_sync_group", groups::SYNC_KEYWORDS),
+    ("vrrp_script", track::SCRIPT_KEYWORDS),
+    ("vrrp_track_process", track::PROCESS_KEYWORDS),
+    ("track_file", track::TRACK_FILE_KEYWORDS),
+    ("track_group", groups::TRACK_GROUP_KEYWORDS),
+    ("garp_group", groups::GARP_GROUP_KEYWORDS),
+];
+
 /// Builds one VRRP root item into `v`; `bfd` are the BFD instance names
 /// declared so far (for `track_bfd`).
 pub fn build_root(

@@ -202,19 +202,7 @@ pub(crate) fn build_script(item: &Item, cx: &mut Cx) -> Option<VrrpScript> {
                 None => remove = true,
             },
             "init_fail" => s.init_fail = true,
-            _ => cx.unknown_keyword(
-                c,
-                &[
-                    "script",
-                    "interval",
-                    "timeout",
-                    "weight",
-                    "rise",
-                    "fall",
-                    "user",
-                    "init_fail",
-                ],
-            ),
+            _ => cx.unknown_keyword(c, SCRIPT_KEYWORDS),
         }
     }
     if s.cmd.argv.is_empty() {
@@ -280,20 +268,7 @@ fn process_keyword(c: &Item, cx: &mut Cx, t: &mut TrackProcess) {
         "quorum_max" => quorum_max(c, cx, t),
         "delay" | "terminate_delay" | "fork_delay" => process_delay(c, cx, t),
         "full_command" => t.full_command = true,
-        _ => cx.unknown_keyword(
-            c,
-            &[
-                "process",
-                "param_match",
-                "weight",
-                "quorum",
-                "quorum_max",
-                "delay",
-                "terminate_delay",
-                "fork_delay",
-                "full_command",
-            ],
-        ),
+        _ => cx.unknown_keyword(c, PROCESS_KEYWORDS),
     }
 }
 
@@ -444,7 +419,7 @@ pub(crate) fn build_track_file(item: &Item, cx: &mut Cx) -> Option<TrackFile> {
                 }
             }
             "init_file" => t.init_file = init_file(c, cx),
-            _ => cx.unknown_keyword(c, &["file", "weight", "init_file"]),
+            _ => cx.unknown_keyword(c, TRACK_FILE_KEYWORDS),
         }
     }
     if t.file.is_empty() {
@@ -472,3 +447,32 @@ fn init_file(c: &Item, cx: &mut Cx) -> Option<(i32, bool)> {
     }
     Some((value, overwrite))
 }
+
+/// Keywords of `vrrp_script`.
+pub(super) const SCRIPT_KEYWORDS: &[&str] = &[
+    "script",
+    "interval",
+    "timeout",
+    "weight",
+    "rise",
+    "fall",
+    "user",
+    "init_fail",
+];
+
+/// Keywords of `vrrp_track_process`.
+pub(super) const PROCESS_KEYWORDS: &[&str] = &[
+    "process",
+    "param_match",
+    "weight",
+    "quorum",
+    "quorum_max",
+    "delay",
+    "terminate_delay",
+    "fork_delay",
+    "full_command",
+];
+
+/// Keywords of `track_file` (`vrrp_track_file`).
+pub(super) const TRACK_FILE_KEYWORDS: &[&str] =
+    &["file", "weight", "init_file"];

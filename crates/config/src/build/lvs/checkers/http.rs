@@ -9,7 +9,7 @@ use crate::build::Cx;
 use crate::build::cx::parse_uint;
 use crate::model::lvs::{HttpCheck, HttpProtocol, Url};
 
-const HTTP_KEYWORDS: &[&str] = &[
+pub(super) const HTTP_KEYWORDS: &[&str] = &[
     "nb_get_retry",
     "virtualhost",
     "http_protocol",
@@ -17,7 +17,7 @@ const HTTP_KEYWORDS: &[&str] = &[
     "fast_recovery",
     "url",
 ];
-const URL_KEYWORDS: &[&str] = &[
+pub(super) const URL_KEYWORDS: &[&str] = &[
     "path",
     "digest",
     "status_code",
