@@ -104,10 +104,13 @@ impl Engine {
                 r.alive = r.num_failed() == 0;
             }
         }
-        let sum = self.weight_sum(vi);
+        // keepalived compat: set_quorum_states runs when the configuration
+        // is read, before any real server is alive, so every virtual
+        // server starts with quorum down and the start pass
+        // (update_quorum_state(init)) logs "Gained quorum" and runs
+        // quorum_up for those that have it.
         if let Some(st) = self.vs.get_mut(vi) {
-            st.quorum_up =
-                sum >= u64::from(cfg.quorum) + u64::from(cfg.hysteresis);
+            st.quorum_up = false;
         }
     }
 

@@ -152,15 +152,9 @@ impl Engine {
                 .collect(),
             ..VsState::default()
         };
-        let sum: u64 = vcfg
-            .real_servers
-            .iter()
-            .zip(&st.rs)
-            .filter(|(_, r)| r.alive)
-            .map(|(c, r)| u64::from(real_weight(effective_weight(c, r))))
-            .sum();
-        st.quorum_up =
-            sum >= u64::from(vcfg.quorum) + u64::from(vcfg.hysteresis);
+        // keepalived compat: as at start, a new virtual server's quorum is
+        // down until the reload's update_quorum_state(init) pass.
+        st.quorum_up = false;
         st
     }
 

@@ -13,6 +13,19 @@ fn down_now(h: &mut Harness, rs: u32) {
 }
 
 #[test]
+fn a_start_with_quorum_met_gains_it_and_runs_quorum_up_as_keepalived_does() {
+    let mut h = Harness::new(config(vec![vs(
+        80,
+        vec![rs(1, 2, vec![tcp()]), rs(2, 3, vec![tcp()])],
+    )]));
+    h.run_until(at(0));
+    // keepalived: quorum states are set before any server is alive, so
+    // the start pass gains quorum (threshold quorum + hysteresis).
+    assert!(h.logged("Gained quorum 1+0=1 <= 5 for VS [192.0.2.1]:tcp:80"));
+    assert_eq!(h.notifies(), vec![Notify::QuorumUp(0)]);
+}
+
+#[test]
 fn losing_quorum_swaps_in_the_sorry_server_and_gaining_it_swaps_it_out() {
     let mut v = vs(80, vec![rs(1, 1, vec![tcp()])]);
     v.sorry_server = Some(sorry(false));

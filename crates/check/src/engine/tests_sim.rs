@@ -274,10 +274,10 @@ fn step(
                 }
             }
             let from = h.all.len();
+            // A new virtual server starts with quorum down (keepalived):
+            // its first notification, if any, is a QuorumUp, checked by
+            // the caller from an unknown state.
             h.event(Event::Reloaded(Box::new(new)));
-            for v in &h.engine.snapshot(h.now).virtual_servers {
-                known.entry(v.name.clone()).or_insert(v.quorum_up);
-            }
             for a in &h.all[from..] {
                 if let Action::DataPlane { reason, .. } = a {
                     assert_eq!(*reason, Reason::Reload);
