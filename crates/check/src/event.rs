@@ -137,6 +137,21 @@ pub enum Notify {
     QuorumUp(u32),
     /// A virtual server lost quorum (`quorum_down`).
     QuorumDown(u32),
+    /// A reload removed a live real server: its `notify_down` from the
+    /// configuration before the reload (by names: the server has no id in
+    /// the new one).
+    RemovedRsDown {
+        /// The virtual server's name.
+        vs: String,
+        /// The real server's name.
+        rs: String,
+    },
+    /// A reload removed a virtual server that had quorum: its
+    /// `quorum_down` from the configuration before the reload.
+    RemovedQuorumDown {
+        /// The virtual server's name.
+        vs: String,
+    },
 }
 
 /// Severity of a log line.

@@ -12,7 +12,7 @@ use super::state::{
     file_status, initial_rs, is_probe, real_weight,
 };
 use crate::config::{CheckConfig, CheckerSource, RsConfig, VsConfig};
-use crate::event::{Action, Reason, RsId};
+use crate::event::{Action, Notify, Reason, RsId};
 
 impl Engine {
     /// `Event::Reloaded`.
@@ -48,6 +48,14 @@ impl Engine {
                     format!("Removing Virtual Server {}", ocfg.name),
                 );
                 log_removed_servers(ocfg, ost, None, out);
+                // keepalived compat: clear_service_vs -> update_vs_notifies:
+                // with its servers gone, a removed virtual server that had
+                // quorum loses it.
+                if ost.quorum_up {
+                    out.push(Action::Notify(Notify::RemovedQuorumDown {
+                        vs: ocfg.name.clone(),
+                    }));
+                }
             }
         }
         let new_cfgs = self.config.virtual_servers.clone();
@@ -388,6 +396,15 @@ fn log_removed_servers(
                     orc.name, ocfg.name
                 ),
             );
+            // keepalived compat: clear_service_rs runs the notify_down of
+            // a live server the reload removes (from the old
+            // configuration).
+            if ors.alive {
+                out.push(Action::Notify(Notify::RemovedRsDown {
+                    vs: ocfg.name.clone(),
+                    rs: orc.name.clone(),
+                }));
+            }
         }
     }
 }

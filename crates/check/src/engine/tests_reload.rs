@@ -179,3 +179,32 @@ fn a_reload_before_the_start_only_replaces_the_configuration() {
     assert_eq!(h.engine.table().services.len(), 1);
     assert_eq!(h.weight(443, 3), Some(1));
 }
+
+#[test]
+fn a_reload_that_removes_live_servers_runs_their_old_down_notifiers() {
+    let mut h = Harness::started(base());
+    h.run_until(at(5));
+    // VS 443 goes; VS 80 loses real server 2.
+    reload(&mut h, config(vec![vs(80, vec![rs(1, 1, vec![tcp()])])]));
+    let n = h.notifies();
+    let vs80 = "[192.0.2.1]:tcp:80".to_string();
+    let vs443 = "[192.0.2.1]:tcp:443".to_string();
+    assert!(
+        n.contains(&Notify::RemovedRsDown {
+            vs: vs443.clone(),
+            rs: "[198.51.100.3]:tcp:80".into(),
+        }),
+        "{n:?}"
+    );
+    assert!(
+        n.contains(&Notify::RemovedQuorumDown { vs: vs443 }),
+        "{n:?}"
+    );
+    assert!(
+        n.contains(&Notify::RemovedRsDown {
+            vs: vs80,
+            rs: "[198.51.100.2]:tcp:80".into(),
+        }),
+        "{n:?}"
+    );
+}
