@@ -5,6 +5,7 @@
 //! and the simulation construct instants freely (smoltcp's `Instant`).
 #![warn(missing_docs)]
 
+pub mod lvs;
 pub mod net;
 pub mod record;
 

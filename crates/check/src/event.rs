@@ -1,0 +1,220 @@
+//! The engine's inputs, outputs and snapshot.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use ka_types::lvs::Op;
+use serde::{Deserialize, Serialize};
+
+use crate::config::CheckConfig;
+
+/// A real server: indexes into [`CheckConfig`] (virtual server, real
+/// server). Valid until the next reload.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub struct RsId {
+    /// Index of the virtual server.
+    pub vs: u32,
+    /// Index of the real server in it.
+    pub rs: u32,
+}
+
+/// A checker: its real server and its index there.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize
+)]
+pub struct CheckerId {
+    /// The real server.
+    pub rs: RsId,
+    /// Index of the checker in the real server.
+    pub checker: u32,
+}
+
+/// What a probe found.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProbeResult {
+    /// Success.
+    Up,
+    /// Success with a weight (`misc_dynamic` exit status − 2).
+    UpWithWeight(u32),
+    /// Failure, with the words keepalived logs for it.
+    Down(String),
+}
+
+/// An input.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Event {
+    /// A probe asked for by [`Action::StartProbe`] finished. `token` is the
+    /// one the action carried; a stale token (the checker was reloaded or
+    /// stopped since) is ignored.
+    ProbeDone {
+        /// The checker.
+        id: CheckerId,
+        /// The token of the start.
+        token: u64,
+        /// The result.
+        result: ProbeResult,
+        /// How long it took.
+        latency: Duration,
+    },
+    /// A `track_file`'s value (FILE_CHECK), on start and on every change.
+    TrackFile {
+        /// The `track_file` name.
+        name: String,
+        /// The value read.
+        value: i64,
+    },
+    /// A BFD session's state (BFD_CHECK).
+    BfdState {
+        /// The `bfd_instance` name.
+        name: String,
+        /// Up or not.
+        up: bool,
+    },
+    /// An address appeared on or left the host (`ha_suspend`).
+    Address {
+        /// The address.
+        addr: IpAddr,
+        /// Present now.
+        present: bool,
+    },
+    /// SIGHUP: the new configuration. State is carried over by VS and RS
+    /// name; changed weights become table edits, removed servers
+    /// deletions, added ones additions, and nothing else is touched.
+    Reloaded(Box<CheckConfig>),
+    /// STATS_CLEAR.
+    ClearStats,
+    /// SIGTERM: remove what was installed (unless told otherwise by the
+    /// daemon, which may skip the table actions), run `omega` notifiers,
+    /// then [`Action::Stopped`].
+    Stop,
+}
+
+/// Why the table changed, for the logs and the record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reason {
+    /// The engine started.
+    Start,
+    /// A real server's verdict changed.
+    Verdict(RsId),
+    /// A real server's dynamic weight changed.
+    Weight(RsId),
+    /// Quorum was gained or lost by a virtual server (index).
+    Quorum(u32),
+    /// A reload changed the configuration.
+    Reload,
+    /// The engine is stopping.
+    Stop,
+}
+
+/// A script/FIFO/mail notification the daemon carries out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Notify {
+    /// A real server came up (`notify_up`).
+    RsUp(RsId),
+    /// A real server went down (`notify_down`).
+    RsDown(RsId),
+    /// A virtual server gained quorum (`quorum_up`).
+    QuorumUp(u32),
+    /// A virtual server lost quorum (`quorum_down`).
+    QuorumDown(u32),
+}
+
+/// Severity of a log line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LogLevel {
+    /// Informational (keepalived's LOG_INFO).
+    Info,
+    /// Warning.
+    Warning,
+    /// Error.
+    Error,
+}
+
+/// An output.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Action {
+    /// Run one attempt of the checker's probe now; answer with
+    /// [`Event::ProbeDone`] carrying `token`.
+    StartProbe {
+        /// The checker.
+        id: CheckerId,
+        /// To be returned.
+        token: u64,
+    },
+    /// Change the kernel table.
+    DataPlane {
+        /// The change.
+        op: Op,
+        /// Why.
+        reason: Reason,
+    },
+    /// Run a notification.
+    Notify(Notify),
+    /// A line for the log, in keepalived's words.
+    Log {
+        /// Severity.
+        level: LogLevel,
+        /// The text.
+        message: String,
+    },
+    /// Stopping is complete.
+    Stopped,
+}
+
+/// The engine's state for dumps, metrics and the status API.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    /// Per virtual server, in configuration order.
+    pub virtual_servers: Vec<VsSnapshot>,
+}
+
+/// One virtual server's state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VsSnapshot {
+    /// Its name.
+    pub name: String,
+    /// Quorum held.
+    pub quorum_up: bool,
+    /// Sum of the weights of the live real servers.
+    pub live_weight: u64,
+    /// The sorry server is in use.
+    pub sorry_active: bool,
+    /// Per real server.
+    pub real_servers: Vec<RsSnapshot>,
+}
+
+/// One real server's state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RsSnapshot {
+    /// Its name.
+    pub name: String,
+    /// All checkers up.
+    pub alive: bool,
+    /// The weight it has now (dynamic weights applied).
+    pub weight: u32,
+    /// Whether it is in the table (with `inhibit_on_failure`, a dead
+    /// server is in the table at weight 0).
+    pub in_table: bool,
+    /// Per checker: up or not, and the latency of its last probe.
+    pub checkers: Vec<(bool, Option<Duration>)>,
+}
