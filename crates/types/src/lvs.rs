@@ -268,7 +268,7 @@ impl DataPlane {
     /// The changes that turn `self` into `target`, touching only what
     /// differs: removals first (destinations, then services), then
     /// services added or edited, then destinations added or edited.
-    pub fn diff(&self, target: &DataPlane) -> Vec<Op> {
+    pub fn diff(&self, target: &Self) -> Vec<Op> {
         let mut ops = Vec::new();
         for (key, cur) in &self.services {
             match target.services.get(key) {

@@ -1,0 +1,1 @@
+//! The randomized simulation (see below).
