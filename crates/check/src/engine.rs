@@ -6,6 +6,7 @@
 //! recomputed from that state and diffed ([`table`]), so the operations
 //! emitted build exactly [`Engine::table`].
 
+mod epilog;
 mod inputs;
 mod lifecycle;
 mod quorum;
@@ -17,7 +18,8 @@ mod table;
 mod verdict;
 mod words;
 
-use std::collections::BTreeMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
 use std::net::IpAddr;
 
 use ka_types::Instant;
@@ -30,6 +32,27 @@ use rng::Rng;
 use state::VsState;
 
 /// The checker engine.
+///
+/// Contract with the daemon:
+/// * `track_file` values, BFD states and present addresses known at
+///   start are fed before the first [`Engine::handle_timeout`] (which
+///   builds the table, reason [`crate::Reason::Start`]).
+/// * [`Action::StartProbe`] is answered by [`Event::ProbeDone`] with its
+///   token; a probe not answered within `connect_timeout` plus
+///   `max(connect_timeout, 1 s)` counts as failed and a late answer is
+///   ignored. After a reload every earlier token is stale.
+/// * `ProbeResult::Down` carries the probe's own line (ka-probe's
+///   `log::attempt`): the engine logs it when keepalived would (an up
+///   checker with `log_all_failures`) and folds it into the verdict line
+///   of MISC_CHECK, DNS_CHECK and SMTP_CHECK.
+/// * The engine logs, in keepalived's words: the verdict lines (`TCP
+///   connection to … success.`, `TCP_CHECK on service … failed after N
+///   retries.`, …), `Adding/Removing/Enabling/Disabling service …`,
+///   quorum and sorry-server lines, weight changes, `Activating/Suspending
+///   healthchecker …`, BFD_CHECK lines, reload and shutdown lines. The
+///   daemon should not log those again.
+/// * Notifications for servers and virtual servers that a reload removes
+///   are not emitted (their ids do not exist in the new configuration).
 #[derive(Debug)]
 pub struct Engine {
     config: CheckConfig,
@@ -43,6 +66,9 @@ pub struct Engine {
     rng: Rng,
     /// The next probe token.
     next_token: u64,
+    /// Checker timers, earliest first. An entry whose time is no longer
+    /// its checker's timer is stale and skipped.
+    timers: BinaryHeap<Reverse<(Instant, CheckerId)>>,
     /// Per virtual server (parallel to `config.virtual_servers`).
     vs: Vec<VsState>,
     /// Last value of every `track_file` seen.
@@ -81,6 +107,7 @@ impl Engine {
             defer_sync: false,
             rng: Rng::new(seed),
             next_token: 1,
+            timers: BinaryHeap::new(),
             vs,
             files: BTreeMap::new(),
             bfds: BTreeMap::new(),
@@ -128,6 +155,7 @@ impl Engine {
             Event::ClearStats => {}
             Event::Stop => self.stop(out),
         }
+        self.prune_timers();
     }
 
     /// Handles the timer set by [`Engine::poll_timeout`].
@@ -142,6 +170,7 @@ impl Engine {
             self.start(now, out);
         }
         self.run_due(now, out);
+        self.prune_timers();
     }
 
     /// When the engine next needs [`Engine::handle_timeout`].
@@ -152,18 +181,61 @@ impl Engine {
         if !self.started {
             return Some(self.start_at);
         }
-        self.vs
-            .iter()
-            .flat_map(|v| v.rs.iter())
-            .flat_map(|r| r.checkers.iter())
-            .filter_map(|c| c.running.map(|r| r.deadline).or(c.next))
-            .min()
+        self.timers.peek().map(|Reverse((at, _))| *at)
     }
 
     /// The state for dumps and metrics.
     pub fn snapshot(&self, now: Instant) -> Snapshot {
         let _ = now;
         self.build_snapshot()
+    }
+
+    /// Arms checker `id`'s timer at `at` (its state already says so).
+    fn arm(&mut self, id: CheckerId, at: Instant) {
+        self.timers.push(Reverse((at, id)));
+    }
+
+    /// Drops stale entries from the top of the timer queue, so that
+    /// [`Engine::poll_timeout`] names a real timer.
+    fn prune_timers(&mut self) {
+        while let Some(Reverse((at, id))) = self.timers.peek().copied() {
+            let current = self
+                .vs
+                .get(id.rs.vs as usize)
+                .and_then(|v| v.rs.get(id.rs.rs as usize))
+                .and_then(|r| r.checkers.get(id.checker as usize))
+                .and_then(state::CheckerState::timer);
+            if current == Some(at) {
+                return;
+            }
+            self.timers.pop();
+        }
+    }
+
+    /// The earliest checker timer (tests).
+    #[cfg(test)]
+    fn earliest_timer(&self) -> Option<Instant> {
+        self.vs
+            .iter()
+            .flat_map(|v| v.rs.iter())
+            .flat_map(|r| r.checkers.iter())
+            .filter_map(state::CheckerState::timer)
+            .min()
+    }
+
+    /// Whether every checker's timer is armed (tests).
+    #[cfg(test)]
+    fn timers_armed(&self) -> bool {
+        self.vs.iter().enumerate().all(|(vi, v)| {
+            v.rs.iter().enumerate().all(|(ri, r)| {
+                r.checkers.iter().enumerate().all(|(ci, c)| {
+                    let id = verdict::checker_id(vi, ri, ci);
+                    c.timer().is_none_or(|at| {
+                        self.timers.iter().any(|Reverse(e)| *e == (at, id))
+                    })
+                })
+            })
+        })
     }
 
     /// Pushes a log line.

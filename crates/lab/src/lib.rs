@@ -12,6 +12,7 @@
 mod cmd;
 mod lab;
 mod tmpdir;
+pub mod uml;
 
 pub use cmd::{CmdError, run, run_ok};
 pub use lab::{Host, Lab, Proc};

@@ -11,9 +11,8 @@ use crate::plan::plan;
 /// Why one service cannot be run by nftables.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reason {
-    /// A scheduler that decides by live connection counts or per-packet
-    /// state nftables does not keep (`lc wlc sed nq ovf lblc lblcr twos`),
-    /// or by consistent hashing it does not reproduce (`mh`).
+    /// A scheduler that decides by live connection counts nftables does
+    /// not keep (`lc wlc sed nq ovf lblc lblcr twos`).
     Scheduler(String),
     /// A scheduler name IPVS does not know.
     UnknownScheduler(String),
@@ -47,16 +46,11 @@ pub enum Reason {
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Scheduler(s) if s == "mh" => write!(
-                f,
-                "scheduler mh (maglev consistent hashing) is not reproduced \
-                 by the nftables data plane; use sh, or IPVS"
-            ),
             Self::Scheduler(s) => write!(
                 f,
                 "scheduler {s} chooses by live connection counts, which the \
-                 nftables data plane does not keep; use rr, wrr, sh, dh or \
-                 fo, or IPVS"
+                 nftables data plane does not keep; use rr, wrr, sh, dh, \
+                 mh or fo, or IPVS"
             ),
             Self::UnknownScheduler(s) => write!(f, "unknown scheduler {s}"),
             Self::Forward { dest, method } => write!(
@@ -172,7 +166,8 @@ pub fn notes(table: &DataPlane) -> Vec<String> {
                 "virtual server {key}: persistence is approximated by \
                  hashing the client's address (nftables keeps no \
                  persistence templates): a client stays on its real server \
-                 while the set of real servers is unchanged, with no timeout"
+                 while that server stays, with no timeout; adding or \
+                 removing a server moves about 1/N of the clients"
             ));
         }
         if p.fo_tie {
@@ -180,6 +175,14 @@ pub fn notes(table: &DataPlane) -> Vec<String> {
                 "virtual server {key}: fo: several real servers share the \
                  highest weight; the lowest address is used (IPVS takes the \
                  first one added)"
+            ));
+        }
+        if !p.persistent && state.service.scheduler == "mh" {
+            out.push(format!(
+                "virtual server {key}: mh: Maglev hashing over a {}-entry \
+                 table with our own permutations; which source goes to \
+                 which real server differs from IPVS's",
+                crate::maglev::TABLE_SIZE
             ));
         }
         if !p.persistent && state.service.scheduler == "sh" {

@@ -8,6 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ka_types::lvs::{Dest, Forward, ServiceState, SvcKey, svc_flags};
 
 use crate::check::Reason;
+use crate::maglev;
 
 /// Where a new connection is sent: an address, and a port unless the
 /// client's destination port is kept (fwmark and port-0 services whose
@@ -72,6 +73,7 @@ enum Sched {
     Sh,
     Dh,
     Fo,
+    Mh,
 }
 
 /// Plans one service, or says why it cannot be honoured.
@@ -82,7 +84,7 @@ pub(crate) fn plan(state: &ServiceState) -> Result<Plan, Reason> {
     if svc.flags & svc_flags::ONEPACKET != 0 {
         return Err(Reason::OnePacket);
     }
-    if let Some(pe) = &svc.pe_name {
+    if let Some(pe) = svc.pe_name.as_ref().filter(|pe| !pe.is_empty()) {
         return Err(Reason::PersistenceEngine(pe.clone()));
     }
     if persistent && sched == Sched::Dh {
@@ -99,8 +101,12 @@ pub(crate) fn plan(state: &ServiceState) -> Result<Plan, Reason> {
             return Err(Reason::Thresholds { dest: d.addr });
         }
     }
-    let live: Vec<&Dest> =
-        state.dests.values().filter(|d| d.weight > 0).collect();
+    // Ports and families are checked over every destination, not only the
+    // live ones, so a weight change at run time cannot make an accepted
+    // service unsupported.
+    let all: Vec<&Dest> = state.dests.values().collect();
+    targets(&svc.key, &all)?;
+    let live: Vec<&Dest> = all.into_iter().filter(|d| d.weight > 0).collect();
     let targets = targets(&svc.key, &live)?;
     let mut plan = Plan {
         pick: Pick::Nobody,
@@ -130,7 +136,8 @@ pub(crate) fn plan(state: &ServiceState) -> Result<Plan, Reason> {
     } else {
         match sched {
             Sched::Rr | Sched::Wrr => Spread::Turn,
-            Sched::Sh => Spread::Source {
+            // sh-port, mh-port: IP_VS_SVC_F_SCHED2.
+            Sched::Sh | Sched::Mh => Spread::Source {
                 mask: None,
                 port: svc.flags & svc_flags::SCHED2 != 0,
             },
@@ -149,7 +156,13 @@ pub(crate) fn plan(state: &ServiceState) -> Result<Plan, Reason> {
             }
         })
         .collect();
-    let (modulus, slots) = slots(&weights, &targets)?;
+    // mh is consistent hashing; persistence uses it too, so a server added
+    // or removed moves only its share of the clients.
+    let (modulus, slots) = if persistent || sched == Sched::Mh {
+        (maglev::TABLE_SIZE, maglev::slots(&weights, &targets))
+    } else {
+        slots(&weights, &targets)?
+    };
     plan.pick = Pick::Spread { by, modulus, slots };
     Ok(plan)
 }
@@ -162,13 +175,15 @@ fn scheduler(name: &str) -> Result<Sched, Reason> {
         "sh" => Ok(Sched::Sh),
         "dh" => Ok(Sched::Dh),
         "fo" => Ok(Sched::Fo),
-        "lc" | "wlc" | "sed" | "nq" | "ovf" | "lblc" | "lblcr" | "twos"
-        | "mh" => Err(Reason::Scheduler(name.to_owned())),
+        "mh" => Ok(Sched::Mh),
+        "lc" | "wlc" | "sed" | "nq" | "ovf" | "lblc" | "lblcr" | "twos" => {
+            Err(Reason::Scheduler(name.to_owned()))
+        }
         _ => Err(Reason::UnknownScheduler(name.to_owned())),
     }
 }
 
-/// The targets of the live destinations, in order. A destination of
+/// The targets of `live`, in order. A destination of
 /// port 0 keeps the client's port in a fwmark or port-0 service (IPVS),
 /// and takes the service's port otherwise.
 fn targets(key: &SvcKey, live: &[&Dest]) -> Result<Vec<Target>, Reason> {

@@ -168,9 +168,23 @@ fn service_chain(out: &mut String, e: &Entry<'_>) {
                 "dnat {fam} to {} map {{",
                 selector(*by, fam, *modulus)
             );
+            // nft 1.0.6 refuses a masked hash (`jhash ip saddr & M`) in
+            // front of an interval map ("exceeds valid range 0-0"): such
+            // maps are written one value per element.
+            let masked = matches!(by, Spread::Source { mask: Some(_), .. });
             for s in slots {
-                let _ =
-                    writeln!(out, "\t\t\t{} : {},", range(s), mapped(&s.to));
+                if masked {
+                    for v in s.lo..=s.hi {
+                        let _ = writeln!(out, "\t\t\t{v} : {},", mapped(&s.to));
+                    }
+                } else {
+                    let _ = writeln!(
+                        out,
+                        "\t\t\t{} : {},",
+                        range(s),
+                        mapped(&s.to)
+                    );
+                }
             }
             out.push_str("\t\t}\n");
         }

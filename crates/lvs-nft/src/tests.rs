@@ -206,7 +206,7 @@ fn what_cannot_be_honoured_is_refused_per_service_with_a_reason() {
 
 #[test]
 fn every_scheduler_keepalived_accepts_is_either_planned_or_refused() {
-    let honoured = ["rr", "wrr", "sh", "dh", "fo"];
+    let honoured = ["rr", "wrr", "sh", "dh", "fo", "mh"];
     for sched in [
         "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq",
         "fo", "ovf", "mh", "twos",
@@ -228,6 +228,9 @@ fn mixed_ports_and_families_are_refused() {
         family: Family::Inet,
     };
     let s = state(fw, "rr", &[("192.0.2.12:0", 1), ("192.0.2.13:80", 1)]);
+    assert_eq!(plan(&s).unwrap_err(), Reason::MixedPorts);
+    // Refused at start even while the odd one out has weight 0.
+    let s = state(fw, "rr", &[("192.0.2.12:0", 1), ("192.0.2.13:80", 0)]);
     assert_eq!(plan(&s).unwrap_err(), Reason::MixedPorts);
     let s = state(fw, "rr", &[("[2001:db8::12]:0", 1)]);
     assert_eq!(plan(&s).unwrap_err(), Reason::MixedFamily);
@@ -280,4 +283,58 @@ fn errors_keep_their_source() {
         stderr: "Error: x".into(),
     });
     assert_eq!(e.to_string(), "nft: Error: x");
+}
+
+#[test]
+fn synced_runs_nft_only_when_the_table_changes() {
+    let dir = ka_lab::TmpDir::new("ka-lvs-nft", "synced");
+    let (fake, runs) = (dir.path().join("nft"), dir.path().join("runs"));
+    // Counts its runs; fails while a file named `fail` exists.
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\ncat > /dev/null\necho run >> {runs}\n\
+             [ ! -e {fail} ]\n",
+            runs = runs.display(),
+            fail = dir.path().join("fail").display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &fake,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let count = || {
+        std::fs::read_to_string(&runs)
+            .map(|s| s.lines().count())
+            .unwrap_or(0)
+    };
+    let rt = ka_lab::current_thread_runtime();
+    let mut synced = Synced::with_program(fake.clone());
+    let a = table(vec![state(
+        key("192.0.2.1:80"),
+        "rr",
+        &[("192.0.2.12:80", 1)],
+    )]);
+    let mut b = a.clone();
+    b.services.values_mut().for_each(|s| {
+        s.dests.values_mut().for_each(|d| d.weight = 2);
+    });
+    assert!(rt.block_on(synced.sync(&a)).unwrap());
+    assert!(!rt.block_on(synced.sync(&a)).unwrap(), "unchanged: no nft");
+    assert_eq!(count(), 1);
+    assert!(rt.block_on(synced.sync(&b)).unwrap());
+    assert_eq!(count(), 2);
+    // A failed apply is retried by the next sync of the same table.
+    std::fs::write(dir.path().join("fail"), "").unwrap();
+    assert!(rt.block_on(synced.sync(&a)).is_err());
+    std::fs::remove_file(dir.path().join("fail")).unwrap();
+    assert!(rt.block_on(synced.sync(&a)).unwrap());
+    assert_eq!(count(), 4);
+    // A refused table runs nothing.
+    let wlc = table(vec![state(key("192.0.2.1:80"), "wlc", &[])]);
+    let err = rt.block_on(synced.sync(&wlc)).unwrap_err();
+    assert!(matches!(err, NftLbError::Unsupported(_)), "{err}");
+    assert_eq!(count(), 4);
 }

@@ -17,4 +17,5 @@ pub mod script;
 pub mod sd_notify;
 pub mod sysctl;
 pub mod testns;
+pub mod timer;
 pub mod vrrp_socket;

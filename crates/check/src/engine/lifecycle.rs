@@ -6,6 +6,7 @@ use ka_types::Instant;
 
 use super::Engine;
 use super::state::{WEIGHT_FAULT, file_status, is_probe};
+use super::verdict::checker_id;
 use crate::config::CheckerSource;
 use crate::event::{Action, Notify, Reason};
 
@@ -56,7 +57,9 @@ impl Engine {
                     }),
                     _ => None,
                 };
-                let warmup = is_probe(cc).then(|| self.rng.part_of(cc.warmup));
+                let warmup = is_probe(cc).then(|| {
+                    self.config.bootstrap_delay + self.rng.part_of(cc.warmup)
+                });
                 if warmup.is_some() {
                     let verb = if enabled {
                         "Activating"
@@ -91,6 +94,9 @@ impl Engine {
                         c.cur_weight = status;
                     }
                 }
+                if let Some(d) = warmup {
+                    self.arm(checker_id(vi, ri, ci), now + d);
+                }
             }
         }
         if let Some(st) = self.vs.get_mut(vi) {
@@ -120,6 +126,7 @@ impl Engine {
             c.next = None;
             c.running = None;
         }
+        self.timers.clear();
         self.stopped = true;
         out.push(Action::Stopped);
     }

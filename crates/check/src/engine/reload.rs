@@ -204,33 +204,34 @@ impl Engine {
                 up: true,
                 ..CheckerState::default()
             };
-            if let CheckerSource::File { .. } = cc.source {
-                c.has_run = true;
-                self.apply_file_value(cc, &mut c);
-                checkers.push(c);
-                continue;
-            }
             let found = orc.checkers.iter().enumerate().find(|(i, oc)| {
                 !used[*i] && oc.keyword == cc.keyword && oc.source == cc.source
             });
-            if let Some((i, oc)) = found {
+            let old = found.and_then(|(i, oc)| {
                 used[i] = true;
-                if let Some(old) = ors.checkers.get(i) {
-                    if old.has_run {
-                        c.up = old.up;
-                    }
+                ors.checkers.get(i).map(|o| (oc, o))
+            });
+            match old {
+                Some((oc, old)) => {
+                    // keepalived takes is_up only from checkers that have
+                    // run, and recomputes FILE_CHECKs from the file; the
+                    // state is carried whole here so that a reload that
+                    // changes nothing changes nothing (keepalived could
+                    // bring a server with an unrun alpha checker up).
+                    c.up = old.up;
                     c.has_run = old.has_run;
                     c.latency = old.latency;
                     if old.retry_it > 0 && cc.retry > 0 {
                         c.retry_it = old.retry_it.min(cc.retry - 1);
                     }
-                    if cc.dynamic && oc.dynamic && old.cur_weight != 0 {
-                        // The probe's weight stays the server's weight.
-                        c.cur_weight = i64::from(orc.dest.weight)
-                            + old.cur_weight
-                            - i64::from(rc.dest.weight);
-                    }
+                    c.cur_weight =
+                        carried_weight(cc, oc, old.cur_weight, rc, orc);
                 }
+                None if matches!(cc.source, CheckerSource::File { .. }) => {
+                    c.has_run = true;
+                    self.apply_file_value(cc, &mut c);
+                }
+                None => {}
             }
             checkers.push(c);
         }
@@ -302,6 +303,7 @@ impl Engine {
     /// register_checkers_thread again); answers to probes started before
     /// are stale.
     fn reschedule_all(&mut self, now: Instant, out: &mut Vec<Action>) {
+        self.timers.clear();
         for vi in 0..self.vs.len() {
             let Some(cfg) = self.config.virtual_servers.get(vi).cloned() else {
                 continue;
@@ -324,7 +326,9 @@ impl Engine {
                             rc.name, cfg.name
                         ),
                     );
-                    let at = now + self.rng.part_of(cc.warmup);
+                    let at = now
+                        + self.config.bootstrap_delay
+                        + self.rng.part_of(cc.warmup);
                     if let Some(c) = self
                         .vs
                         .get_mut(vi)
@@ -334,10 +338,30 @@ impl Engine {
                         c.running = None;
                         c.next = Some(at);
                     }
+                    self.arm(super::verdict::checker_id(vi, ri, ci), at);
                 }
             }
         }
     }
+}
+
+/// A migrated checker's part of the weight: a FILE_CHECK's as it was, a
+/// dynamic probe's such that the server keeps the probe's weight
+/// (check_misc.c migrate_misc_check), nothing otherwise.
+fn carried_weight(
+    cc: &crate::config::CheckerConfig,
+    oc: &crate::config::CheckerConfig,
+    old: i64,
+    rc: &RsConfig,
+    orc: &RsConfig,
+) -> i64 {
+    if matches!(cc.source, CheckerSource::File { .. }) {
+        return old;
+    }
+    if cc.dynamic && oc.dynamic && old != 0 {
+        return i64::from(orc.dest.weight) + old - i64::from(rc.dest.weight);
+    }
+    0
 }
 
 /// The log lines of real servers that the reload removes: all of `ocfg`'s

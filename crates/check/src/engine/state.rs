@@ -44,6 +44,8 @@ impl RsState {
 pub(super) struct Running {
     /// The token the `StartProbe` carried.
     pub(super) token: u64,
+    /// When it started.
+    pub(super) started: Instant,
     /// When it counts as failed without an answer.
     pub(super) deadline: Instant,
 }
@@ -66,9 +68,18 @@ pub(super) struct CheckerState {
     pub(super) cur_weight: i64,
     /// Latency of the last answered probe.
     pub(super) latency: Option<Duration>,
+    /// HTTP_GET/SSL_GET: keepalived's `failed_url` is set (a success
+    /// only clears it).
+    pub(super) http_failed: bool,
 }
 
 impl CheckerState {
+    /// When its timer fires: the running probe's deadline, else the next
+    /// start.
+    pub(super) fn timer(&self) -> Option<Instant> {
+        self.running.map(|r| r.deadline).or(self.next)
+    }
+
     /// A checker as keepalived starts it (validate_check_config): alpha
     /// ones failed, and "one failure is enough initially"
     /// (`retry_it = retry`).

@@ -15,8 +15,6 @@ fn base() -> CheckConfig {
 
 fn reload(h: &mut Harness, cfg: CheckConfig) {
     h.clear();
-    // Answers to probes started before are stale now.
-    h.pending.clear();
     h.event(Event::Reloaded(Box::new(cfg)));
 }
 
@@ -142,4 +140,42 @@ fn a_new_alpha_server_starts_down_and_a_quorum_change_is_applied() {
     let t = &h.engine.table().services[&svc(443).key];
     assert!(t.dests.contains_key(&sorry(false).dest.addr));
     assert!(!t.dests.contains_key(&dest(3, 1).addr));
+}
+
+#[test]
+fn a_group_gaining_a_member_adds_one_service_with_the_live_servers() {
+    let group = |ports: &[u16]| {
+        let mut v = vs(80, vec![rs(1, 1, vec![tcp()]), rs(2, 1, vec![tcp()])]);
+        v.name = "group web".into();
+        v.services = ports.iter().map(|p| svc(*p)).collect();
+        config(vec![v])
+    };
+    let mut h = Harness::started(group(&[80, 81]));
+    h.set_up(rsid(0, 1), false);
+    h.run_until(at(12));
+    assert_eq!(h.weight(81, 2), None);
+    assert_eq!(h.weight(81, 1), Some(1));
+    reload(&mut h, group(&[80, 82]));
+    let ops: Vec<Op> = h.ops().into_iter().map(|(o, _)| o).collect();
+    assert_eq!(
+        ops,
+        vec![
+            Op::DelDest(svc(81).key, dest(1, 1).addr),
+            Op::DelService(svc(81).key),
+            Op::AddService(svc(82)),
+            Op::AddDest(svc(82).key, dest(1, 1)),
+        ]
+    );
+}
+
+#[test]
+fn a_reload_before_the_start_only_replaces_the_configuration() {
+    let mut h = Harness::new(base());
+    let mut cfg = base();
+    cfg.virtual_servers.remove(0);
+    reload(&mut h, cfg);
+    assert!(h.all.is_empty());
+    h.run_until(at(0));
+    assert_eq!(h.engine.table().services.len(), 1);
+    assert_eq!(h.weight(443, 3), Some(1));
 }

@@ -18,6 +18,20 @@ fn warmup_zero_probes_at_once_then_every_delay_loop() {
 }
 
 #[test]
+fn the_bootstrap_delay_comes_before_the_first_probes_and_after_a_reload() {
+    let mut cfg = config(vec![vs(80, vec![rs(1, 1, vec![tcp()])])]);
+    cfg.bootstrap_delay = crate::config::BOOTSTRAP_DELAY;
+    let mut h = Harness::started(cfg.clone());
+    h.run_until(at(25));
+    // keepalived: BOOTSTRAP_DELAY + warmup, then every delay_loop.
+    let secs = |h: &Harness| -> Vec<u64> { h.starts_of(cid(0)) };
+    assert_eq!(secs(&h), vec![1, 11, 21]);
+    h.event(crate::event::Event::Reloaded(Box::new(cfg)));
+    h.run_until(at(40));
+    assert_eq!(secs(&h), vec![1, 11, 21, 26, 36]);
+}
+
+#[test]
 fn warmup_spreads_first_probes_within_it_and_is_seeded() {
     let warm = |seed| {
         let mut c = tcp();
@@ -82,21 +96,66 @@ fn a_first_failure_downs_a_server_without_retries() {
 
 #[test]
 fn a_down_checker_is_retried_every_delay_loop_and_one_success_brings_it_up() {
-    let http = kind("HTTP_GET");
-    let mut h = Harness::new(config(vec![vs(80, vec![rs(1, 1, vec![http])])]));
+    let ping = kind("PING_CHECK");
+    let mut h = Harness::new(config(vec![vs(80, vec![rs(1, 1, vec![ping])])]));
     h.auto = Some([(rsid(0, 0), false)].into_iter().collect());
     h.run_until(at(35));
     assert_eq!(h.starts_of(cid(0)), vec![0, 10, 20, 30]);
     h.set_up(rsid(0, 0), true);
     h.clear();
     h.run_until(at(40));
-    assert!(
-        h.logged("Remote Web server [198.51.100.1]:tcp:80 succeed on service.")
-    );
+    assert!(h.logged("ICMP connection to [198.51.100.1]:tcp:80 success."));
     assert!(h.logged(
         "Adding service [198.51.100.1]:tcp:80 to VS [192.0.2.1]:tcp:80"
     ));
     assert_eq!(h.weight(80, 1), Some(1));
+}
+
+#[test]
+fn a_failed_http_checker_needs_two_successes_as_keepalived_does() {
+    let mut http = kind("HTTP_GET");
+    http.delay_before_retry = Duration::from_secs(12);
+    let mut h = Harness::new(config(vec![vs(80, vec![rs(1, 1, vec![http])])]));
+    h.auto = Some([(rsid(0, 0), false)].into_iter().collect());
+    // Down at once, then every max(delay_before_retry, delay_loop).
+    h.run_until(at(30));
+    assert_eq!(h.starts_of(cid(0)), vec![0, 12, 24]);
+    assert!(h.logged("HTTP_CHECK on service [198.51.100.1]:tcp:80 failed."));
+    h.set_up(rsid(0, 0), true);
+    h.clear();
+    // 36: the failed url passes (cleared); 46: up.
+    h.run_until(at(45));
+    assert_eq!(h.weight(80, 1), None);
+    h.run_until(at(46));
+    assert_eq!(h.starts_of(cid(0)), vec![36, 46]);
+    assert!(
+        h.logged("Remote Web server [198.51.100.1]:tcp:80 succeed on service.")
+    );
+    assert_eq!(h.weight(80, 1), Some(1));
+    // An up checker: retried after delay_before_retry, down after retry.
+    h.set_up(rsid(0, 0), false);
+    h.clear();
+    h.run_until(at(68));
+    assert_eq!(h.starts_of(cid(0)), vec![56, 68]);
+    assert!(h.logged(
+        "HTTP_CHECK on service [198.51.100.1]:tcp:80 failed after 1 retries."
+    ));
+    assert_eq!(h.weight(80, 1), None);
+}
+
+#[test]
+fn misc_checks_are_timed_from_their_start() {
+    let misc = kind("MISC_CHECK");
+    let mut h = Harness::new(config(vec![vs(80, vec![rs(1, 1, vec![misc])])]));
+    h.run_until(at(0));
+    h.run_until(at(2));
+    h.answer(cid(0), ProbeResult::Up);
+    h.run_until(at(10));
+    assert_eq!(
+        h.starts_of(cid(0)),
+        vec![0, 10],
+        "delay_loop from the start"
+    );
 }
 
 #[test]

@@ -136,7 +136,10 @@ pub(super) fn sorry(inhibit: bool) -> SorryConfig {
 
 /// A configuration of these virtual servers.
 pub(super) fn config(virtual_servers: Vec<VsConfig>) -> CheckConfig {
-    CheckConfig { virtual_servers }
+    CheckConfig {
+        virtual_servers,
+        ..CheckConfig::default()
+    }
 }
 
 /// Real server `rs` of virtual server `vs`.
@@ -219,6 +222,10 @@ impl Harness {
 
     /// Feeds an event now.
     pub(super) fn event(&mut self, e: Event) {
+        if matches!(e, Event::Reloaded(_)) {
+            // Answers to probes started before are stale now.
+            self.pending.clear();
+        }
         let mut out = Vec::new();
         self.engine.handle(self.now, e, &mut out);
         self.absorb(out);
@@ -246,10 +253,19 @@ impl Harness {
                 match a {
                     Action::DataPlane { op, .. } => self.mirror.apply(op),
                     Action::StartProbe { id, token } => {
-                        assert!(
-                            !self.pending.contains_key(id),
-                            "probe of {id:?} started twice"
-                        );
+                        if let Some((_, t0)) = self.pending.get(id) {
+                            // Only an overdue probe may be replaced.
+                            let ct = self
+                                .engine
+                                .checker_config(*id)
+                                .map(|c| c.connect_timeout)
+                                .unwrap_or_default();
+                            let margin = ct.max(super::verdict::OVERDUE_MARGIN);
+                            assert!(
+                                self.now >= *t0 + ct + margin,
+                                "probe of {id:?} started twice"
+                            );
+                        }
                         self.pending.insert(*id, (*token, self.now));
                         self.starts.push((*id, self.now));
                         if let Some(a) = &self.auto {
@@ -284,6 +300,16 @@ impl Harness {
                 );
                 queue.append(&mut out);
             }
+        }
+        // (quadratic: small configurations only)
+        if self.engine.timers.len() < 500 {
+            assert!(self.engine.timers_armed(), "a checker timer is not armed");
+        }
+        if self.engine.started && !self.engine.stopped {
+            assert_eq!(
+                self.engine.poll_timeout(),
+                self.engine.earliest_timer()
+            );
         }
     }
 

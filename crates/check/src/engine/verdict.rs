@@ -3,12 +3,13 @@
 //! tcp_epilog, check_udp.c, check_ping.c), update_svr_checker_state and
 //! perform_svr_state (ipwrapper.c).
 
+use std::cmp::Reverse;
 use std::time::Duration;
 
 use ka_types::Instant;
 
 use super::state::{Running, is_probe};
-use super::{Engine, words};
+use super::{Engine, epilog, words};
 use crate::event::{Action, CheckerId, Notify, ProbeResult, Reason, RsId};
 
 /// A probe with no answer after `connect_timeout` plus this much (or
@@ -18,19 +19,18 @@ pub(super) const OVERDUE_MARGIN: Duration = Duration::from_secs(1);
 impl Engine {
     /// Starts the probes that are due and fails the overdue ones.
     pub(super) fn run_due(&mut self, now: Instant, out: &mut Vec<Action>) {
-        let mut due = Vec::new();
-        for (vi, v) in self.vs.iter().enumerate() {
-            for (ri, r) in v.rs.iter().enumerate() {
-                for (ci, c) in r.checkers.iter().enumerate() {
-                    let at = c.running.map(|r| r.deadline).or(c.next);
-                    if at.is_some_and(|t| t <= now) {
-                        due.push(checker_id(vi, ri, ci));
-                    }
-                }
+        while let Some(Reverse((at, id))) = self.timers.peek().copied() {
+            if at > now {
+                break;
             }
-        }
-        for id in due {
-            self.run_one(now, id, out);
+            self.timers.pop();
+            let current = self
+                .rs_state(id.rs)
+                .and_then(|r| r.checkers.get(id.checker as usize))
+                .and_then(|c| c.timer());
+            if current == Some(at) {
+                self.run_one(now, id, out);
+            }
         }
     }
 
@@ -44,24 +44,27 @@ impl Engine {
         let Some(c) = self.checker_mut(id) else {
             return;
         };
-        if c.running.is_some() {
+        if let Some(r) = c.running.take() {
             // Overdue: the probe's answer, if it ever comes, is stale.
-            c.running = None;
-            self.checker_result(now, id, false, "timeout", out);
+            self.checker_result(now, id, (false, "timeout"), r.started, out);
             return;
         }
         if !enabled {
             // check_tcp.c tcp_connect_thread: a disabled (ha_suspend)
             // checker only re-arms its timer.
             c.next = Some(now + cfg.delay_loop);
+            self.arm(id, now + cfg.delay_loop);
             return;
         }
         let margin = cfg.connect_timeout.max(OVERDUE_MARGIN);
+        let deadline = now + cfg.connect_timeout + margin;
         c.next = None;
         c.running = Some(Running {
             token,
-            deadline: now + cfg.connect_timeout + margin,
+            started: now,
+            deadline,
         });
+        self.arm(id, deadline);
         self.next_token += 1;
         out.push(Action::StartProbe { id, token });
     }
@@ -85,9 +88,10 @@ impl Engine {
         let Some(c) = self.checker_mut(id) else {
             return;
         };
-        if c.running.map(|r| r.token) != Some(token) {
-            return;
-        }
+        let started = match c.running {
+            Some(r) if r.token == token => r.started,
+            _ => return,
+        };
         c.running = None;
         c.latency = Some(latency);
         match result {
@@ -97,7 +101,7 @@ impl Engine {
                     // weight back.
                     self.set_dynamic_weight(id, 0, out);
                 }
-                self.checker_result(now, id, true, "", out);
+                self.checker_result(now, id, (true, ""), started, out);
             }
             ProbeResult::UpWithWeight(w) => {
                 if cfg.dynamic {
@@ -108,24 +112,25 @@ impl Engine {
                     // so the server's weight becomes the probe's.
                     self.set_dynamic_weight(id, i64::from(w) - configured, out);
                 }
-                self.checker_result(now, id, true, "", out);
+                self.checker_result(now, id, (true, ""), started, out);
             }
             ProbeResult::Down(why) => {
-                self.checker_result(now, id, false, &why, out);
+                self.checker_result(now, id, (false, &why), started, out);
             }
         }
     }
 
     /// A probe's verdict, with keepalived's retry counting; schedules the
-    /// next probe.
+    /// next probe. `started` is when the probe began.
     fn checker_result(
         &mut self,
         now: Instant,
         id: CheckerId,
-        success: bool,
-        why: &str,
+        result: (bool, &str),
+        started: Instant,
         out: &mut Vec<Action>,
     ) {
+        let (success, why) = result;
         let Some(cfg) = self.checker_config(id).cloned() else {
             return;
         };
@@ -137,51 +142,34 @@ impl Engine {
         if !success && was_up && cfg.log_all_failures && !why.is_empty() {
             Self::log(out, why.to_string());
         }
-        // keepalived compat: tcp_epilog counts retries even for a checker
-        // already down (retry after delay_before_retry, then
-        // delay_loop); the other checkers retry only while up.
-        let counts_when_down = cfg.keyword == "TCP_CHECK";
-        let delay;
-        let mut verdict = None;
-        if success
-            || ((was_up || !has_run || counts_when_down)
-                && c.retry_it >= cfg.retry)
-        {
-            delay = cfg.delay_loop;
-            c.retry_it = 0;
-            if success && (!was_up || !has_run) {
-                verdict = Some(true);
-            } else if !success && (was_up || !has_run) {
-                verdict = Some(false);
-            }
-        } else if was_up || counts_when_down {
-            delay = cfg.delay_before_retry;
-            c.retry_it += 1;
+        let step = epilog::step(&cfg, c, success);
+        // keepalived compat: check_misc.c times the next run from the
+        // start of the last one; the other checkers from its end.
+        let base = if cfg.keyword == "MISC_CHECK" {
+            started
         } else {
-            delay = cfg.delay_loop;
-        }
-        c.next = Some(now + delay);
-        match verdict {
+            now
+        };
+        let next = (base + step.delay).max(now);
+        c.next = Some(next);
+        self.arm(id, next);
+        match step.verdict {
             Some(true) => {
-                if let Some(line) =
-                    words::success(&cfg.keyword, &rs_name, &vs_name)
-                {
+                let line = words::success(&cfg.keyword, &rs_name, &vs_name);
+                if let Some(line) = line {
                     Self::log(out, line);
                 }
                 self.update_checker_state(id, true, out);
             }
             Some(false) => {
-                let retries = (cfg.retry > 0 && has_run).then_some(cfg.retry);
-                Self::log(
-                    out,
-                    words::failure(
-                        &cfg.keyword,
-                        &rs_name,
-                        &vs_name,
-                        retries,
-                        why,
-                    ),
+                let line = words::failure(
+                    &cfg.keyword,
+                    (&rs_name, &vs_name),
+                    cfg.retry,
+                    has_run,
+                    why,
                 );
+                Self::log(out, line);
                 if cfg.dynamic {
                     // check_misc.c: a failed dynamic checker gives up its
                     // part of the weight, silently (the server leaves the

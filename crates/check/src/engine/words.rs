@@ -18,39 +18,64 @@ pub(super) fn success(keyword: &str, rs: &str, vs: &str) -> Option<String> {
     })
 }
 
-/// The line logged when a checker goes down. `retries` is `Some(retry)`
-/// when the failure came after retries (keepalived: `retry && has_run`).
+/// The line logged when a checker goes down. `retry` is the checker's
+/// `retry`, `has_run` whether it had reached a verdict before; `why` the
+/// probe's words (ka-probe's attempt line, or `timeout` for a probe that
+/// never answered).
 pub(super) fn failure(
     keyword: &str,
-    rs: &str,
-    vs: &str,
-    retries: Option<u32>,
+    names: (&str, &str),
+    retry: u32,
+    has_run: bool,
     why: &str,
 ) -> String {
-    let after = retries.map(|n| format!(" after {n} retries"));
-    let after = after.as_deref().unwrap_or("");
+    let (rs, vs) = names;
+    // keepalived says "after N retries" when retry is set and the checker
+    // had run before.
+    let after = if retry > 0 && has_run {
+        format!(" after {retry} retries")
+    } else {
+        String::new()
+    };
     match keyword {
         "TCP_CHECK" => format!("TCP_CHECK on service {rs} failed{after}."),
         "HTTP_GET" | "SSL_GET" => {
             format!("HTTP_CHECK on service {rs} failed{after}.")
         }
         "UDP_CHECK" => format!("UDP_CHECK on service {rs} failed{after}."),
-        "PING_CHECK" if retries.is_some() => {
+        "PING_CHECK" if !after.is_empty() => {
             format!("ICMP CHECK on service {rs} of {vs} failed{after}.")
         }
         "PING_CHECK" => format!("ICMP CHECK on service {rs} failed."),
-        "MISC_CHECK" => {
-            let how = match retries {
-                Some(1) => " after 1 retry".to_string(),
-                Some(n) => format!(" after {n} retries"),
-                None => " with retry disabled".to_string(),
-            };
-            format!("Misc check for [{rs} VS {vs}] failed{how} ({why}).")
+        "MISC_CHECK" => misc_failure(rs, vs, retry, why),
+        "DNS_CHECK" if why.starts_with("DNS_CHECK (") => {
+            format!("{why}{after}")
         }
         "DNS_CHECK" => format!("DNS_CHECK ({rs}) {why}{after}"),
-        "SMTP_CHECK" => format!("SMTP_CHECK {why}{after}"),
+        "SMTP_CHECK" if why.starts_with("SMTP_CHECK ") => why.to_string(),
+        "SMTP_CHECK" => format!("SMTP_CHECK {why}"),
         _ => format!("{keyword} on service {rs} failed{after}."),
     }
+}
+
+/// check_misc.c's last-failure line: the probe's line with keepalived's
+/// retry note put after the verb (`failed after 1 retry (exited with
+/// status 1).`).
+fn misc_failure(rs: &str, vs: &str, retry: u32, why: &str) -> String {
+    let note = match retry {
+        0 => " with retry disabled".to_string(),
+        1 => " after 1 retry".to_string(),
+        n => format!(" after {n} retries"),
+    };
+    if why.starts_with("Misc check for [") {
+        for verb in ["] failed", "] timed out"] {
+            if let Some(i) = why.rfind(verb) {
+                let at = i + verb.len();
+                return format!("{}{note}{}", &why[..at], &why[at..]);
+            }
+        }
+    }
+    format!("Misc check for [{rs} VS {vs}] failed{note} ({why}).")
 }
 
 /// keepalived's perform_svr_state line: `Adding service X to VS Y`,
@@ -69,4 +94,70 @@ pub(super) fn svr_state(
         (false, false) => ("Removing", "from"),
     };
     format!("{verb} service {rs} {prep} VS {vs}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const N: (&str, &str) = ("[198.51.100.1]:tcp:80", "[192.0.2.1]:tcp:80");
+
+    #[test]
+    fn misc_failures_get_keepalived_retry_note_inside_the_probe_line() {
+        let why = "Misc check for [[198.51.100.1]:tcp:80 VS [192.0.2.1]:tcp:80] by [/bin/false] failed (exited with status 1).";
+        assert_eq!(
+            failure("MISC_CHECK", N, 1, true, why),
+            "Misc check for [[198.51.100.1]:tcp:80 VS [192.0.2.1]:tcp:80] by [/bin/false] failed after 1 retry (exited with status 1)."
+        );
+        let why = "Misc check for [[198.51.100.1]:tcp:80 VS [192.0.2.1]:tcp:80] by [/bin/sleep] timed out.";
+        assert_eq!(
+            failure("MISC_CHECK", N, 0, false, why),
+            "Misc check for [[198.51.100.1]:tcp:80 VS [192.0.2.1]:tcp:80] by [/bin/sleep] timed out with retry disabled."
+        );
+    }
+
+    #[test]
+    fn retries_are_mentioned_only_after_a_verdict() {
+        assert_eq!(
+            failure("TCP_CHECK", N, 2, true, ""),
+            "TCP_CHECK on service [198.51.100.1]:tcp:80 failed after 2 retries."
+        );
+        assert_eq!(
+            failure("PING_CHECK", N, 2, false, ""),
+            "ICMP CHECK on service [198.51.100.1]:tcp:80 failed."
+        );
+        assert_eq!(
+            failure(
+                "DNS_CHECK",
+                N,
+                1,
+                true,
+                "DNS_CHECK ([198.51.100.1]:tcp:80) read timeout from socket"
+            ),
+            "DNS_CHECK ([198.51.100.1]:tcp:80) read timeout from socket after 1 retries"
+        );
+        assert_eq!(
+            failure(
+                "SMTP_CHECK",
+                N,
+                1,
+                true,
+                "SMTP_CHECK Could not connect to server [198.51.100.1]:25"
+            ),
+            "SMTP_CHECK Could not connect to server [198.51.100.1]:25"
+        );
+    }
+
+    #[test]
+    fn server_state_lines() {
+        let (rs, vs) = N;
+        assert_eq!(
+            svr_state(false, true, rs, vs),
+            "Disabling service [198.51.100.1]:tcp:80 of VS [192.0.2.1]:tcp:80"
+        );
+        assert_eq!(
+            svr_state(true, false, rs, vs),
+            "Adding service [198.51.100.1]:tcp:80 to VS [192.0.2.1]:tcp:80"
+        );
+    }
 }

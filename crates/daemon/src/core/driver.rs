@@ -248,6 +248,7 @@ impl<E: Engine> Driver<E> {
     ) where
         F: Framework<Engine = E>,
     {
+        let mut timer = Timer::new(F::KIND);
         loop {
             fw.dispatch(&mut self.out).await;
             let deadline =
@@ -268,7 +269,7 @@ impl<E: Engine> Driver<E> {
                     Some(Control::ClearStats) => vec![fw.clear_stats_event()],
                 },
                 events = fw.next_events() => events,
-                () = sleep_until(deadline) => {
+                () = timer.sleep_until(deadline) => {
                     self.timeout(fw).await;
                     continue;
                 }
@@ -327,10 +328,48 @@ impl<E: Engine> Driver<E> {
     }
 }
 
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(t) => tokio::time::sleep_until(t).await,
-        None => std::future::pending().await,
+/// The loop's wake-up for the engine's deadline: a timerfd with the
+/// kernel's precision (`ka_sys::timer`: tokio's own timer rounds every
+/// deadline up to the next millisecond, which a 10 ms advert interval
+/// cannot afford), or tokio's timer where a timerfd is not available and
+/// in unit tests, which run on tokio's paused clock.
+struct Timer {
+    precise: Option<ka_sys::timer::PreciseTimer>,
+    kind: framework::Framework,
+}
+
+impl Timer {
+    fn new(kind: framework::Framework) -> Self {
+        let precise = if cfg!(test) {
+            None
+        } else {
+            ka_sys::timer::PreciseTimer::new()
+                .map_err(|e| {
+                    kind.error(format_args!(
+                        "no timerfd ({e}): timers are rounded up to the millisecond"
+                    ));
+                })
+                .ok()
+        };
+        Self { precise, kind }
+    }
+
+    async fn sleep_until(&mut self, deadline: Option<tokio::time::Instant>) {
+        let Some(t) = deadline else {
+            return std::future::pending().await;
+        };
+        if let Some(p) = &mut self.precise {
+            match p.sleep_until(t.into_std()).await {
+                Ok(()) => return,
+                Err(e) => {
+                    self.kind.error(format_args!(
+                        "timerfd failed ({e}): timers are rounded up to the millisecond from now"
+                    ));
+                    self.precise = None;
+                }
+            }
+        }
+        tokio::time::sleep_until(t).await;
     }
 }
 

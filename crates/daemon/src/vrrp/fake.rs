@@ -303,6 +303,7 @@ impl KernelIo for Fake {
             KernelOp::DelAddr(a) => Call::DelAddr(a),
             KernelOp::Route { add, spec } => Call::Route { add, spec },
             KernelOp::Rule { add, spec } => Call::Rule { add, spec },
+            KernelOp::Nft(script) => Call::Nft(script),
             KernelOp::Barrier(done) => {
                 // Everything before it is "applied" already.
                 if st.hold_barriers {

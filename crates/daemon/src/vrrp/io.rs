@@ -66,6 +66,10 @@ pub(crate) enum KernelOp {
         /// keepalived.conf rule text.
         spec: String,
     },
+    /// `nft -f -` with this script (the `no_accept`/VMAC firewall), in
+    /// order with the address changes, so a hung `nft` (killed after
+    /// `ka_sys::nft::NFT_TIMEOUT`) never holds up the event loop.
+    Nft(String),
     /// Signals when every earlier change has been applied.
     Barrier(oneshot::Sender<()>),
 }

@@ -1,4 +1,5 @@
-//! Ordered kernel changes: addresses, virtual routes and rules.
+//! Ordered kernel changes: addresses, virtual routes and rules, and the
+//! nftables firewall scripts.
 //!
 //! One task applies them in the order the engine asked for them, so the
 //! event loop never waits on netlink and a VIP added then removed is never
@@ -55,19 +56,25 @@ pub(crate) enum KernelError {
 pub(crate) fn spawn(nl: Netlink) -> mpsc::UnboundedSender<KernelOp> {
     let (tx, mut rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
+        let mut nft_timeouts = 0;
         while let Some(op) = rx.recv().await {
             // A panic in one change is reported by the panic hook (and
             // stops the daemon); the worker lives on for the shutdown's
             // address removals.
-            let one = std::panic::AssertUnwindSafe(apply(&nl, op));
+            let one =
+                std::panic::AssertUnwindSafe(apply(&nl, op, &mut nft_timeouts));
             let _ = futures::FutureExt::catch_unwind(one).await;
         }
     });
     tx
 }
 
-async fn apply(nl: &Netlink, op: KernelOp) {
+async fn apply(nl: &Netlink, op: KernelOp, nft_timeouts: &mut u64) {
     let result = match op {
+        KernelOp::Nft(script) => {
+            nft(&script, nft_timeouts).await;
+            Ok(())
+        }
         KernelOp::AddAddr(a) => nl.add_address(&a).await.map_err(Into::into),
         KernelOp::DelAddr(a) => nl.del_address(&a).await.map_err(Into::into),
         KernelOp::Route { add, spec } => iproute("route", add, &spec).await,
@@ -79,6 +86,21 @@ async fn apply(nl: &Netlink, op: KernelOp) {
     };
     if let Err(e) = result {
         tracing::error!(target: target::VRRP, "{e}");
+    }
+}
+
+/// Runs one firewall script; failures are logged (the firewall's own
+/// words) and hung runs counted.
+async fn nft(script: &str, timeouts: &mut u64) {
+    match ka_sys::nft::apply(script).await {
+        Ok(()) => {}
+        Err(e) => {
+            if let ka_sys::nft::NftError::Timeout(_) = &e {
+                *timeouts += 1;
+                tracing::warn!(target: target::VRRP, "nft hung and was killed ({timeouts} times so far)");
+            }
+            tracing::error!(target: target::VRRP, "cannot update the nftables firewall: {e}");
+        }
     }
 }
 

@@ -27,7 +27,6 @@ use super::kernel;
 use super::rx_queue::RxSender;
 use super::vmac::Vmacs;
 use crate::core::fifo::Fifo;
-use crate::core::log::target;
 use crate::vrrp::notify::Notifier;
 use crate::vrrp::plan::{FifoSpec, VrrpPlan};
 
@@ -51,11 +50,14 @@ impl Io for System {
 pub(crate) fn open(plan: &VrrpPlan) -> io::Result<Drivers<System>> {
     let nl = Netlink::connect()?;
     let watcher = NetWatcher::open(nl.clone(), plan.netlink_monitor_rcvbuf)?;
+    let kernel = kernel::spawn(nl.clone());
     Ok(Drivers {
         adverts: RawSockets::default(),
         frames: PacketSocket::open()?,
-        kernel: kernel::spawn(nl.clone()),
-        nft: Nft::default(),
+        nft: Nft {
+            kernel: kernel.clone(),
+        },
+        kernel,
         net: NetlinkIo { watcher },
         vmacs: Vmacs::new(nl),
         notify: Notifier::new(HashMap::new(), None),
@@ -189,22 +191,20 @@ impl KernelIo for mpsc::UnboundedSender<KernelOp> {
     }
 }
 
-/// `nft -f -`, killed after [`ka_sys::nft::NFT_TIMEOUT`] so a hung `nft`
-/// holds the loop (and the adverts it sends) for that long at most.
-#[derive(Debug, Default)]
+/// The firewall's scripts go to the kernel worker ([`KernelOp::Nft`]),
+/// in order with the address changes: the event loop never waits for
+/// `nft` (killed there after [`ka_sys::nft::NFT_TIMEOUT`]), so a hung
+/// `nft` delays the firewall, never the adverts. Failures are logged by
+/// the worker.
+#[derive(Debug)]
 pub(crate) struct Nft {
-    /// Runs killed for taking too long, since the start.
-    timeouts: u64,
+    kernel: mpsc::UnboundedSender<KernelOp>,
 }
 
 impl FirewallIo for Nft {
     async fn apply(&mut self, script: &str) -> Result<(), NftError> {
-        let r = ka_sys::nft::apply(script).await;
-        if let Err(NftError::Timeout(_)) = &r {
-            self.timeouts += 1;
-            tracing::warn!(target: target::VRRP, "nft hung and was killed ({} times so far)", self.timeouts);
-        }
-        r
+        self.kernel.submit(KernelOp::Nft(script.to_owned()));
+        Ok(())
     }
 }
 

@@ -111,6 +111,12 @@ fn schedulers() -> DataPlane {
         service(addr(Proto::Tcp, "203.0.113.4:80"), "dh", 0, three()),
         service(addr(Proto::Tcp, "203.0.113.5:80"), "fo", 0, three()),
         service(
+            addr(Proto::Tcp, "203.0.113.7:80"),
+            "mh",
+            svc_flags::SCHED2,
+            three(),
+        ),
+        service(
             addr(Proto::Tcp, "203.0.113.6:443"),
             "wrr",
             0,

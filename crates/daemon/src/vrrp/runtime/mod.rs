@@ -292,11 +292,23 @@ impl<I: Io> Runtime<I> {
         self.dispatch(out, true).await;
         let statics = self.setup.statics.clone();
         self.remove_statics(&statics, None);
+        // One bound for both waits: a stuck worker delays the exit by
+        // BARRIER_WAIT at most.
+        let until = tokio::time::Instant::now() + BARRIER_WAIT;
+        self.shutdown_barrier(until).await;
+        self.firewall.stop(&mut self.nft).await;
+        // The firewall's deletion is on the kernel worker too: the VMACs
+        // its rules name go after it.
+        self.shutdown_barrier(until).await;
+        self.vmacs.teardown().await;
+    }
+
+    /// At shutdown: waits (until `until` at most) for the kernel worker to
+    /// apply every change asked for so far.
+    async fn shutdown_barrier(&mut self, until: tokio::time::Instant) {
         let (done, wait) = oneshot::channel();
         self.kernel.submit(KernelOp::Barrier(done));
-        let _ = tokio::time::timeout(BARRIER_WAIT, wait).await;
-        self.firewall.stop(&mut self.nft).await;
-        self.vmacs.teardown().await;
+        let _ = tokio::time::timeout_at(until, wait).await;
     }
 
     /// SIGHUP: VMACs, firewall, trackers, hooks and sockets follow the
