@@ -36,7 +36,9 @@ fn rs_addr(i: usize) -> Ipv4Addr {
     Ipv4Addr::new(198, 51, 100, 11 + i as u8)
 }
 
-fn config() -> String {
+/// The director's configuration: with `vrrp`, an instance holds the VIP;
+/// `servers` are the real servers configured.
+fn config(vrrp: bool, servers: &[usize]) -> String {
     let check = |i: usize| {
         if i == 1 {
             "HTTP_GET { url { path /health status_code 200 } connect_timeout 1 retry 1 delay_before_retry 1 }"
@@ -44,8 +46,9 @@ fn config() -> String {
             "TCP_CHECK { connect_timeout 1 retry 1 delay_before_retry 1 }"
         }
     };
-    let servers: String = (0..3)
-        .map(|i| {
+    let servers: String = servers
+        .iter()
+        .map(|&i| {
             format!(
                 "    real_server {} {PORT} {{\n        {}\n    }}\n",
                 rs_addr(i),
@@ -53,8 +56,9 @@ fn config() -> String {
             )
         })
         .collect();
-    format!(
-        "vrrp_instance VI_1 {{
+    let instance = if vrrp {
+        format!(
+            "vrrp_instance VI_1 {{
     state MASTER
     interface cl
     virtual_router_id 51
@@ -64,7 +68,13 @@ fn config() -> String {
         {VIP}/24
     }}
 }}
-virtual_server {VIP} 80 {{
+"
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "{instance}virtual_server {VIP} 80 {{
     delay_loop 1
     lvs_sched rr
     lvs_method NAT
@@ -382,9 +392,9 @@ struct Director {
 }
 
 impl Director {
-    fn start(t: &Topology) -> Self {
+    fn start(t: &Topology, conf_text: &str) -> Self {
         let conf = t.dir.join("keepalived.conf");
-        std::fs::write(&conf, config()).unwrap();
+        std::fs::write(&conf, conf_text).unwrap();
         let log = t.dir.join("director.log");
         let out = std::fs::File::create(&log).unwrap();
         let p = |n: &str| t.dir.join(n).display().to_string();
@@ -415,6 +425,15 @@ impl Director {
 
     fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn signal(&self, sig: nix::sys::signal::Signal) {
+        let pid = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        let _ = nix::sys::signal::kill(pid, sig);
     }
 
     /// SIGTERM, and the exit status within 10 s.
@@ -475,7 +494,7 @@ fn traffic_through_the_vip_leaves_a_dead_server_within_the_checker_bound() {
         .enumerate()
         .map(|(i, ns)| Server::start(ns, i))
         .collect();
-    let mut director = Director::start(&t);
+    let mut director = Director::start(&t, &config(true, &[0, 1, 2]));
     let up = wait_until(Duration::from_secs(15), || t.has_vip());
     assert!(up.is_some(), "the VIP never came up:\n{}", director.log());
     let client = Client::start(&t.client);
@@ -577,4 +596,95 @@ fn traffic_through_the_vip_leaves_a_dead_server_within_the_checker_bound() {
         .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
         .unwrap_or_default();
     assert!(!listed.contains("keepalived_rs_lb"), "{listed}");
+}
+
+/// Which servers answered the client's requests since `t`.
+fn answered(client: &Client, t: Instant) -> Vec<usize> {
+    let mut seen: Vec<usize> = client
+        .since(t)
+        .into_iter()
+        .filter_map(|(_, r)| r.ok())
+        .collect();
+    seen.sort_unstable();
+    seen.dedup();
+    seen
+}
+
+#[test]
+fn a_configuration_with_only_virtual_servers_runs_the_checkers() {
+    if skip() {
+        return;
+    }
+    let t = Topology::new();
+    let _servers: Vec<Server> = t
+        .servers
+        .iter()
+        .enumerate()
+        .map(|(i, ns)| Server::start(ns, i))
+        .collect();
+    // No VRRP: the VIP is configured by hand.
+    sh(
+        "ip",
+        &[
+            "-n",
+            &t.director,
+            "addr",
+            "add",
+            &format!("{VIP}/24"),
+            "dev",
+            "cl",
+        ],
+    );
+    let mut director = Director::start(&t, &config(false, &[0, 1, 2]));
+    let client = Client::start(&t.client);
+    let t0 = Instant::now();
+    let all = wait_until(Duration::from_secs(10), || {
+        answered(&client, t0) == [0, 1, 2]
+    });
+    assert!(
+        all.is_some(),
+        "not every server answered: {:?}\n{}",
+        client.since(t0),
+        director.log()
+    );
+    // keepalived compat: only the checkers run, and their pid file says so.
+    let pid =
+        std::fs::read_to_string(t.dir.join("checkers.pid")).unwrap_or_default();
+    assert_eq!(pid.trim(), director.pid().to_string());
+    assert!(!t.dir.join("vrrp.pid").exists(), "VRRP does not run");
+    assert!(
+        director.log().contains("Using the nftables data plane"),
+        "{}",
+        director.log()
+    );
+
+    // A reload without rs2: it gets no new connection, nothing fails.
+    std::fs::write(t.dir.join("keepalived.conf"), config(false, &[0, 1]))
+        .unwrap();
+    director.signal(nix::sys::signal::Signal::SIGHUP);
+    let reloaded = Instant::now();
+    let gone = wait_until(Duration::from_secs(5), || {
+        let since = client.since(reloaded + Duration::from_millis(500));
+        since.len() >= 10 && since.iter().all(|(_, r)| matches!(r, Ok(0 | 1)))
+    });
+    assert!(
+        gone.is_some(),
+        "after the reload: {:?}\n{}",
+        client.since(reloaded),
+        director.log()
+    );
+    let failed: Vec<_> = client
+        .since(reloaded)
+        .into_iter()
+        .filter(|(_, r)| r.is_err())
+        .collect();
+    assert!(
+        failed.is_empty(),
+        "requests failed across the reload: {failed:?}"
+    );
+    drop(client);
+
+    let st = director.stop();
+    assert_eq!(st.and_then(|s| s.code()), Some(0), "{}", director.log());
+    assert!(!t.dir.join("checkers.pid").exists(), "pid file left behind");
 }
