@@ -43,6 +43,8 @@ pub enum EngineKind {
     Vrrp,
     /// The BFD engine (`ka_bfd::Engine`).
     Bfd,
+    /// The checker engine (`ka_check::Engine`).
+    Check,
 }
 
 impl EngineKind {
@@ -51,6 +53,7 @@ impl EngineKind {
         match self {
             Self::Vrrp => "vrrp",
             Self::Bfd => "bfd",
+            Self::Check => "check",
         }
     }
 }

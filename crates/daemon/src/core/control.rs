@@ -3,6 +3,7 @@
 use tokio::sync::oneshot;
 
 use crate::bfd::plan::BfdPlan;
+use crate::check::plan::CheckPlan;
 use crate::vrrp::plan::VrrpPlan;
 
 /// Requests from the process (signals) to one framework's loop; `P` is
@@ -21,14 +22,16 @@ pub enum Control<P, S> {
 }
 
 /// Everything a configuration asks to run, one part per framework. A
-/// framework runs when its part is there. `check` (health checkers and
-/// IPVS) and `bfd` get their parts when they exist (docs/ARCHITECTURE.md).
+/// framework runs when its part is there. `bfd` gets its part when it
+/// exists (docs/ARCHITECTURE.md).
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
     /// The VRRP framework's plan.
     pub vrrp: Option<VrrpPlan>,
     /// The BFD framework's plan.
     pub bfd: Option<BfdPlan>,
+    /// The checker (health checks and IPVS) framework's plan.
+    pub check: Option<CheckPlan>,
 }
 
 /// The state of every running framework (for the dumps).
@@ -38,4 +41,6 @@ pub struct Snapshot {
     pub vrrp: Option<ka_vrrp::Snapshot>,
     /// The BFD engine's state, when BFD runs.
     pub bfd: Option<ka_bfd::Snapshot>,
+    /// The checker engine's state, when the checkers run.
+    pub check: Option<ka_check::Snapshot>,
 }

@@ -5,14 +5,16 @@ use std::fmt;
 
 use super::log::target;
 
-/// One of keepalived's frameworks. Only VRRP exists today; the health
-/// checkers and BFD get their variants with their folders.
+/// One of keepalived's frameworks; BFD gets its variant with its folder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Framework {
     /// VRRP (keepalived's VRRP child, `Keepalived_vrrp`).
     Vrrp,
     /// BFD (keepalived's BFD child, `Keepalived_bfd`).
     Bfd,
+    /// The health checkers and IPVS (keepalived's checker child,
+    /// `Keepalived_healthcheckers`).
+    Check,
 }
 
 impl Framework {
@@ -21,6 +23,7 @@ impl Framework {
         match self {
             Self::Vrrp => "vrrp",
             Self::Bfd => "bfd",
+            Self::Check => "check",
         }
     }
 
@@ -29,6 +32,7 @@ impl Framework {
         match self {
             Self::Vrrp => "VRRP",
             Self::Bfd => "BFD",
+            Self::Check => "Checker",
         }
     }
 
@@ -44,6 +48,7 @@ impl Framework {
         match self {
             Self::Vrrp => tracing::warn!(target: target::VRRP, "{msg}"),
             Self::Bfd => tracing::warn!(target: target::BFD, "{msg}"),
+            Self::Check => tracing::warn!(target: target::CHECK, "{msg}"),
         }
     }
 
@@ -52,6 +57,7 @@ impl Framework {
         match self {
             Self::Vrrp => tracing::error!(target: target::VRRP, "{msg}"),
             Self::Bfd => tracing::error!(target: target::BFD, "{msg}"),
+            Self::Check => tracing::error!(target: target::CHECK, "{msg}"),
         }
     }
 }

@@ -32,6 +32,8 @@ pub mod target {
     pub const VRRP: &str = "keepalived::vrrp";
     /// BFD (keepalived's BFD child).
     pub const BFD: &str = "keepalived::bfd";
+    /// The health checkers and IPVS (keepalived's checker child).
+    pub const CHECK: &str = "keepalived::check";
 }
 
 /// Where log lines go.
@@ -84,6 +86,8 @@ impl KeepalivedLog {
             "Keepalived_vrrp"
         } else if target.starts_with(target::BFD) {
             "Keepalived_bfd"
+        } else if target.starts_with(target::CHECK) {
+            "Keepalived_healthcheckers"
         } else {
             "Keepalived"
         }
