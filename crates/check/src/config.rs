@@ -8,11 +8,20 @@ use std::time::Duration;
 use ka_types::lvs::{Dest, Service};
 use serde::{Deserialize, Serialize};
 
+/// keepalived's `BOOTSTRAP_DELAY` (check_api.h: `TIMER_HZ`): every
+/// checker's first run waits this long plus its random part of `warmup`
+/// (`register_checkers_thread`), at start and after a reload.
+pub const BOOTSTRAP_DELAY: Duration = Duration::from_secs(1);
+
 /// Every virtual server, in configuration order.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CheckConfig {
     /// The virtual servers.
     pub virtual_servers: Vec<VsConfig>,
+    /// The wait before the first checks ([`BOOTSTRAP_DELAY`] in the
+    /// daemon; unit tests use zero).
+    #[serde(default)]
+    pub bootstrap_delay: Duration,
 }
 
 /// One `virtual_server` block.

@@ -22,8 +22,35 @@ fn main() -> ExitCode {
         || "keepalived".to_string(),
         |p| p.to_string_lossy().into_owned(),
     );
+    let rest: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    // keepalived compat: run as `genhash` (its symlink), keepalived is
+    // genhash; `keepalived-rs genhash ...` is our spelling of `-T`.
+    let base = prog.rsplit('/').next().unwrap_or(&prog);
+    if base == "genhash" {
+        return exit(ka_probe::genhash::main(&prog, true, &rest));
+    }
+    if rest.first().map(String::as_str) == Some("genhash") {
+        return exit(ka_probe::genhash::main(&prog, false, &rest[1..]));
+    }
     let parsed = cli::parse(args);
-    ExitCode::from(u8::try_from(dispatch(&prog, parsed)).unwrap_or(1))
+    if parsed.action == Action::Genhash {
+        // keepalived hands genhash the arguments after `-T`/`--genhash`.
+        let at = rest.iter().position(|a| is_genhash_opt(a)).map_or(0, |i| i + 1);
+        return exit(ka_probe::genhash::main(&prog, false, &rest[at..]));
+    }
+    exit(dispatch(&prog, parsed))
+}
+
+fn exit(status: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(status).unwrap_or(1))
+}
+
+/// `-T`, or `--genhash` (or a prefix of it, as getopt_long takes).
+fn is_genhash_opt(a: &str) -> bool {
+    a == "-T" || (a.len() > 3 && "--genhash".starts_with(a))
 }
 
 /// Acts on the parsed command line; returns the exit status.
@@ -50,12 +77,8 @@ fn dispatch(prog: &str, parsed: Parsed) -> i32 {
                 1
             }
         },
-        Action::Genhash => {
-            eprintln!(
-                "keepalived-rs: genhash mode (-T, --genhash) is not implemented yet"
-            );
-            1
-        }
+        // Handled in `main`, which has the arguments after the option.
+        Action::Genhash => 1,
         // keepalived reports every bad option, then exits 1.
         Action::Run(_) if !parsed.errors.is_empty() => 1,
         Action::Run(opts) => run(&opts, &parsed.no_effect),

@@ -28,7 +28,7 @@ pub(crate) fn usage(prog: &str) -> String {
   -d, --dump-conf              Dump the configuration data
   -p, --pid=FILE               Use specified pidfile for parent process
   -r, --vrrp_pid=FILE          Use specified pidfile for VRRP child process
-  -T, --genhash                Enter into genhash utility mode (not in keepalived-rs yet)
+  -T, --genhash                Enter into genhash utility mode (this should be the first option used).
   -c, --checkers_pid=FILE      Use specified pidfile for checkers child process
   -a, --address-monitoring     Report all address additions/deletions notified via netlink
   -b, --bfd_pid=FILE           Use specified pidfile for BFD child process
@@ -49,6 +49,8 @@ pub(crate) fn usage(prog: &str) -> String {
                                 on stdout (exit status as for -t)
       --record-events=FILE     keepalived-rs: write every VRRP engine event and action
                                 to FILE as JSON lines, for replay tests
+      --lvs-backend=KIND       keepalived-rs: the load balancer's kernel table: ipvs,
+                                nftables, or auto (IPVS if the kernel has it; default)
   -v, --version                Display the version number
   -h, --help                   Display this help message
 "

@@ -1,0 +1,321 @@
+//! From a probe's result to the checker's verdict, the real server's
+//! state and the table: keepalived's checker epilogs (check_tcp.c
+//! tcp_epilog, check_udp.c, check_ping.c), update_svr_checker_state and
+//! perform_svr_state (ipwrapper.c).
+
+use std::cmp::Reverse;
+use std::time::Duration;
+
+use ka_types::Instant;
+
+use super::state::{Running, is_probe};
+use super::{Engine, epilog, words};
+use crate::event::{Action, CheckerId, Notify, ProbeResult, Reason, RsId};
+
+/// A probe with no answer after `connect_timeout` plus this much (or
+/// twice `connect_timeout`, whichever is longer) counts as failed.
+pub(super) const OVERDUE_MARGIN: Duration = Duration::from_secs(1);
+
+impl Engine {
+    /// Starts the probes that are due and fails the overdue ones.
+    pub(super) fn run_due(&mut self, now: Instant, out: &mut Vec<Action>) {
+        while let Some(Reverse((at, id))) = self.timers.peek().copied() {
+            if at > now {
+                break;
+            }
+            self.timers.pop();
+            let current = self
+                .rs_state(id.rs)
+                .and_then(|r| r.checkers.get(id.checker as usize))
+                .and_then(|c| c.timer());
+            if current == Some(at) {
+                self.run_one(now, id, out);
+            }
+        }
+    }
+
+    /// One checker's timer.
+    fn run_one(&mut self, now: Instant, id: CheckerId, out: &mut Vec<Action>) {
+        let Some(cfg) = self.checker_config(id).cloned() else {
+            return;
+        };
+        let enabled = self.vs_enabled(id.rs.vs as usize);
+        let token = self.next_token;
+        let Some(c) = self.checker_mut(id) else {
+            return;
+        };
+        if let Some(r) = c.running.take() {
+            // Overdue: the probe's answer, if it ever comes, is stale.
+            self.checker_result(now, id, (false, "timeout"), r.started, out);
+            return;
+        }
+        if !enabled {
+            // check_tcp.c tcp_connect_thread: a disabled (ha_suspend)
+            // checker only re-arms its timer.
+            c.next = Some(now + cfg.delay_loop);
+            self.arm(id, now + cfg.delay_loop);
+            return;
+        }
+        let margin = cfg.connect_timeout.max(OVERDUE_MARGIN);
+        let deadline = now + cfg.connect_timeout + margin;
+        c.next = None;
+        c.running = Some(Running {
+            token,
+            started: now,
+            deadline,
+        });
+        self.arm(id, deadline);
+        self.next_token += 1;
+        out.push(Action::StartProbe { id, token });
+    }
+
+    /// `Event::ProbeDone`.
+    pub(super) fn probe_done(
+        &mut self,
+        now: Instant,
+        id: CheckerId,
+        token: u64,
+        result: ProbeResult,
+        latency: Duration,
+        out: &mut Vec<Action>,
+    ) {
+        let Some(cfg) = self.checker_config(id).cloned() else {
+            return;
+        };
+        if !self.started || !is_probe(&cfg) {
+            return;
+        }
+        let Some(c) = self.checker_mut(id) else {
+            return;
+        };
+        let started = match c.running {
+            Some(r) if r.token == token => r.started,
+            _ => return,
+        };
+        c.running = None;
+        c.latency = Some(latency);
+        match result {
+            ProbeResult::Up => {
+                if cfg.dynamic {
+                    // check_misc.c: exit status 0 puts the configured
+                    // weight back.
+                    self.set_dynamic_weight(id, 0, out);
+                }
+                self.checker_result(now, id, (true, ""), started, out);
+            }
+            ProbeResult::UpWithWeight(w) => {
+                if cfg.dynamic {
+                    let configured = self
+                        .rs_config(id.rs)
+                        .map_or(0, |r| i64::from(r.dest.weight));
+                    // check_misc.c: cur_weight = (status - 2) - iweight,
+                    // so the server's weight becomes the probe's.
+                    self.set_dynamic_weight(id, i64::from(w) - configured, out);
+                }
+                self.checker_result(now, id, (true, ""), started, out);
+            }
+            ProbeResult::Down(why) => {
+                self.checker_result(now, id, (false, &why), started, out);
+            }
+        }
+    }
+
+    /// A probe's verdict, with keepalived's retry counting; schedules the
+    /// next probe. `started` is when the probe began.
+    fn checker_result(
+        &mut self,
+        now: Instant,
+        id: CheckerId,
+        result: (bool, &str),
+        started: Instant,
+        out: &mut Vec<Action>,
+    ) {
+        let (success, why) = result;
+        let Some(cfg) = self.checker_config(id).cloned() else {
+            return;
+        };
+        let (rs_name, vs_name) = self.names(id.rs);
+        let Some(c) = self.checker_mut(id) else {
+            return;
+        };
+        let (was_up, has_run) = (c.up, c.has_run);
+        if !success && was_up && cfg.log_all_failures && !why.is_empty() {
+            Self::log(out, why.to_string());
+        }
+        let step = epilog::step(&cfg, c, success);
+        // keepalived compat: check_misc.c times the next run from the
+        // start of the last one; the other checkers from its end.
+        let base = if cfg.keyword == "MISC_CHECK" {
+            started
+        } else {
+            now
+        };
+        let next = (base + step.delay).max(now);
+        c.next = Some(next);
+        self.arm(id, next);
+        match step.verdict {
+            Some(true) => {
+                let line = words::success(&cfg.keyword, &rs_name, &vs_name);
+                if let Some(line) = line {
+                    Self::log(out, line);
+                }
+                self.update_checker_state(id, true, out);
+            }
+            Some(false) => {
+                let line = words::failure(
+                    &cfg.keyword,
+                    (&rs_name, &vs_name),
+                    cfg.retry,
+                    has_run,
+                    why,
+                );
+                Self::log(out, line);
+                if cfg.dynamic {
+                    // check_misc.c: a failed dynamic checker gives up its
+                    // part of the weight, silently (the server leaves the
+                    // pool anyway).
+                    if let Some(c) = self.checker_mut(id) {
+                        c.cur_weight = 0;
+                    }
+                }
+                self.update_checker_state(id, false, out);
+            }
+            None => {}
+        }
+        if let Some(c) = self.checker_mut(id) {
+            c.has_run = true;
+        }
+    }
+
+    /// keepalived's update_svr_checker_state: a checker's verdict, and
+    /// the real server's if it was the first failure or the last.
+    pub(super) fn update_checker_state(
+        &mut self,
+        id: CheckerId,
+        alive: bool,
+        out: &mut Vec<Action>,
+    ) {
+        let alpha = self.checker_config(id).is_some_and(|c| c.alpha);
+        let Some(rs) = self.rs_state(id.rs) else {
+            return;
+        };
+        let failed = rs.num_failed();
+        let rs_alive = rs.alive;
+        let Some(c) = self.checker_mut(id) else {
+            return;
+        };
+        if c.up == alive {
+            if !c.has_run {
+                c.has_run = true;
+                if alpha || !alive {
+                    // A first verdict that changes nothing still runs the
+                    // real server's notifier (do_rs_notifies).
+                    out.push(Action::Notify(if rs_alive {
+                        Notify::RsUp(id.rs)
+                    } else {
+                        Notify::RsDown(id.rs)
+                    }));
+                }
+            }
+            return;
+        }
+        c.has_run = true;
+        c.up = alive;
+        if (alive && failed <= 1) || (!alive && failed == 0) {
+            self.perform_rs_state(id.rs, alive, out);
+        }
+    }
+
+    /// keepalived's perform_svr_state: a real server comes up or goes
+    /// down.
+    pub(super) fn perform_rs_state(
+        &mut self,
+        id: RsId,
+        alive: bool,
+        out: &mut Vec<Action>,
+    ) {
+        let vi = id.vs as usize;
+        let inhibit = self.rs_config(id).is_some_and(|r| r.inhibit_on_failure);
+        let (rs_name, vs_name) = self.names(id);
+        let Some(rs) = self.rs_state_mut(id) else {
+            return;
+        };
+        if rs.alive == alive {
+            return;
+        }
+        rs.alive = alive;
+        Self::log(out, words::svr_state(alive, inhibit, &rs_name, &vs_name));
+        self.sync_vs(vi, &Reason::Verdict(id), out);
+        out.push(Action::Notify(if alive {
+            Notify::RsUp(id)
+        } else {
+            Notify::RsDown(id)
+        }));
+        self.update_quorum(vi, false, out);
+    }
+
+    /// Whether virtual server `vi`'s checkers run (ha_suspend).
+    pub(super) fn vs_enabled(&self, vi: usize) -> bool {
+        let Some(cfg) = self.config.virtual_servers.get(vi) else {
+            return false;
+        };
+        !cfg.ha_suspend
+            || cfg
+                .vips
+                .iter()
+                .any(|a| self.addrs.get(a).is_some_and(|n| *n > 0))
+    }
+
+    /// FMT_RS and FMT_VS of a real server.
+    pub(super) fn names(&self, id: RsId) -> (String, String) {
+        let vs = self.config.virtual_servers.get(id.vs as usize);
+        let rs = vs.and_then(|v| v.real_servers.get(id.rs as usize));
+        (
+            rs.map(|r| r.name.clone()).unwrap_or_default(),
+            vs.map(|v| v.name.clone()).unwrap_or_default(),
+        )
+    }
+
+    pub(super) fn rs_config(
+        &self,
+        id: RsId,
+    ) -> Option<&crate::config::RsConfig> {
+        self.config
+            .virtual_servers
+            .get(id.vs as usize)?
+            .real_servers
+            .get(id.rs as usize)
+    }
+
+    pub(super) fn rs_state(&self, id: RsId) -> Option<&super::state::RsState> {
+        self.vs.get(id.vs as usize)?.rs.get(id.rs as usize)
+    }
+
+    pub(super) fn rs_state_mut(
+        &mut self,
+        id: RsId,
+    ) -> Option<&mut super::state::RsState> {
+        self.vs.get_mut(id.vs as usize)?.rs.get_mut(id.rs as usize)
+    }
+
+    pub(super) fn checker_mut(
+        &mut self,
+        id: CheckerId,
+    ) -> Option<&mut super::state::CheckerState> {
+        self.rs_state_mut(id.rs)?
+            .checkers
+            .get_mut(id.checker as usize)
+    }
+}
+
+/// A checker id from indexes.
+pub(super) fn checker_id(vi: usize, ri: usize, ci: usize) -> CheckerId {
+    let n = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+    CheckerId {
+        rs: RsId {
+            vs: n(vi),
+            rs: n(ri),
+        },
+        checker: n(ci),
+    }
+}
