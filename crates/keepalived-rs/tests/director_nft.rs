@@ -320,9 +320,12 @@ fn request() -> Result<usize, String> {
         .ok_or(format!("bad answer {text:?}"))
 }
 
+/// When a request was made and which server answered (or why it failed).
+type Record = (Instant, Result<usize, String>);
+
 /// Requests from the client, every 20 ms until stopped.
 struct Client {
-    log: Arc<Mutex<Vec<(Instant, Result<usize, String>)>>>,
+    log: Arc<Mutex<Vec<Record>>>,
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -351,7 +354,7 @@ impl Client {
         }
     }
 
-    fn since(&self, t: Instant) -> Vec<(Instant, Result<usize, String>)> {
+    fn since(&self, t: Instant) -> Vec<Record> {
         self.log
             .lock()
             .unwrap()

@@ -3,6 +3,7 @@
 
 use std::io;
 
+use ka_ipvs::{Ipvs, Timeouts};
 use ka_types::lvs::{DataPlane, Op};
 
 use crate::check::LvsBackend;
@@ -10,11 +11,14 @@ use crate::check::io::{DataPlaneError, DataPlaneIo};
 use crate::check::plan::{CheckPlan, LvsGlobals};
 use crate::core::log::target;
 
+const IPVS: &str = "IPVS";
 const NFT: &str = "nftables";
 
 /// The table backend in use.
 #[derive(Debug)]
 pub(crate) enum Table {
+    /// IPVS: each change is one netlink request.
+    Ipvs(Box<Ipvs>),
     /// nftables: the whole table, kept as a mirror and re-applied in one
     /// transaction per step.
     Nft {
@@ -31,10 +35,22 @@ impl Table {
         plan: &CheckPlan,
         choice: LvsBackend,
     ) -> io::Result<Self> {
-        if choice == LvsBackend::Ipvs {
-            return Err(io::Error::other(
-                "the IPVS data plane is not built in yet",
-            ));
+        let ipvs = match choice {
+            LvsBackend::Nftables => None,
+            LvsBackend::Ipvs => {
+                Some(Ipvs::open().await.map_err(io::Error::other)?)
+            }
+            LvsBackend::Auto => match Ipvs::open().await {
+                Ok(i) => Some(i),
+                Err(e) => {
+                    tracing::info!(target: target::CHECK, "{e}: using the nftables data plane (table inet {})", ka_lvs_nft::TABLE);
+                    None
+                }
+            },
+        };
+        if let Some(i) = ipvs {
+            tracing::info!(target: target::CHECK, "Using the IPVS data plane");
+            return Ok(Self::Ipvs(Box::new(i)));
         }
         let whole = every_destination(plan);
         ka_lvs_nft::check(&whole).map_err(io::Error::other)?;
@@ -70,6 +86,26 @@ fn every_destination(plan: &CheckPlan) -> DataPlane {
 impl DataPlaneIo for Table {
     async fn start(&mut self, lvs: &LvsGlobals) -> Result<(), DataPlaneError> {
         match self {
+            Self::Ipvs(ipvs) => {
+                if lvs.flush {
+                    ipvs.flush()
+                        .await
+                        .map_err(|e| DataPlaneError::new(IPVS, e))?;
+                }
+                if let Some(t) = lvs.timeouts {
+                    // keepalived compat: an unset value is sent as 0,
+                    // which the kernel takes as "unchanged".
+                    let t = Timeouts {
+                        tcp: t.tcp.unwrap_or(0),
+                        tcp_fin: t.tcpfin.unwrap_or(0),
+                        udp: t.udp.unwrap_or(0),
+                    };
+                    ipvs.set_timeouts(t)
+                        .await
+                        .map_err(|e| DataPlaneError::new(IPVS, e))?;
+                }
+                Ok(())
+            }
             Self::Nft { .. } => {
                 // Every apply replaces the whole table: nothing to flush.
                 if lvs.timeouts.is_some() {
@@ -85,6 +121,16 @@ impl DataPlaneIo for Table {
 
     async fn apply(&mut self, ops: &[Op]) -> Result<(), DataPlaneError> {
         match self {
+            Self::Ipvs(ipvs) => {
+                let mut first = None;
+                for op in ops {
+                    if let Err(e) = ipvs.apply(op).await {
+                        tracing::error!(target: target::CHECK, "{e}");
+                        first.get_or_insert(e);
+                    }
+                }
+                first.map_or(Ok(()), |e| Err(DataPlaneError::new(IPVS, e)))
+            }
             Self::Nft { mirror } => {
                 let before = mirror.clone();
                 ops.iter().for_each(|op| mirror.apply(op));
@@ -100,6 +146,9 @@ impl DataPlaneIo for Table {
 
     async fn flush(&mut self) -> Result<(), DataPlaneError> {
         match self {
+            Self::Ipvs(ipvs) => {
+                ipvs.flush().await.map_err(|e| DataPlaneError::new(IPVS, e))
+            }
             Self::Nft { mirror } => {
                 *mirror = DataPlane::default();
                 ka_lvs_nft::remove()
@@ -111,6 +160,7 @@ impl DataPlaneIo for Table {
 
     async fn close(&mut self, release: bool) -> Result<(), DataPlaneError> {
         match self {
+            Self::Ipvs(_) => Ok(()),
             Self::Nft { .. } if release => ka_lvs_nft::remove()
                 .await
                 .map_err(|e| DataPlaneError::new(NFT, e)),

@@ -244,6 +244,7 @@ pub fn check_plan(cfg: &Config, resolver: &dyn UserResolver) -> CheckPlan {
         timeouts: g.lvs_timeouts,
     };
     gaps(cfg, &mut plan.not_implemented);
+    plan.engine.bootstrap_delay = ka_check::config::BOOTSTRAP_DELAY;
     plan.config = Arc::new(cfg.clone());
     plan
 }
