@@ -235,6 +235,13 @@ fn keepalived_directs_the_rich_configuration_under_uml() {
     );
     assert_eq!(k.table("stop"), KEEPALIVED_STOP_LEFTOVER, "{}", ctx());
     let notify = compare::notify_by_step(&k.notify);
+    // Quorum met at start (2+1 >= 3) runs quorum_up.
+    assert_eq!(
+        notify.get("start").cloned().unwrap_or_default(),
+        ["quorum_up vs102"],
+        "{}",
+        ctx()
+    );
     let dead_lines = notify.get("dead").cloned().unwrap_or_default();
     for expected in [
         "down vs100-rs12",
@@ -284,7 +291,7 @@ fn keepalived_rs_directs_as_keepalived_does_under_uml() {
     let r = run_director("keepalived-rs", KEEPALIVED_RS, Some(k));
     assert!(
         !r.steps.contains("daemon-exited-at-start"),
-        "keepalived-rs does not run virtual servers yet: it exited at start\n{}",
+        "keepalived-rs does not run these virtual servers: it exited at start\n{}",
         r.evidence()
     );
     let diff = compare::report(
