@@ -220,6 +220,10 @@ fn keepalived_directs_the_rich_configuration_under_uml() {
         ctx()
     );
     let reload = k.table("reload");
+    // 192.0.2.101 (2 servers) out; 192.0.2.103:8080 (2) and the group's
+    // 203.0.113.103 (2) in.
+    assert_eq!(lines_with(reload, "-A ").len(), 10, "{}", ctx());
+    assert_eq!(lines_with(reload, "-a ").len(), 20, "{}", ctx());
     assert!(
         reload.contains("-a -t 192.0.2.100:80 -r 192.0.2.11:80 -m -w 5"),
         "{}",

@@ -43,6 +43,8 @@ mark() { echo "step $1" >> "$W/notify.log"; }
 # NOW: centiseconds since boot, without a fork (forks are slow in UML).
 now() { read NOW _ < /proc/uptime; NOW=${NOW%.*}${NOW#*.}; }
 
+has() { printf '%s\n' "$1" | grep -qF -- "$2"; }
+
 # The condition a step waits for: with KA_EXPECT the other run's table
 # ($EXP), else keepalived's own behaviour. $1 step, $2 table now.
 reached() {
@@ -54,7 +56,8 @@ reached() {
     start) [ -n "$2" ] ;;
     dead) [ "$2" != "$PREV" ] && ! echo "$2" | grep -Eq -- '-r (192\.0\.2\.12|\[2001:db8::12\]):80 .* -w [1-9]' ;;
     back) [ "$2" = "$START" ] ;;
-    reload) [ "$2" != "$PREV" ] ;;
+    reload) [ "$2" != "$PREV" ] && has "$2" '-u 198.51.100.100:53 -r 198.51.100.13:53' \
+        && has "$2" '-t 192.0.2.103:8080 -r 192.0.2.13:80' && has "$2" '-t 203.0.113.103:80 -r 192.0.2.12:80' ;;
     stop) ! alive ;;
     esac
 }
