@@ -38,7 +38,10 @@ fn main() -> ExitCode {
     let parsed = cli::parse(args);
     if parsed.action == Action::Genhash {
         // keepalived hands genhash the arguments after `-T`/`--genhash`.
-        let at = rest.iter().position(|a| is_genhash_opt(a)).map_or(0, |i| i + 1);
+        let at = rest
+            .iter()
+            .position(|a| is_genhash_opt(a))
+            .map_or(0, |i| i + 1);
         return exit(ka_probe::genhash::main(&prog, false, &rest[at..]));
     }
     exit(dispatch(&prog, parsed))

@@ -15,12 +15,12 @@ use crate::spec::Target;
 /// from `bind_if` (keepalived requires `bind_if` for those).
 pub(crate) fn dest(t: &Target) -> SocketAddr {
     let mut d = t.connect;
-    if let (SocketAddr::V6(v6), Some(ifname)) = (&mut d, &t.bind_if) {
-        if v6.scope_id() == 0 && is_link_local(*v6.ip()) {
-            if let Ok(idx) = nix::net::if_::if_nametoindex(ifname.as_str()) {
-                v6.set_scope_id(idx);
-            }
-        }
+    if let (SocketAddr::V6(v6), Some(ifname)) = (&mut d, &t.bind_if)
+        && v6.scope_id() == 0
+        && is_link_local(*v6.ip())
+        && let Ok(idx) = nix::net::if_::if_nametoindex(ifname.as_str())
+    {
+        v6.set_scope_id(idx);
     }
     d
 }
@@ -51,10 +51,10 @@ pub(crate) fn socket(
             SocketAddr::V6(_) => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
         });
         let mut local = SocketAddr::new(ip, t.bind_port.unwrap_or(0));
-        if let (SocketAddr::V6(l), SocketAddr::V6(d)) = (&mut local, dst) {
-            if is_link_local(*l.ip()) {
-                l.set_scope_id(d.scope_id());
-            }
+        if let (SocketAddr::V6(l), SocketAddr::V6(d)) = (&mut local, dst)
+            && is_link_local(*l.ip())
+        {
+            l.set_scope_id(d.scope_id());
         }
         if t.bind_port.is_some() {
             s.set_reuse_address(true)?;

@@ -9,7 +9,9 @@ use rustls::client::danger::{
     HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier,
 };
 use rustls::crypto::{CryptoProvider, ring};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{
+    ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 
@@ -29,7 +31,7 @@ impl ProbeCtx {
     /// certificate, peer not verified) and scripts run as ourselves.
     pub fn new() -> Self {
         Self {
-            tls: Arc::new(tls_config(None, false).unwrap_or_else(|_| bare())),
+            tls: Arc::new(bare()),
             default_script_ids: None,
         }
     }
@@ -77,26 +79,31 @@ fn provider() -> Arc<CryptoProvider> {
     Arc::new(ring::default_provider())
 }
 
+/// The client without an `SSL` block, which cannot fail: ring supports
+/// every protocol version rustls has (a property of the build, not of
+/// any input).
 fn bare() -> ClientConfig {
     let p = provider();
+    #[allow(clippy::expect_used)]
     ClientConfig::builder_with_provider(p.clone())
-        .with_safe_default_protocol_versions()
-        .unwrap_or_else(|_| {
-            ClientConfig::builder_with_provider(p.clone())
-                .with_protocol_versions(rustls::DEFAULT_VERSIONS)
-                .expect("rustls default versions are supported by ring")
-        })
+        .with_protocol_versions(rustls::ALL_VERSIONS)
+        .expect("ring supports TLS 1.2 and 1.3")
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(NoVerify(p)))
         .with_no_client_auth()
 }
 
-fn certs(path: &str) -> Result<Vec<CertificateDer<'static>>, rustls_pki_types::pem::Error> {
+fn certs(
+    path: &str,
+) -> Result<Vec<CertificateDer<'static>>, rustls_pki_types::pem::Error> {
     CertificateDer::pem_file_iter(Path::new(path))?.collect()
 }
 
 /// The client configuration for the `SSL` block.
-fn tls_config(ssl: Option<&SslConfig>, verify: bool) -> Result<ClientConfig, SslError> {
+fn tls_config(
+    ssl: Option<&SslConfig>,
+    verify: bool,
+) -> Result<ClientConfig, SslError> {
     let p = provider();
     let builder = ClientConfig::builder_with_provider(p.clone())
         .with_protocol_versions(rustls::ALL_VERSIONS)

@@ -67,6 +67,10 @@ pub(crate) async fn run(spec: &DnsSpec, t: &Target) -> Verdict {
     }
     let mut buf = vec![0u8; REPLY_MAX];
     loop {
+        // A flood of foreign replies must not outlast the timeout.
+        if tokio::time::Instant::now() >= deadline {
+            return Verdict::Down(Reason::ReadTimeout);
+        }
         let n = match timeout_at(deadline, sock.recv(&mut buf)).await {
             Err(_) => return Verdict::Down(Reason::ReadTimeout),
             Ok(Err(e)) => return Verdict::Down(Reason::ReadFailed(e.kind())),
@@ -80,7 +84,9 @@ pub(crate) async fn run(spec: &DnsSpec, t: &Target) -> Verdict {
 
 /// The verdict on one reply, or `None` to keep waiting.
 pub(crate) fn judge(reply: &[u8], id: u16) -> Option<Verdict> {
-    if reply.len() < HEADER_LEN || u16::from_be_bytes([reply[0], reply[1]]) != id {
+    if reply.len() < HEADER_LEN
+        || u16::from_be_bytes([reply[0], reply[1]]) != id
+    {
         return None;
     }
     let flags = u16::from_be_bytes([reply[2], reply[3]]);

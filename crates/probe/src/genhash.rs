@@ -92,6 +92,7 @@ Either long or short options are allowed.\n\
 fn getopt(args: &[String]) -> Result<Vec<(char, Option<String>)>, Vec<String>> {
     let mut out = Vec::new();
     let mut errs = Vec::new();
+    let mut stray = Vec::new();
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
@@ -101,9 +102,12 @@ fn getopt(args: &[String]) -> Result<Vec<(char, Option<String>)>, Vec<String>> {
                 Some((n, v)) => (n, Some(v.to_string())),
                 None => (long, None),
             };
-            let hits: Vec<_> = OPTS.iter().filter(|o| o.1.starts_with(name)).collect();
+            let hits: Vec<_> =
+                OPTS.iter().filter(|o| o.1.starts_with(name)).collect();
             let exact = OPTS.iter().find(|o| o.1 == name);
-            let Some(&(c, lname, takes)) = exact.or((hits.len() == 1).then(|| hits[0])) else {
+            let Some(&(c, lname, takes)) =
+                exact.or((hits.len() == 1).then(|| hits[0]))
+            else {
                 errs.push(format!("Unknown option {a}"));
                 continue;
             };
@@ -114,19 +118,24 @@ fn getopt(args: &[String]) -> Result<Vec<(char, Option<String>)>, Vec<String>> {
                     Some(args[i - 1].clone())
                 }
                 (true, None) => {
-                    errs.push(format!("Missing parameter for option --{lname}"));
+                    errs.push(format!(
+                        "Missing parameter for option --{lname}"
+                    ));
                     continue;
                 }
                 (false, _) => None,
             };
             out.push((c, val));
-        } else if let Some(shorts) = a.strip_prefix('-').filter(|s| !s.is_empty()) {
+        } else if let Some(shorts) =
+            a.strip_prefix('-').filter(|s| !s.is_empty())
+        {
             let chars: Vec<char> = shorts.chars().collect();
             let mut j = 0;
             while j < chars.len() {
                 let c = chars[j];
                 j += 1;
-                let Some(&(_, _, takes)) = OPTS.iter().find(|o| o.0 == c) else {
+                let Some(&(_, _, takes)) = OPTS.iter().find(|o| o.0 == c)
+                else {
                     errs.push(format!("Unknown option -{c}"));
                     continue;
                 };
@@ -146,10 +155,13 @@ fn getopt(args: &[String]) -> Result<Vec<(char, Option<String>)>, Vec<String>> {
                 }
             }
         } else {
-            let rest: Vec<&str> = args[i - 1..].iter().map(String::as_str).collect();
-            errs.push(format!("Unexpected argument(s): {}", rest.join(" ")));
-            break;
+            // GNU getopt moves operands to the end; keepalived then
+            // refuses them.
+            stray.push(a.as_str());
         }
+    }
+    if errs.is_empty() && !stray.is_empty() {
+        errs.push(format!("Unexpected argument(s): {}", stray.join(" ")));
     }
     if errs.is_empty() { Ok(out) } else { Err(errs) }
 }
@@ -184,7 +196,11 @@ pub fn parse(args: &[String]) -> Result<Args, Vec<String>> {
             'I' => a.sni = true,
             's' => match v.parse::<IpAddr>() {
                 Ok(ip) => server = Some(ip),
-                Err(_) => return Err(vec![format!("server should be an IP, not {v}")]),
+                Err(_) => {
+                    return Err(vec![format!(
+                        "server should be an IP, not {v}"
+                    )]);
+                }
             },
             'V' => a.vhost = Some(v),
             'p' => match v.parse::<u16>() {
@@ -201,7 +217,11 @@ pub fn parse(args: &[String]) -> Result<Args, Vec<String>> {
                     "1.0" => HttpProtocol::Http10,
                     "1.0c" | "1.0C" => HttpProtocol::Http10Close,
                     "1.1" => HttpProtocol::Http11,
-                    _ => return Err(vec![format!("invalid HTTP protocol version '{v}'")]),
+                    _ => {
+                        return Err(vec![format!(
+                            "invalid HTTP protocol version '{v}'"
+                        )]);
+                    }
                 }
             }
             't' => match v.trim_start().parse::<u64>() {
@@ -229,7 +249,10 @@ pub fn spec(a: &Args) -> (HttpSpec, Target) {
     if a.ssl && a.sni {
         url.sni = a.vhost.clone();
     }
-    let mut target = Target::new(SocketAddr::new(a.server, a.port), a.timeout.unwrap_or(DEFAULT_TIMEOUT));
+    let mut target = Target::new(
+        SocketAddr::new(a.server, a.port),
+        a.timeout.unwrap_or(DEFAULT_TIMEOUT),
+    );
     target.fwmark = a.fwmark;
     let spec = HttpSpec {
         protocol: a.protocol,
@@ -260,7 +283,10 @@ pub fn main(prog: &str, am_genhash: bool, args: &[String]) -> i32 {
             return 1;
         }
     };
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("genhash: cannot start: {e}");
@@ -289,7 +315,11 @@ const HTML_HASH: &str = "-----------------------[    HTML hash resulting    ]---
 const HTML_HASH_FINAL: &str = "-----------------------[ HTML hash final resulting ]-----------------------";
 
 /// Prints genhash's output for `res`.
-pub fn print_result(out: &mut dyn Write, a: &Args, res: &Result<Fetched, Reason>) -> std::io::Result<()> {
+pub fn print_result(
+    out: &mut dyn Write,
+    a: &Args,
+    res: &Result<Fetched, Reason>,
+) -> std::io::Result<()> {
     match res {
         Err(Reason::NoData) => {
             eprintln!("no data received from remote webserver");
@@ -305,7 +335,9 @@ pub fn print_result(out: &mut dyn Write, a: &Args, res: &Result<Fetched, Reason>
                 if !f.body.is_empty() {
                     writeln!(out, "{HTML_HEXA}")?;
                     let n = f.content_length.map_or(f.body.len(), |cl| {
-                        f.body.len().min(usize::try_from(cl).unwrap_or(usize::MAX))
+                        f.body
+                            .len()
+                            .min(usize::try_from(cl).unwrap_or(usize::MAX))
                     });
                     dump(out, &f.body[..n])?;
                 }
@@ -349,3 +381,7 @@ pub fn dump(out: &mut dyn Write, b: &[u8]) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+#[path = "genhash_tests.rs"]
+mod tests;

@@ -72,7 +72,11 @@ pub async fn run(spec: &ProbeSpec, ctx: &ProbeCtx) -> Outcome {
 /// the same as [`run`]). On success of an HTTP url the verdict is
 /// [`Verdict::Up`]; [`http::run_url`] also returns the word keepalived
 /// logs.
-pub async fn run_url(spec: &ProbeSpec, index: usize, ctx: &ProbeCtx) -> Outcome {
+pub async fn run_url(
+    spec: &ProbeSpec,
+    index: usize,
+    ctx: &ProbeCtx,
+) -> Outcome {
     let ProbeKind::Http(h) = &spec.kind else {
         return run(spec, ctx).await;
     };

@@ -25,8 +25,12 @@ pub fn fmt_pair(a: SocketAddr) -> String {
 pub fn up(kind: &ProbeKind, chk: &str) -> Option<String> {
     Some(match kind {
         ProbeKind::Tcp => format!("TCP connection to {chk} success."),
-        ProbeKind::Http(_) => format!("Remote Web server {chk} succeed on service."),
-        ProbeKind::Smtp(_) => format!("Remote SMTP server {chk} succeed on service."),
+        ProbeKind::Http(_) => {
+            format!("Remote Web server {chk} succeed on service.")
+        }
+        ProbeKind::Smtp(_) => {
+            format!("Remote SMTP server {chk} succeed on service.")
+        }
         ProbeKind::Udp(_) => format!("UDP connection to {chk} success."),
         ProbeKind::Ping => format!("ICMP connection to {chk} success."),
         ProbeKind::Dns(_) | ProbeKind::Misc(_) => return None,
@@ -42,7 +46,13 @@ pub fn url_up(word: &str, chk: &str, path: &str) -> String {
 /// The line keepalived logs when a checker goes down: `retries` is the
 /// checker's `retry` when it had run before and retry is not 0 (keepalived
 /// then says "after N retries").
-pub fn down(spec: &ProbeSpec, reason: &Reason, chk: &str, vs: &str, retries: Option<u32>) -> String {
+pub fn down(
+    spec: &ProbeSpec,
+    reason: &Reason,
+    chk: &str,
+    vs: &str,
+    retries: Option<u32>,
+) -> String {
     let name = match &spec.kind {
         ProbeKind::Tcp => "TCP_CHECK",
         ProbeKind::Http(_) => "HTTP_CHECK",
@@ -50,7 +60,9 @@ pub fn down(spec: &ProbeSpec, reason: &Reason, chk: &str, vs: &str, retries: Opt
         ProbeKind::Ping => "ICMP CHECK",
         ProbeKind::Smtp(_) => return smtp(spec, reason),
         ProbeKind::Dns(_) => {
-            let tail = retries.map(|n| format!(" after {n} retries")).unwrap_or_default();
+            let tail = retries
+                .map(|n| format!(" after {n} retries"))
+                .unwrap_or_default();
             return format!("{}{tail}", attempt(spec, reason, chk, vs));
         }
         ProbeKind::Misc(_) => return attempt(spec, reason, chk, vs),
@@ -59,19 +71,35 @@ pub fn down(spec: &ProbeSpec, reason: &Reason, chk: &str, vs: &str, retries: Opt
         (Some(n), ProbeKind::Ping) => {
             format!("{name} on service {chk} of {vs} failed after {n} retries.")
         }
-        (Some(n), _) => format!("{name} on service {chk} failed after {n} retries."),
+        (Some(n), _) => {
+            format!("{name} on service {chk} failed after {n} retries.")
+        }
         (None, _) => format!("{name} on service {chk} failed."),
     }
 }
 
 /// The line for one failed attempt (keepalived logs these with
 /// `log_all_failures`, and SMTP/DNS also on the last try).
-pub fn attempt(spec: &ProbeSpec, reason: &Reason, chk: &str, vs: &str) -> String {
+pub fn attempt(
+    spec: &ProbeSpec,
+    reason: &Reason,
+    chk: &str,
+    vs: &str,
+) -> String {
     match &spec.kind {
         ProbeKind::Tcp if matches!(reason, Reason::ConnectTimeout) => {
             format!("TCP connection to {chk} timeout.")
         }
         ProbeKind::Tcp => format!("TCP connection to {chk} failed."),
+        ProbeKind::Http(_) if matches!(reason, Reason::Socket(_)) => {
+            reason.to_string()
+        }
+        // keepalived compat: check_ssl.c's own word for a read timeout.
+        ProbeKind::Http(h)
+            if h.tls.is_some() && matches!(reason, Reason::ReadTimeout) =>
+        {
+            format!("Timeout SSL read server {chk}.")
+        }
         ProbeKind::Http(_) => format!("{reason} server {chk}."),
         ProbeKind::Udp(_) if matches!(reason, Reason::UdpReplyMismatch) => {
             format!("UDP check to {chk} reply data mismatch.")
@@ -83,7 +111,13 @@ pub fn attempt(spec: &ProbeSpec, reason: &Reason, chk: &str, vs: &str) -> String
         ProbeKind::Ping => format!("ICMP connection to {chk} of {vs} failed."),
         ProbeKind::Smtp(_) => smtp(spec, reason),
         ProbeKind::Dns(_) => format!("DNS_CHECK ({chk}) {}", dns_words(reason)),
-        ProbeKind::Misc(m) => misc(chk, vs, m.argv.first().map_or("", String::as_str), reason, ""),
+        ProbeKind::Misc(m) => misc(
+            chk,
+            vs,
+            m.argv.first().map_or("", String::as_str),
+            reason,
+            "",
+        ),
     }
 }
 
@@ -94,9 +128,9 @@ fn dns_words(r: &Reason) -> String {
         Reason::ReadFailed(k) | Reason::WriteFailed(k) | Reason::Socket(k) => {
             format!("failed to read socket; {}", std::io::Error::from(*k))
         }
-        Reason::ConnectRefused | Reason::ConnectFailed(_) | Reason::ConnectTimeout => {
-            "network unreachable".into()
-        }
+        Reason::ConnectRefused
+        | Reason::ConnectFailed(_)
+        | Reason::ConnectTimeout => "network unreachable".into(),
         other => other.to_string(),
     }
 }
@@ -122,7 +156,13 @@ fn smtp(spec: &ProbeSpec, r: &Reason) -> String {
 /// retry", " on retry 1/2", " after 2 retries", " with retry disabled")
 /// or empty on success; `reason` decides "succeeded", "failed" or "timed
 /// out".
-pub fn misc(chk: &str, vs: &str, prog: &str, reason: &Reason, note: &str) -> String {
+pub fn misc(
+    chk: &str,
+    vs: &str,
+    prog: &str,
+    reason: &Reason,
+    note: &str,
+) -> String {
     let (ty, code) = match reason {
         Reason::ScriptExit(s) => ("failed", Some(("exited with status", *s))),
         Reason::ScriptSignal(s) => ("failed", Some(("due to signal", *s))),
@@ -130,8 +170,12 @@ pub fn misc(chk: &str, vs: &str, prog: &str, reason: &Reason, note: &str) -> Str
         _ => ("failed", None),
     };
     match code {
-        Some((why, c)) => format!("Misc check for [{chk} VS {vs}] by [{prog}] {ty}{note} ({why} {c})."),
-        None => format!("Misc check for [{chk} VS {vs}] by [{prog}] {ty}{note}."),
+        Some((why, c)) => format!(
+            "Misc check for [{chk} VS {vs}] by [{prog}] {ty}{note} ({why} {c})."
+        ),
+        None => {
+            format!("Misc check for [{chk} VS {vs}] by [{prog}] {ty}{note}.")
+        }
     }
 }
 
@@ -139,3 +183,7 @@ pub fn misc(chk: &str, vs: &str, prog: &str, reason: &Reason, note: &str) -> Str
 pub fn misc_up(chk: &str, vs: &str, prog: &str) -> String {
     format!("Misc check for [{chk} VS {vs}] by [{prog}] succeeded.")
 }
+
+#[cfg(test)]
+#[path = "log_tests.rs"]
+mod tests;

@@ -118,12 +118,16 @@ impl fmt::Display for Reason {
             // connect_fail on loopback; the genhash test prints this.
             Self::ConnectRefused => "Connection failed",
             Self::ConnectFailed(_) => "Error connecting",
-            Self::TlsHandshake => "SSL handshake/communication error connecting to",
+            Self::TlsHandshake => {
+                "SSL handshake/communication error connecting to"
+            }
             Self::WriteTimeout => "Timeout WEB write",
             Self::WriteFailed(_) => "Cannot send get request to",
             Self::ReadTimeout => "Timeout HTTP read",
             Self::ReadFailed(_) => "Read error with",
-            Self::NoData | Self::HeaderTooLong => "Read, no data received from ",
+            Self::NoData | Self::HeaderTooLong => {
+                "Read, no data received from "
+            }
             Self::HttpStatus(_) => "HTTP status code error to",
             Self::DigestMismatch { .. } => "MD5 digest error to",
             Self::RegexMismatch => "Regex match failed",

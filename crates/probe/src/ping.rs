@@ -88,6 +88,11 @@ async fn echo(t: &Target) -> Result<(), Reason> {
         .map_err(|e| Reason::WriteFailed(e.kind()))?;
     let mut buf = [0u8; 1500];
     loop {
+        // Other ICMP traffic seen by a raw socket must not outlast the
+        // timeout.
+        if Instant::now() >= deadline {
+            return Err(Reason::ReadTimeout);
+        }
         let n = match timeout_at(deadline, fd.recv(&mut buf)).await {
             Err(_) => return Err(Reason::ReadTimeout),
             Ok(Err(e)) => return Err(Reason::ReadFailed(e.kind())),

@@ -5,11 +5,11 @@
 //! returns (the rest of that read is dropped), in a 512-byte buffer; its
 //! status is three digits followed by a space or the end of the line
 //! (`smtp_get_status`, so `220-` continuation lines and a bare `220\r`
-//! are refused). Every step is bounded by `connect_timeout`.
+//! are refused). Each line and each write is bounded by `connect_timeout`.
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::time::timeout;
+use tokio::time::{timeout, timeout_at};
 
 use crate::outcome::{Reason, Verdict};
 use crate::spec::{SmtpSpec, Target};
@@ -51,14 +51,24 @@ async fn send(s: &mut TcpStream, t: &Target, b: &[u8]) -> Result<(), Reason> {
 async fn line(s: &mut TcpStream, t: &Target) -> Result<Vec<u8>, Reason> {
     let mut buf = vec![0u8; LINE_MAX];
     let mut len = 0;
+    let deadline = tokio::time::Instant::now() + t.timeout;
     loop {
         if len >= LINE_MAX - 1 {
             return Err(Reason::SmtpLineTooLong);
         }
-        let n = match timeout(t.timeout, s.read(&mut buf[len..LINE_MAX - 1])).await {
+        if tokio::time::Instant::now() >= deadline {
+            return Err(Reason::ReadTimeout);
+        }
+        let n = match timeout_at(deadline, s.read(&mut buf[len..LINE_MAX - 1]))
+            .await
+        {
             Err(_) => return Err(Reason::ReadTimeout),
             Ok(Err(e)) => return Err(Reason::ReadFailed(e.kind())),
-            Ok(Ok(0)) => return Err(Reason::ReadFailed(std::io::ErrorKind::UnexpectedEof)),
+            Ok(Ok(0)) => {
+                return Err(Reason::ReadFailed(
+                    std::io::ErrorKind::UnexpectedEof,
+                ));
+            }
             Ok(Ok(n)) => n,
         };
         len += n;

@@ -356,12 +356,7 @@ fn http(
         let regex = match &u.regex {
             None => None,
             Some(p) => Some(UrlRegex {
-                regex: regex::bytes::Regex::new(p).map_err(|e| {
-                    SpecError::Regex {
-                        pattern: p.clone(),
-                        source: e,
-                    }
-                })?,
+                regex: compile(p, &u.regex_options)?,
                 no_match: u.regex_no_match,
                 min_offset: offset(u.regex_min_offset),
                 max_offset: u.regex_max_offset.map(|m| offset(Some(m))),
@@ -400,6 +395,29 @@ fn http(
         tls,
         fast_recovery: h.fast_recovery,
     })
+}
+
+/// Compiles a url's `regex` with the `regex_options` the `regex` crate
+/// has: `caseless`, `dotall`, `extended`, `multiline`, `ungreedy`, and
+/// `utf`/`ucp` for Unicode classes (PCRE2 matches bytes without them).
+/// The others (PCRE2 tuning and syntax variants) are ignored.
+fn compile(
+    p: &str,
+    options: &[String],
+) -> Result<regex::bytes::Regex, SpecError> {
+    let has = |o: &str| options.iter().any(|x| x == o);
+    regex::bytes::RegexBuilder::new(p)
+        .case_insensitive(has("caseless"))
+        .dot_matches_new_line(has("dotall"))
+        .ignore_whitespace(has("extended"))
+        .multi_line(has("multiline"))
+        .swap_greed(has("ungreedy"))
+        .unicode(has("utf") || has("ucp"))
+        .build()
+        .map_err(|e| SpecError::Regex {
+            pattern: p.to_string(),
+            source: e,
+        })
 }
 
 fn offset(v: Option<u64>) -> usize {

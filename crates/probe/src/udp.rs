@@ -28,7 +28,9 @@ pub(crate) async fn run(spec: &UdpSpec, t: &Target) -> Verdict {
     match timeout(t.timeout, sock.recv(&mut buf)).await {
         Err(_) if spec.require_reply => Verdict::Down(Reason::ReadTimeout),
         Err(_) => Verdict::Up,
-        Ok(Err(e)) => Verdict::Down(unreachable_or(e.kind(), Reason::ReadFailed)),
+        Ok(Err(e)) => {
+            Verdict::Down(unreachable_or(e.kind(), Reason::ReadFailed))
+        }
         Ok(Ok(n)) if spec.require_reply && !reply_ok(spec, &buf[..n]) => {
             Verdict::Down(Reason::UdpReplyMismatch)
         }
@@ -48,7 +50,9 @@ fn unreachable_or(k: ErrorKind, f: fn(ErrorKind) -> Reason) -> Reason {
 pub(crate) fn reply_ok(spec: &UdpSpec, got: &[u8]) -> bool {
     let Some(p) = &spec.reply else { return true };
     let len = got.len();
-    if len < usize::from(spec.min_reply_length) || len > usize::from(spec.max_reply_length) {
+    if len < usize::from(spec.min_reply_length)
+        || len > usize::from(spec.max_reply_length)
+    {
         return false;
     }
     got.iter().zip(&p.data).enumerate().all(|(i, (g, want))| {

@@ -31,7 +31,11 @@ use response::Response;
 const READ_CHUNK: usize = 4096;
 
 /// The exact request keepalived sends for `url` to `dst`.
-pub fn request(protocol: HttpProtocol, url: &UrlSpec, dst: SocketAddr) -> String {
+pub fn request(
+    protocol: HttpProtocol,
+    url: &UrlSpec,
+    dst: SocketAddr,
+) -> String {
     let minor = u8::from(protocol == HttpProtocol::Http11);
     let close = match protocol {
         HttpProtocol::Http10 => "",
@@ -77,7 +81,10 @@ pub(crate) async fn fetch_with(
     let deadline = tokio::time::Instant::now() + target.timeout;
     let req = request(spec.protocol, url, target.connect);
     match &spec.tls {
-        None => exchange(stream, req.as_bytes(), url, deadline, false, keep_body).await,
+        None => {
+            exchange(stream, req.as_bytes(), url, deadline, false, keep_body)
+                .await
+        }
         Some(_) => {
             let name = url
                 .sni
@@ -86,15 +93,15 @@ pub(crate) async fn fetch_with(
                 .unwrap_or_else(|| {
                     ServerName::IpAddress(target.connect.ip().into())
                 });
-            let mut cfg = (*ctx.tls).clone();
-            // Only an `enable_sni` name is sent; an address never is.
-            cfg.enable_sni = url.sni.is_some();
-            let conn = tokio_rustls::TlsConnector::from(std::sync::Arc::new(cfg));
-            let tls = match timeout_at(deadline, conn.connect(name, stream)).await {
-                Err(_) => return Err(Reason::ConnectTimeout),
-                Ok(Err(_)) => return Err(Reason::TlsHandshake),
-                Ok(Ok(s)) => s,
-            };
+            // Only an `enable_sni` name is sent: without one the name is
+            // the address, which rustls never sends (RFC 6066 §3).
+            let conn = tokio_rustls::TlsConnector::from(ctx.tls.clone());
+            let tls =
+                match timeout_at(deadline, conn.connect(name, stream)).await {
+                    Err(_) => return Err(Reason::ConnectTimeout),
+                    Ok(Err(_)) => return Err(Reason::TlsHandshake),
+                    Ok(Ok(s)) => s,
+                };
             exchange(tls, req.as_bytes(), url, deadline, true, keep_body).await
         }
     }
@@ -122,6 +129,11 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
     let mut resp = Response::new(url, keep_body);
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
+        // A peer that always has data ready never lets the timeout's own
+        // timer be polled: check the deadline on every read.
+        if tokio::time::Instant::now() >= deadline {
+            return Err(Reason::ReadTimeout);
+        }
         match timeout_at(deadline, s.read(&mut buf)).await {
             Err(_) => return Err(Reason::ReadTimeout),
             Ok(Ok(0)) => break,
@@ -154,4 +166,3 @@ pub async fn run_url(
     let f = fetch(spec, url, target, ctx).await?;
     response::judge(url, &f)
 }
-

@@ -138,7 +138,11 @@ impl<'a> Response<'a> {
             body_bytes: self.body_bytes,
             digest: self.md5.finalize().into(),
             regex_matched,
-            body: if self.keep_body { self.body } else { Vec::new() },
+            body: if self.keep_body {
+                self.body
+            } else {
+                Vec::new()
+            },
         })
     }
 }
@@ -146,7 +150,10 @@ impl<'a> Response<'a> {
 /// keepalived's checks, in its order (`http_handle_response`): status,
 /// digest, regex. On success, the word keepalived logs ("HTTP status
 /// code", "MD5 digest" or "Regex match").
-pub(crate) fn judge(url: &UrlSpec, f: &Fetched) -> Result<&'static str, Reason> {
+pub(crate) fn judge(
+    url: &UrlSpec,
+    f: &Fetched,
+) -> Result<&'static str, Reason> {
     if !url.accepts(f.status) {
         return Err(Reason::HttpStatus(f.status));
     }
@@ -215,3 +222,7 @@ pub fn content_length(h: &[u8]) -> Option<u64> {
     }
     std::str::from_utf8(&digits).ok()?.parse().ok()
 }
+
+#[cfg(test)]
+#[path = "response_tests.rs"]
+mod tests;
