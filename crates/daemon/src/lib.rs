@@ -5,8 +5,9 @@
 //! crate carries the actions out and reports what happened as new events.
 //!
 //! [`core`] is what every framework shares (the process, logging, notify
-//! scripts, trackers); each framework has its own folder ([`vrrp`]).
+//! scripts, trackers); each framework has its own folder ([`vrrp`], [`check`]).
 //! docs/ARCHITECTURE.md draws the layout.
 
+pub mod check;
 pub mod core;
 pub mod vrrp;

@@ -15,6 +15,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use ka_daemon::check::LvsBackend;
 use lexopt::{Arg, Parser};
 
 /// What the command line asks for.
@@ -107,6 +108,9 @@ pub(crate) struct Options {
     pub(crate) dump_config: bool,
     /// keepalived-rs: write every VRRP engine step to this file.
     pub(crate) record_events: Option<PathBuf>,
+    /// keepalived-rs: the checkers' kernel table (`ipvs`, `nftables`,
+    /// `auto`).
+    pub(crate) lvs_backend: LvsBackend,
     /// Non-option arguments; keepalived prints and ignores them.
     pub(crate) unexpected: Vec<OsString>,
 }
@@ -180,6 +184,7 @@ const EXTENSIONS: &[Spec] = &[
     spec(None, "strict-config", HasArg::No),
     spec(None, "dump-config", HasArg::No),
     spec(None, "record-events", HasArg::Required),
+    spec(None, "lvs-backend", HasArg::Required),
 ];
 
 /// getopt_long's lookup: an exact long name, or a prefix of exactly one.
@@ -414,6 +419,10 @@ fn one_option(
         "strict-config" => o.strict_config = true,
         "dump-config" => o.dump_config = true,
         "record-events" => o.record_events = value.map(PathBuf::from),
+        "lvs-backend" => match value.as_deref().unwrap_or_default().parse() {
+            Ok(b) => o.lvs_backend = b,
+            Err(e) => st.errors.push(e),
+        },
         other => return no_effect_option(st, spec, other, value),
     }
     None

@@ -266,3 +266,22 @@ fn keepalived_abbreviations_win_over_our_own_options() {
     // Ambiguous among keepalived's own options stays unknown.
     assert_eq!(errors(&["--dont-re"]), vec!["Unknown option --dont-re"]);
 }
+
+#[test]
+fn lvs_backend_takes_ipvs_nftables_or_auto() {
+    use ka_daemon::check::LvsBackend;
+    assert_eq!(run(&["-n"]).lvs_backend, LvsBackend::Auto);
+    assert_eq!(
+        run(&["--lvs-backend=nftables"]).lvs_backend,
+        LvsBackend::Nftables
+    );
+    assert_eq!(
+        run(&["--lvs-backend", "ipvs"]).lvs_backend,
+        LvsBackend::Ipvs
+    );
+    assert_eq!(run(&["--lvs-backend=auto"]).lvs_backend, LvsBackend::Auto);
+    assert_eq!(
+        errors(&["--lvs-backend=xdp"]),
+        vec!["invalid --lvs-backend \"xdp\": expected ipvs, nftables or auto"]
+    );
+}

@@ -1,5 +1,6 @@
 //! Running as a daemon: load and map the configuration, then hand over to
-//! `ka_daemon` (VRRP runtime, signals, pid files, logging).
+//! `ka_daemon` (the VRRP and checker runtimes, signals, pid files,
+//! logging).
 //!
 //! keepalived compat: keepalived starts even when its configuration has
 //! errors, with the fallbacks it reported; so does keepalived-rs (the
@@ -8,18 +9,21 @@
 use std::path::{Path, PathBuf};
 
 use ka_config::{LoadOptions, Severity};
+use ka_daemon::check::RunOptions;
+use ka_daemon::check::plan::check_plan;
 use ka_daemon::core::control::Plan;
 use ka_daemon::core::log::LogOptions;
 use ka_daemon::core::process::{DaemonOptions, LoadError, Loader};
 use ka_daemon::vrrp::plan::{UserResolver, vrrp_plan};
 
-use crate::cli::Options;
+use crate::cli::{Daemons, Options};
 use crate::config_test::DEFAULT_CONFIG_FILE;
 use crate::host::SystemHost;
 
 /// keepalived's default pid files.
 const PID_FILE: &str = "/run/keepalived.pid";
 const VRRP_PID_FILE: &str = "/run/keepalived_vrrp.pid";
+const CHECKERS_PID_FILE: &str = "/run/keepalived_checkers.pid";
 
 impl UserResolver for SystemHost {
     fn uid_gid(&self, user: &str, group: Option<&str>) -> Option<(u32, u32)> {
@@ -35,13 +39,6 @@ impl UserResolver for SystemHost {
 
 /// Runs the daemon; returns the exit status.
 pub(crate) fn run(opts: &Options) -> i32 {
-    if !opts.daemons.vrrp {
-        eprintln!(
-            "keepalived-rs: only the VRRP framework is implemented; the checker (-C) and BFD \
-             frameworks are not implemented yet"
-        );
-        return 1;
-    }
     let file = opts
         .config_file
         .clone()
@@ -67,12 +64,22 @@ pub(crate) fn run(opts: &Options) -> i32 {
             .vrrp_pid_file
             .clone()
             .unwrap_or_else(|| PathBuf::from(VRRP_PID_FILE)),
+        checkers_pid_file: opts
+            .checkers_pid_file
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(CHECKERS_PID_FILE)),
         umask: opts.umask,
         record_events: opts.record_events.clone(),
+        check: RunOptions {
+            backend: opts.lvs_backend,
+            dont_release: opts.dont_release_ipvs,
+            record: None,
+        },
     };
     let cmdline_umask = opts.umask.is_some();
+    let daemons = opts.daemons;
     let loader: Loader =
-        Box::new(move || load(&file, &load_opts, cmdline_umask));
+        Box::new(move || load(&file, &load_opts, cmdline_umask, daemons));
     ka_daemon::core::process::run(d, loader)
 }
 
@@ -81,6 +88,7 @@ fn load(
     file: &Path,
     opts: &LoadOptions,
     cmdline_umask: bool,
+    daemons: Daemons,
 ) -> Result<Plan, LoadError> {
     let loaded = ka_config::load(file, &SystemHost, opts);
     for d in loaded.diagnostics.iter() {
@@ -127,21 +135,35 @@ fn load(
     if let Some(ns) = &cfg.global.net_namespace {
         return Err(LoadError::NetNamespace(ns.clone()));
     }
-    if !cfg.lvs.virtual_servers.is_empty() {
-        tracing::warn!(
-            target: ka_daemon::core::log::target::CORE,
-            "virtual_server blocks are configured but the checker/IPVS framework is not implemented yet; they are not run"
-        );
-    }
     if !cfg.bfd.instances.is_empty() {
         tracing::warn!(
             target: ka_daemon::core::log::target::CORE,
             "bfd_instance blocks are configured but the BFD framework is not implemented yet; they are not run"
         );
     }
-    let plan = vrrp_plan(cfg, &SystemHost);
-    if plan.engine.instances.is_empty() {
+    plan(cfg, daemons)
+}
+
+/// The frameworks to run: keepalived compat: `-P` / `-C` select them,
+/// and without `--all` one runs only when the configuration has
+/// something for it (`vrrp_instance`s, `virtual_server`s).
+fn plan(cfg: &ka_config::Config, daemons: Daemons) -> Result<Plan, LoadError> {
+    let vrrp = daemons
+        .vrrp
+        .then(|| vrrp_plan(cfg, &SystemHost))
+        .filter(|p| daemons.all || !p.engine.instances.is_empty());
+    let mut check = daemons
+        .checker
+        .then(|| check_plan(cfg, &SystemHost))
+        .filter(|p| daemons.all || !p.engine.virtual_servers.is_empty());
+    if let (Some(v), Some(c)) = (&vrrp, &mut check) {
+        // One reader per track_file: VRRP's trackers publish on the bus
+        // the checkers read too.
+        c.files
+            .retain(|f| !v.files.iter().any(|x| x.name == f.name));
+    }
+    if vrrp.is_none() && check.is_none() {
         return Err(LoadError::NothingToRun);
     }
-    Ok(Plan { vrrp: Some(plan) })
+    Ok(Plan { vrrp, check })
 }

@@ -49,6 +49,8 @@ pub(crate) fn usage(prog: &str) -> String {
                                 on stdout (exit status as for -t)
       --record-events=FILE     keepalived-rs: write every VRRP engine event and action
                                 to FILE as JSON lines, for replay tests
+      --lvs-backend=KIND       keepalived-rs: the load balancer's kernel table: ipvs,
+                                nftables, or auto (IPVS if the kernel has it; default)
   -v, --version                Display the version number
   -h, --help                   Display this help message
 "

@@ -41,6 +41,8 @@ pub const FORMAT_VERSION: u32 = 1;
 pub enum EngineKind {
     /// The VRRP engine (`ka_vrrp::Engine`).
     Vrrp,
+    /// The checker engine (`ka_check::Engine`).
+    Check,
 }
 
 impl EngineKind {
@@ -48,6 +50,7 @@ impl EngineKind {
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Vrrp => "vrrp",
+            Self::Check => "check",
         }
     }
 }

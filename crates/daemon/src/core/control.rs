@@ -2,6 +2,7 @@
 
 use tokio::sync::oneshot;
 
+use crate::check::plan::CheckPlan;
 use crate::vrrp::plan::VrrpPlan;
 
 /// Requests from the process (signals) to one framework's loop; `P` is
@@ -20,12 +21,14 @@ pub enum Control<P, S> {
 }
 
 /// Everything a configuration asks to run, one part per framework. A
-/// framework runs when its part is there. `check` (health checkers and
-/// IPVS) and `bfd` get their parts when they exist (docs/ARCHITECTURE.md).
+/// framework runs when its part is there. `bfd` gets its part when it
+/// exists (docs/ARCHITECTURE.md).
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
     /// The VRRP framework's plan.
     pub vrrp: Option<VrrpPlan>,
+    /// The checker (health checks and IPVS) framework's plan.
+    pub check: Option<CheckPlan>,
 }
 
 /// The state of every running framework (for the dumps).
@@ -33,4 +36,6 @@ pub struct Plan {
 pub struct Snapshot {
     /// The VRRP engine's state, when VRRP runs.
     pub vrrp: Option<ka_vrrp::Snapshot>,
+    /// The checker engine's state, when the checkers run.
+    pub check: Option<ka_check::Snapshot>,
 }

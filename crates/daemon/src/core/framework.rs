@@ -5,12 +5,14 @@ use std::fmt;
 
 use super::log::target;
 
-/// One of keepalived's frameworks. Only VRRP exists today; the health
-/// checkers and BFD get their variants with their folders.
+/// One of keepalived's frameworks; BFD gets its variant with its folder.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Framework {
     /// VRRP (keepalived's VRRP child, `Keepalived_vrrp`).
     Vrrp,
+    /// The health checkers and IPVS (keepalived's checker child,
+    /// `Keepalived_healthcheckers`).
+    Check,
 }
 
 impl Framework {
@@ -18,6 +20,7 @@ impl Framework {
     pub fn name(self) -> &'static str {
         match self {
             Self::Vrrp => "vrrp",
+            Self::Check => "check",
         }
     }
 
@@ -25,6 +28,7 @@ impl Framework {
     pub fn title(self) -> &'static str {
         match self {
             Self::Vrrp => "VRRP",
+            Self::Check => "Checker",
         }
     }
 
@@ -39,6 +43,7 @@ impl Framework {
     pub(crate) fn warn(self, msg: fmt::Arguments<'_>) {
         match self {
             Self::Vrrp => tracing::warn!(target: target::VRRP, "{msg}"),
+            Self::Check => tracing::warn!(target: target::CHECK, "{msg}"),
         }
     }
 
@@ -46,6 +51,7 @@ impl Framework {
     pub(crate) fn error(self, msg: fmt::Arguments<'_>) {
         match self {
             Self::Vrrp => tracing::error!(target: target::VRRP, "{msg}"),
+            Self::Check => tracing::error!(target: target::CHECK, "{msg}"),
         }
     }
 }

@@ -30,6 +30,8 @@ pub mod target {
     pub const CORE: &str = "keepalived";
     /// VRRP (keepalived's VRRP child).
     pub const VRRP: &str = "keepalived::vrrp";
+    /// The health checkers and IPVS (keepalived's checker child).
+    pub const CHECK: &str = "keepalived::check";
 }
 
 /// Where log lines go.
@@ -80,6 +82,8 @@ impl KeepalivedLog {
     fn ident(target: &str) -> &'static str {
         if target.starts_with(target::VRRP) {
             "Keepalived_vrrp"
+        } else if target.starts_with(target::CHECK) {
+            "Keepalived_healthcheckers"
         } else {
             "Keepalived"
         }

@@ -16,8 +16,10 @@ use tokio::task::JoinError;
 use super::bus::Bus;
 use super::control::{Control, Plan, Snapshot};
 use super::fatal;
+use super::framework::Framework;
 use super::pidfiles::{self, PidFiles, TakeError};
 use super::signals::{self, Request, Signals};
+use crate::check::{self, plan::CheckPlan};
 use crate::core::log::{self, LogOptions, target};
 use crate::vrrp;
 use crate::vrrp::dump::{self, DumpKind};
@@ -42,9 +44,7 @@ pub enum LoadError {
     )]
     NetNamespace(String),
     /// No framework has anything to run.
-    #[error(
-        "no vrrp_instance configured: nothing to run (only VRRP is implemented yet)"
-    )]
+    #[error("no vrrp_instance or virtual_server configured: nothing to run")]
     NothingToRun,
 }
 
@@ -61,8 +61,13 @@ pub struct DaemonOptions {
     pub vrrp_pid_file: PathBuf,
     /// `-u`: file-creation mask (it overrides the `umask` keyword).
     pub umask: Option<u32>,
-    /// `--record-events`: write every VRRP engine step to this file.
+    /// `-c`: the checkers' pid file (written while the checkers run).
+    pub checkers_pid_file: PathBuf,
+    /// `--record-events`: write every engine step of VRRP (else of the
+    /// checkers) to this file.
     pub record_events: Option<PathBuf>,
+    /// How the checker framework runs (`--lvs-backend`, `-I`).
+    pub check: check::RunOptions,
 }
 
 /// keepalived's default `umask_val`: IXUSR|IRWXG|IRWXO.
@@ -96,7 +101,14 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
             return 1;
         }
     };
-    let pid_paths = [opts.pid_file.as_path(), opts.vrrp_pid_file.as_path()];
+    // keepalived compat: a child's pid file exists while that child runs.
+    let mut pid_paths = vec![opts.pid_file.as_path()];
+    if setup.vrrp.is_some() {
+        pid_paths.push(opts.vrrp_pid_file.as_path());
+    }
+    if setup.check.is_some() {
+        pid_paths.push(opts.checkers_pid_file.as_path());
+    }
     // keepalived compat: checked before forking; exit status 0.
     if pidfiles::already_running(&pid_paths) {
         tracing::info!(target: target::CORE, "daemon is already running");
@@ -130,7 +142,7 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
     {
         Ok(rt) => {
             let run = AssertUnwindSafe(|| {
-                rt.block_on(supervise(setup, load, fatal, opts.record_events))
+                rt.block_on(supervise(setup, load, fatal, opts.clone()))
             });
             // The hook has logged the panic already.
             std::panic::catch_unwind(run).unwrap_or(fatal::EXIT_PROGRAM_ERROR)
@@ -146,102 +158,202 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
 }
 
 /// The frameworks running, each as its control channel, task and plan.
+/// A new framework is one more field here and one more line in
+/// [`Frameworks::parts`], [`Frameworks::reload`] and
+/// [`Frameworks::snapshot`].
 struct Frameworks {
-    vrrp: Option<Running<vrrp::Control, VrrpPlan>>,
+    vrrp: Option<Running<VrrpPlan, ka_vrrp::Snapshot>>,
+    check: Option<Running<CheckPlan, ka_check::Snapshot>>,
 }
 
 /// One framework's loop, running.
-struct Running<C, P> {
-    control: mpsc::UnboundedSender<C>,
+struct Running<P, S> {
+    kind: Framework,
+    control: mpsc::UnboundedSender<Control<P, S>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     /// Its part of the plan it was last given: the dumps echo its
     /// configuration.
     plan: P,
 }
 
+/// What the process does with any running framework, whatever its plan.
+trait Part {
+    fn kind(&self) -> Framework;
+    fn stop(&self);
+    fn clear_stats(&self);
+    fn task(&mut self) -> &mut tokio::task::JoinHandle<std::io::Result<()>>;
+}
+
+impl<P, S> Part for Running<P, S> {
+    fn kind(&self) -> Framework {
+        self.kind
+    }
+
+    fn stop(&self) {
+        let _ = self.control.send(Control::Stop);
+    }
+
+    fn clear_stats(&self) {
+        let _ = self.control.send(Control::ClearStats);
+    }
+
+    fn task(&mut self) -> &mut tokio::task::JoinHandle<std::io::Result<()>> {
+        &mut self.task
+    }
+}
+
+impl<P: Clone, S> Running<P, S> {
+    /// Hands the framework its part of a reloaded plan.
+    fn reload(&mut self, plan: P) {
+        self.plan = plan.clone();
+        let _ = self.control.send(Control::Reload(Box::new(plan)));
+    }
+
+    /// The engine's state, if the loop still answers.
+    async fn snapshot(&self) -> Option<S> {
+        let (tx, rx) = oneshot::channel();
+        self.control.send(Control::Snapshot(tx)).ok()?;
+        rx.await.ok()
+    }
+}
+
 impl Frameworks {
     /// Starts the frameworks `plan` has parts for; their trackers publish
-    /// on `bus`; `record` gets the VRRP engine's steps
-    /// (`--record-events`).
-    fn start(plan: Plan, bus: &Bus, record: Option<PathBuf>) -> Self {
+    /// on `bus`; `opts` says how (`--record-events` goes to VRRP when it
+    /// runs, else to the checkers).
+    fn start(plan: Plan, bus: &Bus, opts: &DaemonOptions) -> Self {
+        let mut record = opts.record_events.clone();
         let vrrp = plan.vrrp.map(|p| {
             let (control, rx) = mpsc::unbounded_channel();
-            let task =
-                tokio::spawn(vrrp::run(p.clone(), rx, bus.clone(), record));
+            let rec = record.take();
+            let task = tokio::spawn(vrrp::run(p.clone(), rx, bus.clone(), rec));
             Running {
+                kind: Framework::Vrrp,
                 control,
                 task,
                 plan: p,
             }
         });
-        Self { vrrp }
+        let check = plan.check.map(|p| {
+            let (control, rx) = mpsc::unbounded_channel();
+            // Subscribed now, before any task runs, so the first values
+            // of trackers VRRP starts reach the checkers too.
+            let track = bus.subscribe();
+            let run_opts = check::RunOptions {
+                record: record.take(),
+                ..opts.check.clone()
+            };
+            let task = tokio::spawn(check::run(
+                p.clone(),
+                rx,
+                bus.clone(),
+                track,
+                run_opts,
+            ));
+            Running {
+                kind: Framework::Check,
+                control,
+                task,
+                plan: p,
+            }
+        });
+        Self { vrrp, check }
+    }
+
+    /// Every running framework.
+    fn parts(&self) -> Vec<&dyn Part> {
+        let vrrp = self.vrrp.as_ref().map(|r| r as &dyn Part);
+        let check = self.check.as_ref().map(|r| r as &dyn Part);
+        [vrrp, check].into_iter().flatten().collect()
+    }
+
+    fn parts_mut(&mut self) -> Vec<&mut dyn Part> {
+        let vrrp = self.vrrp.as_mut().map(|r| r as &mut dyn Part);
+        let check = self.check.as_mut().map(|r| r as &mut dyn Part);
+        [vrrp, check].into_iter().flatten().collect()
     }
 
     /// Hands each running framework its part of a reloaded plan. A
-    /// framework whose part is gone keeps its running configuration
-    /// (unreachable today: the loader refuses a plan without VRRP).
+    /// framework whose part is gone keeps its running configuration, and
+    /// one that was not running is not started (keepalived starts its
+    /// children once).
     fn reload(&mut self, plan: Plan) {
         if let (Some(r), Some(p)) = (&mut self.vrrp, plan.vrrp) {
-            r.plan = p.clone();
-            let _ = r.control.send(Control::Reload(Box::new(p)));
+            r.reload(p);
+        }
+        if let (Some(r), Some(p)) = (&mut self.check, plan.check) {
+            r.reload(p);
         }
     }
 
     fn stop(&self) {
-        if let Some(r) = &self.vrrp {
-            let _ = r.control.send(Control::Stop);
-        }
+        self.parts().iter().for_each(|p| p.stop());
     }
 
     /// STATS_CLEAR: every running framework zeroes its counters.
     fn clear_stats(&self) {
-        if let Some(r) = &self.vrrp {
-            let _ = r.control.send(Control::ClearStats);
-        }
+        self.parts().iter().for_each(|p| p.clear_stats());
     }
 
     /// The state of every running framework.
     async fn snapshot(&self) -> Snapshot {
         let mut snap = Snapshot::default();
         if let Some(r) = &self.vrrp {
-            let (tx, rx) = oneshot::channel();
-            if r.control.send(Control::Snapshot(tx)).is_ok() {
-                snap.vrrp = rx.await.ok();
-            }
+            snap.vrrp = r.snapshot().await;
+        }
+        if let Some(r) = &self.check {
+            snap.check = r.snapshot().await;
         }
         snap
     }
 
-    /// Waits until a framework's loop ends; returns the process status.
+    /// Waits until a framework's loop ends; returns the process status,
+    /// logged under that framework's name.
     async fn ended(&mut self) -> i32 {
-        let Some(r) = &mut self.vrrp else {
+        let tasks: Vec<_> = self
+            .parts_mut()
+            .into_iter()
+            .map(|p| {
+                let kind = p.kind();
+                let task = p.task();
+                Box::pin(async move { (kind, task.await) })
+            })
+            .collect();
+        if tasks.is_empty() {
             return std::future::pending().await;
-        };
-        loop_status((&mut r.task).await)
+        }
+        let ((kind, done), _, _) = futures::future::select_all(tasks).await;
+        loop_status(kind, done)
     }
 
-    /// After a fatal error: waits (bounded) until every loop told to
-    /// stop has run its shutdown path.
+    /// Waits (bounded) until every loop told to stop has run its
+    /// shutdown path.
     async fn stopped(&mut self) {
-        let Some(r) = &mut self.vrrp else {
-            return;
-        };
-        if !r.task.is_finished()
-            && tokio::time::timeout(FATAL_STOP_WAIT, &mut r.task)
-                .await
-                .is_err()
-        {
-            tracing::error!(target: target::CORE, "VRRP runtime did not stop within {FATAL_STOP_WAIT:?}");
+        for p in self.parts_mut() {
+            let kind = p.kind();
+            let task = p.task();
+            if !task.is_finished()
+                && tokio::time::timeout(FATAL_STOP_WAIT, task).await.is_err()
+            {
+                kind.error(format_args!(
+                    "{} runtime did not stop within {FATAL_STOP_WAIT:?}",
+                    kind.title()
+                ));
+            }
         }
     }
 }
 
 /// The exit status for the end of a framework's loop.
-fn loop_status(done: Result<std::io::Result<()>, JoinError>) -> i32 {
+fn loop_status(
+    kind: Framework,
+    done: Result<std::io::Result<()>, JoinError>,
+) -> i32 {
+    let title = kind.title();
     match done {
         Ok(Ok(())) => 0,
         Ok(Err(e)) => {
-            tracing::error!(target: target::VRRP, "VRRP runtime failed: {e}");
+            kind.error(format_args!("{title} runtime failed: {e}"));
             if e.get_ref().is_some_and(|i| i.is::<fatal::Panicked>()) {
                 fatal::EXIT_PROGRAM_ERROR
             } else {
@@ -249,7 +361,7 @@ fn loop_status(done: Result<std::io::Result<()>, JoinError>) -> i32 {
             }
         }
         Err(e) => {
-            tracing::error!(target: target::VRRP, "VRRP runtime crashed: {e}");
+            kind.error(format_args!("{title} runtime crashed: {e}"));
             fatal::EXIT_PROGRAM_ERROR
         }
     }
@@ -259,7 +371,7 @@ async fn supervise(
     plan: Plan,
     load: Loader,
     mut fatal: mpsc::UnboundedReceiver<String>,
-    record: Option<PathBuf>,
+    opts: DaemonOptions,
 ) -> i32 {
     let mut signals = match Signals::install() {
         Ok(s) => s,
@@ -269,7 +381,7 @@ async fn supervise(
         }
     };
     let bus = Bus::default();
-    let mut frameworks = Frameworks::start(plan, &bus, record);
+    let mut frameworks = Frameworks::start(plan, &bus, &opts);
     // Running and able to take signals: tell systemd (Type=notify units).
     sd_notify("READY=1");
     // `None`: a task panicked (the hook logged where). A panic here (a
@@ -286,6 +398,10 @@ async fn supervise(
     .catch_unwind()
     .await;
     if let Ok(Some(status)) = looped {
+        // One loop ended (SIGTERM, or a failure): the others stop too,
+        // each through its shutdown path.
+        frameworks.stop();
+        frameworks.stopped().await;
         return status;
     }
     tracing::error!(target: target::CORE, "Stopping after an internal error");

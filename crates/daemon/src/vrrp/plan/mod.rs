@@ -17,7 +17,7 @@ mod gaps;
 mod instance;
 mod route;
 mod statics;
-mod support;
+pub(crate) mod support;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

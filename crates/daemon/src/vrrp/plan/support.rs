@@ -21,7 +21,7 @@ use crate::vrrp::notify::Hooks;
 const DEFAULT_SCRIPT_USER: &str = "keepalived_script";
 
 /// User resolution with keepalived's default script user.
-pub(super) struct Users<'a> {
+pub(crate) struct Users<'a> {
     resolver: &'a dyn UserResolver,
     /// `(uid, gid)` for scripts without `user`; `None` runs them as the
     /// daemon itself (root).
@@ -31,7 +31,7 @@ pub(super) struct Users<'a> {
 impl<'a> Users<'a> {
     /// keepalived compat: `script_user`, else `keepalived_script` if that
     /// user exists, else root (`set_default_script_user`).
-    pub(super) fn new(
+    pub(crate) fn new(
         g: &GlobalDefs,
         resolver: &'a dyn UserResolver,
         notes: &mut Vec<String>,
@@ -49,7 +49,7 @@ impl<'a> Users<'a> {
     }
 
     /// The spec of a command, or why it cannot be run.
-    pub(super) fn spec(&self, cmd: &ScriptCmd) -> Result<ScriptSpec, String> {
+    pub(crate) fn spec(&self, cmd: &ScriptCmd) -> Result<ScriptSpec, String> {
         let ids = match &cmd.user {
             Some(u) => Some(
                 self.resolver.uid_gid(u, cmd.group.as_deref()).ok_or_else(
@@ -290,7 +290,7 @@ pub(super) fn fifo(
     Some(fifo_spec(&f, kw, users, notes))
 }
 
-fn fifo_spec(
+pub(crate) fn fifo_spec(
     f: &Fifo,
     kw: &str,
     users: &Users<'_>,

@@ -1,0 +1,248 @@
+//! The checker runtime's real drivers: the kernel table (IPVS or
+//! nftables, in `system_table.rs`), `ka_probe` attempts on tokio tasks,
+//! notify scripts through the shared ordered queues and FIFO, and the
+//! host's addresses from the netlink watcher (`ha_suspend`).
+
+use std::collections::HashMap;
+use std::io;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use ka_check::{CheckerId, ProbeResult};
+use ka_probe::{Outcome, ProbeCtx, ProbeSpec, Verdict};
+use ka_sys::netlink::{NetEvent, NetWatcher, Netlink, RcvBuf};
+use ka_sys::script::ScriptSpec;
+use tokio::task::JoinSet;
+
+use super::LvsBackend;
+use super::io::{AddrIo, Drivers, Io, NotifyIo, NotifyKey, ProbeDone, ProbeIo};
+use super::plan::CheckPlan;
+use crate::core::fifo::Fifo;
+use crate::core::framework::Framework;
+use crate::core::log::target;
+use crate::core::notify::Queues;
+use crate::vrrp::plan::FifoSpec;
+
+pub(crate) use super::system_table::Table;
+
+/// The real driver set.
+#[derive(Debug)]
+pub(crate) struct System;
+
+impl Io for System {
+    type DataPlane = Table;
+    type Probes = Probes;
+    type Notify = Notifier;
+    type Addrs = Addrs;
+}
+
+/// Opens the drivers `plan` needs: the table backend `choice` selects
+/// (refused when it cannot honour the plan), the probes, the notify
+/// queues, and the address watcher when a virtual server uses
+/// `ha_suspend`.
+pub(crate) async fn open(
+    plan: &CheckPlan,
+    choice: LvsBackend,
+) -> io::Result<Drivers<System>> {
+    let dataplane = Table::open(plan, choice).await?;
+    let suspend = plan.engine.virtual_servers.iter().any(|v| v.ha_suspend);
+    let addrs = if suspend {
+        let nl = Netlink::connect()?;
+        Some(Addrs {
+            watcher: NetWatcher::open(nl, RcvBuf::default())?,
+        })
+    } else {
+        None
+    };
+    Ok(Drivers {
+        dataplane,
+        probes: Probes::default(),
+        notify: Notifier { queues: None },
+        addrs,
+    })
+}
+
+// ===== Probes =====
+
+/// A checker's probe, with the names its log lines use.
+#[derive(Debug)]
+struct Probe {
+    spec: Result<ProbeSpec, String>,
+    /// keepalived's `FMT_RS` of the real server (its checker's target).
+    chk: String,
+    /// keepalived's `FMT_VS`.
+    vs: String,
+}
+
+/// `ka_probe` attempts, each on its own task.
+#[derive(Debug, Default)]
+pub(crate) struct Probes {
+    probes: HashMap<CheckerId, Arc<Probe>>,
+    ctx: Arc<ProbeCtx>,
+    running: JoinSet<ProbeDone>,
+}
+
+impl ProbeIo for Probes {
+    fn configure(&mut self, plan: &CheckPlan) {
+        let ssl = plan.config.lvs.ssl.as_ref();
+        self.ctx = Arc::new(match ProbeCtx::with_ssl(ssl, false, None) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(target: target::CHECK, "SSL: {e}; SSL_GET checks use keepalived's default context");
+                ProbeCtx::new()
+            }
+        });
+        self.probes.clear();
+        for (id, r) in &plan.probes {
+            let Some((vs, rs, c)) = plan.probe_config(*r) else {
+                continue;
+            };
+            let spec = ProbeSpec::from_config(rs, vs, c, ssl).map_err(|e| {
+                tracing::error!(target: target::CHECK, "{} on {}: {e}; the checker fails", c.kind.keyword(), rs.addr);
+                e.to_string()
+            });
+            let names = plan
+                .engine
+                .virtual_servers
+                .get(id.rs.vs as usize)
+                .map(|v| {
+                    let rs = v.real_servers.get(id.rs.rs as usize);
+                    (
+                        rs.map(|r| r.name.clone()).unwrap_or_default(),
+                        v.name.clone(),
+                    )
+                })
+                .unwrap_or_default();
+            let probe = Probe {
+                spec,
+                chk: names.0,
+                vs: names.1,
+            };
+            self.probes.insert(*id, Arc::new(probe));
+        }
+    }
+
+    fn start(&mut self, id: CheckerId, token: u64) {
+        let probe = self.probes.get(&id).cloned();
+        let ctx = self.ctx.clone();
+        self.running.spawn(async move {
+            let (result, latency) = match probe.as_deref() {
+                Some(p) => attempt(p, &ctx).await,
+                None => (
+                    ProbeResult::Down("no such checker".into()),
+                    Duration::ZERO,
+                ),
+            };
+            ProbeDone {
+                id,
+                token,
+                result,
+                latency,
+            }
+        });
+    }
+
+    async fn next_done(&mut self) -> ProbeDone {
+        loop {
+            match self.running.join_next().await {
+                Some(Ok(done)) => return done,
+                // A probe task that panicked (the hook logged it) or was
+                // aborted: its checker's attempt is overdue for the engine.
+                Some(Err(_)) => {}
+                None => std::future::pending::<()>().await,
+            }
+        }
+    }
+
+    fn stop_all(&mut self) {
+        self.running.abort_all();
+    }
+}
+
+/// One attempt, as the engine's result: a failure carries the words
+/// keepalived logs for it.
+async fn attempt(p: &Probe, ctx: &ProbeCtx) -> (ProbeResult, Duration) {
+    let spec = match &p.spec {
+        Ok(s) => s,
+        Err(e) => return (ProbeResult::Down(e.clone()), Duration::ZERO),
+    };
+    let Outcome { verdict, latency } = ka_probe::run(spec, ctx).await;
+    let result = match verdict {
+        Verdict::Up => ProbeResult::Up,
+        Verdict::UpWithWeight(w) => ProbeResult::UpWithWeight(w),
+        Verdict::Down(reason) => ProbeResult::Down(ka_probe::log::attempt(
+            spec, &reason, &p.chk, &p.vs,
+        )),
+    };
+    (result, latency)
+}
+
+// ===== Notify =====
+
+/// Notify scripts in order per real or virtual server, and the FIFO.
+#[derive(Debug)]
+pub(crate) struct Notifier {
+    queues: Option<Queues<NotifyKey>>,
+}
+
+impl NotifyIo for Notifier {
+    fn configure(&mut self, fifo: Option<&FifoSpec>) {
+        // keepalived compat: the old FIFO is closed (and its reader
+        // stopped) before the new one is opened.
+        self.queues = None;
+        let fifo = fifo.and_then(|f| {
+            Fifo::open(
+                std::path::Path::new(&f.path),
+                f.owner,
+                f.script.as_ref(),
+            )
+        });
+        self.queues = Some(Queues::new(Framework::Check, fifo));
+    }
+
+    async fn push(
+        &mut self,
+        key: NotifyKey,
+        line: &str,
+        scripts: Vec<ScriptSpec>,
+        wait: Option<Duration>,
+    ) {
+        let Some(q) = &mut self.queues else {
+            return;
+        };
+        let label = match &key {
+            NotifyKey::Rs(_, rs) => rs.clone(),
+            NotifyKey::Vs(vs) => vs.clone(),
+        };
+        let done = q.push(key, &label, line, scripts);
+        if let (Some(done), Some(limit)) = (done, wait) {
+            let _ = tokio::time::timeout(limit, done).await;
+        }
+    }
+}
+
+// ===== Addresses =====
+
+/// The host's addresses, from the netlink watcher.
+#[derive(Debug)]
+pub(crate) struct Addrs {
+    watcher: NetWatcher,
+}
+
+impl AddrIo for Addrs {
+    async fn dump(&mut self) -> io::Result<Vec<IpAddr>> {
+        let (_, addrs) = self.watcher.dump().await.map_err(io::Error::other)?;
+        Ok(addrs.into_iter().map(|a| a.addr).collect())
+    }
+
+    async fn next_change(&mut self) -> Option<(IpAddr, bool)> {
+        loop {
+            match self.watcher.next().await {
+                NetEvent::AddrAdded(a) => return Some((a.addr, true)),
+                NetEvent::AddrRemoved(a) => return Some((a.addr, false)),
+                _ => {}
+            }
+        }
+    }
+}
