@@ -195,8 +195,8 @@ fn run_host(o: &Opts, imp: &Impl) -> Result<serde_json::Value, String> {
 
 /// Loads what the guest needs: IPVS for keepalived, nftables for
 /// keepalived-rs.
-const UML_SETUP: &str = "mount -t tmpfs tmpfs /tmp\n\
-    ka_modprobe ip_vs ip_vs_rr || echo 'guest: no IPVS'\n\
+/// (No tmpfs on /tmp: the work folder the harness mounts lives there.)
+const UML_SETUP: &str = "ka_modprobe ip_vs ip_vs_rr || echo 'guest: no IPVS'\n\
     for m in nf_tables nf_conntrack nf_nat nft_numgen nft_hash nft_reject nft_ct; do ka_modprobe $m 2>/dev/null; done\n";
 
 /// One run in a UML guest.
