@@ -50,7 +50,8 @@ pub(crate) fn lateness(servers: &[Vec<f64>], interval: Duration) -> Lateness {
         }
         // Nearest rank: the smallest value with at least q of the data at
         // or below it.
-        let rank = ((q * gaps.len() as f64).ceil() as usize).clamp(1, gaps.len());
+        let rank =
+            ((q * gaps.len() as f64).ceil() as usize).clamp(1, gaps.len());
         Duration::from_secs_f64(gaps[rank - 1].max(0.0))
     };
     Lateness {
@@ -65,8 +66,11 @@ pub(crate) fn lateness(servers: &[Vec<f64>], interval: Duration) -> Lateness {
 
 /// Times inside `[start, end]` of `times`, sorted.
 pub(crate) fn in_window(times: &[f64], start: f64, end: f64) -> Vec<f64> {
-    let mut v: Vec<f64> =
-        times.iter().copied().filter(|&t| t >= start && t <= end).collect();
+    let mut v: Vec<f64> = times
+        .iter()
+        .copied()
+        .filter(|&t| t >= start && t <= end)
+        .collect();
     v.sort_by(f64::total_cmp);
     v
 }

@@ -2,11 +2,11 @@
 //! run one measurement (the same script on the host, in a namespace, and
 //! as the UML guest's init).
 //!
-//! TCP_CHECK real server i: 198.51.100.(1 + i / 1000), port 10000 + i %
-//! 1000, in virtual servers of 1,000 (192.0.2.(101 + i / 1000):80).
-//! HTTP_GET real server j: nginx on 203.0.113.(1 + j / 1000), port 20000
-//! + j % 1000, in virtual servers of 100 (192.0.2.(151 + j / 100):80 ...
-//! up to 192.0.2.250 at 10,000 servers). All addresses sit on the loopback
+//! TCP_CHECK real server i: address 198.51.100.(1 + i / 1000), port
+//! 10000 + i % 1000, in virtual servers of 1,000 (192.0.2.(101 + i /
+//! 1000):80). HTTP_GET real server j: nginx on 203.0.113.(1 + j / 1000),
+//! port 20000 + j % 1000, in virtual servers of 100 (192.0.2.(151 + j /
+//! 100):80, up to 192.0.2.250 at 10,000 servers). All addresses sit on the loopback
 //! link, documentation ranges only.
 
 use std::fmt::Write as _;
@@ -21,12 +21,18 @@ const HTTP_PER_VS: usize = 100;
 
 /// TCP_CHECK real server `i`.
 pub(crate) fn tcp_rs(i: usize) -> (Ipv4Addr, u16) {
-    (Ipv4Addr::new(198, 51, 100, (1 + i / TCP_PER_ADDR) as u8), (10_000 + i % TCP_PER_ADDR) as u16)
+    (
+        Ipv4Addr::new(198, 51, 100, (1 + i / TCP_PER_ADDR) as u8),
+        (10_000 + i % TCP_PER_ADDR) as u16,
+    )
 }
 
 /// HTTP_GET real server `j`.
 pub(crate) fn http_rs(j: usize) -> (Ipv4Addr, u16) {
-    (Ipv4Addr::new(203, 0, 113, (1 + j / HTTP_PER_ADDR) as u8), (20_000 + j % HTTP_PER_ADDR) as u16)
+    (
+        Ipv4Addr::new(203, 0, 113, (1 + j / HTTP_PER_ADDR) as u8),
+        (20_000 + j % HTTP_PER_ADDR) as u16,
+    )
 }
 
 /// The index of the HTTP real server `addr:port` (nginx's
@@ -36,7 +42,10 @@ pub(crate) fn http_index(s: &str) -> Option<usize> {
     let a: Ipv4Addr = a.parse().ok()?;
     let p: usize = p.parse().ok()?;
     let o = a.octets();
-    if o[..3] != [203, 0, 113] || o[3] == 0 || !(20_000..20_000 + HTTP_PER_ADDR).contains(&p) {
+    if o[..3] != [203, 0, 113]
+        || o[3] == 0
+        || !(20_000..20_000 + HTTP_PER_ADDR).contains(&p)
+    {
         return None;
     }
     Some((usize::from(o[3]) - 1) * HTTP_PER_ADDR + p - 20_000)
@@ -55,7 +64,10 @@ pub(crate) fn check_counts(tcp: usize, http: usize) -> Result<(), String> {
 
 /// The addresses the loopback link carries.
 pub(crate) fn addresses(tcp: usize, http: usize) -> Vec<Ipv4Addr> {
-    let mut v: Vec<Ipv4Addr> = (0..tcp).step_by(TCP_PER_ADDR).map(|i| tcp_rs(i).0).collect();
+    let mut v: Vec<Ipv4Addr> = (0..tcp)
+        .step_by(TCP_PER_ADDR)
+        .map(|i| tcp_rs(i).0)
+        .collect();
     v.extend((0..http).step_by(HTTP_PER_ADDR).map(|j| http_rs(j).0));
     v
 }
@@ -74,10 +86,16 @@ pub(crate) fn keepalived_conf(tcp: usize, http: usize) -> String {
             if i > 0 {
                 s.push_str("}\n");
             }
-            vs_head(&mut s, Ipv4Addr::new(192, 0, 2, (101 + i / TCP_PER_ADDR) as u8));
+            vs_head(
+                &mut s,
+                Ipv4Addr::new(192, 0, 2, (101 + i / TCP_PER_ADDR) as u8),
+            );
         }
         let (a, p) = tcp_rs(i);
-        let _ = write!(s, "    real_server {a} {p} {{\n        TCP_CHECK {{\n            connect_timeout 1\n        }}\n    }}\n");
+        let _ = write!(
+            s,
+            "    real_server {a} {p} {{\n        TCP_CHECK {{\n            connect_timeout 1\n        }}\n    }}\n"
+        );
     }
     if tcp > 0 {
         s.push_str("}\n");
@@ -87,7 +105,10 @@ pub(crate) fn keepalived_conf(tcp: usize, http: usize) -> String {
             if j > 0 {
                 s.push_str("}\n");
             }
-            vs_head(&mut s, Ipv4Addr::new(192, 0, 2, (151 + j / HTTP_PER_VS) as u8));
+            vs_head(
+                &mut s,
+                Ipv4Addr::new(192, 0, 2, (151 + j / HTTP_PER_VS) as u8),
+            );
         }
         let (a, p) = http_rs(j);
         let _ = write!(
@@ -147,7 +168,9 @@ pub(crate) fn script(s: &Script<'_>) -> String {
         let _ = writeln!(addrs, "ip addr add {a}/32 dev lo || exit 92");
     }
     let nginx = if s.http > 0 {
-        format!("mkdir -p {w}/nginx-tmp\nnginx -e {w}/nginx-error.log -p {w} -c {w}/nginx.conf &\nNP=$!\n")
+        format!(
+            "mkdir -p {w}/nginx-tmp\nnginx -e {w}/nginx-error.log -p {w} -c {w}/nginx.conf &\nNP=$!\n"
+        )
     } else {
         "NP=\n".to_owned()
     };

@@ -72,8 +72,13 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
     let (mut imp, mut bin) = ("both".to_owned(), daemons::default_rs_bin());
     let mut it = args.iter();
     while let Some(flag) = it.next() {
-        let mut val = || it.next().cloned().ok_or_else(|| format!("{flag} needs a value"));
-        let num = |s: String| s.parse::<u64>().map_err(|e| format!("{flag}: {e}"));
+        let mut val = || {
+            it.next()
+                .cloned()
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        let num =
+            |s: String| s.parse::<u64>().map_err(|e| format!("{flag}: {e}"));
         match flag.as_str() {
             "--tcp" => o.tcp = num(val()?)? as usize,
             "--http" => o.http = num(val()?)? as usize,
@@ -85,7 +90,9 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--no-uml-rs" => o.uml_rs = false,
             "--mem" => o.mem = val()?,
             "-h" | "--help" => return Err(usage()),
-            other => return Err(format!("unknown option {other}\n{}", usage())),
+            other => {
+                return Err(format!("unknown option {other}\n{}", usage()));
+            }
         }
     }
     layout::check_counts(o.tcp, o.http)?;
@@ -116,7 +123,8 @@ impl Row {
         self.v[k].as_f64().unwrap_or(0.0)
     }
     fn checks_per_sec(&self) -> f64 {
-        (self.f("tcp_checks") + self.f("http_checks")) / self.f("secs").max(1e-9)
+        (self.f("tcp_checks") + self.f("http_checks"))
+            / self.f("secs").max(1e-9)
     }
     /// CPU % of one core (/proc counts USER_HZ = 100 ticks a second).
     fn cpu_pct(&self) -> f64 {
@@ -131,24 +139,35 @@ impl Row {
     }
     fn late_pct(&self) -> f64 {
         let n = self.f("intervals");
-        if n == 0.0 { 0.0 } else { self.f("late") * 100.0 / n }
+        if n == 0.0 {
+            0.0
+        } else {
+            self.f("late") * 100.0 / n
+        }
     }
 }
 
 /// The daemon's command line in the measurement script.
 fn daemon_cmd(imp: &Impl, work: &Path) -> String {
     let w = work.display();
-    let files = format!("-n -l -C -f {w}/keepalived.conf -p {w}/ka.pid -c {w}/ka-chk.pid -r {w}/ka-vrrp.pid");
+    let files = format!(
+        "-n -l -C -f {w}/keepalived.conf -p {w}/ka.pid -c {w}/ka-chk.pid -r {w}/ka-vrrp.pid"
+    );
     match imp {
-        Impl::Rs(bin) => format!("\"{}\" {files} --lvs-backend nftables", bin.display()),
-        Impl::Keepalived => format!("{} {files} --dont-respawn", daemons::KEEPALIVED),
+        Impl::Rs(bin) => {
+            format!("\"{}\" {files} --lvs-backend nftables", bin.display())
+        }
+        Impl::Keepalived => {
+            format!("{} {files} --dont-respawn", daemons::KEEPALIVED)
+        }
     }
 }
 
 /// Writes the configurations and the script into `work`.
 fn prepare(o: &Opts, imp: &Impl, work: &Path) -> Result<String, String> {
     let write = |name: &str, text: String| {
-        std::fs::write(work.join(name), text).map_err(|e| format!("write {name}: {e}"))
+        std::fs::write(work.join(name), text)
+            .map_err(|e| format!("write {name}: {e}"))
     };
     write("keepalived.conf", layout::keepalived_conf(o.tcp, o.http))?;
     write("nginx.conf", layout::nginx_conf(o.http, work))?;
@@ -186,7 +205,9 @@ fn run_host(o: &Opts, imp: &Impl) -> Result<serde_json::Value, String> {
     let script = prepare(o, imp, &work)?;
     std::fs::write(work.join("run.sh"), script).map_err(|e| e.to_string())?;
     let sh = work.join("run.sh").display().to_string();
-    let pid = lab.spawn(0, "run", "sh", &[&sh]).map_err(|e| e.to_string())?;
+    let pid = lab
+        .spawn(0, "run", "sh", &[&sh])
+        .map_err(|e| e.to_string())?;
     let bound = Duration::from_secs(o.settle + o.secs + 120);
     let st = lab.wait_exit(pid, bound);
     let log = lab.log_of(pid);
@@ -209,9 +230,23 @@ fn run_uml(o: &Opts, imp: &Impl) -> Result<serde_json::Value, String> {
         .timeout(Duration::from_secs(o.settle + o.secs + 240));
     let work = g.work().to_path_buf();
     let script = prepare(o, imp, &work)?;
-    let run = g.run(&format!("{UML_SETUP}{script}")).map_err(|e| e.to_string())?;
-    let tail: String = run.console.lines().rev().take(30).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n");
-    result(&work, &format!("--- console tail (status {:?}):\n{tail}", run.status))
+    let run = g
+        .run(&format!("{UML_SETUP}{script}"))
+        .map_err(|e| e.to_string())?;
+    let tail: String = run
+        .console
+        .lines()
+        .rev()
+        .take(30)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect::<Vec<_>>()
+        .join("\n");
+    result(
+        &work,
+        &format!("--- console tail (status {:?}):\n{tail}", run.status),
+    )
 }
 
 fn main() {
@@ -226,7 +261,8 @@ fn main() {
     }
     daemons::catch_interrupts();
     let o = daemons::options_or_exit(parse_opts(&args), |o| &o.impls);
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .unwrap_or_default();
     eprintln!(
         "check-bench: {} TCP_CHECK + {} HTTP_GET real servers, delay_loop {}, settle {} s, window {} s, {} run(s); host kernel {}, {} core(s)",
         o.tcp,
@@ -263,11 +299,19 @@ fn main() {
             };
             match r {
                 Ok(v) => {
-                    let row = Row { name: imp.name().to_owned(), place: *place, run, v };
+                    let row = Row {
+                        name: imp.name().to_owned(),
+                        place: *place,
+                        run,
+                        v,
+                    };
                     eprintln!("{}", line(&row));
                     rows.push(row);
                 }
-                Err(e) => eprintln!("{} ({place:?}) run {run} FAILED: {e}", imp.name()),
+                Err(e) => eprintln!(
+                    "{} ({place:?}) run {run} FAILED: {e}",
+                    imp.name()
+                ),
             }
         }
     }
@@ -308,7 +352,11 @@ const HEADER: &str = "| implementation | where | run | checks/s | TCP/s | HTTP/s
 fn print_table(o: &Opts, rows: &[Row]) {
     println!(
         "{} TCP_CHECK + {} HTTP_GET real servers, delay_loop {} s, window {} s after {} s settling.\n",
-        o.tcp, o.http, layout::DELAY_LOOP, o.secs, o.settle
+        o.tcp,
+        o.http,
+        layout::DELAY_LOOP,
+        o.secs,
+        o.settle
     );
     println!("{HEADER}");
     for r in rows {
@@ -317,12 +365,16 @@ fn print_table(o: &Opts, rows: &[Row]) {
     if o.runs > 1 {
         println!("\nMedians over {} runs:\n", o.runs);
         println!("{HEADER}");
-        let mut keys: Vec<(String, Place)> = rows.iter().map(|r| (r.name.clone(), r.place)).collect();
+        let mut keys: Vec<(String, Place)> =
+            rows.iter().map(|r| (r.name.clone(), r.place)).collect();
         keys.dedup();
         keys.sort_by_key(|k| (k.0.clone(), k.1 == Place::Uml));
         keys.dedup();
         for (name, place) in keys {
-            let of: Vec<&Row> = rows.iter().filter(|r| r.name == name && r.place == place).collect();
+            let of: Vec<&Row> = rows
+                .iter()
+                .filter(|r| r.name == name && r.place == place)
+                .collect();
             println!("{}", line(&median_row(&of)));
         }
     }
@@ -334,7 +386,20 @@ fn print_table(o: &Opts, rows: &[Row]) {
 /// Every figure the median over `rows` (run 0).
 fn median_row(rows: &[&Row]) -> Row {
     let mut v = serde_json::Map::new();
-    for k in ["secs", "tcp_checks", "http_checks", "cpu_ticks", "hwm_kb", "procs", "intervals", "late", "p50", "p99", "max", "unchecked"] {
+    for k in [
+        "secs",
+        "tcp_checks",
+        "http_checks",
+        "cpu_ticks",
+        "hwm_kb",
+        "procs",
+        "intervals",
+        "late",
+        "p50",
+        "p99",
+        "max",
+        "unchecked",
+    ] {
         let m = analysis::median(rows.iter().map(|r| r.f(k)).collect());
         v.insert(k.to_owned(), serde_json::json!(m));
     }

@@ -75,10 +75,15 @@ async fn serve(o: &ServeOpts) -> Result<(), String> {
     let origin = Instant::now();
     let accepts: Accepts = Rc::new(RefCell::new(vec![Vec::new(); o.tcp]));
     for i in 0..o.tcp {
-        let addr = SocketAddr::new(IpAddr::V4(layout::tcp_rs(i).0), layout::tcp_rs(i).1);
-        let l = std::net::TcpListener::bind(addr).map_err(|e| format!("listen on {addr}: {e}"))?;
+        let addr = SocketAddr::new(
+            IpAddr::V4(layout::tcp_rs(i).0),
+            layout::tcp_rs(i).1,
+        );
+        let l = std::net::TcpListener::bind(addr)
+            .map_err(|e| format!("listen on {addr}: {e}"))?;
         l.set_nonblocking(true).map_err(|e| e.to_string())?;
-        let l = tokio::net::TcpListener::from_std(l).map_err(|e| e.to_string())?;
+        let l =
+            tokio::net::TcpListener::from_std(l).map_err(|e| e.to_string())?;
         let acc = Rc::clone(&accepts);
         tokio::task::spawn_local(async move {
             loop {
@@ -91,12 +96,15 @@ async fn serve(o: &ServeOpts) -> Result<(), String> {
                         drop(stream);
                     }
                     // Out of descriptors, say: try again shortly.
-                    Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(10)).await
+                    }
                 }
             }
         });
     }
-    std::fs::write(&o.ready, "ready\n").map_err(|e| format!("{}: {e}", o.ready.display()))?;
+    std::fs::write(&o.ready, "ready\n")
+        .map_err(|e| format!("{}: {e}", o.ready.display()))?;
     let pid = wait_pid(o).await?;
     tokio::time::sleep(o.settle).await;
     let (t0, wall0) = (origin.elapsed().as_secs_f64(), wall_now());
@@ -108,12 +116,18 @@ async fn serve(o: &ServeOpts) -> Result<(), String> {
     let cpu1 = cpu_of(&procs1);
     let hwm_kb: u64 = procs1
         .iter()
-        .filter_map(|p| std::fs::read_to_string(format!("/proc/{p}/status")).ok())
+        .filter_map(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/status")).ok()
+        })
         .filter_map(|s| analysis::vm_hwm_kb(&s))
         .sum();
     // nginx flushes its access log buffer every second.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let tcp: Vec<Vec<f64>> = accepts.borrow().iter().map(|v| analysis::in_window(v, t0, t1)).collect();
+    let tcp: Vec<Vec<f64>> = accepts
+        .borrow()
+        .iter()
+        .map(|v| analysis::in_window(v, t0, t1))
+        .collect();
     let (http, http_bad) = http_checks(o, wall0, wall1);
     let interval = Duration::from_secs(layout::DELAY_LOOP);
     let secs = t1 - t0;
@@ -136,13 +150,16 @@ async fn serve(o: &ServeOpts) -> Result<(), String> {
         "unchecked": late.unchecked,
         "tcp_unchecked": analysis::lateness(&tcp, interval).unchecked,
     });
-    std::fs::write(&o.out, json.to_string()).map_err(|e| format!("{}: {e}", o.out.display()))
+    std::fs::write(&o.out, json.to_string())
+        .map_err(|e| format!("{}: {e}", o.out.display()))
 }
 
 /// The daemon's pid from its pid file, once written (at most 60 s).
 async fn wait_pid(o: &ServeOpts) -> Result<u32, String> {
     for _ in 0..600 {
-        let pid = std::fs::read_to_string(&o.pid_file).ok().and_then(|s| s.trim().parse().ok());
+        let pid = std::fs::read_to_string(&o.pid_file)
+            .ok()
+            .and_then(|s| s.trim().parse().ok());
         if let Some(p) = pid {
             return Ok(p);
         }
@@ -152,7 +169,9 @@ async fn wait_pid(o: &ServeOpts) -> Result<u32, String> {
 }
 
 fn wall_now() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// `pid` and its children (keepalived's checker child).
@@ -162,10 +181,13 @@ fn daemon_procs(pid: u32) -> Vec<u32> {
         return v;
     };
     for e in dir.flatten() {
-        let Some(p) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+        let Some(p) =
+            e.file_name().to_str().and_then(|s| s.parse::<u32>().ok())
+        else {
             continue;
         };
-        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
+        let stat = std::fs::read_to_string(format!("/proc/{p}/stat"))
+            .unwrap_or_default();
         if analysis::ppid(&stat) == Some(pid) {
             v.push(p);
         }
@@ -195,10 +217,9 @@ fn http_checks(o: &ServeOpts, start: f64, end: f64) -> (Vec<Vec<f64>>, usize) {
         if !ok {
             bad += 1;
         }
-        if let Some(i) = layout::http_index(server) {
-            if let Some(v) = per.get_mut(i) {
-                v.push(t);
-            }
+        if let Some(v) = layout::http_index(server).and_then(|i| per.get_mut(i))
+        {
+            v.push(t);
         }
     }
     for v in &mut per {

@@ -1,6 +1,8 @@
 use std::time::Duration;
 
-use crate::analysis::{cpu_ticks, in_window, lateness, median, parse_access, ppid, vm_hwm_kb};
+use crate::analysis::{
+    cpu_ticks, in_window, lateness, median, parse_access, ppid, vm_hwm_kb,
+};
 use crate::layout;
 
 #[test]
@@ -25,29 +27,45 @@ fn lateness_of_nothing_is_zero() {
 
 #[test]
 fn window_keeps_the_times_inside_sorted() {
-    assert_eq!(in_window(&[5.0, 1.0, 3.0, 2.0, 9.0], 2.0, 5.0), vec![2.0, 3.0, 5.0]);
+    assert_eq!(
+        in_window(&[5.0, 1.0, 3.0, 2.0, 9.0], 2.0, 5.0),
+        vec![2.0, 3.0, 5.0]
+    );
 }
 
 #[test]
 fn proc_fields() {
-    let stat = "42 (keep alived) S 7 42 42 0 -1 4194560 100 0 0 0 13 29 0 0 20 0 1 0";
+    let stat =
+        "42 (keep alived) S 7 42 42 0 -1 4194560 100 0 0 0 13 29 0 0 20 0 1 0";
     assert_eq!(cpu_ticks(stat), Some(42));
     assert_eq!(ppid(stat), Some(7));
-    assert_eq!(vm_hwm_kb("Name:\tx\nVmHWM:\t   12345 kB\nVmRSS:\t 1 kB\n"), Some(12345));
+    assert_eq!(
+        vm_hwm_kb("Name:\tx\nVmHWM:\t   12345 kB\nVmRSS:\t 1 kB\n"),
+        Some(12345)
+    );
     assert_eq!(vm_hwm_kb("Name:\tx\n"), None);
 }
 
 #[test]
 fn nginx_log_lines() {
-    assert_eq!(parse_access("1764700000.123 203.0.113.1:20005 200"), Some((1_764_700_000.123, "203.0.113.1:20005", true)));
-    assert_eq!(parse_access("1.5 203.0.113.1:20005 404").map(|p| p.2), Some(false));
+    assert_eq!(
+        parse_access("1764700000.123 203.0.113.1:20005 200"),
+        Some((1_764_700_000.123, "203.0.113.1:20005", true))
+    );
+    assert_eq!(
+        parse_access("1.5 203.0.113.1:20005 404").map(|p| p.2),
+        Some(false)
+    );
     assert_eq!(parse_access("garbage"), None);
 }
 
 #[test]
 fn server_addresses_round_trip() {
     assert_eq!(layout::tcp_rs(0), ("198.51.100.1".parse().unwrap(), 10_000));
-    assert_eq!(layout::tcp_rs(9_999), ("198.51.100.10".parse().unwrap(), 10_999));
+    assert_eq!(
+        layout::tcp_rs(9_999),
+        ("198.51.100.10".parse().unwrap(), 10_999)
+    );
     for j in [0, 1, 999, 1000, 4321] {
         let (a, p) = layout::http_rs(j);
         assert_eq!(layout::http_index(&format!("{a}:{p}")), Some(j));
