@@ -175,7 +175,7 @@ pub(crate) fn script(s: &Script<'_>) -> String {
         "NP=\n".to_owned()
     };
     format!(
-        "W={w}\nulimit -n $(ulimit -Hn)\n{addrs}\
+        "W={w}\nulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn)\n{addrs}\
          {nginx}\
          \"{bench}\" serve --tcp {tcp} --http {http} --settle {settle} --window {window} \
          --pid-file $W/daemon.pid --ready $W/ready --out $W/result.json --http-log $W/access.log > $W/serve.log 2>&1 &\n\

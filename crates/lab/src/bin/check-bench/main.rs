@@ -5,7 +5,8 @@
 //! cargo build --release -p keepalived-rs -p ka-lab
 //! target/release/check-bench [--tcp 10000] [--http 1000] [--settle 10] \
 //!     [--secs 30] [--runs 1] [--impl keepalived-rs|keepalived|both] \
-//!     [--bin PATH-TO-keepalived-rs] [--no-uml-rs] [--mem 1536M]
+//!     [--bin PATH-TO-keepalived-rs] [--no-uml-rs] [--uml-scale TCP,HTTP] \
+//!     [--mem 1536M]
 //! ```
 //!
 //! The real servers are TCP listeners (this binary, `check-bench serve`,
@@ -25,7 +26,10 @@
 //! slower kernel). keepalived-rs runs in a namespace on the host with
 //! `--lvs-backend nftables`, and also in the same UML guest (nftables
 //! there too: keepalived-rs has no IPVS data plane yet): that row is the
-//! fair comparison with keepalived.
+//! fair comparison with keepalived. One virtual CPU shared with the
+//! real servers and nginx cannot keep 10,000 checks a second: with
+//! `--uml-scale 1000,100` the guests run fewer real servers, at a load
+//! where CPU per check can be compared.
 
 mod analysis;
 #[path = "../common/daemons.rs"]
@@ -44,6 +48,8 @@ use daemons::Impl;
 struct Opts {
     tcp: usize,
     http: usize,
+    /// The counts in the UML guest (default: the same).
+    uml: Option<(usize, usize)>,
     settle: u64,
     secs: u64,
     runs: usize,
@@ -54,7 +60,7 @@ struct Opts {
 
 fn usage() -> String {
     "usage: check-bench [--tcp 10000] [--http 1000] [--settle 10] [--secs 30] [--runs 1] \
-     [--impl keepalived-rs|keepalived|both] [--bin PATH] [--no-uml-rs] [--mem 1536M]"
+     [--impl keepalived-rs|keepalived|both] [--bin PATH] [--no-uml-rs] [--uml-scale TCP,HTTP] [--mem 1536M]"
         .to_owned()
 }
 
@@ -62,6 +68,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
     let mut o = Opts {
         tcp: 10_000,
         http: 1_000,
+        uml: None,
         settle: 10,
         secs: 30,
         runs: 1,
@@ -82,6 +89,16 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         match flag.as_str() {
             "--tcp" => o.tcp = num(val()?)? as usize,
             "--http" => o.http = num(val()?)? as usize,
+            "--uml-scale" => {
+                let v = val()?;
+                let (t, h) = v
+                    .split_once(',')
+                    .ok_or_else(|| format!("--uml-scale {v}: want TCP,HTTP"))?;
+                let n = |x: &str| {
+                    x.parse::<usize>().map_err(|e| format!("--uml-scale: {e}"))
+                };
+                o.uml = Some((n(t)?, n(h)?));
+            }
             "--settle" => o.settle = num(val()?)?,
             "--secs" => o.secs = num(val()?)?.max(2),
             "--runs" => o.runs = (num(val()?)? as usize).max(1),
@@ -96,6 +113,9 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         }
     }
     layout::check_counts(o.tcp, o.http)?;
+    if let Some((t, h)) = o.uml {
+        layout::check_counts(t, h)?;
+    }
     o.impls = Impl::parse_list(&imp, &bin)?;
     Ok(o)
 }
@@ -115,35 +135,54 @@ struct Row {
     name: String,
     place: Place,
     run: usize,
+    /// TCP_CHECK and HTTP_GET real servers.
+    servers: (usize, usize),
     v: serde_json::Value,
 }
+
+/// The figures of a row, in table order after the servers column.
+const FIGURES: usize = 15;
 
 impl Row {
     fn f(&self, k: &str) -> f64 {
         self.v[k].as_f64().unwrap_or(0.0)
     }
-    fn checks_per_sec(&self) -> f64 {
-        (self.f("tcp_checks") + self.f("http_checks"))
-            / self.f("secs").max(1e-9)
-    }
-    /// CPU % of one core (/proc counts USER_HZ = 100 ticks a second).
-    fn cpu_pct(&self) -> f64 {
-        self.f("cpu_ticks") / self.f("secs").max(1e-9)
-    }
-    fn cpu_us_per_check(&self) -> f64 {
-        let checks = self.f("tcp_checks") + self.f("http_checks");
-        if checks == 0.0 {
-            return 0.0;
-        }
-        self.f("cpu_ticks") * 10_000.0 / checks
-    }
-    fn late_pct(&self) -> f64 {
-        let n = self.f("intervals");
-        if n == 0.0 {
+
+    /// `part` as a percentage of `whole` (0 when there is none).
+    fn pct(&self, part: &str, whole: &str) -> f64 {
+        let w = self.f(whole);
+        if w == 0.0 {
             0.0
         } else {
-            self.f("late") * 100.0 / n
+            self.f(part) * 100.0 / w
         }
+    }
+
+    fn figures(&self) -> [f64; FIGURES] {
+        let secs = self.f("secs").max(1e-9);
+        let checks = self.f("tcp_checks") + self.f("http_checks");
+        [
+            checks / secs,
+            self.f("tcp_checks") / secs,
+            self.f("http_checks") / secs,
+            // /proc counts USER_HZ = 100 ticks a second: ticks / s = %.
+            self.f("cpu_ticks") / secs,
+            if checks == 0.0 {
+                0.0
+            } else {
+                self.f("cpu_ticks") * 10_000.0 / checks
+            },
+            self.f("hwm_kb") / 1024.0,
+            self.f("procs"),
+            self.pct("late", "intervals"),
+            self.pct("tcp_late", "tcp_intervals"),
+            self.pct("http_late", "http_intervals"),
+            self.f("p50"),
+            self.f("p99"),
+            self.f("max"),
+            self.f("unchecked"),
+            self.f("http_not_200"),
+        ]
     }
 }
 
@@ -164,20 +203,25 @@ fn daemon_cmd(imp: &Impl, work: &Path) -> String {
 }
 
 /// Writes the configurations and the script into `work`.
-fn prepare(o: &Opts, imp: &Impl, work: &Path) -> Result<String, String> {
+fn prepare(
+    o: &Opts,
+    imp: &Impl,
+    work: &Path,
+    (tcp, http): (usize, usize),
+) -> Result<String, String> {
     let write = |name: &str, text: String| {
         std::fs::write(work.join(name), text)
             .map_err(|e| format!("write {name}: {e}"))
     };
-    write("keepalived.conf", layout::keepalived_conf(o.tcp, o.http))?;
-    write("nginx.conf", layout::nginx_conf(o.http, work))?;
+    write("keepalived.conf", layout::keepalived_conf(tcp, http))?;
+    write("nginx.conf", layout::nginx_conf(http, work))?;
     let bench = std::env::current_exe().map_err(|e| e.to_string())?;
     Ok(layout::script(&layout::Script {
         work,
         bench: &bench,
         daemon: daemon_cmd(imp, work),
-        tcp: o.tcp,
-        http: o.http,
+        tcp,
+        http,
         settle: o.settle,
         window: o.secs,
     }))
@@ -202,7 +246,7 @@ fn result(work: &Path, extra: &str) -> Result<serde_json::Value, String> {
 fn run_host(o: &Opts, imp: &Impl) -> Result<serde_json::Value, String> {
     let mut lab = ka_lab::Lab::new(1).map_err(|e| e.to_string())?;
     let work = lab.dir().to_path_buf();
-    let script = prepare(o, imp, &work)?;
+    let script = prepare(o, imp, &work, (o.tcp, o.http))?;
     std::fs::write(work.join("run.sh"), script).map_err(|e| e.to_string())?;
     let sh = work.join("run.sh").display().to_string();
     let pid = lab
@@ -229,7 +273,7 @@ fn run_uml(o: &Opts, imp: &Impl) -> Result<serde_json::Value, String> {
         .mem(&o.mem)
         .timeout(Duration::from_secs(o.settle + o.secs + 240));
     let work = g.work().to_path_buf();
-    let script = prepare(o, imp, &work)?;
+    let script = prepare(o, imp, &work, o.uml.unwrap_or((o.tcp, o.http)))?;
     let run = g
         .run(&format!("{UML_SETUP}{script}"))
         .map_err(|e| e.to_string())?;
@@ -299,10 +343,15 @@ fn main() {
             };
             match r {
                 Ok(v) => {
+                    let servers = match place {
+                        Place::Uml => o.uml.unwrap_or((o.tcp, o.http)),
+                        Place::Host => (o.tcp, o.http),
+                    };
                     let row = Row {
                         name: imp.name().to_owned(),
                         place: *place,
                         run,
+                        servers,
                         v,
                     };
                     eprintln!("{}", line(&row));
@@ -327,33 +376,40 @@ fn place_name(p: Place) -> &'static str {
 }
 
 fn line(r: &Row) -> String {
+    line_of(r, r.run.to_string(), &r.figures())
+}
+
+fn line_of(r: &Row, run: String, f: &[f64; FIGURES]) -> String {
     format!(
-        "| {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {} | {:.2} | {:.3} | {:.3} | {:.3} | {} |",
+        "| {} | {} | {} | {} + {} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {:.0} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.0} | {:.0} |",
         r.name,
         place_name(r.place),
-        r.run,
-        r.checks_per_sec(),
-        r.f("tcp_checks") / r.f("secs").max(1e-9),
-        r.f("http_checks") / r.f("secs").max(1e-9),
-        r.cpu_pct(),
-        r.cpu_us_per_check(),
-        r.f("hwm_kb") / 1024.0,
-        r.f("procs"),
-        r.late_pct(),
-        r.f("p50"),
-        r.f("p99"),
-        r.f("max"),
-        r.f("unchecked"),
+        run,
+        r.servers.0,
+        r.servers.1,
+        f[0],
+        f[1],
+        f[2],
+        f[3],
+        f[4],
+        f[5],
+        f[6],
+        f[7],
+        f[8],
+        f[9],
+        f[10],
+        f[11],
+        f[12],
+        f[13],
+        f[14],
     )
 }
 
-const HEADER: &str = "| implementation | where | run | checks/s | TCP/s | HTTP/s | CPU % of a core | CPU µs/check | peak RSS MiB (VmHWM) | processes | intervals > 1.1 s % | p50 s | p99 s | max s | servers unchecked |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+const HEADER: &str = "| implementation | where | run | servers TCP + HTTP | checks/s | TCP/s | HTTP/s | CPU % of a core | CPU µs/check | peak RSS MiB (VmHWM) | processes | intervals > 1.1 s % | TCP late % | HTTP late % | p50 s | p99 s | max s | servers unchecked | HTTP not 200 |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
 
 fn print_table(o: &Opts, rows: &[Row]) {
     println!(
-        "{} TCP_CHECK + {} HTTP_GET real servers, delay_loop {} s, window {} s after {} s settling.\n",
-        o.tcp,
-        o.http,
+        "delay_loop {} s, connect_timeout 1 s, window {} s after {} s settling.\n",
         layout::DELAY_LOOP,
         o.secs,
         o.settle
@@ -367,7 +423,6 @@ fn print_table(o: &Opts, rows: &[Row]) {
         println!("{HEADER}");
         let mut keys: Vec<(String, Place)> =
             rows.iter().map(|r| (r.name.clone(), r.place)).collect();
-        keys.dedup();
         keys.sort_by_key(|k| (k.0.clone(), k.1 == Place::Uml));
         keys.dedup();
         for (name, place) in keys {
@@ -375,38 +430,20 @@ fn print_table(o: &Opts, rows: &[Row]) {
                 .iter()
                 .filter(|r| r.name == name && r.place == place)
                 .collect();
-            println!("{}", line(&median_row(&of)));
+            if let Some(first) = of.first() {
+                let figs: Vec<[f64; FIGURES]> =
+                    of.iter().map(|r| r.figures()).collect();
+                let med: [f64; FIGURES] = std::array::from_fn(|i| {
+                    analysis::median(figs.iter().map(|f| f[i]).collect())
+                });
+                println!(
+                    "{}",
+                    line_of(first, format!("median of {}", of.len()), &med)
+                );
+            }
         }
     }
     println!(
         "\nkeepalived runs under UML only (its checker needs IPVS); the UML rows share one kernel and one virtual CPU with the real servers and nginx, the host row does not: compare keepalived with keepalived-rs on the UML rows. CPU is utime+stime of the daemon's processes over the window; peak RSS sums their VmHWM."
     );
-}
-
-/// Every figure the median over `rows` (run 0).
-fn median_row(rows: &[&Row]) -> Row {
-    let mut v = serde_json::Map::new();
-    for k in [
-        "secs",
-        "tcp_checks",
-        "http_checks",
-        "cpu_ticks",
-        "hwm_kb",
-        "procs",
-        "intervals",
-        "late",
-        "p50",
-        "p99",
-        "max",
-        "unchecked",
-    ] {
-        let m = analysis::median(rows.iter().map(|r| r.f(k)).collect());
-        v.insert(k.to_owned(), serde_json::json!(m));
-    }
-    Row {
-        name: rows.first().map(|r| r.name.clone()).unwrap_or_default(),
-        place: rows.first().map_or(Place::Host, |r| r.place),
-        run: 0,
-        v: serde_json::Value::Object(v),
-    }
 }

@@ -133,6 +133,8 @@ async fn serve(o: &ServeOpts) -> Result<(), String> {
     let secs = t1 - t0;
     let all: Vec<Vec<f64>> = tcp.iter().chain(http.iter()).cloned().collect();
     let late = analysis::lateness(&all, interval);
+    let tcp_late = analysis::lateness(&tcp, interval);
+    let http_late = analysis::lateness(&http, interval);
     let count = |v: &[Vec<f64>]| v.iter().map(Vec::len).sum::<usize>();
     let json = serde_json::json!({
         "secs": secs,
@@ -148,7 +150,10 @@ async fn serve(o: &ServeOpts) -> Result<(), String> {
         "p99": late.p99.as_secs_f64(),
         "max": late.max.as_secs_f64(),
         "unchecked": late.unchecked,
-        "tcp_unchecked": analysis::lateness(&tcp, interval).unchecked,
+        "tcp_intervals": tcp_late.intervals,
+        "tcp_late": tcp_late.late,
+        "http_intervals": http_late.intervals,
+        "http_late": http_late.late,
     });
     std::fs::write(&o.out, json.to_string())
         .map_err(|e| format!("{}: {e}", o.out.display()))
