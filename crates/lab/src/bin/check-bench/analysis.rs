@@ -115,3 +115,14 @@ pub(crate) fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     v[(v.len() - 1) / 2]
 }
+
+/// The accept queue length of a listening socket's line of
+/// `/proc/net/tcp` (`st` 0A; `rx_queue` is the queue of a listener).
+pub(crate) fn listen_queue(line: &str) -> Option<u64> {
+    let f: Vec<&str> = line.split_whitespace().collect();
+    if f.get(3) != Some(&"0A") {
+        return None;
+    }
+    let (_, rx) = f.get(4)?.split_once(':')?;
+    u64::from_str_radix(rx, 16).ok()
+}

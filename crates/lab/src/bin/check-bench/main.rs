@@ -141,7 +141,7 @@ struct Row {
 }
 
 /// The figures of a row, in table order after the servers column.
-const FIGURES: usize = 15;
+const FIGURES: usize = 17;
 
 impl Row {
     fn f(&self, k: &str) -> f64 {
@@ -182,6 +182,8 @@ impl Row {
             self.f("max"),
             self.f("unchecked"),
             self.f("http_not_200"),
+            self.f("serve_ticks") / secs,
+            self.f("backlog"),
         ]
     }
 }
@@ -381,7 +383,7 @@ fn line(r: &Row) -> String {
 
 fn line_of(r: &Row, run: String, f: &[f64; FIGURES]) -> String {
     format!(
-        "| {} | {} | {} | {} + {} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {:.0} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.0} | {:.0} |",
+        "| {} | {} | {} | {} + {} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {:.0} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.0} | {:.0} | {:.1} | {:.0} |",
         r.name,
         place_name(r.place),
         run,
@@ -402,10 +404,12 @@ fn line_of(r: &Row, run: String, f: &[f64; FIGURES]) -> String {
         f[12],
         f[13],
         f[14],
+        f[15],
+        f[16],
     )
 }
 
-const HEADER: &str = "| implementation | where | run | servers TCP + HTTP | checks/s | TCP/s | HTTP/s | CPU % of a core | CPU µs/check | peak RSS MiB (VmHWM) | processes | intervals > 1.1 s % | TCP late % | HTTP late % | p50 s | p99 s | max s | servers unchecked | HTTP not 200 |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+const HEADER: &str = "| implementation | where | run | servers TCP + HTTP | checks/s | TCP/s | HTTP/s | CPU % of a core | CPU µs/check | peak RSS MiB (VmHWM) | processes | intervals > 1.1 s % | TCP late % | HTTP late % | p50 s | p99 s | max s | servers unchecked | HTTP not 200 | TCP servers' CPU % | accept backlog at end |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
 
 fn print_table(o: &Opts, rows: &[Row]) {
     println!(

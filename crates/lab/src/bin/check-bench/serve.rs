@@ -108,12 +108,15 @@ async fn serve(o: &ServeOpts) -> Result<(), String> {
     let pid = wait_pid(o).await?;
     tokio::time::sleep(o.settle).await;
     let (t0, wall0) = (origin.elapsed().as_secs_f64(), wall_now());
+    let me0 = cpu_of(&[std::process::id()]);
     let procs0 = daemon_procs(pid);
     let cpu0 = cpu_of(&procs0);
     tokio::time::sleep(o.window).await;
     let (t1, wall1) = (origin.elapsed().as_secs_f64(), wall_now());
     let procs1 = daemon_procs(pid);
     let cpu1 = cpu_of(&procs1);
+    let me1 = cpu_of(&[std::process::id()]);
+    let backlog = listen_backlog();
     let hwm_kb: u64 = procs1
         .iter()
         .filter_map(|p| {
@@ -143,6 +146,8 @@ async fn serve(o: &ServeOpts) -> Result<(), String> {
         "http_not_200": http_bad,
         "cpu_ticks": cpu1.saturating_sub(cpu0),
         "procs": procs1.len(),
+        "serve_ticks": me1.saturating_sub(me0),
+        "backlog": backlog,
         "hwm_kb": hwm_kb,
         "intervals": late.intervals,
         "late": late.late,
@@ -198,6 +203,17 @@ fn daemon_procs(pid: u32) -> Vec<u32> {
         }
     }
     v
+}
+
+/// Connections waiting in the accept queues of every listening TCP
+/// socket here: more than a few means `serve` lags behind the checks
+/// (and the times it records are late).
+fn listen_backlog() -> u64 {
+    let text = std::fs::read_to_string("/proc/net/tcp").unwrap_or_default();
+    text.lines()
+        .skip(1)
+        .filter_map(analysis::listen_queue)
+        .sum()
 }
 
 /// utime + stime of `procs`, in clock ticks.

@@ -94,3 +94,11 @@ fn median_takes_the_middle() {
     assert_eq!(median(vec![3.0, 1.0, 2.0]), 2.0);
     assert_eq!(median(vec![]), 0.0);
 }
+
+#[test]
+fn accept_queue_of_listeners_only() {
+    let listen = "   0: 0164330A:2710 00000000:0000 0A 00000000:0000001F 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0";
+    let est = "   1: 0164330A:2710 0100007F:D431 01 00000000:00000005 00:00000000 00000000     0        0 2 1 0 20 4 30 10 -1";
+    assert_eq!(listen_queue(listen), Some(31));
+    assert_eq!(listen_queue(est), None);
+}
