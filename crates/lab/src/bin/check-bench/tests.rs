@@ -1,7 +1,8 @@
 use std::time::Duration;
 
 use crate::analysis::{
-    cpu_ticks, in_window, lateness, median, parse_access, ppid, vm_hwm_kb,
+    cpu_ticks, in_window, lateness, listen_queue, median, parse_access, ppid,
+    vm_hwm_kb,
 };
 use crate::layout;
 
