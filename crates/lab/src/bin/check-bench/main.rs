@@ -19,7 +19,12 @@
 //! keepalived's parent and checker child) as % of one core and per
 //! check, their peak RSS (sum of VmHWM), and the lateness of checks: the
 //! intervals between consecutive checks of each server, the share longer
-//! than 1.1 × delay_loop, p50/p99/max.
+//! than 1.1 × delay_loop, p50/p99/max. Two columns vouch for the
+//! measurement itself: the TCP servers' own CPU and the connections left
+//! in their accept queues at the end (a large number would mean the
+//! servers, not the daemon, fall behind). A check counts at the server:
+//! a check that never reaches it (a connect that fails) is not counted.
+//! Medians (`--runs N`) are taken per column.
 //!
 //! Where: keepalived's checker needs IPVS, which the host kernel lacks,
 //! so keepalived runs in a user-mode Linux guest (one virtual CPU, a
