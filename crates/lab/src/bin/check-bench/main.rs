@@ -29,9 +29,12 @@
 //! Where: keepalived's checker needs IPVS, which the host kernel lacks,
 //! so keepalived runs in a user-mode Linux guest (one virtual CPU, a
 //! slower kernel). keepalived-rs runs in a namespace on the host with
-//! `--lvs-backend nftables`, and also in the same UML guest (nftables
-//! there too: keepalived-rs has no IPVS data plane yet): that row is the
-//! fair comparison with keepalived. One virtual CPU shared with the
+//! `--lvs-backend nftables`, and also in the same UML guest: that row is
+//! the fair comparison of the checkers. keepalived-rs has no IPVS data
+//! plane yet and the UML kernel has no nftables NAT, so there its table
+//! is refused and the checks run with no data plane behind them (the
+//! table notes it); with every real server up, keepalived programs IPVS
+//! once at start and not in the window either. One virtual CPU shared with the
 //! real servers and nginx cannot keep 10,000 checks a second: with
 //! `--uml-scale 1000,100` the guests run fewer real servers, at a load
 //! where CPU per check can be compared.
@@ -246,7 +249,29 @@ fn result(work: &Path, extra: &str) -> Result<serde_json::Value, String> {
             tail(log("nginx-error.log"))
         )
     })?;
-    serde_json::from_str(&text).map_err(|e| format!("result.json: {e}"))
+    // The daemon's words about its data plane and any error, so the
+    // output shows what each row ran on.
+    let log =
+        std::fs::read_to_string(work.join("daemon.log")).unwrap_or_default();
+    for l in log
+        .lines()
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            l.contains("nftables") || l.contains("ipvs") || l.contains("error")
+        })
+        .take(5)
+    {
+        eprintln!("  daemon: {l}");
+    }
+    let mut v: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("result.json: {e}"))?;
+    // keepalived-rs logs a refused nftables transaction as "nftables: nft:
+    // ... Error"; the checks go on without a table.
+    let refused = log
+        .lines()
+        .any(|l| l.contains("nftables: nft:") && l.contains("Error"));
+    v["table_refused"] = serde_json::json!(refused);
+    Ok(v)
 }
 
 /// One run in a namespace on the host.
@@ -268,8 +293,10 @@ fn run_host(o: &Opts, imp: &Impl) -> Result<serde_json::Value, String> {
 /// Loads what the guest needs: IPVS for keepalived, nftables for
 /// keepalived-rs.
 /// (No tmpfs on /tmp: the work folder the harness mounts lives there.)
+/// The UML kernel has nf_tables but no NAT chain type (no
+/// `nft_chain_nat`), so keepalived-rs's nftables table is refused there.
 const UML_SETUP: &str = "ka_modprobe ip_vs ip_vs_rr || echo 'guest: no IPVS'\n\
-    for m in nf_tables nf_conntrack nf_nat nft_numgen nft_hash nft_reject nft_ct; do ka_modprobe $m 2>/dev/null; done\n";
+    for m in nf_tables nf_conntrack nf_nat nft_numgen nft_hash nft_reject nft_ct nf_reject_ipv4 nf_reject_ipv6; do ka_modprobe $m 2>/dev/null; done\n";
 
 /// One run in a UML guest.
 fn run_uml(o: &Opts, imp: &Impl) -> Result<serde_json::Value, String> {
@@ -375,6 +402,22 @@ fn main() {
     print_table(&o, &rows);
 }
 
+/// A footnote for the rows whose nftables table was refused.
+fn refused_note(rows: &[Row]) -> String {
+    let refused: Vec<String> = rows
+        .iter()
+        .filter(|r| r.v["table_refused"].as_bool() == Some(true))
+        .map(|r| format!("{} ({}, run {})", r.name, place_name(r.place), r.run))
+        .collect();
+    if refused.is_empty() {
+        return String::new();
+    }
+    format!(
+        "\nThe kernel refused the nftables table of {} (the UML kernel has no nftables NAT): those rows measure the checker with no data plane behind it.\n",
+        refused.join(", ")
+    )
+}
+
 fn place_name(p: Place) -> &'static str {
     match p {
         Place::Host => "host kernel, netns, nftables",
@@ -453,6 +496,7 @@ fn print_table(o: &Opts, rows: &[Row]) {
         }
     }
     println!(
-        "\nkeepalived runs under UML only (its checker needs IPVS); the UML rows share one kernel and one virtual CPU with the real servers and nginx, the host row does not: compare keepalived with keepalived-rs on the UML rows. CPU is utime+stime of the daemon's processes over the window; peak RSS sums their VmHWM."
+        "{}\nkeepalived runs under UML only (its checker needs IPVS); the UML rows share one kernel and one virtual CPU with the real servers and nginx, the host row does not: compare keepalived with keepalived-rs on the UML rows. CPU is utime+stime of the daemon's processes over the window; peak RSS sums their VmHWM.",
+        refused_note(rows)
     );
 }
