@@ -194,12 +194,20 @@ pub fn check_plan(cfg: &Config, resolver: &dyn UserResolver) -> CheckPlan {
                 let cc = checker_config(c, rs, g);
                 match &cc.source {
                     CheckerSource::Probe => {
-                        plan.probes.insert(cid, ProbeRef { vs: vi, rs: ri, checker: ci });
+                        plan.probes.insert(
+                            cid,
+                            ProbeRef {
+                                vs: vi,
+                                rs: ri,
+                                checker: ci,
+                            },
+                        );
                     }
                     CheckerSource::File { track_file, .. } => {
                         files.insert(track_file.clone());
                     }
-                    CheckerSource::Bfd { name } => plan.not_implemented.push(format!("{} BFD_CHECK {name}: BFD is not run by the checker framework yet; the checker stays down", r.name)),
+                    // BFD_CHECK follows the session's state from the bus.
+                    CheckerSource::Bfd { .. } => {}
                 }
                 r.checkers.push(cc);
             }

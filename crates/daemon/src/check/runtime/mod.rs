@@ -135,12 +135,19 @@ fn seed() -> u64 {
 }
 
 /// The engine event of a bus signal: FILE_CHECK reads `track_file`
-/// values; the other trackers are VRRP's.
+/// values, BFD_CHECK the states of sessions whose `bfd_instance` tells
+/// the checkers; the other trackers are VRRP's.
 fn event(sig: Signal) -> Option<Event> {
     match sig {
         Signal::FileValue { file, value } => {
             Some(Event::TrackFile { name: file, value })
         }
+        Signal::BfdState {
+            name,
+            up,
+            checker: true,
+            ..
+        } => Some(Event::BfdState { name, up }),
         _ => None,
     }
 }

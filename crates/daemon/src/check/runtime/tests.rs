@@ -335,3 +335,34 @@ async fn file_check_follows_the_track_file_on_the_bus() {
     assert_eq!(in_table(&h.fake, rs(1)), Some(1));
     h.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn bfd_check_follows_the_bfd_session_on_the_bus() {
+    let text = "bfd_instance up1 { neighbor_ip 198.51.100.1 }
+        virtual_server 192.0.2.1 80 {
+            lvs_sched rr
+            lvs_method NAT
+            protocol TCP
+            real_server 198.51.100.1 80 { BFD_CHECK { name up1 } }
+        }\n";
+    let p = plan(text);
+    assert!(p.not_implemented.is_empty(), "{:?}", p.not_implemented);
+    let h = Harness::start(p, None, RunOptions::default()).await;
+    let session = |up: bool, checker: bool| Signal::BfdState {
+        name: "up1".into(),
+        up,
+        vrrp: !checker,
+        checker,
+    };
+    h.bus.publish(&session(false, true));
+    settle().await;
+    assert_eq!(in_table(&h.fake, rs(1)), None, "session down: removed");
+    // A state meant for VRRP only does not reach the checkers.
+    h.bus.publish(&session(true, false));
+    settle().await;
+    assert_eq!(in_table(&h.fake, rs(1)), None);
+    h.bus.publish(&session(true, true));
+    settle().await;
+    assert_eq!(in_table(&h.fake, rs(1)), Some(1), "session up: back");
+    h.stop().await;
+}
