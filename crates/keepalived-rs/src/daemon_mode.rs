@@ -12,6 +12,7 @@ use ka_config::{LoadOptions, Severity};
 use ka_daemon::check::RunOptions;
 use ka_daemon::check::plan::check_plan;
 use ka_daemon::core::control::Plan;
+use ka_daemon::core::hooks::ProcessHooks;
 use ka_daemon::core::log::LogOptions;
 use ka_daemon::core::process::{DaemonOptions, LoadError, Loader};
 use ka_daemon::vrrp::plan::{UserResolver, vrrp_plan};
@@ -166,5 +167,15 @@ fn plan(cfg: &ka_config::Config, daemons: Daemons) -> Result<Plan, LoadError> {
     if vrrp.is_none() && check.is_none() && bfd.is_none() {
         return Err(LoadError::NothingToRun);
     }
-    Ok(Plan { vrrp, check, bfd })
+    let mut notes = Vec::new();
+    let hooks = ProcessHooks::new(&cfg.global, &SystemHost, &mut notes);
+    for n in notes {
+        tracing::warn!(target: ka_daemon::core::log::target::CORE, "{n}");
+    }
+    Ok(Plan {
+        vrrp,
+        check,
+        bfd,
+        hooks,
+    })
 }

@@ -419,3 +419,45 @@ fn syslog_after_the_fork_has_the_daemon_s_pid_and_survives_a_journald_restart()
     let line = line_with(&listener, "Printing VRRP stats");
     assert!(line.contains(&format!("[{daemon}]: ")), "{line}");
 }
+
+/// A script that appends `word` and how many VIPs the host has to `log`.
+fn vip_count_script(dir: &Path, name: &str, word: &str, log: &Path) -> PathBuf {
+    let script = dir.join(name);
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\necho \"{word} $(ip -o addr show | grep -c 192.0.2.100)\" >> {}\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755))
+        .unwrap();
+    script
+}
+
+#[test]
+fn startup_script_runs_before_the_frameworks_and_shutdown_script_after_them() {
+    if ka_lab::skip() {
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    let log = lab.dir().join("hook-scripts.out");
+    let up = vip_count_script(lab.dir(), "up.sh", "startup", &log);
+    let down = vip_count_script(lab.dir(), "down.sh", "shutdown", &log);
+    let global = format!(
+        "global_defs {{\n startup_script {}\n shutdown_script {}\n}}\n",
+        up.display(),
+        down.display()
+    );
+    let pids = PidPaths::new(lab.dir(), "hooks");
+    let a = start(&mut lab, Impl::Rust, "hooks", &conf(&global), &pids, &[]);
+    expect_vip(&lab, a, "keepalived-rs with startup_script");
+    let text = || std::fs::read_to_string(&log).unwrap_or_default();
+    // keepalived: the startup script is waited for before VRRP starts.
+    assert_eq!(text(), "startup 0\n", "{}", lab.log_of(a));
+    lab.signal(a, nix::sys::signal::Signal::SIGTERM);
+    assert!(wait_exit(&mut lab, a, "keepalived-rs").success());
+    // ... and the shutdown script runs once the VIP has gone.
+    assert_eq!(text(), "startup 0\nshutdown 0\n", "{}", lab.log_of(a));
+}

@@ -32,6 +32,8 @@ pub struct Plan {
     pub bfd: Option<BfdPlan>,
     /// The checker (health checks and IPVS) framework's plan.
     pub check: Option<CheckPlan>,
+    /// `startup_script` / `shutdown_script`, run by the process itself.
+    pub hooks: super::hooks::ProcessHooks,
 }
 
 /// The state of every running framework (for the dumps).

@@ -10,6 +10,7 @@ pub(crate) mod driver;
 pub mod fatal;
 pub mod fifo;
 pub mod framework;
+pub mod hooks;
 pub mod log;
 pub mod notify;
 pub mod pidfiles;

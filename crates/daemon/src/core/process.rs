@@ -17,6 +17,7 @@ use super::bus::Bus;
 use super::control::{Control, Plan, Snapshot};
 use super::fatal;
 use super::framework::Framework;
+use super::hooks::{self, Hook};
 use super::pidfiles::{self, PidFiles, TakeError};
 use super::signals::{self, Request, Signals};
 use crate::bfd::{self, plan::BfdPlan};
@@ -25,6 +26,7 @@ use crate::core::log::{self, LogOptions, target};
 use crate::vrrp;
 use crate::vrrp::dump::{self, DumpKind};
 use crate::vrrp::plan::VrrpPlan;
+use ka_sys::script::ScriptSpec;
 
 /// Loads (or reloads) the configuration and maps it for the frameworks;
 /// an `Err` explains why nothing can run.
@@ -406,6 +408,11 @@ async fn supervise(
             return 1;
         }
     };
+    // keepalived compat: the startup script runs, and is waited for,
+    // before any framework starts.
+    let mut shutdown_script = plan.hooks.shutdown.clone();
+    hooks::run(Hook::Startup, plan.hooks.startup.as_ref(), opts.log.detail)
+        .await;
     let bus = Bus::default();
     let mut frameworks = Frameworks::start(plan, &bus, &opts);
     // Running and able to take signals: tell systemd (Type=notify units).
@@ -417,28 +424,40 @@ async fn supervise(
             tokio::select! {
                 status = frameworks.ended() => return Some(status),
                 Some(_) = fatal.recv() => return None,
-                req = signals.recv() => on_signal(req, &mut frameworks, &load).await,
+                req = signals.recv() => {
+                    on_signal(req, &mut frameworks, &load, &mut shutdown_script).await;
+                }
             }
         }
     })
     .catch_unwind()
     .await;
-    if let Ok(Some(status)) = looped {
+    let status = if let Ok(Some(status)) = looped {
         // One loop ended (SIGTERM, or a failure): the others stop too,
         // each through its shutdown path.
         frameworks.stop();
         frameworks.stopped().await;
-        return status;
-    }
-    tracing::error!(target: target::CORE, "Stopping after an internal error");
-    stop(&frameworks);
-    frameworks.stopped().await;
-    fatal::EXIT_PROGRAM_ERROR
+        status
+    } else {
+        tracing::error!(target: target::CORE, "Stopping after an internal error");
+        stop(&frameworks);
+        frameworks.stopped().await;
+        fatal::EXIT_PROGRAM_ERROR
+    };
+    // keepalived compat: the shutdown script (of the configuration last
+    // loaded) runs once every framework has ended.
+    hooks::run(Hook::Shutdown, shutdown_script.as_ref(), opts.log.detail).await;
+    status
 }
 
 /// Acts on an operator's signal (keepalived's VRRP child handlers and
 /// their log lines).
-async fn on_signal(req: Request, frameworks: &mut Frameworks, load: &Loader) {
+async fn on_signal(
+    req: Request,
+    frameworks: &mut Frameworks,
+    load: &Loader,
+    shutdown_script: &mut Option<ScriptSpec>,
+) {
     let pid = std::process::id();
     match req {
         Request::Stop => stop(frameworks),
@@ -446,7 +465,10 @@ async fn on_signal(req: Request, frameworks: &mut Frameworks, load: &Loader) {
             tracing::info!(target: target::CORE, "Reloading");
             sd_notify("RELOADING=1");
             match load() {
-                Ok(new) => frameworks.reload(new),
+                Ok(new) => {
+                    *shutdown_script = new.hooks.shutdown.clone();
+                    frameworks.reload(new);
+                }
                 Err(e) => {
                     tracing::error!(target: target::CORE, "reload failed, keeping the running configuration: {e}")
                 }
