@@ -196,7 +196,8 @@ async fn a_failing_server_is_removed_and_notified_then_returns() {
     {
         let w = h.fake.world();
         let down = "RS [198.51.100.1]:tcp:80 [192.0.2.1]:tcp:80 DOWN\n";
-        assert_eq!(w.lines, [down]);
+        // keepalived compat: the start gains quorum (its FIFO line first).
+        assert_eq!(w.lines, ["VS [192.0.2.1]:tcp:80 UP\n", down]);
         assert_eq!(w.scripts.len(), 1);
         assert_eq!(w.scripts[0].1, ["/bin/down.sh", "rs1"]);
     }
@@ -205,7 +206,7 @@ async fn a_failing_server_is_removed_and_notified_then_returns() {
     {
         let w = h.fake.world();
         assert_eq!(
-            w.lines[1],
+            w.lines[2],
             "RS [198.51.100.1]:tcp:80 [192.0.2.1]:tcp:80 UP\n"
         );
         assert_eq!(w.scripts[1].1, ["/bin/up.sh"]);
