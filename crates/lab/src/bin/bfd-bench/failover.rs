@@ -111,6 +111,13 @@ fn measure_track(
             setup::tail(&lab.log_of(node.pid), 30)
         )
     })?;
+    // The soak counts this line: check both implementations log it.
+    let logged = lab.wait_until(Duration::from_secs(1), |l| {
+        setup::count(l, node, setup::DOWN_LINE) > 0
+    });
+    if logged.is_none() {
+        eprintln!("warning: A logged no {:?} line", setup::DOWN_LINE);
+    }
     Ok(off.saturating_duration_since(t0))
 }
 
