@@ -39,6 +39,27 @@ pub(crate) struct CpuRow {
     pub(crate) a_procs: usize,
     /// Session downs logged by A and P during the window.
     pub(crate) downs: usize,
+    /// UDP receive-buffer drops in A's and P's namespaces in the window
+    /// (`RcvbufErrors` of /proc/net/snmp), if readable.
+    pub(crate) rcvbuf_drops: Option<u64>,
+}
+
+/// The `Udp` counter `name` of a /proc/net/snmp text.
+pub(crate) fn udp_counter(snmp: &str, name: &str) -> Option<u64> {
+    let mut udp = snmp.lines().filter(|l| l.starts_with("Udp: "));
+    let (head, vals) = (udp.next()?, udp.next()?);
+    let col = head.split_whitespace().position(|h| h == name)?;
+    vals.split_whitespace().nth(col)?.parse().ok()
+}
+
+/// UDP receive-buffer drops so far in hosts 0 and 1.
+fn rcvbuf_errors(lab: &Lab) -> Option<u64> {
+    (0..2)
+        .map(|i| {
+            let out = lab.exec(i, "cat", &["/proc/net/snmp"]).ok()?;
+            udp_counter(&String::from_utf8_lossy(&out.stdout), "RcvbufErrors")
+        })
+        .sum()
 }
 
 /// Adds session addresses to host `i`.
@@ -83,18 +104,21 @@ pub(crate) fn measure(
     let r = window_of(&lab, (&node, &peer), n, window);
     node.stop(&mut lab);
     peer.stop(&mut lab);
-    r.map(|(secs, a_pct, p_pct, a_procs, downs)| CpuRow {
-        imp: imp.name(),
-        sessions: n,
-        secs,
-        a_pct,
-        p_pct,
-        a_procs,
-        downs,
-    })
+    r.map(
+        |(secs, a_pct, p_pct, a_procs, downs, rcvbuf_drops)| CpuRow {
+            imp: imp.name(),
+            sessions: n,
+            secs,
+            a_pct,
+            p_pct,
+            a_procs,
+            downs,
+            rcvbuf_drops,
+        },
+    )
 }
 
-type Window = (f64, f64, f64, usize, usize);
+type Window = (f64, f64, f64, usize, usize, Option<u64>);
 
 fn window_of(
     lab: &Lab,
@@ -113,11 +137,15 @@ fn window_of(
         setup::count(l, node, setup::DOWN_LINE)
             + setup::count(l, peer, setup::DOWN_LINE)
     };
+    let drops0 = rcvbuf_errors(lab);
     let (d0, a0, p0, t0) = (downs(lab), ticks(&ap), ticks(&pp), Instant::now());
     if !daemons::sleep_unless_interrupted(window) {
         return Err("interrupted".into());
     }
     let (a1, p1, secs) = (ticks(&ap), ticks(&pp), t0.elapsed().as_secs_f64());
+    let drops = rcvbuf_errors(lab)
+        .zip(drops0)
+        .map(|(x, y)| x.saturating_sub(y));
     let pct = |d: u64| d as f64 / TICKS_PER_SEC / secs * 100.0;
     Ok((
         secs,
@@ -125,5 +153,6 @@ fn window_of(
         pct(p1.saturating_sub(p0)),
         ap.len(),
         downs(lab) - d0,
+        drops,
     ))
 }

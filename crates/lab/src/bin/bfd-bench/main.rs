@@ -232,12 +232,12 @@ fn run_cpu(o: &Opts) {
         }
     }
     println!(
-        "\n| implementation | sessions | timers | window s | A: CPU % of a core | A processes | P: CPU % of a core | session downs in the window |"
+        "\n| implementation | sessions | timers | window s | A: CPU % of a core | A processes | P: CPU % of a core | session downs in the window (A + P) | UDP receive-buffer drops (A + P) |"
     );
-    println!("|---|---:|---|---:|---:|---:|---:|---:|");
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|");
     for r in rows {
         println!(
-            "| {} | {} | {} | {:.1} | {:.2} | {} | {:.2} | {} |",
+            "| {} | {} | {} | {:.1} | {:.2} | {} | {:.2} | {} | {} |",
             r.imp,
             r.sessions,
             BFD_10.name(),
@@ -245,7 +245,8 @@ fn run_cpu(o: &Opts) {
             r.a_pct,
             r.a_procs,
             r.p_pct,
-            r.downs
+            r.downs,
+            r.rcvbuf_drops.map_or("?".to_owned(), |d| d.to_string())
         );
     }
 }

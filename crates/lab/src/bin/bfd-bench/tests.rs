@@ -94,3 +94,11 @@ fn cpu_ticks_are_utime_plus_stime() {
     assert_eq!(setup::parse_ticks(stat), Some(12));
     assert_eq!(setup::parse_ticks("42 (x) S 1"), None);
 }
+
+#[test]
+fn udp_receive_buffer_drops_are_read_from_snmp() {
+    let snmp = "Ip: Forwarding\nIp: 1\nUdp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors\nUdp: 10 1 2 9 7\nUdpLite: InDatagrams RcvbufErrors\nUdpLite: 0 0\n";
+    assert_eq!(super::cpu::udp_counter(snmp, "RcvbufErrors"), Some(7));
+    assert_eq!(super::cpu::udp_counter(snmp, "InDatagrams"), Some(10));
+    assert_eq!(super::cpu::udp_counter(snmp, "Nope"), None);
+}
