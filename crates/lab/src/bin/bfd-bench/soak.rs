@@ -1,0 +1,112 @@
+//! `--soak SECS`: one session at 10 ms × 3 per implementation, side by
+//! side (one 2-host lab each), while `--busy` threads spin; every session
+//! Down logged by either end is a false one (nothing is cut).
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use ka_lab::Lab;
+
+use super::daemons::{self, Daemon, Impl};
+use super::setup::{self, Bfd};
+
+/// The figures of one implementation.
+pub(crate) struct SoakRow {
+    pub(crate) imp: &'static str,
+    pub(crate) secs: f64,
+    /// Session downs logged by A and by P.
+    pub(crate) downs: (usize, usize),
+    /// "Expired after" lines (detection timer expiries) of A and P.
+    pub(crate) expired: (usize, usize),
+}
+
+struct Pair {
+    imp: &'static str,
+    lab: Lab,
+    a: Daemon,
+    p: Daemon,
+}
+
+fn bring_up(imp: &Impl, t: Bfd) -> Result<Pair, String> {
+    let mut lab = Lab::new(2).map_err(|e| e.to_string())?;
+    let (ha, hp) = (lab.host(0).ipv4, lab.host(1).ipv4);
+    let a_conf = setup::globals("a") + &setup::bfd_instance("B", hp, ha, t);
+    let p_conf = setup::globals("p") + &setup::bfd_instance("B", ha, hp, t);
+    let p = setup::start(&mut lab, imp, 1, "p", &p_conf)?;
+    let a = setup::start(&mut lab, imp, 0, "a", &a_conf)?;
+    let timeout = Duration::from_secs(20);
+    setup::wait_up(&lab, &a, 1, timeout)?;
+    setup::wait_up(&lab, &p, 1, timeout)?;
+    Ok(Pair {
+        imp: imp.name(),
+        lab,
+        a,
+        p,
+    })
+}
+
+/// `n` threads spinning until `stop` is set (as soak-bench's).
+fn busy_loops(n: usize, stop: &Arc<AtomicBool>) -> Vec<JoinHandle<()>> {
+    (0..n)
+        .map(|_| {
+            let stop = Arc::clone(stop);
+            std::thread::spawn(move || {
+                let mut x = 1u64;
+                while !stop.load(Ordering::Relaxed) {
+                    for _ in 0..10_000 {
+                        x = std::hint::black_box(
+                            x.wrapping_mul(6_364_136_223_846_793_005)
+                                .wrapping_add(1),
+                        );
+                    }
+                }
+            })
+        })
+        .collect()
+}
+
+/// Runs the soak for every implementation side by side.
+pub(crate) fn run(
+    impls: &[Impl],
+    t: Bfd,
+    secs: u64,
+    busy: usize,
+) -> Result<Vec<SoakRow>, String> {
+    let mut pairs = Vec::new();
+    for imp in impls {
+        pairs.push(bring_up(imp, t)?);
+    }
+    let count = |p: &Pair, line: &str| {
+        (
+            setup::count(&p.lab, &p.a, line),
+            setup::count(&p.lab, &p.p, line),
+        )
+    };
+    let before: Vec<_> = pairs
+        .iter()
+        .map(|p| (count(p, setup::DOWN_LINE), count(p, "Expired after")))
+        .collect();
+    let stop_busy = Arc::new(AtomicBool::new(false));
+    let spinners = busy_loops(busy, &stop_busy);
+    let t0 = Instant::now();
+    daemons::sleep_unless_interrupted(Duration::from_secs(secs));
+    let elapsed = t0.elapsed().as_secs_f64();
+    stop_busy.store(true, Ordering::Relaxed);
+    spinners.into_iter().for_each(|h| drop(h.join()));
+    let mut rows = Vec::new();
+    for (mut p, (d0, e0)) in pairs.into_iter().zip(before) {
+        let (d1, e1) =
+            (count(&p, setup::DOWN_LINE), count(&p, "Expired after"));
+        rows.push(SoakRow {
+            imp: p.imp,
+            secs: elapsed,
+            downs: (d1.0 - d0.0, d1.1 - d0.1),
+            expired: (e1.0 - e0.0, e1.1 - e0.1),
+        });
+        p.a.stop(&mut p.lab);
+        p.p.stop(&mut p.lab);
+    }
+    Ok(rows)
+}

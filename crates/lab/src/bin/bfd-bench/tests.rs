@@ -1,0 +1,104 @@
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use super::addrwatch::{Change, parse};
+use super::setup::{self, Bfd};
+use super::stats;
+
+/// An rtnetlink message of `kind` for 192.0.2.100 with IFA_ADDRESS and
+/// IFA_LOCAL attributes, padded to 4 bytes.
+fn addr_msg(kind: u16, addr: [u8; 4]) -> Vec<u8> {
+    let mut body = vec![2u8, 24, 0, 0, 2, 0, 0, 0]; // ifaddrmsg, AF_INET
+    for attr in [1u16, 2] {
+        body.extend(8u16.to_ne_bytes());
+        body.extend(attr.to_ne_bytes());
+        body.extend(addr);
+    }
+    let mut m = Vec::new();
+    m.extend(u32::try_from(16 + body.len()).unwrap().to_ne_bytes());
+    m.extend(kind.to_ne_bytes());
+    m.extend([0u8; 10]);
+    m.extend(body);
+    m
+}
+
+#[test]
+fn netlink_address_changes_parse() {
+    let mut buf = addr_msg(20, [192, 0, 2, 100]);
+    buf.extend(addr_msg(21, [192, 0, 2, 100]));
+    let vip = Ipv4Addr::new(192, 0, 2, 100);
+    assert_eq!(
+        parse(&buf),
+        [
+            Change {
+                added: true,
+                addr: vip
+            },
+            Change {
+                added: false,
+                addr: vip
+            }
+        ]
+    );
+    // Other message types, truncation and other families yield nothing.
+    assert!(parse(&addr_msg(16, [192, 0, 2, 100])).is_empty());
+    assert!(parse(&buf[..20]).is_empty());
+    let mut v6 = addr_msg(21, [192, 0, 2, 100]);
+    v6[16] = 10;
+    assert!(parse(&v6).is_empty());
+}
+
+#[test]
+fn medians_of_odd_and_even_counts() {
+    let ms = |v: &[u64]| {
+        v.iter()
+            .map(|&m| Duration::from_millis(m))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(stats(&ms(&[30, 10, 20])), Some((10.0, 20.0, 30.0)));
+    assert_eq!(stats(&ms(&[40, 10, 20, 30])), Some((10.0, 25.0, 40.0)));
+    assert_eq!(stats(&[]), None);
+}
+
+#[test]
+fn configs_name_timers_and_tracking() {
+    let t = Bfd { ms: 10, mult: 3 };
+    let (a, p) = (Ipv4Addr::new(192, 0, 2, 10), Ipv4Addr::new(192, 0, 2, 11));
+    let c = setup::tracking_config(p, a, t);
+    assert!(
+        c.contains("neighbor_ip 192.0.2.11")
+            && c.contains("source_ip 192.0.2.10")
+    );
+    assert!(
+        c.contains("min_rx 10")
+            && c.contains("min_tx 10")
+            && c.contains("multiplier 3")
+    );
+    assert!(c.contains("B weight 0") && c.contains("192.0.2.100/24"));
+    let many = setup::many_sessions(
+        "a",
+        100,
+        |k| Ipv4Addr::new(198, 51, 100, 100 + k),
+        |k| Ipv4Addr::new(198, 51, 100, k),
+        t,
+    );
+    assert_eq!(many.matches("bfd_instance").count(), 100);
+    assert!(
+        many.contains("bfd_instance B100 {\n    neighbor_ip 198.51.100.200\n")
+    );
+}
+
+#[test]
+fn cpu_ticks_are_utime_plus_stime() {
+    let stat = "42 (a b) S 1 42 42 0 -1 4194560 100 0 0 0 7 5 0 0 20 0 1 0";
+    assert_eq!(setup::parse_ticks(stat), Some(12));
+    assert_eq!(setup::parse_ticks("42 (x) S 1"), None);
+}
+
+#[test]
+fn udp_receive_buffer_drops_are_read_from_snmp() {
+    let snmp = "Ip: Forwarding\nIp: 1\nUdp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors\nUdp: 10 1 2 9 7\nUdpLite: InDatagrams RcvbufErrors\nUdpLite: 0 0\n";
+    assert_eq!(super::cpu::udp_counter(snmp, "RcvbufErrors"), Some(7));
+    assert_eq!(super::cpu::udp_counter(snmp, "InDatagrams"), Some(10));
+    assert_eq!(super::cpu::udp_counter(snmp, "Nope"), None);
+}
