@@ -86,9 +86,38 @@ pub fn set_umask(mask: u32) -> u32 {
     nix::sys::stat::umask(mode).bits()
 }
 
+/// Raises the soft limit on open files to the hard one; returns the new
+/// soft limit. keepalived compat: its checker process raises
+/// `RLIMIT_NOFILE` to what its checkers need (`set_max_file_limit`): every
+/// running probe holds a socket, and 10,000 real servers at
+/// `delay_loop 1` keep thousands open at once, far past the usual soft
+/// limit of 1024.
+pub fn raise_open_files_limit() -> nix::Result<u64> {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let (soft, hard) = getrlimit(Resource::RLIMIT_NOFILE)?;
+    if soft < hard {
+        setrlimit(Resource::RLIMIT_NOFILE, hard, hard)?;
+    }
+    Ok(hard.max(soft))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_open_files_limit_ends_at_the_hard_limit() {
+        let (_, hard) = nix::sys::resource::getrlimit(
+            nix::sys::resource::Resource::RLIMIT_NOFILE,
+        )
+        .expect("getrlimit");
+        assert_eq!(raise_open_files_limit().expect("setrlimit"), hard);
+        let (soft, _) = nix::sys::resource::getrlimit(
+            nix::sys::resource::Resource::RLIMIT_NOFILE,
+        )
+        .expect("getrlimit");
+        assert_eq!(soft, hard);
+    }
 
     #[test]
     fn ignores_what_keepalived_ignores_and_nothing_else() {

@@ -11,6 +11,7 @@
 #[cfg(test)]
 mod fake;
 mod io;
+mod nft_worker;
 pub mod plan;
 mod runtime;
 mod system;

@@ -8,6 +8,7 @@ use ka_types::lvs::{DataPlane, Op};
 
 use crate::check::LvsBackend;
 use crate::check::io::{DataPlaneError, DataPlaneIo};
+use crate::check::nft_worker::NftWorker;
 use crate::check::plan::{CheckPlan, LvsGlobals};
 use crate::core::log::target;
 
@@ -20,10 +21,12 @@ pub(crate) enum Table {
     /// IPVS: each change is one netlink request.
     Ipvs(Box<Ipvs>),
     /// nftables: the whole table, kept as a mirror and re-applied in one
-    /// transaction per step.
+    /// transaction per step, off the event loop.
     Nft {
         /// What the table holds.
         mirror: DataPlane,
+        /// Applies it.
+        worker: NftWorker,
     },
 }
 
@@ -62,6 +65,7 @@ impl Table {
         }
         Ok(Self::Nft {
             mirror: DataPlane::default(),
+            worker: NftWorker::spawn(),
         })
     }
 }
@@ -131,15 +135,16 @@ impl DataPlaneIo for Table {
                 }
                 first.map_or(Ok(()), |e| Err(DataPlaneError::new(IPVS, e)))
             }
-            Self::Nft { mirror } => {
+            Self::Nft { mirror, worker } => {
                 let before = mirror.clone();
                 ops.iter().for_each(|op| mirror.apply(op));
-                if *mirror == before {
-                    return Ok(());
+                if *mirror != before {
+                    // Refused services are left out of the rendering (and
+                    // were refused at start); failures are logged by the
+                    // worker.
+                    worker.apply(mirror);
                 }
-                ka_lvs_nft::apply(mirror)
-                    .await
-                    .map_err(|e| DataPlaneError::new(NFT, e))
+                Ok(())
             }
         }
     }
@@ -149,11 +154,10 @@ impl DataPlaneIo for Table {
             Self::Ipvs(ipvs) => {
                 ipvs.flush().await.map_err(|e| DataPlaneError::new(IPVS, e))
             }
-            Self::Nft { mirror } => {
+            Self::Nft { mirror, worker } => {
                 *mirror = DataPlane::default();
-                ka_lvs_nft::remove()
-                    .await
-                    .map_err(|e| DataPlaneError::new(NFT, e))
+                worker.remove().await;
+                Ok(())
             }
         }
     }
@@ -161,9 +165,10 @@ impl DataPlaneIo for Table {
     async fn close(&mut self, release: bool) -> Result<(), DataPlaneError> {
         match self {
             Self::Ipvs(_) => Ok(()),
-            Self::Nft { .. } if release => ka_lvs_nft::remove()
-                .await
-                .map_err(|e| DataPlaneError::new(NFT, e)),
+            Self::Nft { worker, .. } if release => {
+                worker.remove().await;
+                Ok(())
+            }
             Self::Nft { .. } => Ok(()),
         }
     }

@@ -93,6 +93,11 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
     // logger starts no thread and its syslog socket survives the fork.
     log::init(opts.log.clone());
     let fatal = fatal::install_panic_hook(opts.log.console);
+    // Every running probe holds a socket: thousands at once with many
+    // real servers (keepalived raises the limit too).
+    if let Err(e) = ka_sys::process::raise_open_files_limit() {
+        tracing::warn!(target: target::CORE, "cannot raise the open files limit: {e}");
+    }
     if let Err(e) = signals::ignore_early() {
         tracing::error!(target: target::CORE, "cannot ignore signals: {e}");
     }
