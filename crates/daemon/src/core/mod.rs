@@ -17,4 +17,5 @@ pub mod process;
 pub mod record;
 pub mod script_queue;
 pub mod signals;
+pub mod smtp;
 pub(crate) mod trackers;
