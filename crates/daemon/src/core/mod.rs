@@ -18,4 +18,5 @@ pub mod process;
 pub mod record;
 pub mod script_queue;
 pub mod signals;
+pub mod smtp;
 pub(crate) mod trackers;

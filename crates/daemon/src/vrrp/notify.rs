@@ -15,6 +15,7 @@ use ka_vrrp::{Notification, NotifyKind, NotifyState};
 use crate::core::fifo::Fifo;
 use crate::core::framework::Framework;
 use crate::core::notify::Queues;
+use crate::vrrp::mail::Alerts;
 
 /// The hooks configured for one instance or sync group.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -93,6 +94,8 @@ pub fn fifo_line(n: &Notification) -> String {
 pub struct Notifier {
     hooks: HashMap<(bool, String), Hooks>,
     queues: Queues<(bool, String)>,
+    /// SMTP alerts; kept across [`Self::reconfigure`].
+    alerts: Alerts,
 }
 
 impl Notifier {
@@ -105,7 +108,25 @@ impl Notifier {
         Self {
             hooks,
             queues: Queues::new(Framework::Vrrp, fifo),
+            alerts: Alerts::default(),
         }
+    }
+
+    /// Replaces the hooks and FIFO with those of `config`'s plan; the
+    /// mail sender and its last states are kept.
+    pub fn reconfigure(
+        &mut self,
+        hooks: HashMap<(bool, String), Hooks>,
+        fifo: impl FnOnce() -> Option<Fifo>,
+        config: &ka_config::Config,
+    ) {
+        let mut alerts = std::mem::take(&mut self.alerts);
+        // keepalived compat: the old FIFO is closed (and its reader
+        // stopped) before the new one is opened, so one reader runs.
+        *self = Self::new(HashMap::new(), None);
+        *self = Self::new(hooks, fifo());
+        alerts.configure(config);
+        self.alerts = alerts;
     }
 
     /// Handles one notification: FIFO line now, scripts queued in order.
@@ -134,6 +155,7 @@ impl Notifier {
             .map(|h| h.scripts_for(n))
             .unwrap_or_default();
         let label = n.name.clone();
+        self.alerts.notify(n);
         self.queues.push(key, &label, &fifo_line(n), scripts)
     }
 }

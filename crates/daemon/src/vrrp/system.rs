@@ -246,10 +246,8 @@ impl VmacIo for Vmacs {
 
 impl NotifyIo for Notifier {
     fn configure(&mut self, plan: &VrrpPlan) {
-        // keepalived compat: the old FIFO is closed (and its reader
-        // stopped) before the new one is opened, so one reader runs.
-        *self = Self::new(HashMap::new(), None);
-        *self = Self::new(plan.hooks.clone(), open_fifo(plan.fifo.as_ref()));
+        let fifo = || open_fifo(plan.fifo.as_ref());
+        self.reconfigure(plan.hooks.clone(), fifo, &plan.config);
     }
 
     fn notify(&mut self, n: &Notification) {

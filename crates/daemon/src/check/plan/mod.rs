@@ -406,9 +406,6 @@ fn fifo(
 /// Checker-framework settings that are not run (yet).
 fn gaps(cfg: &Config, notes: &mut Vec<String>) {
     let g = &cfg.global;
-    if g.smtp_server.is_some() {
-        notes.push("smtp_server: checker e-mail alerts are not sent by keepalived-rs yet".into());
-    }
     if g.lvs_sync_daemon.is_some() {
         notes.push("lvs_sync_daemon: the IPVS sync daemon is not started by keepalived-rs yet".into());
     }

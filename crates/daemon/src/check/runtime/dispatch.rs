@@ -9,7 +9,7 @@ use ka_config::model::global::LvsFlushOnStop;
 use ka_sys::script::ScriptSpec;
 use ka_types::lvs::Op;
 
-use super::Runtime;
+use super::{Runtime, mail};
 use crate::check::io::{DataPlaneIo, Io, NotifyIo, NotifyKey, ProbeIo};
 use crate::core::log::target;
 
@@ -78,6 +78,13 @@ impl<I: Io> Runtime<I> {
         };
         let wait = self.stopping.then_some(STOP_SCRIPT_WAIT);
         self.notify.push(key, &line, scripts, wait).await;
+        let prev = self.previous.as_ref();
+        if let (Some(cfg), Some(m)) = (
+            mail::smtp_config(&self.plan),
+            mail::mail_for(&self.plan, prev, n, self.stopping),
+        ) {
+            self.mailer.send(&cfg, m);
+        }
     }
 
     /// The queue, FIFO line and scripts of a notification (keepalived's

@@ -22,9 +22,11 @@ use crate::core::control;
 use crate::core::driver::{self, Driver};
 use crate::core::framework::Framework;
 use crate::core::log::target;
+use crate::core::smtp::Mailer;
 use crate::core::trackers::spawn_files;
 
 mod dispatch;
+mod mail;
 
 /// What the process asks of the checker runtime.
 pub type Control = control::Control<CheckPlan, ka_check::Snapshot>;
@@ -59,6 +61,8 @@ pub(crate) struct Runtime<I: Io> {
     stopping: bool,
     /// Table changes that failed, for the rate-limited log.
     errors: u64,
+    /// SMTP alerts (`smtp_server`), sent by their own task.
+    mailer: Mailer,
 }
 
 /// Runs the checker runtime until `Control::Stop`. `track` was
@@ -317,6 +321,7 @@ impl<I: Io> Runtime<I> {
             dont_release,
             stopping: false,
             errors: 0,
+            mailer: Mailer::new(Framework::Check),
         }
     }
 

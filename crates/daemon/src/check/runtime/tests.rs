@@ -367,3 +367,34 @@ async fn bfd_check_follows_the_bfd_session_on_the_bus() {
     assert_eq!(in_table(&h.fake, rs(1)), Some(1), "session up: back");
     h.stop().await;
 }
+
+/// A real server going down mails keepalived's subject to the SMTP
+/// server (real time: the mail goes over TCP to a test server); the
+/// other, healthy real server mails nothing.
+#[tokio::test]
+async fn smtp_a_failing_server_mails_one_alert() {
+    let (addr, mut rx) = crate::core::smtp::tests::server(250).await;
+    let globals = format!(
+        "global_defs {{\nrouter_id LB1\nsmtp_server 127.0.0.1 {}\n\
+         notification_email {{ ops@example.org }}\n",
+        addr.port()
+    );
+    let text = config("", "").replace("global_defs {", &globals);
+    let h = Harness::start(plan(&text), None, RunOptions::default()).await;
+    // keepalived's first probes come after a second; then rs1 fails
+    // (retry 1, delay_before_retry 1).
+    run_for(&h, 4, Some(1)).await;
+    let r = crate::core::smtp::tests::one(&mut rx).await;
+    assert!(
+        r.data.contains(
+            "\r\nSubject: [LB1] Realserver [198.51.100.1]:tcp:80 of virtual \
+             server [192.0.2.1]:tcp:80 - DOWN\r\n"
+        ),
+        "{}",
+        r.data
+    );
+    assert!(r.data.contains("\r\n=> CHECK failed on service <=\r\n"));
+    let more = tokio::time::timeout(Duration::from_millis(300), rx.recv());
+    assert!(more.await.is_err(), "a second mail");
+    h.stop().await;
+}

@@ -2,7 +2,7 @@
 //! for [`super::VrrpPlan::not_implemented`].
 
 use ka_config::Config;
-use ka_config::model::vrrp::{Instance, SyncGroup};
+use ka_config::model::vrrp::Instance;
 
 /// Per-instance features.
 pub(super) fn instance(i: &Instance, notes: &mut Vec<String>) {
@@ -26,17 +26,6 @@ pub(super) fn instance(i: &Instance, notes: &mut Vec<String>) {
         "garp_extra_if",
     );
     say(i.old_unicast_checksum == Some(true), "old_unicast_checksum");
-    say(
-        i.smtp_alert == Some(true),
-        "smtp_alert (email notification)",
-    );
-}
-
-/// Per-sync-group features.
-pub(super) fn group(s: &SyncGroup, notes: &mut Vec<String>) {
-    if s.smtp_alert == Some(true) {
-        notes.push(format!("sync group {}: smtp_alert (email notification) is not implemented yet", s.name));
-    }
 }
 
 /// Global and section-level features.

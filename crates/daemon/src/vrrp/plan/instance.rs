@@ -288,7 +288,6 @@ pub(super) fn map_group(
     notes: &mut Vec<String>,
 ) -> SyncGroupConfig {
     let owner = format!("sync group {}", s.name);
-    gaps::group(s, notes);
     SyncGroupConfig {
         name: s.name.clone(),
         members: s.members.clone(),
