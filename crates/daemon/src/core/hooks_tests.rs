@@ -25,9 +25,14 @@ fn globals(text: &str) -> GlobalDefs {
 
 #[test]
 fn scripts_get_their_timeouts_and_an_unknown_user_is_reported() {
-    let g = globals(
-        "global_defs {\n startup_script \"/bin/true\" root\n startup_script_timeout 3\n shutdown_script \"/bin/false\" nobody-here\n}\n",
+    let mut g = globals(
+        "global_defs {\n startup_script \"/bin/true\" root\n startup_script_timeout 3\n}\n",
     );
+    // Validation drops a script whose user does not exist on the host; a
+    // user gone between validation and now is reported here.
+    let mut gone = g.startup_script.clone().expect("startup script");
+    gone.user = Some("nobody-here".into());
+    g.shutdown_script = Some(gone);
     let mut notes = Vec::new();
     let h = ProcessHooks::new(&g, &Ids, &mut notes);
     let s = h.startup.expect("startup script");
