@@ -31,6 +31,8 @@
 //! ```
 
 mod addrwatch;
+#[path = "../common/busy.rs"]
+mod busy;
 mod cpu;
 #[path = "../common/daemons.rs"]
 mod daemons;

@@ -45,6 +45,8 @@
 #[allow(dead_code)] // only parse_vrrp and open are used here
 mod adverts;
 mod analysis;
+#[path = "../common/busy.rs"]
+mod busy;
 #[path = "../common/daemons.rs"]
 mod daemons;
 mod tap;
@@ -55,6 +57,8 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
+
+use busy::busy_loops;
 use std::time::Duration;
 
 use analysis::Report;
@@ -164,26 +168,6 @@ fn bring_up(imp: &Impl) -> Result<Pair, String> {
         master,
         backup,
     })
-}
-
-/// `n` threads spinning until `stop` is set.
-fn busy_loops(n: usize, stop: &Arc<AtomicBool>) -> Vec<JoinHandle<()>> {
-    (0..n)
-        .map(|_| {
-            let stop = Arc::clone(stop);
-            std::thread::spawn(move || {
-                let mut x = 1u64;
-                while !stop.load(Ordering::Relaxed) {
-                    for _ in 0..10_000 {
-                        x = std::hint::black_box(
-                            x.wrapping_mul(6_364_136_223_846_793_005)
-                                .wrapping_add(1),
-                        );
-                    }
-                }
-            })
-        })
-        .collect()
 }
 
 /// One row of the table.
