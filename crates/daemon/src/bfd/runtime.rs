@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use ka_bfd::{Action, Event, LogLevel};
-use ka_types::record::EngineKind;
 use ka_wire::bfd::{PORT_MULTIHOP, PORT_SINGLE_HOP};
 use tokio::sync::mpsc;
 use tracing::Instrument as _;
@@ -111,45 +110,7 @@ fn packet_event(d: Datagram) -> Event {
     }
 }
 
-impl driver::Engine for ka_bfd::Engine {
-    const KIND: EngineKind = EngineKind::Bfd;
-    type Event = Event;
-    type Action = Action;
-    type Config = ka_bfd::EngineConfig;
-    type Snapshot = ka_bfd::Snapshot;
-
-    fn handle(
-        &mut self,
-        now: ka_types::Instant,
-        ev: Event,
-        out: &mut Vec<Action>,
-    ) {
-        Self::handle(self, now, ev, out);
-    }
-
-    fn handle_timeout(
-        &mut self,
-        now: ka_types::Instant,
-        out: &mut Vec<Action>,
-    ) {
-        Self::handle_timeout(self, now, out);
-    }
-
-    fn poll_timeout(&self) -> Option<ka_types::Instant> {
-        Self::poll_timeout(self)
-    }
-
-    fn snapshot(&self, now: ka_types::Instant) -> ka_bfd::Snapshot {
-        Self::snapshot(self, now)
-    }
-
-    fn reloaded_config(ev: &Event) -> Option<&ka_bfd::EngineConfig> {
-        match ev {
-            Event::Reloaded(cfg) => Some(cfg),
-            _ => None,
-        }
-    }
-}
+driver::engine_impl!(ka_bfd, Bfd, EngineConfig, snapshot);
 
 impl<I: BfdIo> driver::Framework for Runtime<I> {
     const KIND: Framework = Framework::Bfd;

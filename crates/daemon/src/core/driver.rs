@@ -33,6 +33,56 @@ use super::fatal::Panicked;
 use super::framework;
 use super::record::{RecordError, Recorder};
 
+/// Implements [`Engine`] for an engine crate's `Engine`, whose inherent
+/// methods already have the trait's shape: `handle`, `handle_timeout`,
+/// `poll_timeout`, a snapshot method (`snapshot`, or VRRP's
+/// `snapshot_at`), and an `Event::Reloaded` carrying its configuration.
+macro_rules! engine_impl {
+    ($krate:ident, $kind:ident, $config:ident, $snapshot:ident) => {
+        impl $crate::core::driver::Engine for $krate::Engine {
+            const KIND: ka_types::record::EngineKind =
+                ka_types::record::EngineKind::$kind;
+            type Event = $krate::Event;
+            type Action = $krate::Action;
+            type Config = $krate::$config;
+            type Snapshot = $krate::Snapshot;
+
+            fn handle(
+                &mut self,
+                now: ka_types::Instant,
+                ev: $krate::Event,
+                out: &mut Vec<$krate::Action>,
+            ) {
+                Self::handle(self, now, ev, out);
+            }
+
+            fn handle_timeout(
+                &mut self,
+                now: ka_types::Instant,
+                out: &mut Vec<$krate::Action>,
+            ) {
+                Self::handle_timeout(self, now, out);
+            }
+
+            fn poll_timeout(&self) -> Option<ka_types::Instant> {
+                Self::poll_timeout(self)
+            }
+
+            fn snapshot(&self, now: ka_types::Instant) -> $krate::Snapshot {
+                Self::$snapshot(self, now)
+            }
+
+            fn reloaded_config(ev: &$krate::Event) -> Option<&$krate::$config> {
+                match ev {
+                    $krate::Event::Reloaded(cfg) => Some(cfg),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+pub(crate) use engine_impl;
+
 /// A sans-IO engine: time and events in, actions out, and when it next
 /// wants to be woken. `ka_vrrp::Engine` is one; the checker and BFD
 /// engines will be others.

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use ka_check::{Action, Event};
 use ka_types::lvs::Op;
-use ka_types::record::EngineKind;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tracing::Instrument as _;
@@ -156,45 +155,7 @@ fn event(sig: Signal) -> Option<Event> {
     }
 }
 
-impl driver::Engine for ka_check::Engine {
-    const KIND: EngineKind = EngineKind::Check;
-    type Event = Event;
-    type Action = Action;
-    type Config = ka_check::CheckConfig;
-    type Snapshot = ka_check::Snapshot;
-
-    fn handle(
-        &mut self,
-        now: ka_types::Instant,
-        ev: Event,
-        out: &mut Vec<Action>,
-    ) {
-        Self::handle(self, now, ev, out);
-    }
-
-    fn handle_timeout(
-        &mut self,
-        now: ka_types::Instant,
-        out: &mut Vec<Action>,
-    ) {
-        Self::handle_timeout(self, now, out);
-    }
-
-    fn poll_timeout(&self) -> Option<ka_types::Instant> {
-        Self::poll_timeout(self)
-    }
-
-    fn snapshot(&self, now: ka_types::Instant) -> ka_check::Snapshot {
-        Self::snapshot(self, now)
-    }
-
-    fn reloaded_config(ev: &Event) -> Option<&ka_check::CheckConfig> {
-        match ev {
-            Event::Reloaded(cfg) => Some(cfg),
-            _ => None,
-        }
-    }
-}
+driver::engine_impl!(ka_check, Check, CheckConfig, snapshot);
 
 impl<I: Io> driver::Framework for Runtime<I> {
     const KIND: Framework = Framework::Check;

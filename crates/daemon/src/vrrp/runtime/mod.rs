@@ -15,7 +15,6 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ka_sys::netlink::NetEvent;
-use ka_types::record::EngineKind;
 use ka_vrrp::{Action, AdminCommand, Event};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -130,45 +129,7 @@ pub(crate) async fn run_with<I: Io>(
         .map_err(io::Error::other)
 }
 
-impl driver::Engine for ka_vrrp::Engine {
-    const KIND: EngineKind = EngineKind::Vrrp;
-    type Event = Event;
-    type Action = Action;
-    type Config = ka_vrrp::EngineConfig;
-    type Snapshot = ka_vrrp::Snapshot;
-
-    fn handle(
-        &mut self,
-        now: ka_types::Instant,
-        ev: Event,
-        out: &mut Vec<Action>,
-    ) {
-        Self::handle(self, now, ev, out);
-    }
-
-    fn handle_timeout(
-        &mut self,
-        now: ka_types::Instant,
-        out: &mut Vec<Action>,
-    ) {
-        Self::handle_timeout(self, now, out);
-    }
-
-    fn poll_timeout(&self) -> Option<ka_types::Instant> {
-        Self::poll_timeout(self)
-    }
-
-    fn snapshot(&self, now: ka_types::Instant) -> ka_vrrp::Snapshot {
-        Self::snapshot_at(self, now)
-    }
-
-    fn reloaded_config(ev: &Event) -> Option<&ka_vrrp::EngineConfig> {
-        match ev {
-            Event::Reloaded(cfg) => Some(cfg),
-            _ => None,
-        }
-    }
-}
+driver::engine_impl!(ka_vrrp, Vrrp, EngineConfig, snapshot_at);
 
 impl<I: Io> driver::Framework for Runtime<I> {
     const KIND: Framework = Framework::Vrrp;
