@@ -336,9 +336,8 @@ impl Frameworks {
     }
 
     /// Waits until a framework's loop ends; returns the process status,
-    /// logged under that framework's name. The others are then stopped
-    /// and awaited (bounded), so that VRRP's shutdown path is never cut
-    /// short by another framework's end.
+    /// logged under that framework's name (the caller then stops and
+    /// awaits the others).
     async fn ended(&mut self) -> i32 {
         let tasks: Vec<_> = self
             .parts_mut()
@@ -353,10 +352,7 @@ impl Frameworks {
             return std::future::pending().await;
         }
         let ((kind, done), _, _) = futures::future::select_all(tasks).await;
-        let status = loop_status(kind, done);
-        self.stop();
-        self.stopped().await;
-        status
+        loop_status(kind, done)
     }
 
     /// Waits (bounded) until every loop told to stop has run its
