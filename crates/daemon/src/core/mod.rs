@@ -13,6 +13,7 @@ pub mod framework;
 pub mod hooks;
 pub mod log;
 pub mod notify;
+pub mod operator;
 pub mod pidfiles;
 pub mod process;
 pub mod record;

@@ -18,6 +18,7 @@ use super::control::{Control, Plan, Snapshot};
 use super::fatal;
 use super::framework::Framework;
 use super::hooks::{self, Hook};
+use super::operator::{self, Operator, Query, ReloadError, Status};
 use super::pidfiles::{self, PidFiles, TakeError};
 use super::signals::{self, Request, Signals};
 use crate::bfd::{self, plan::BfdPlan};
@@ -320,6 +321,16 @@ impl Frameworks {
         self.parts().iter().for_each(|p| p.clear_stats());
     }
 
+    /// The plans the running frameworks were last given.
+    fn plan(&self) -> Plan {
+        Plan {
+            vrrp: self.vrrp.as_ref().map(|r| r.plan.clone()),
+            check: self.check.as_ref().map(|r| r.plan.clone()),
+            bfd: self.bfd.as_ref().map(|r| r.plan.clone()),
+            ..Plan::default()
+        }
+    }
+
     /// The state of every running framework.
     async fn snapshot(&self) -> Snapshot {
         let mut snap = Snapshot::default();
@@ -416,6 +427,9 @@ async fn supervise(
         .await;
     let bus = Bus::default();
     let mut frameworks = Frameworks::start(plan, &bus, &opts);
+    let started = std::time::SystemTime::now();
+    let (operator, mut queries) = Operator::channel();
+    operator::serve(&operator, &opts);
     // Running and able to take signals: tell systemd (Type=notify units).
     sd_notify("READY=1");
     // `None`: a task panicked (the hook logged where). A panic here (a
@@ -427,6 +441,9 @@ async fn supervise(
                 Some(_) = fatal.recv() => return None,
                 req = signals.recv() => {
                     on_signal(req, &mut frameworks, &load, &mut shutdown_script).await;
+                }
+                Some(q) = queries.recv() => {
+                    on_query(q, &mut frameworks, &load, &mut shutdown_script, started).await;
                 }
             }
         }
@@ -463,18 +480,7 @@ async fn on_signal(
     match req {
         Request::Stop => stop(frameworks),
         Request::Reload => {
-            tracing::info!(target: target::CORE, "Reloading");
-            sd_notify("RELOADING=1");
-            match load() {
-                Ok(new) => {
-                    *shutdown_script = new.hooks.shutdown.clone();
-                    frameworks.reload(new);
-                }
-                Err(e) => {
-                    tracing::error!(target: target::CORE, "reload failed, keeping the running configuration: {e}")
-                }
-            }
-            sd_notify("READY=1");
+            let _ = reload(frameworks, load, shutdown_script);
         }
         Request::Data => {
             if frameworks.vrrp.is_some() {
@@ -496,6 +502,54 @@ async fn on_signal(
         Request::Json => {
             tracing::info!(target: target::VRRP, "Printing VRRP as json for process({pid}) on signal");
             write_dump(frameworks, DumpKind::Json).await;
+        }
+    }
+}
+
+/// Loads the configuration again and hands each running framework its
+/// part (SIGHUP, `ctl reload`); a configuration that cannot run keeps the
+/// running one.
+fn reload(
+    frameworks: &mut Frameworks,
+    load: &Loader,
+    shutdown_script: &mut Option<ScriptSpec>,
+) -> Result<(), ReloadError> {
+    tracing::info!(target: target::CORE, "Reloading");
+    sd_notify("RELOADING=1");
+    let done = match load() {
+        Ok(new) => {
+            *shutdown_script = new.hooks.shutdown.clone();
+            frameworks.reload(new);
+            Ok(())
+        }
+        Err(e) => {
+            tracing::error!(target: target::CORE, "reload failed, keeping the running configuration: {e}");
+            Err(ReloadError(e.to_string()))
+        }
+    };
+    sd_notify("READY=1");
+    done
+}
+
+/// Answers an operator interface (control socket, metrics endpoint).
+async fn on_query(
+    q: Query,
+    frameworks: &mut Frameworks,
+    load: &Loader,
+    shutdown_script: &mut Option<ScriptSpec>,
+    started: std::time::SystemTime,
+) {
+    match q {
+        Query::Status(tx) => {
+            let status = Status {
+                snapshot: frameworks.snapshot().await,
+                plan: frameworks.plan(),
+                started,
+            };
+            let _ = tx.send(status);
+        }
+        Query::Reload(tx) => {
+            let _ = tx.send(reload(frameworks, load, shutdown_script));
         }
     }
 }

