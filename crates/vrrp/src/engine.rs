@@ -119,7 +119,7 @@ impl Engine {
                 self.reevaluate(now, out);
             }
             Event::BfdStateChanged { bfd, up } => {
-                self.track.bfd_up.insert(bfd, up);
+                self.bfd_changed(bfd, up, out);
                 self.reevaluate(now, out);
             }
             Event::ShutdownRequested => self.shutdown(now, out),
@@ -410,6 +410,31 @@ impl Engine {
             out.push(Action::Log(LogLine {
                 level: LogLevel::Info,
                 text: format!("VRRP_Script({name}) {word}"),
+            }));
+        }
+    }
+
+    /// A tracked BFD session's new state; each instance tracking it logs
+    /// the change (keepalived `vrrp_handle_bfd_event`: a session starts
+    /// down, and a report of the state it is already in says nothing).
+    fn bfd_changed(&mut self, bfd: String, up: bool, out: &mut Vec<Action>) {
+        let was = self.track.bfd_up.insert(bfd.clone(), up).unwrap_or(false);
+        if was == up {
+            return;
+        }
+        let word = if up { "UP" } else { "DOWN" };
+        let tracks = |t: &crate::config::TrackRef| matches!(&t.kind, TrackKind::Bfd(n) if *n == bfd);
+        for i in self
+            .instances
+            .iter()
+            .filter(|i| i.cfg.track.iter().any(tracks))
+        {
+            out.push(Action::Log(LogLine {
+                level: LogLevel::Info,
+                text: format!(
+                    "VRRP_Instance({}) Tracked BFD instance {bfd} is {word}",
+                    i.name()
+                ),
             }));
         }
     }

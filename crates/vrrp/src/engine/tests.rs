@@ -458,3 +458,37 @@ fn reload_keeps_master_and_diffs_vips() {
     );
     let _ = gone;
 }
+
+/// keepalived `vrrp_handle_bfd_event`: "VRRP_Instance(I) Tracked BFD
+/// instance B is UP|DOWN" on each change, for each tracking instance; a
+/// report of the state the session is already in logs nothing.
+#[test]
+fn tracked_bfd_changes_are_logged_per_instance_once() {
+    let mut c = icfg(100);
+    c.track = vec![TrackRef::new(TrackKind::Bfd("b".into()), 0)];
+    let mut e = Engine::new(EngineConfig {
+        instances: vec![c],
+        ..Default::default()
+    });
+    feed(&mut e, at(0), Event::Started);
+    let bfd = |up| Event::BfdStateChanged {
+        bfd: "b".into(),
+        up,
+    };
+    let tracked = |out: &[crate::Action]| {
+        logs(out)
+            .into_iter()
+            .filter(|l| l.contains("Tracked BFD"))
+            .collect::<Vec<_>>()
+    };
+    assert!(tracked(&feed(&mut e, at(1), bfd(false))).is_empty());
+    assert_eq!(
+        tracked(&feed(&mut e, at(2), bfd(true))),
+        ["VRRP_Instance(VI_1) Tracked BFD instance b is UP"]
+    );
+    assert!(tracked(&feed(&mut e, at(3), bfd(true))).is_empty());
+    assert_eq!(
+        tracked(&feed(&mut e, at(4), bfd(false))),
+        ["VRRP_Instance(VI_1) Tracked BFD instance b is DOWN"]
+    );
+}
