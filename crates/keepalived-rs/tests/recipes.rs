@@ -9,3 +9,9 @@ mod support;
 
 #[path = "recipes/nginx_ha.rs"]
 mod nginx_ha;
+
+#[path = "recipes/pg.rs"]
+mod pg;
+
+#[path = "recipes/postgresql_ha.rs"]
+mod postgresql_ha;
