@@ -15,3 +15,6 @@ mod pg;
 
 #[path = "recipes/postgresql_ha.rs"]
 mod postgresql_ha;
+
+#[path = "recipes/director.rs"]
+mod director;
