@@ -71,7 +71,14 @@ fn node(net: &mut Net, bridge: &str, name: &str, addr: &str) -> Node {
 fn nginx(net: &Net, n: &Node, name: &str) -> Proc {
     let d = n.dir.join("nginx");
     std::fs::create_dir_all(&d).expect("nginx dir");
-    start_nginx(net, &n.ns, &format!("nginx-{name}"), &d, 80, &format!("node-{name}"))
+    start_nginx(
+        net,
+        &n.ns,
+        &format!("nginx-{name}"),
+        &d,
+        80,
+        &format!("node-{name}"),
+    )
 }
 
 /// The recipe's chk_nginx.sh passes on node `n`.
@@ -96,50 +103,99 @@ fn the_vip_follows_a_healthy_nginx() {
     b.nginx = Some(nginx(&net, &b, "b"));
     for n in [&a, &b] {
         let up = wait_until(LONG, || check_passes(&net, n));
-        assert!(up.is_some(), "nginx in {} never answered chk_nginx.sh", n.ns);
+        assert!(
+            up.is_some(),
+            "nginx in {} never answered chk_nginx.sh",
+            n.ns
+        );
     }
     for (n, name) in [(&mut a, "a"), (&mut b, "b")] {
         let conf = n.dir.join(format!("keepalived-{name}.conf"));
-        n.daemon = Some(start_daemon(&net, &n.ns, &format!("ka-{name}"), &conf, &[]));
+        n.daemon =
+            Some(start_daemon(&net, &n.ns, &format!("ka-{name}"), &conf, &[]));
     }
     let logs = |a: &Node, b: &Node| format!("{}\n{}", a.logs(), b.logs());
     let vip = format!("{VIP}/24");
     let holds = |n: &Node| net.has_addr(&n.ns, &vip);
     let up = wait_until(LONG, || holds(&a) && a.state() == "MASTER");
-    assert!(up.is_some(), "node A never became master:\n{}", logs(&a, &b));
-    assert!(wait_until(LONG, || b.state() == "BACKUP").is_some(), "{}", logs(&a, &b));
+    assert!(
+        up.is_some(),
+        "node A never became master:\n{}",
+        logs(&a, &b)
+    );
+    assert!(
+        wait_until(LONG, || b.state() == "BACKUP").is_some(),
+        "{}",
+        logs(&a, &b)
+    );
     assert!(!holds(&b));
 
     let target: SocketAddr = format!("{VIP}:80").parse().expect("VIP");
-    let client = Client::start(&client_ns, Duration::from_millis(50), move || {
-        http_get(target)
-    });
+    let client =
+        Client::start(&client_ns, Duration::from_millis(50), move || {
+            http_get(target)
+        });
     let t0 = Instant::now();
     let served = client.wait_ok(t0, 5, LONG, |body| body == "node-a");
-    assert!(served.is_some(), "no 200 from node A: {:?}", client.since(t0));
+    assert!(
+        served.is_some(),
+        "no 200 from node A: {:?}",
+        client.since(t0)
+    );
 
     // nginx dies on the master (a crash: SIGKILL).
     a.nginx.as_mut().map(|p| p.stop(Signal::SIGKILL));
     let t1 = Instant::now();
     let moved = client.wait_ok(t1, 5, LONG, |body| body == "node-b");
-    assert!(moved.is_some(), "node B never served the VIP:\n{}", logs(&a, &b));
+    assert!(
+        moved.is_some(),
+        "node B never served the VIP:\n{}",
+        logs(&a, &b)
+    );
     let (gap, failed) = client.gap(t1);
-    eprintln!("nginx killed on node A: longest time without a 200 {gap:?} ({failed} failed requests)");
-    assert!(gap <= GAP, "the client went {gap:?} without a 200:\n{}", logs(&a, &b));
+    eprintln!(
+        "nginx killed on node A: longest time without a 200 {gap:?} ({failed} failed requests)"
+    );
+    assert!(
+        gap <= GAP,
+        "the client went {gap:?} without a 200:\n{}",
+        logs(&a, &b)
+    );
     assert!(holds(&b), "node B serves but does not hold the VIP");
-    let fault = wait_until(LONG, || a.state() == "FAULT" && b.state() == "MASTER");
-    assert!(fault.is_some(), "states {} {}:\n{}", a.state(), b.state(), logs(&a, &b));
+    let fault =
+        wait_until(LONG, || a.state() == "FAULT" && b.state() == "MASTER");
+    assert!(
+        fault.is_some(),
+        "states {} {}:\n{}",
+        a.state(),
+        b.state(),
+        logs(&a, &b)
+    );
     assert!(!holds(&a), "node A kept the VIP in FAULT");
 
     // nginx comes back on node A: A (priority 150) takes the VIP back.
     a.nginx = Some(nginx(&net, &a, "a"));
     let t2 = Instant::now();
     let back = client.wait_ok(t2, 5, LONG, |body| body == "node-a");
-    assert!(back.is_some(), "node A never took the VIP back:\n{}", logs(&a, &b));
+    assert!(
+        back.is_some(),
+        "node A never took the VIP back:\n{}",
+        logs(&a, &b)
+    );
     let (gap, failed) = client.gap(t2);
-    eprintln!("nginx restarted on node A: VIP back after {back:?}, longest time without a 200 {gap:?} ({failed} failed requests)");
-    assert!(gap <= GAP, "the client went {gap:?} without a 200:\n{}", logs(&a, &b));
-    assert!(wait_until(LONG, || a.state() == "MASTER").is_some(), "{}", logs(&a, &b));
+    eprintln!(
+        "nginx restarted on node A: VIP back after {back:?}, longest time without a 200 {gap:?} ({failed} failed requests)"
+    );
+    assert!(
+        gap <= GAP,
+        "the client went {gap:?} without a 200:\n{}",
+        logs(&a, &b)
+    );
+    assert!(
+        wait_until(LONG, || a.state() == "MASTER").is_some(),
+        "{}",
+        logs(&a, &b)
+    );
 
     // node A's keepalived-rs dies (SIGKILL: no priority-0 advert, the
     // backup waits out master_down_interval).
@@ -148,8 +204,14 @@ fn the_vip_follows_a_healthy_nginx() {
     let moved = client.wait_ok(t3, 5, LONG, |body| body == "node-b");
     assert!(moved.is_some(), "node B never took over:\n{}", logs(&a, &b));
     let (gap, failed) = client.gap(t3);
-    eprintln!("keepalived-rs killed on node A: longest time without a 200 {gap:?} ({failed} failed requests)");
-    assert!(gap <= GAP, "the client went {gap:?} without a 200:\n{}", logs(&a, &b));
+    eprintln!(
+        "keepalived-rs killed on node A: longest time without a 200 {gap:?} ({failed} failed requests)"
+    );
+    assert!(
+        gap <= GAP,
+        "the client went {gap:?} without a 200:\n{}",
+        logs(&a, &b)
+    );
     assert!(holds(&b) && b.state() == "MASTER", "{}", logs(&a, &b));
     drop(client);
 

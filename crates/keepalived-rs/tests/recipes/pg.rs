@@ -10,15 +10,16 @@ use crate::support::Net;
 
 /// `/usr/lib/postgresql/<newest>/bin`, or `None` when not installed.
 pub(crate) fn bin_dir() -> Option<PathBuf> {
-    let mut dirs: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
-        .ok()?
-        .flatten()
-        .filter_map(|e| {
-            let v = e.file_name().to_string_lossy().parse().ok()?;
-            let bin = e.path().join("bin");
-            bin.join("pg_ctl").exists().then_some((v, bin))
-        })
-        .collect();
+    let mut dirs: Vec<(u32, PathBuf)> =
+        std::fs::read_dir("/usr/lib/postgresql")
+            .ok()?
+            .flatten()
+            .filter_map(|e| {
+                let v = e.file_name().to_string_lossy().parse().ok()?;
+                let bin = e.path().join("bin");
+                bin.join("pg_ctl").exists().then_some((v, bin))
+            })
+            .collect();
     dirs.sort();
     dirs.pop().map(|(_, b)| b)
 }
@@ -26,7 +27,9 @@ pub(crate) fn bin_dir() -> Option<PathBuf> {
 /// Why the PostgreSQL tests cannot run, if they cannot.
 pub(crate) fn missing() -> Option<String> {
     if bin_dir().is_none() {
-        return Some("PostgreSQL is not installed (/usr/lib/postgresql/*/bin)".into());
+        return Some(
+            "PostgreSQL is not installed (/usr/lib/postgresql/*/bin)".into(),
+        );
     }
     let user = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
     (!user.lines().any(|l| l.starts_with("postgres:")))
@@ -36,7 +39,10 @@ pub(crate) fn missing() -> Option<String> {
 /// Makes `dir` (and its missing parents) and gives it to `postgres`.
 fn pg_dir(dir: &Path) {
     std::fs::create_dir_all(dir).expect("create a PostgreSQL directory");
-    crate::support::run_ok("chown", &["postgres:postgres", &dir.display().to_string()]);
+    crate::support::run_ok(
+        "chown",
+        &["postgres:postgres", &dir.display().to_string()],
+    );
 }
 
 /// One cluster in a namespace.
@@ -97,12 +103,22 @@ impl Cluster {
         self.run_ok(
             net,
             "initdb",
-            &["-D", &data, "-U", "postgres", "--auth-local=peer", "--auth-host=trust", "-N"],
+            &[
+                "-D",
+                &data,
+                "-U",
+                "postgres",
+                "--auth-local=peer",
+                "--auth-host=trust",
+                "-N",
+            ],
         );
         let hba = self.data.join("pg_hba.conf");
         let mut text = std::fs::read_to_string(&hba).expect("read pg_hba.conf");
         for net in ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"] {
-            text.push_str(&format!("host all all {net} trust\nhost replication all {net} trust\n"));
+            text.push_str(&format!(
+                "host all all {net} trust\nhost replication all {net} trust\n"
+            ));
         }
         std::fs::write(&hba, text).expect("write pg_hba.conf");
     }
@@ -113,13 +129,19 @@ impl Cluster {
         self.run_ok(
             net,
             "pg_basebackup",
-            &["-h", primary, "-p", "5432", "-U", "postgres", "-D", &data, "-R", "-X", "stream", "-c", "fast", "-N"],
+            &[
+                "-h", primary, "-p", "5432", "-U", "postgres", "-D", &data,
+                "-R", "-X", "stream", "-c", "fast", "-N",
+            ],
         );
     }
 
     /// A copy of `other`'s (stopped or never started) data directory.
-    pub(crate) fn copy_of(&self, other: &Cluster) {
-        let (from, to) = (other.data.display().to_string(), self.data.display().to_string());
+    pub(crate) fn copy_of(&self, other: &Self) {
+        let (from, to) = (
+            other.data.display().to_string(),
+            self.data.display().to_string(),
+        );
         crate::support::run_ok("cp", &["-a", &from, &to]);
     }
 
@@ -130,14 +152,27 @@ impl Cluster {
             self.sock.display(),
             self.name
         );
-        let (data, log) = (self.data.display().to_string(), self.log.display().to_string());
-        self.run_ok(net, "pg_ctl", &["-D", &data, "-l", &log, "-o", &opts, "-w", "-t", "18", "start"]);
+        let (data, log) = (
+            self.data.display().to_string(),
+            self.log.display().to_string(),
+        );
+        self.run_ok(
+            net,
+            "pg_ctl",
+            &[
+                "-D", &data, "-l", &log, "-o", &opts, "-w", "-t", "18", "start",
+            ],
+        );
     }
 
     /// Stops the server at once (`-m immediate`: as a crash would).
     pub(crate) fn crash(&self, net: &Net) {
         let data = self.data.display().to_string();
-        self.run_ok(net, "pg_ctl", &["-D", &data, "-m", "immediate", "-w", "stop"]);
+        self.run_ok(
+            net,
+            "pg_ctl",
+            &["-D", &data, "-m", "immediate", "-w", "stop"],
+        );
     }
 
     /// Promotes a standby and waits for the promotion.
@@ -149,7 +184,11 @@ impl Cluster {
     /// Runs `sql` on the local socket; its output, or why it failed.
     pub(crate) fn sql(&self, net: &Net, sql: &str) -> Result<String, String> {
         let sock = self.sock.display().to_string();
-        outcome(&self.run(net, "psql", &["-h", &sock, "-p", "5432", "-d", "postgres", "-XqtAc", sql]))
+        outcome(&self.run(
+            net,
+            "psql",
+            &["-h", &sock, "-p", "5432", "-d", "postgres", "-XqtAc", sql],
+        ))
     }
 
     /// The server's log.
@@ -165,7 +204,21 @@ impl Drop for Cluster {
             let prog = self.bin.join("pg_ctl").display().to_string();
             let _ = ka_lab::run(
                 "ip",
-                &["netns", "exec", &self.ns, "runuser", "-u", "postgres", "--", &prog, "-D", &data, "-m", "immediate", "stop"],
+                &[
+                    "netns",
+                    "exec",
+                    &self.ns,
+                    "runuser",
+                    "-u",
+                    "postgres",
+                    "--",
+                    &prog,
+                    "-D",
+                    &data,
+                    "-m",
+                    "immediate",
+                    "stop",
+                ],
             );
         }
     }
@@ -215,7 +268,12 @@ pub(crate) fn query(host: &str, sql: &str) -> Result<String, String> {
 }
 
 /// One query from namespace `ns`.
-pub(crate) fn query_in(net: &Net, ns: &str, host: &str, sql: &str) -> Result<String, String> {
+pub(crate) fn query_in(
+    net: &Net,
+    ns: &str,
+    host: &str,
+    sql: &str,
+) -> Result<String, String> {
     let args = psql(host, sql);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     outcome(&net.exec(ns, "env", &args))

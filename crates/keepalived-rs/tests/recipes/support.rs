@@ -253,7 +253,14 @@ pub(crate) fn install_recipe(name: &str, to: &Path, subst: &[(&str, &str)]) {
 pub(crate) fn config_test(net: &Net, ns: &str, conf: &Path) {
     let conf = conf.display().to_string();
     let pid = |n: &str| net.dir().join(n).display().to_string();
-    let pids = ["-p", &pid("t.pid"), "-r", &pid("t-v.pid"), "-c", &pid("t-c.pid")];
+    let pids = [
+        "-p",
+        &pid("t.pid"),
+        "-r",
+        &pid("t-v.pid"),
+        "-c",
+        &pid("t-c.pid"),
+    ];
     for prog in ["keepalived", BIN] {
         let mut args = vec!["-t", "-f", conf.as_str()];
         args.extend_from_slice(&pids);
