@@ -83,71 +83,65 @@ fn director(
     }
 }
 
-#[test]
-fn clients_keep_getting_200s_through_a_real_server_and_a_director_death() {
-    if crate::support::skip(&["nginx", "keepalived", "nft"]) {
-        return;
-    }
-    let mut net = Net::new();
-    let (front, back) = (net.bridge(), net.bridge());
-    let client_ns = net.host("c");
-    net.link(&client_ns, "eth0", &front, &["203.0.113.2/24"]);
-    let mut a = director(
-        &mut net,
-        "a",
-        (&front, "203.0.113.11/24"),
-        (&back, "198.51.100.2/24"),
-    );
-    let mut b = director(
-        &mut net,
-        "b",
-        (&front, "203.0.113.12/24"),
-        (&back, "198.51.100.3/24"),
-    );
-    let mut servers: Vec<Proc> = (0..3)
-        .map(|i| {
-            let name = format!("rs{i}");
-            let ns = net.host(&name);
-            net.link(
-                &ns,
-                "eth0",
-                &back,
-                &[&format!("198.51.100.{}/24", 11 + i)],
-            );
-            // Replies go back through the directors' gateway VIP.
-            run_ok(
-                "ip",
-                &["-n", &ns, "route", "add", "default", "via", "198.51.100.1"],
-            );
-            let dir = net.dir().join(&name);
-            std::fs::create_dir_all(&dir).expect("server dir");
-            start_nginx(&net, &ns, &name, &dir, 80, &name)
-        })
-        .collect();
+/// The directors, the real servers and the client's namespace; `net`
+/// last, so the processes stop before their namespaces go.
+struct Farm {
+    a: Director,
+    b: Director,
+    servers: Vec<Proc>,
+    client_ns: String,
+    net: Net,
+}
 
-    for (d, conf) in
-        [(&mut a, "keepalived-a.conf"), (&mut b, "keepalived-b.conf")]
-    {
-        let conf = d.dir.join(conf);
-        config_test(&net, &d.ns, &conf);
-        let name = format!(
-            "ka-{}",
-            d.dir
-                .display()
-                .to_string()
-                .rsplit('/')
-                .next()
-                .unwrap_or("d")
+impl Farm {
+    /// Everything built and started; director A holds both VIPs.
+    fn start() -> Self {
+        let mut net = Net::new();
+        let (front, back) = (net.bridge(), net.bridge());
+        let client_ns = net.host("c");
+        net.link(&client_ns, "eth0", &front, &["203.0.113.2/24"]);
+        let front_a = (front.as_str(), "203.0.113.11/24");
+        let mut a =
+            director(&mut net, "a", front_a, (&back, "198.51.100.2/24"));
+        let front_b = (front.as_str(), "203.0.113.12/24");
+        let mut b =
+            director(&mut net, "b", front_b, (&back, "198.51.100.3/24"));
+        let servers = (0..3).map(|i| real_server(&mut net, &back, i)).collect();
+        for (d, name) in [(&mut a, "a"), (&mut b, "b")] {
+            let conf = d.dir.join(format!("keepalived-{name}.conf"));
+            config_test(&net, &d.ns, &conf);
+            let extra = ["--lvs-backend", "auto"];
+            let log = format!("ka-{name}");
+            d.daemon = Some(start_daemon(&net, &d.ns, &log, &conf, &extra));
+        }
+        let f = Self {
+            a,
+            b,
+            servers,
+            client_ns,
+            net,
+        };
+        let up =
+            wait_until(LONG, || f.holds_both(&f.a) && f.a.state() == "MASTER");
+        assert!(
+            up.is_some(),
+            "director A never took both VIPs:\n{}",
+            f.logs()
         );
-        d.daemon = Some(start_daemon(
-            &net,
-            &d.ns,
-            &name,
-            &conf,
-            &["--lvs-backend", "auto"],
-        ));
+        let b_holds = ["203.0.113.100/24", "198.51.100.1/24"]
+            .iter()
+            .any(|v| f.net.has_addr(&f.b.ns, v));
+        assert!(!b_holds, "director B holds a VIP:\n{}", f.logs());
+        f
     }
-    let logs = |a: &Director, b: &Director| {
+
+    fn holds_both(&self, d: &Director) -> bool {
+        self.net.has_addr(&d.ns, "203.0.113.100/24")
+            && self.net.has_addr(&d.ns, "198.51.100.1/24")
+    }
+
+    fn logs(&self) -> String {
+        let (a, b) = (&self.a, &self.b);
         format!(
             "--- director A ({}):\n{}\n--- director B ({}):\n{}",
             a.state(),
@@ -155,115 +149,76 @@ fn clients_keep_getting_200s_through_a_real_server_and_a_director_death() {
             b.state(),
             b.log()
         )
-    };
-    let holds_both = |d: &Director| {
-        net.has_addr(&d.ns, "203.0.113.100/24")
-            && net.has_addr(&d.ns, "198.51.100.1/24")
-    };
-    let up = wait_until(LONG, || holds_both(&a) && a.state() == "MASTER");
-    assert!(
-        up.is_some(),
-        "director A never took both VIPs:\n{}",
-        logs(&a, &b)
-    );
-    assert!(
-        !net.has_addr(&b.ns, "203.0.113.100/24")
-            && !net.has_addr(&b.ns, "198.51.100.1/24")
-    );
+    }
+}
 
+/// Real server `i`: nginx answering `rs<i>` on 198.51.100.(11+i):80,
+/// its default route through the directors' gateway VIP.
+fn real_server(net: &mut Net, back: &str, i: usize) -> Proc {
+    let name = format!("rs{i}");
+    let ns = net.host(&name);
+    net.link(&ns, "eth0", back, &[&format!("198.51.100.{}/24", 11 + i)]);
+    run_ok(
+        "ip",
+        &["-n", &ns, "route", "add", "default", "via", "198.51.100.1"],
+    );
+    let dir = net.dir().join(&name);
+    std::fs::create_dir_all(&dir).expect("server dir");
+    start_nginx(net, &ns, &name, &dir, 80, &name)
+}
+
+#[test]
+fn clients_keep_getting_200s_through_a_real_server_and_a_director_death() {
+    if crate::support::skip(&["nginx", "keepalived", "nft"]) {
+        return;
+    }
+    let mut f = Farm::start();
     let target: SocketAddr = "203.0.113.100:80".parse().expect("VIP");
-    let client =
-        Client::start(&client_ns, Duration::from_millis(50), move || {
-            http_get(target)
-        });
+    let client = Client::start(&f.client_ns, Duration::from_millis(50), {
+        move || http_get(target)
+    });
     let t0 = Instant::now();
-    let seen = |t: Instant| {
-        let mut s: Vec<String> = client
-            .since(t)
+    let all = wait_until(LONG, || {
+        let ok: Vec<String> = client
+            .since(t0)
             .into_iter()
             .filter_map(|(_, r)| r.ok())
             .collect();
-        s.sort();
-        s.dedup();
-        s
-    };
-    let all = wait_until(LONG, || seen(t0).len() == 3);
-    assert!(
-        all.is_some(),
-        "not every real server answered: {:?}\n{}",
-        client.since(t0),
-        logs(&a, &b)
-    );
+        ["rs0", "rs1", "rs2"]
+            .iter()
+            .all(|s| ok.iter().any(|o| o == s))
+    });
+    assert!(all.is_some(), "{:?}\n{}", client.since(t0), f.logs());
+    let others = |r: &str| r == "rs1" || r == "rs2";
 
     // rs0's nginx dies: within one check round it leaves both tables.
-    servers[0].stop(Signal::SIGKILL);
+    f.servers[0].stop(Signal::SIGKILL);
     let killed = Instant::now();
-    let others = client.wait_ok(killed, 10, LONG, |r| r == "rs1" || r == "rs2");
-    assert!(
-        others.is_some(),
-        "{:?}\n{}",
-        client.since(killed),
-        logs(&a, &b)
-    );
-    let out = client
-        .since(killed)
-        .iter()
-        .filter(|(_, r)| r.is_err())
-        .map(|(at, _)| *at - killed)
-        .max()
-        .unwrap_or_default();
+    let moved = client.wait_ok(killed, 10, LONG, others);
+    assert!(moved.is_some(), "{:?}\n{}", client.since(killed), f.logs());
+    let out = client.last_failure(killed);
     eprintln!(
         "rs0 killed: its last failed request came {out:?} after (bound {RS_BOUND:?})"
     );
-    assert!(
-        out <= RS_BOUND,
-        "requests failed for {out:?}:\n{:?}",
-        client.since(killed)
-    );
+    assert!(out <= RS_BOUND, "{:?}\n{}", client.since(killed), f.logs());
     let removed = |d: &Director| {
         d.log().contains("Removing service [198.51.100.11]:tcp:80")
     };
-    let both = wait_until(LONG, || removed(&a) && removed(&b));
-    assert!(
-        both.is_some(),
-        "rs0 not removed on both directors:\n{}",
-        logs(&a, &b)
-    );
+    let both = wait_until(LONG, || removed(&f.a) && removed(&f.b));
+    assert!(both.is_some(), "rs0 left a table:\n{}", f.logs());
 
     // Director A dies: its daemon is killed and its cables are cut.
-    a.daemon.as_mut().map(|p| p.stop(Signal::SIGKILL));
-    for p in &a.ports {
+    f.a.daemon.as_mut().map(|p| p.stop(Signal::SIGKILL));
+    for p in &f.a.ports {
         run_ok("ip", &["link", "set", p, "down"]);
     }
-    let died = Instant::now();
-    let served = client.wait_ok(died, 10, LONG, |r| r == "rs1" || r == "rs2");
-    assert!(
-        served.is_some(),
-        "no service through director B:\n{:?}\n{}",
-        client.since(died),
-        logs(&a, &b)
-    );
-    let (gap, failed) = client.gap(died);
-    eprintln!(
-        "director A died: longest time without a 200 {gap:?} ({failed} failed requests)"
-    );
-    assert!(
-        gap <= GAP,
-        "the client went {gap:?} without a 200:\n{}",
-        logs(&a, &b)
-    );
-    assert!(
-        holds_both(&b),
-        "director B does not hold both VIPs:\n{}",
-        logs(&a, &b)
-    );
-    assert!(
-        wait_until(LONG, || b.state() == "MASTER").is_some(),
-        "{}",
-        logs(&a, &b)
-    );
+    let event = "director A died";
+    client.expect_recovery(event, Instant::now(), GAP, others, || f.logs());
+    assert!(f.holds_both(&f.b), "director B lacks a VIP:\n{}", f.logs());
+    let master = wait_until(LONG, || f.b.state() == "MASTER");
+    assert!(master.is_some(), "{}", f.logs());
     drop(client);
 
-    let st = b.daemon.as_mut().and_then(|p| p.stop(Signal::SIGTERM));
-    assert_eq!(st.and_then(|s| s.code()), Some(0), "{}", b.log());
+    let st = f.b.daemon.as_mut().and_then(|p| p.stop(Signal::SIGTERM));
+    assert_eq!(st.and_then(|s| s.code()), Some(0), "{}", f.b.log());
 }

@@ -89,120 +89,180 @@ impl DbNode {
     }
 }
 
+/// The two database nodes and the client's namespace; `net` last, so
+/// the processes stop before their namespaces go.
+struct DbPair {
+    a: DbNode,
+    b: DbNode,
+    client_ns: String,
+    net: Net,
+}
+
+impl DbPair {
+    /// A primary on node A, a streaming standby of it on node B, both
+    /// keepalived-rs started; the VIP on A, B's instance in FAULT.
+    fn start() -> Self {
+        let mut net = Net::new();
+        let br = net.bridge();
+        let mut a = DbNode::new(&mut net, &br, "a", "192.0.2.10");
+        let mut b = DbNode::new(&mut net, &br, "b", "192.0.2.11");
+        let client_ns = net.host("c");
+        net.link(&client_ns, "eth0", &br, &["192.0.2.50/24"]);
+        a.pg.initdb(&net);
+        a.pg.start(&net);
+        let create = "create table t (v int); insert into t values (1)";
+        a.pg.sql(&net, create).expect("write on the primary");
+        b.pg.basebackup(&net, "192.0.2.10");
+        b.pg.start(&net);
+        let recovery = b.pg.sql(&net, "select pg_is_in_recovery()");
+        assert_eq!(recovery.as_deref(), Ok("t"), "{}", b.pg.log());
+        for (n, name) in [(&mut a, "a"), (&mut b, "b")] {
+            let conf = n.dir.join("keepalived-primary.conf");
+            let log = format!("ka-{name}");
+            n.daemon = Some(start_daemon(&net, &n.ns, &log, &conf, &[]));
+        }
+        let p = Self {
+            a,
+            b,
+            client_ns,
+            net,
+        };
+        let up = wait_until(LONG, || p.holds(&p.a) && p.a.state() == "MASTER");
+        assert!(up.is_some(), "the primary's node has no VIP:\n{}", p.logs());
+        // The live standby is not a candidate.
+        let faulty = || {
+            let log = p.b.daemon.as_ref().map(Proc::log).unwrap_or_default();
+            log.contains("Entering FAULT STATE")
+        };
+        assert!(wait_until(LONG, faulty).is_some(), "{}", p.logs());
+        assert!(!p.holds(&p.b), "the standby holds the VIP:\n{}", p.logs());
+        p
+    }
+
+    fn holds(&self, n: &DbNode) -> bool {
+        self.net.has_addr(&n.ns, "192.0.2.100/24")
+    }
+
+    fn logs(&self) -> String {
+        format!("{}\n{}", self.a.logs(), self.b.logs())
+    }
+}
+
 #[test]
 fn the_vip_follows_the_postgresql_primary() {
     if skip() {
         return;
     }
-    let mut net = Net::new();
-    let br = net.bridge();
-    let mut a = DbNode::new(&mut net, &br, "a", "192.0.2.10");
-    let mut b = DbNode::new(&mut net, &br, "b", "192.0.2.11");
-    let client_ns = net.host("c");
-    net.link(&client_ns, "eth0", &br, &["192.0.2.50/24"]);
-
-    // A primary on node A, a streaming standby of it on node B.
-    a.pg.initdb(&net);
-    a.pg.start(&net);
-    a.pg.sql(&net, "create table t (v int); insert into t values (1)")
-        .expect("write on the primary");
-    b.pg.basebackup(&net, "192.0.2.10");
-    b.pg.start(&net);
-    assert_eq!(
-        b.pg.sql(&net, "select pg_is_in_recovery()").as_deref(),
-        Ok("t")
-    );
-
-    for (n, name) in [(&mut a, "a"), (&mut b, "b")] {
-        let conf = n.dir.join("keepalived-primary.conf");
-        n.daemon =
-            Some(start_daemon(&net, &n.ns, &format!("ka-{name}"), &conf, &[]));
-    }
-    let logs = |a: &DbNode, b: &DbNode| format!("{}\n{}", a.logs(), b.logs());
-    let holds = |n: &DbNode| net.has_addr(&n.ns, "192.0.2.100/24");
-    let up = wait_until(LONG, || holds(&a) && a.state() == "MASTER");
-    assert!(
-        up.is_some(),
-        "the primary's node never took the VIP:\n{}",
-        logs(&a, &b)
-    );
-    // The live standby is not a candidate.
-    let faulty = |n: &DbNode| {
-        n.daemon
-            .as_ref()
-            .is_some_and(|p| p.log().contains("Entering FAULT STATE"))
-    };
-    assert!(
-        wait_until(LONG, || faulty(&b)).is_some(),
-        "{}",
-        logs(&a, &b)
-    );
-    assert!(
-        !holds(&b) && b.state() != "MASTER",
-        "the standby holds the VIP"
-    );
-
-    let sql =
-        "select current_setting('cluster_name') || ' ' || pg_is_in_recovery()";
-    let client =
-        Client::start(&client_ns, Duration::from_millis(100), move || {
-            query("192.0.2.100", sql)
-        });
+    let mut p = DbPair::start();
+    let sql = "select current_setting('cluster_name') || ' ' || \
+               pg_is_in_recovery()";
+    let client = Client::start(&p.client_ns, Duration::from_millis(100), {
+        move || query("192.0.2.100", sql)
+    });
     let t0 = Instant::now();
     let ok = client.wait_ok(t0, 3, LONG, |r| r == "a false");
-    assert!(
-        ok.is_some(),
-        "no answer from the primary: {:?}",
-        client.since(t0)
-    );
+    assert!(ok.is_some(), "no answer from A: {:?}", client.since(t0));
 
-    // The primary crashes; the operator (or a failover tool) promotes
-    // the standby; the VIP follows.
-    a.pg.crash(&net);
+    // The primary crashes: node A gives the VIP up.
+    p.a.pg.crash(&p.net);
     let crashed = Instant::now();
-    let fault = wait_until(LONG, || a.state() == "FAULT" && !holds(&a));
-    assert!(
-        fault.is_some(),
-        "node A kept the VIP without a primary:\n{}",
-        logs(&a, &b)
-    );
+    let fault = wait_until(LONG, || p.a.state() == "FAULT" && !p.holds(&p.a));
+    assert!(fault.is_some(), "A kept the VIP, no primary:\n{}", p.logs());
     eprintln!(
         "primary crashed: node A left MASTER after {:?}",
         crashed.elapsed()
     );
-    b.pg.promote(&net);
-    let promoted = Instant::now();
-    let moved = client.wait_ok(promoted, 3, LONG, |r| r == "b false");
-    assert!(
-        moved.is_some(),
-        "the VIP never reached the new primary:\n{}",
-        logs(&a, &b)
+
+    // The operator (or a failover tool) promotes the standby: the VIP
+    // follows it.
+    p.b.pg.promote(&p.net);
+    let event = "standby promoted";
+    client.expect_recovery(
+        event,
+        Instant::now(),
+        GAP,
+        |r| r == "b false",
+        || p.logs(),
     );
-    eprintln!(
-        "standby promoted: the client reached the new primary through the VIP after {:?}",
-        moved.unwrap_or_default()
-    );
-    assert!(moved.unwrap_or_default() <= GAP, "{}", logs(&a, &b));
-    assert!(holds(&b) && b.state() == "MASTER", "{}", logs(&a, &b));
+    assert!(p.holds(&p.b) && p.b.state() == "MASTER", "{}", p.logs());
     // Writes through the VIP land on the new primary, which has the
     // replicated row.
-    let rows = wait_until(Duration::from_secs(10), || {
-        query_in(&net, &client_ns, "192.0.2.100", "insert into t values (2)")
-            .is_ok()
+    let insert = "insert into t values (2)";
+    let vip = "192.0.2.100";
+    let written = wait_until(Duration::from_secs(10), || {
+        query_in(&p.net, &p.client_ns, vip, insert).is_ok()
     });
     drop(client);
-    assert!(
-        rows.is_some(),
-        "no write through the VIP:\n{}",
-        logs(&a, &b)
-    );
-    assert_eq!(b.pg.sql(&net, "select count(*) from t").as_deref(), Ok("2"));
+    assert!(written.is_some(), "no write through the VIP:\n{}", p.logs());
+    let rows = p.b.pg.sql(&p.net, "select count(*) from t");
+    assert_eq!(rows.as_deref(), Ok("2"));
 
-    for n in [&mut a, &mut b] {
-        let st = n.daemon.as_mut().and_then(|p| p.stop(Signal::SIGTERM));
+    for n in [&mut p.a, &mut p.b] {
+        let st = n.daemon.as_mut().and_then(|d| d.stop(Signal::SIGTERM));
         assert_eq!(st.and_then(|s| s.code()), Some(0), "{}", n.logs());
     }
-    assert!(!holds(&b), "node B kept the VIP after its stop");
+    assert!(!p.holds(&p.b), "node B kept the VIP after its stop");
+}
+
+/// The read director, the replicas and the client's namespace; `net`
+/// last, so the processes stop before their namespaces go.
+struct Readers {
+    director: Proc,
+    replicas: Vec<Cluster>,
+    client_ns: String,
+    net: Net,
+}
+
+impl Readers {
+    /// The director on two networks, two replicas routed through it, the
+    /// recipe's keepalived-readers.conf running; the read VIP is up.
+    fn start() -> Self {
+        let mut net = Net::new();
+        let (front, back) = (net.bridge(), net.bridge());
+        let client_ns = net.host("c");
+        net.link(&client_ns, "eth0", &front, &["203.0.113.2/24"]);
+        let d = net.host("d");
+        net.link(&d, "eth0", &front, &["203.0.113.1/24"]);
+        net.link(&d, "eth1", &back, &["198.51.100.1/24"]);
+        net.exec(&d, "sysctl", &["-qw", "net.ipv4.ip_forward=1"]);
+        let replicas: Vec<Cluster> = ["r1", "r2"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let ns = net.host(name);
+                let addr = format!("198.51.100.{}/24", 11 + i);
+                net.link(&ns, "eth0", &back, &[&addr]);
+                let gw = ["-n", &ns, "route", "add", "default", "via"];
+                crate::support::run_ok(
+                    "ip",
+                    &[&gw[..], &["198.51.100.1"]].concat(),
+                );
+                Cluster::new(&ns, &net.dir().join(name), name)
+            })
+            .collect();
+        // Two independent clusters stand in for replicas (the balancing
+        // does not care how they are fed).
+        replicas[0].initdb(&net);
+        replicas[1].copy_of(&replicas[0]);
+        for r in &replicas {
+            r.start(&net);
+        }
+        let dir = net.dir().join("d");
+        let etc = format!("{}/", dir.display());
+        install_recipe("postgresql-ha", &dir, &[("/etc/keepalived/", &etc)]);
+        let conf = dir.join("keepalived-readers.conf");
+        config_test(&net, &d, &conf);
+        let extra = ["--lvs-backend", "auto"];
+        let director = start_daemon(&net, &d, "director", &conf, &extra);
+        let up = wait_until(LONG, || net.has_addr(&d, "203.0.113.100/24"));
+        assert!(up.is_some(), "no read VIP:\n{}", director.log());
+        Self {
+            director,
+            replicas,
+            client_ns,
+            net,
+        }
+    }
 }
 
 #[test]
@@ -210,128 +270,57 @@ fn reads_spread_over_the_replicas_and_leave_a_stopped_one() {
     if skip() {
         return;
     }
-    let mut net = Net::new();
-    let (front, back) = (net.bridge(), net.bridge());
-    let client_ns = net.host("c");
-    net.link(&client_ns, "eth0", &front, &["203.0.113.2/24"]);
-    let d = net.host("d");
-    net.link(&d, "eth0", &front, &["203.0.113.1/24"]);
-    net.link(&d, "eth1", &back, &["198.51.100.1/24"]);
-    net.exec(&d, "sysctl", &["-qw", "net.ipv4.ip_forward=1"]);
-    let replicas: Vec<Cluster> =
-        [("r1", "198.51.100.11"), ("r2", "198.51.100.12")]
-            .iter()
-            .map(|(name, addr)| {
-                let ns = net.host(name);
-                net.link(&ns, "eth0", &back, &[&format!("{addr}/24")]);
-                crate::support::run_ok(
-                    "ip",
-                    &[
-                        "-n",
-                        &ns,
-                        "route",
-                        "add",
-                        "default",
-                        "via",
-                        "198.51.100.1",
-                    ],
-                );
-                Cluster::new(&ns, &net.dir().join(name), name)
-            })
-            .collect();
-    // Two independent clusters stand in for replicas (the balancing
-    // does not care how they are fed).
-    replicas[0].initdb(&net);
-    replicas[1].copy_of(&replicas[0]);
-    for r in &replicas {
-        r.start(&net);
-    }
-
-    let dir = net.dir().join("d");
-    let etc = format!("{}/", dir.display());
-    install_recipe("postgresql-ha", &dir, &[("/etc/keepalived/", &etc)]);
-    let conf = dir.join("keepalived-readers.conf");
-    config_test(&net, &d, &conf);
-    let mut director =
-        start_daemon(&net, &d, "director", &conf, &["--lvs-backend", "auto"]);
-    let up = wait_until(LONG, || net.has_addr(&d, "203.0.113.100/24"));
-    assert!(
-        up.is_some(),
-        "the read VIP never came up:\n{}",
-        director.log()
-    );
-
+    let mut r = Readers::start();
     let sql = "select current_setting('cluster_name')";
-    let client =
-        Client::start(&client_ns, Duration::from_millis(100), move || {
-            query("203.0.113.100", sql)
-        });
+    let client = Client::start(&r.client_ns, Duration::from_millis(100), {
+        move || query("203.0.113.100", sql)
+    });
+    let log = |r: &Readers| r.director.log();
     let t0 = Instant::now();
     let seen = |t: Instant, name: &str| {
         client
             .since(t)
             .iter()
-            .any(|(_, r)| r.as_deref() == Ok(name))
+            .any(|(_, a)| a.as_deref() == Ok(name))
     };
     let both = wait_until(LONG, || seen(t0, "r1") && seen(t0, "r2"));
-    assert!(
-        both.is_some(),
-        "reads did not reach both: {:?}\n{}",
-        client.since(t0),
-        director.log()
-    );
+    assert!(both.is_some(), "{:?}\n{}", client.since(t0), log(&r));
 
     // r1 stops: after one check round, every read goes to r2.
-    replicas[0].crash(&net);
+    r.replicas[0].crash(&r.net);
     let stopped = Instant::now();
-    let only_r2 = client.wait_ok(stopped, 10, LONG, |r| r == "r2");
+    let only_r2 = client.wait_ok(stopped, 10, LONG, |a| a == "r2");
     assert!(
         only_r2.is_some(),
         "{:?}\n{}",
         client.since(stopped),
-        director.log()
+        log(&r)
     );
-    let last_failure = client
-        .since(stopped)
-        .iter()
-        .filter(|(_, r)| r.is_err())
-        .map(|(at, _)| *at - stopped)
-        .max()
-        .unwrap_or_default();
+    let out = client.last_failure(stopped);
     eprintln!(
-        "replica r1 stopped: the last failed read came {last_failure:?} after"
+        "replica r1 stopped: the last failed read came {out:?} after (bound {GAP:?})"
     );
-    assert!(
-        last_failure <= GAP,
-        "{:?}\n{}",
-        client.since(stopped),
-        director.log()
-    );
-    assert!(
-        director
-            .log()
-            .contains("Removing service [198.51.100.11]:tcp:5432"),
-        "{}",
-        director.log()
-    );
+    assert!(out <= GAP, "{:?}\n{}", client.since(stopped), log(&r));
+    let removed = "Removing service [198.51.100.11]:tcp:5432";
+    assert!(log(&r).contains(removed), "{}", log(&r));
 
     // r1 returns and gets reads again; nothing fails meanwhile.
-    replicas[0].start(&net);
+    r.replicas[0].start(&r.net);
     let back_at = Instant::now();
     let back = wait_until(LONG, || seen(back_at, "r1"));
     eprintln!("replica r1 restarted: it served a read after {back:?}");
-    assert!(back.is_some(), "r1 never came back:\n{}", director.log());
-    let failed: Vec<_> = client
+    assert!(back.is_some(), "r1 never came back:\n{}", log(&r));
+    let failed = client
         .since(back_at)
         .into_iter()
-        .filter(|(_, r)| r.is_err())
-        .collect();
+        .filter(|(_, a)| a.is_err());
+    let failed: Vec<_> = failed.collect();
     drop(client);
     assert!(
         failed.is_empty(),
         "reads failed after the return: {failed:?}"
     );
 
-    let st = director.stop(Signal::SIGTERM);
-    assert_eq!(st.and_then(|s| s.code()), Some(0), "{}", director.log());
+    let st = r.director.stop(Signal::SIGTERM);
+    assert_eq!(st.and_then(|s| s.code()), Some(0), "{}", log(&r));
 }

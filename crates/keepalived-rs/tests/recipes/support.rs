@@ -395,6 +395,49 @@ impl Client {
     }
 }
 
+impl Client {
+    /// After `event` at `t`: waits for 5 good answers in a row (`ok`),
+    /// prints the longest time without one and asserts it is within
+    /// `bound`; `logs` explains a failure. Returns that time.
+    pub(crate) fn expect_recovery(
+        &self,
+        event: &str,
+        t: Instant,
+        bound: Duration,
+        ok: impl Fn(&str) -> bool,
+        logs: impl Fn() -> String,
+    ) -> Duration {
+        let done = self.wait_ok(t, 5, Duration::from_secs(25), ok);
+        let (gap, failed) = self.gap(t);
+        assert!(
+            done.is_some(),
+            "{event}: no good answers since: {:?}\n{}",
+            self.since(t),
+            logs()
+        );
+        eprintln!(
+            "{event}: longest time without a good answer {gap:?} \
+             ({failed} failed requests, bound {bound:?})"
+        );
+        assert!(
+            gap <= bound,
+            "{event}: {gap:?} without an answer:\n{}",
+            logs()
+        );
+        gap
+    }
+
+    /// How long after `t` the last failed request came (zero if none).
+    pub(crate) fn last_failure(&self, t: Instant) -> Duration {
+        self.since(t)
+            .iter()
+            .filter(|(_, r)| r.is_err())
+            .map(|(at, _)| *at - t)
+            .max()
+            .unwrap_or_default()
+    }
+}
+
 impl Drop for Client {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
