@@ -60,6 +60,11 @@ pub(crate) struct Cluster {
 impl Cluster {
     /// A cluster called `name` under `dir` (nothing is created yet).
     pub(crate) fn new(ns: &str, dir: &Path, name: &str) -> Self {
+        // Whatever the umask: postgres must reach its directories.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::create_dir_all(dir).expect("create a node directory");
+        let mode = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(dir, mode).expect("chmod a node directory");
         let base = dir.join(format!("pg-{name}"));
         pg_dir(&base);
         let sock = base.join("sock");

@@ -108,6 +108,10 @@ impl Net {
         let dir = std::env::temp_dir().join(format!("ka-recipe-{tag}"));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create the test directory");
+        // Whatever the umask: the servers' users must reach their files.
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::Permissions::from_mode(0o755);
+        std::fs::set_permissions(&dir, mode).expect("chmod the test dir");
         Self {
             tag,
             namespaces: Vec::new(),
