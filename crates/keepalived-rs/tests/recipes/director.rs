@@ -121,8 +121,11 @@ impl Farm {
             client_ns,
             net,
         };
-        let up =
-            wait_until(LONG, || f.holds_both(&f.a) && f.a.state() == "MASTER");
+        let up = wait_until(LONG, || {
+            f.holds_both(&f.a)
+                && f.a.state() == "MASTER"
+                && f.b.state() == "BACKUP"
+        });
         assert!(
             up.is_some(),
             "director A never took both VIPs:\n{}",
