@@ -17,7 +17,7 @@ fn the_report_takes_medians_per_measure() {
          2 vip 300 0\n2 vip1 90 0\n2 direct 120 0\n2 removal timeout 9\n\
          3 vip 200 0\n3 vip1 70 0\n3 direct 110 0\n3 removal 700.0 500\n",
     );
-    assert!(r.contains("rr over 2 servers  : median 200.0 req/s (range 100.0-300.0, 3 runs)"), "{r}");
+    assert!(r.contains("rr over 2 servers  : median 200.0 req/s (range 100.0-300.0, 3 runs, 0 failed)"), "{r}");
     assert!(r.contains("one server         : median 80.0 req/s (range 70.0-90.0, 3 runs, 1 failed)"), "{r}");
     assert!(
         r.contains("median 600.0 ms (range 500.0-700.0, 2 runs)"),
