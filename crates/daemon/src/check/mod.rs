@@ -14,6 +14,7 @@ mod io;
 mod nft_worker;
 pub mod plan;
 mod runtime;
+pub mod sync_daemon;
 mod system;
 mod system_table;
 

@@ -1,8 +1,8 @@
 //! The bus: how results produced once reach every framework that uses
 //! them.
 //!
-//! Trackers (scripts, files, processes) and, later, BFD sessions publish
-//! neutral [`Signal`]s; each framework that asked for them gets its own
+//! Trackers (scripts, files, processes), BFD sessions and VRRP instances
+//! (their states, for `lvs_sync_daemon`) publish neutral [`Signal`]s; each framework that asked for them gets its own
 //! receiver and maps them into its engine's events (VRRP: `vrrp/bus.rs`).
 //! A `track_file` read by VRRP and by a checker's FILE_CHECK is then
 //! read once.
@@ -47,6 +47,25 @@ pub enum Signal {
         /// The checkers are to be told.
         checker: bool,
     },
+    /// A VRRP instance announced a state (its instance notification):
+    /// `lvs_sync_daemon` follows it.
+    VrrpState {
+        /// The instance's name.
+        instance: String,
+        /// The state it entered.
+        state: VrrpState,
+    },
+}
+
+/// The states a VRRP instance announces that others follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VrrpState {
+    /// MASTER.
+    Master,
+    /// BACKUP.
+    Backup,
+    /// FAULT.
+    Fault,
 }
 
 /// A handle on the bus; clones publish to and subscribe on the same one.

@@ -56,5 +56,7 @@ pub(crate) fn event(signal: Signal) -> Option<Event> {
             }
             Event::BfdStateChanged { bfd: name, up }
         }
+        // VRRP's own states, published for the checkers.
+        Signal::VrrpState { .. } => return None,
     })
 }

@@ -32,6 +32,7 @@ use ka_config::model::lvs::{
 use ka_config::model::vrrp::ScriptCmd;
 use ka_sys::script::ScriptSpec;
 
+use crate::check::sync_daemon::{SyncPlan, sync_plan};
 use crate::core::trackers::{FileTracker, InitFile};
 use crate::vrrp::plan::support::{Users, fifo_spec};
 use crate::vrrp::plan::{FifoSpec, UserResolver};
@@ -99,6 +100,8 @@ pub struct CheckPlan {
     pub files: Vec<FileTracker>,
     /// Global IPVS settings.
     pub lvs: LvsGlobals,
+    /// `lvs_sync_daemon`.
+    pub sync_daemon: Option<SyncPlan>,
     /// What is configured but not run, as sentences for the log.
     pub not_implemented: Vec<String>,
     /// The configuration the probes read their settings from.
@@ -114,6 +117,7 @@ impl PartialEq for CheckPlan {
             && self.fifo == other.fifo
             && self.files == other.files
             && self.lvs == other.lvs
+            && self.sync_daemon == other.sync_daemon
             && self.not_implemented == other.not_implemented
     }
 }
@@ -251,7 +255,7 @@ pub fn check_plan(cfg: &Config, resolver: &dyn UserResolver) -> CheckPlan {
         flush_on_stop: g.lvs_flush_on_stop,
         timeouts: g.lvs_timeouts,
     };
-    gaps(cfg, &mut plan.not_implemented);
+    plan.sync_daemon = sync_plan(cfg, &mut plan.not_implemented);
     plan.engine.bootstrap_delay = ka_check::config::BOOTSTRAP_DELAY;
     plan.config = Arc::new(cfg.clone());
     plan
@@ -401,12 +405,4 @@ fn fifo(
         return None;
     }
     Some(fifo_spec(&f, "notify_fifo", users, notes))
-}
-
-/// Checker-framework settings that are not run (yet).
-fn gaps(cfg: &Config, notes: &mut Vec<String>) {
-    let g = &cfg.global;
-    if g.lvs_sync_daemon.is_some() {
-        notes.push("lvs_sync_daemon: the IPVS sync daemon is not started by keepalived-rs yet".into());
-    }
 }

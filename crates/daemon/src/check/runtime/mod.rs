@@ -15,6 +15,7 @@ use tracing::Instrument as _;
 use super::LvsBackend;
 use super::io::{AddrIo, DataPlaneIo, Drivers, Io, NotifyIo, ProbeIo};
 use super::plan::CheckPlan;
+use super::sync_daemon::SyncDaemons;
 use super::system;
 use crate::core::bus::{Bus, Signal};
 use crate::core::control;
@@ -62,6 +63,8 @@ pub(crate) struct Runtime<I: Io> {
     errors: u64,
     /// SMTP alerts (`smtp_server`), sent by their own task.
     mailer: Mailer,
+    /// `lvs_sync_daemon`.
+    sync: SyncDaemons,
 }
 
 /// Runs the checker runtime until `Control::Stop`. `track` was
@@ -95,6 +98,7 @@ pub(crate) async fn run_with<I: Io>(
     let mut rt = Runtime::start(plan, drivers, bus, track, opts.dont_release)
         .instrument(span.clone())
         .await;
+    rt.sync = SyncDaemons::spawn(rt.plan.sync_daemon.as_ref(), opts.backend);
     let engine = ka_check::Engine::new(
         rt.plan.engine.clone(),
         ka_types::Instant::ZERO,
@@ -107,6 +111,7 @@ pub(crate) async fn run_with<I: Io>(
     // Initial track_file values and addresses, so checkers start in the
     // state they call for.
     while let Ok(sig) = rt.track.try_recv() {
+        rt.sync.signal(&sig);
         driver.step_all(event(sig));
     }
     let present = rt.initial_addresses().instrument(span.clone()).await;
@@ -180,7 +185,10 @@ impl<I: Io> driver::Framework for Runtime<I> {
                 result: done.result,
                 latency: done.latency,
             }],
-            Some(sig) = self.track.recv() => event(sig).into_iter().collect(),
+            Some(sig) = self.track.recv() => {
+                self.sync.signal(&sig);
+                event(sig).into_iter().collect()
+            }
             Some((addr, present)) = addrs => {
                 self.address_event(addr, present).into_iter().collect()
             }
@@ -207,6 +215,7 @@ impl<I: Io> driver::Framework for Runtime<I> {
         {
             tracing::warn!(target: target::CHECK, "ha_suspend added by a reload takes effect after a restart");
         }
+        self.sync.reload(plan.sync_daemon.as_ref());
         let cfg = plan.engine.clone();
         self.previous = Some(std::mem::replace(&mut self.plan, plan));
         Event::Reloaded(Box::new(cfg))
@@ -239,6 +248,7 @@ impl<I: Io> driver::Framework for Runtime<I> {
         Self::dispatch(self, out).await;
         self.probes.stop_all();
         self.trackers.iter().for_each(JoinHandle::abort);
+        self.sync.stop().await;
         let release = !self.dont_release;
         if let Err(e) = self.dataplane.close(release).await {
             tracing::error!(target: target::CHECK, "{e}");
@@ -283,6 +293,7 @@ impl<I: Io> Runtime<I> {
             stopping: false,
             errors: 0,
             mailer: Mailer::new(Framework::Check),
+            sync: SyncDaemons::default(),
         }
     }
 

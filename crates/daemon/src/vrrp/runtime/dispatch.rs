@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use ka_sys::netlink::AddrSpec;
-use ka_vrrp::{Action, LogLevel, NotifyState};
+use ka_vrrp::{Action, LogLevel, Notification, NotifyKind, NotifyState};
 use ka_wire::arp::garp_frame;
 use ka_wire::ethernet::EthernetAddress;
 use ka_wire::ndisc::unsolicited_na_frame;
@@ -16,6 +16,7 @@ use tracing::Instrument as _;
 use super::super::io::KernelOp;
 use super::super::io::{FrameIo, Io, KernelIo, NotifyIo};
 use super::Runtime;
+use crate::core::bus::{Signal, VrrpState};
 use crate::core::log::target;
 
 /// How long shutdown waits for `notify_stop` scripts (keepalived: 1 s).
@@ -53,6 +54,7 @@ impl<I: Io> Runtime<I> {
                 self.firewall.apply(&mut self.nft).await;
             }
             Action::Notify(n) => {
+                self.publish_state(&n);
                 if stopping && n.state == NotifyState::Stop {
                     self.notifier.notify_and_wait(&n, STOP_SCRIPT_WAIT).await;
                 } else {
@@ -91,6 +93,25 @@ impl<I: Io> Runtime<I> {
             Action::DelRoute { route, .. } => self.route(false, route.0),
             Action::AddRule { rule, .. } => self.rule(true, rule.0),
             Action::DelRule { rule, .. } => self.rule(false, rule.0),
+        }
+    }
+
+    /// An instance's MASTER, BACKUP or FAULT notification goes on the
+    /// bus too: `lvs_sync_daemon` (in the checkers) follows it, as
+    /// keepalived's `vrrp_state_become_master` / `leave_master` switch the
+    /// IPVS sync daemon.
+    fn publish_state(&self, n: &Notification) {
+        let state = match n.state {
+            NotifyState::Master => VrrpState::Master,
+            NotifyState::Backup => VrrpState::Backup,
+            NotifyState::Fault => VrrpState::Fault,
+            _ => return,
+        };
+        if n.kind == NotifyKind::Instance {
+            self.bus.publish(&Signal::VrrpState {
+                instance: n.name.clone(),
+                state,
+            });
         }
     }
 
