@@ -175,6 +175,10 @@ pub enum Action {
         id: CheckerId,
         /// To be returned.
         token: u64,
+        /// HTTP_GET/SSL_GET: the index of the one `url` to fetch
+        /// (keepalived's `url_it`); 0 for the other kinds.
+        #[serde(default)]
+        url: u32,
     },
     /// Change the kernel table.
     DataPlane {

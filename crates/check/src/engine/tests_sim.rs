@@ -29,7 +29,11 @@ fn vip(port: u16) -> IpAddr {
 fn random_checker(rng: &mut StdRng) -> CheckerConfig {
     let mut c = match rng.gen_range(0..10) {
         0..=3 => tcp(),
-        4 | 5 => kind("HTTP_GET"),
+        4 | 5 => {
+            let mut c = http(rng.gen_range(1..4));
+            c.fast_recovery = rng.gen_bool(0.3);
+            c
+        }
         6 => {
             let mut c = kind("MISC_CHECK");
             c.dynamic = rng.gen_bool(0.5);

@@ -123,12 +123,12 @@ impl ProbeIo for Probes {
         }
     }
 
-    fn start(&mut self, id: CheckerId, token: u64) {
+    fn start(&mut self, id: CheckerId, token: u64, url: u32) {
         let probe = self.probes.get(&id).cloned();
         let ctx = self.ctx.clone();
         self.running.spawn(async move {
             let (result, latency) = match probe.as_deref() {
-                Some(p) => attempt(p, &ctx).await,
+                Some(p) => attempt(p, url, &ctx).await,
                 None => (
                     ProbeResult::Down("no such checker".into()),
                     Duration::ZERO,
@@ -160,14 +160,20 @@ impl ProbeIo for Probes {
     }
 }
 
-/// One attempt, as the engine's result: a failure carries the words
-/// keepalived logs for it.
-async fn attempt(p: &Probe, ctx: &ProbeCtx) -> (ProbeResult, Duration) {
+/// One attempt (of url `url` for HTTP_GET/SSL_GET), as the engine's
+/// result: a failure carries the words keepalived logs for it.
+async fn attempt(
+    p: &Probe,
+    url: u32,
+    ctx: &ProbeCtx,
+) -> (ProbeResult, Duration) {
     let spec = match &p.spec {
         Ok(s) => s,
         Err(e) => return (ProbeResult::Down(e.clone()), Duration::ZERO),
     };
-    let Outcome { verdict, latency } = ka_probe::run(spec, ctx).await;
+    let index = usize::try_from(url).unwrap_or(usize::MAX);
+    let Outcome { verdict, latency } =
+        ka_probe::run_url(spec, index, ctx).await;
     let result = match verdict {
         Verdict::Up => ProbeResult::Up,
         Verdict::UpWithWeight(w) => ProbeResult::UpWithWeight(w),
