@@ -4,8 +4,10 @@
 //! `url_it`), so nginx's access log shows the urls one `delay_loop`
 //! apart, a failing url re-fetched alone every `max(delay_loop,
 //! delay_before_retry)`, and after it recovers every url again from the
-//! first before the server is added back. Needs root and nginx; skipped
-//! with the reason otherwise.
+//! first before the server is added back. SIGUSR1 while the url fails
+//! writes `keepalived_check.data` with the failed url, as keepalived's
+//! checker process does. Needs root and nginx; skipped with the reason
+//! otherwise.
 
 mod common;
 
@@ -13,6 +15,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ka_lab::Lab;
+use nix::sys::signal::Signal;
 
 const DELAY_LOOP: f64 = 1.0;
 const DELAY_BEFORE_RETRY: f64 = 2.0;
@@ -116,6 +119,40 @@ fn assert_gap(reqs: &[(f64, String, u16)], i: usize, want: f64, ctx: &str) {
     );
 }
 
+/// SIGUSR1: `$TMPDIR/keepalived_check.data` in keepalived's layout.
+fn dump_shows_the_failed_url(lab: &mut Lab, ka: u32, dir: &Path) {
+    let path = dir.join("keepalived_check.data");
+    assert!(lab.signal(ka, Signal::SIGUSR1));
+    let start = Instant::now();
+    let mut text = String::new();
+    while start.elapsed() < Duration::from_secs(5) {
+        text = std::fs::read_to_string(&path).unwrap_or_default();
+        if text.contains("------< Health checkers >------") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let block: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != " [203.0.113.80]:tcp:80 -> [192.0.2.10]:tcp:8080")
+        .collect();
+    for want in [
+        "   Up = no",
+        "   Has run = yes",
+        "   Keepalive method = HTTP_GET, http protocol 1.0",
+        "   Checked url = /ok.html",
+        "   Checked url = /second.html",
+        "   Failed URL = /second.html",
+    ] {
+        assert!(block.contains(&want), "{want:?} missing:\n{text}");
+    }
+    assert!(
+        text.starts_with("------< Global definitions >------\n"),
+        "{text}"
+    );
+    assert!(text.contains("\n   num failed checkers = 1\n"), "{text}");
+}
+
 #[test]
 fn http_get_fetches_one_url_per_attempt_as_keepalived_does() {
     if skip() {
@@ -131,12 +168,13 @@ fn http_get_fetches_one_url_per_attempt_as_keepalived_does() {
         .expect("nginx");
     let access = d.join("access.log");
     let pid = d.join("checkers.pid").display().to_string();
+    let tmpdir = format!("TMPDIR={}", d.display());
     let ka = common::start_keepalived_rs_with(
         &mut lab,
         0,
         "ka",
         &keepalived_conf(),
-        &[],
+        &[&tmpdir],
         &["-C", "-c", &pid, "--lvs-backend", "nftables"],
     );
     // /second.html is missing: ok, second (404: down at once, before its
@@ -174,6 +212,7 @@ fn http_get_fetches_one_url_per_attempt_as_keepalived_does() {
         log.contains("Removing service [192.0.2.10]:tcp:8080"),
         "{log}"
     );
+    dump_shows_the_failed_url(&mut lab, ka, &d);
     // The url recovers: it passes (which only clears it), then ok and
     // second a delay_loop apart, and the server is added back.
     std::fs::write(d.join("html/second.html"), "second\n").unwrap();
@@ -220,6 +259,13 @@ fn http_get_fetches_one_url_per_attempt_as_keepalived_does() {
     assert!(
         log.contains(
             "Remote Web server [192.0.2.10]:tcp:8080 succeed on service."
+        ),
+        "{log}"
+    );
+    // Logged for each url that passed while the checker was down.
+    assert!(
+        log.contains(
+            "HTTP status code success to [192.0.2.10]:tcp:8080 url(/second.html)"
         ),
         "{log}"
     );

@@ -158,3 +158,20 @@ fn a_reload_that_drops_urls_restarts_the_walk_within_them() {
     assert!(walk(&h).iter().all(|(_, u)| *u == 0), "{:?}", walk(&h));
     assert_eq!(h.weight(80, 1), Some(1));
 }
+
+#[test]
+fn a_url_success_line_is_logged_only_while_the_checker_is_down() {
+    let mut c = http(2);
+    c.alpha = true;
+    let mut h = Harness::new(config(vec![vs(80, vec![rs(1, 1, vec![c])])]));
+    h.run_until(at(0));
+    h.answer(cid(0), ProbeResult::UpWithLine("url 0 passed".into()));
+    assert!(h.logged("url 0 passed"), "down: logged");
+    h.run_until(at(10));
+    h.answer(cid(0), ProbeResult::UpWithLine("url 1 passed".into()));
+    assert!(h.logged("url 1 passed"));
+    assert_eq!(h.weight(80, 1), Some(1), "the walk completed: up");
+    h.run_until(at(20));
+    h.answer(cid(0), ProbeResult::UpWithLine("url 0 again".into()));
+    assert!(!h.logged("url 0 again"), "up: not logged");
+}

@@ -99,8 +99,18 @@ impl Engine {
         };
         c.running = None;
         c.latency = Some(latency);
+        let result = match result {
+            ProbeResult::UpWithLine(line) => {
+                // check_http.c http_handle_response: logged while down.
+                if !c.up {
+                    Self::log(out, line);
+                }
+                ProbeResult::Up
+            }
+            r => r,
+        };
         match result {
-            ProbeResult::Up => {
+            ProbeResult::Up | ProbeResult::UpWithLine(_) => {
                 if cfg.dynamic {
                     // check_misc.c: exit status 0 puts the configured
                     // weight back.

@@ -8,6 +8,7 @@
 //! `system.rs` implements them for real, the tests' fakes (`fake.rs`) in
 //! memory.
 
+pub mod dump;
 #[cfg(test)]
 mod fake;
 mod io;

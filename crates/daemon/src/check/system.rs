@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ka_check::{CheckerId, ProbeResult};
-use ka_probe::{Outcome, ProbeCtx, ProbeSpec, Verdict};
+use ka_probe::{Outcome, ProbeCtx, ProbeKind, ProbeSpec, Verdict};
 use ka_sys::netlink::{NetEvent, NetWatcher, Netlink, RcvBuf};
 use ka_sys::script::ScriptSpec;
 use tokio::task::JoinSet;
@@ -172,6 +172,21 @@ async fn attempt(
         Err(e) => return (ProbeResult::Down(e.clone()), Duration::ZERO),
     };
     let index = usize::try_from(url).unwrap_or(usize::MAX);
+    if let ProbeKind::Http(h) = &spec.kind {
+        let start = std::time::Instant::now();
+        let r = ka_probe::http::run_url(h, index, &spec.target, ctx).await;
+        let result = match r {
+            Ok(word) => {
+                let path = h.urls.get(index).map_or("", |u| u.path.as_str());
+                let line = ka_probe::log::url_up(word, &p.chk, path);
+                ProbeResult::UpWithLine(line)
+            }
+            Err(reason) => ProbeResult::Down(ka_probe::log::attempt(
+                spec, &reason, &p.chk, &p.vs,
+            )),
+        };
+        return (result, start.elapsed());
+    }
     let Outcome { verdict, latency } =
         ka_probe::run_url(spec, index, ctx).await;
     let result = match verdict {
