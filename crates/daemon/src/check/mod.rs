@@ -14,6 +14,7 @@ mod fake;
 mod io;
 mod nft_worker;
 pub mod plan;
+mod probe_workers;
 mod runtime;
 mod system;
 mod system_table;

@@ -18,6 +18,7 @@ use tokio::task::JoinSet;
 use super::LvsBackend;
 use super::io::{AddrIo, Drivers, Io, NotifyIo, NotifyKey, ProbeDone, ProbeIo};
 use super::plan::CheckPlan;
+use super::probe_workers::Workers;
 use crate::core::fifo::Fifo;
 use crate::core::framework::Framework;
 use crate::core::log::target;
@@ -57,7 +58,10 @@ pub(crate) async fn open(
     };
     Ok(Drivers {
         dataplane,
-        probes: Probes::default(),
+        probes: Probes {
+            workers: Workers::start(),
+            ..Probes::default()
+        },
         notify: Notifier { queues: None },
         addrs,
     })
@@ -75,12 +79,13 @@ struct Probe {
     vs: String,
 }
 
-/// `ka_probe` attempts, each on its own task.
+/// `ka_probe` attempts, each on its own task, on the probe threads.
 #[derive(Debug, Default)]
 pub(crate) struct Probes {
     probes: HashMap<CheckerId, Arc<Probe>>,
     ctx: Arc<ProbeCtx>,
     running: JoinSet<ProbeDone>,
+    workers: Workers,
 }
 
 impl ProbeIo for Probes {
@@ -126,7 +131,7 @@ impl ProbeIo for Probes {
     fn start(&mut self, id: CheckerId, token: u64, url: u32) {
         let probe = self.probes.get(&id).cloned();
         let ctx = self.ctx.clone();
-        self.running.spawn(async move {
+        self.workers.spawn(&mut self.running, async move {
             let (result, latency) = match probe.as_deref() {
                 Some(p) => attempt(p, url, &ctx).await,
                 None => (
