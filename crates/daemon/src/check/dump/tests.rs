@@ -3,6 +3,14 @@
 //! `keepalived-2.2.7.conf` (a TCP_CHECK server up, an HTTP_GET server
 //! whose second url fails, a MISC_CHECK on a fwmark service), 8 s after
 //! start. The engine is driven to the same state here.
+//!
+//! To take the file again: boot `linux.uml` (as `ka_lab::uml::Guest`
+//! does) with a body that loads `ip_vs ip_vs_rr ip_vs_wlc dummy`, puts
+//! 192.0.2.1, .11, .12, .13/24 on a dummy link, serves HTTP on
+//! 192.0.2.11:80 and 192.0.2.12:80 (`python3 -m http.server`), runs
+//! `keepalived -n -l -D -C -f keepalived-2.2.7.conf` (with `misc_path
+//! "/bin/true"`, which keepalived prints resolved), sleeps 8 s, sends
+//! SIGUSR1 to the checker child and copies /tmp/keepalived_check.data.
 
 use std::path::Path;
 use std::time::Duration;
