@@ -101,6 +101,15 @@ pub struct CheckerConfig {
     pub log_all_failures: bool,
     /// `misc_dynamic`: a probe's weight replaces the RS weight.
     pub dynamic: bool,
+    /// HTTP_GET/SSL_GET: how many `url` blocks (keepalived checks one per
+    /// attempt, [`crate::Action::StartProbe`]'s `url`); 0 for the other
+    /// kinds.
+    #[serde(default)]
+    pub urls: u32,
+    /// HTTP_GET/SSL_GET `fast_recovery`: a checker that has not run yet,
+    /// or is down without a failed url, checks its next url at once.
+    #[serde(default)]
+    pub fast_recovery: bool,
 }
 
 /// Where a checker's verdicts come from.

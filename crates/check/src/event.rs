@@ -56,6 +56,9 @@ pub enum ProbeResult {
     Up,
     /// Success with a weight (`misc_dynamic` exit status − 2).
     UpWithWeight(u32),
+    /// Success, with the line keepalived logs for it while the checker
+    /// is down (HTTP_GET/SSL_GET: `HTTP status code success to … url(…)`).
+    UpWithLine(String),
     /// Failure, with the words keepalived logs for it.
     Down(String),
 }
@@ -175,6 +178,10 @@ pub enum Action {
         id: CheckerId,
         /// To be returned.
         token: u64,
+        /// HTTP_GET/SSL_GET: the index of the one `url` to fetch
+        /// (keepalived's `url_it`); 0 for the other kinds.
+        #[serde(default)]
+        url: u32,
     },
     /// Change the kernel table.
     DataPlane {
@@ -214,6 +221,9 @@ pub struct VsSnapshot {
     pub live_weight: u64,
     /// The sorry server is in use.
     pub sorry_active: bool,
+    /// Its service is in the table (keepalived's `vs->alive`).
+    #[serde(default)]
+    pub in_table: bool,
     /// Per real server.
     pub real_servers: Vec<RsSnapshot>,
 }
@@ -232,4 +242,26 @@ pub struct RsSnapshot {
     pub in_table: bool,
     /// Per checker: up or not, and the latency of its last probe.
     pub checkers: Vec<(bool, Option<Duration>)>,
+    /// keepalived's `effective_weight` (before clamping to the kernel's
+    /// range).
+    #[serde(default)]
+    pub effective_weight: i64,
+    /// Per checker, keepalived's state flags (for the dumps).
+    #[serde(default)]
+    pub checker_states: Vec<CheckerSnapshot>,
+}
+
+/// One checker's state as keepalived's `dump_checker` shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckerSnapshot {
+    /// `is_up`.
+    pub up: bool,
+    /// `has_run`.
+    pub has_run: bool,
+    /// `cur_weight`.
+    pub cur_weight: i64,
+    /// `retry_it`.
+    pub retry_it: u32,
+    /// HTTP_GET/SSL_GET `failed_url` (index of the url).
+    pub failed_url: Option<u32>,
 }

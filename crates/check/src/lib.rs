@@ -19,6 +19,6 @@ pub use config::{
 };
 pub use engine::Engine;
 pub use event::{
-    Action, CheckerId, Event, LogLevel, Notify, ProbeResult, Reason, RsId,
-    Snapshot,
+    Action, CheckerId, CheckerSnapshot, Event, LogLevel, Notify, ProbeResult,
+    Reason, RsId, RsSnapshot, Snapshot, VsSnapshot,
 };

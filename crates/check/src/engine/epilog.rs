@@ -14,6 +14,9 @@ pub(super) struct Step {
     pub(super) delay: Duration,
     /// The verdict to apply (`Some(up)`), if one is reached.
     pub(super) verdict: Option<bool>,
+    /// keepalived's `has_run` after this result (every kind but HTTP sets
+    /// it on any result).
+    pub(super) ran: bool,
 }
 
 /// How a checker kind counts retries.
@@ -34,6 +37,11 @@ fn flavour(keyword: &str) -> Flavour {
         "HTTP_GET" | "SSL_GET" => Flavour::Http,
         _ => Flavour::Other,
     }
+}
+
+/// Whether the checker is an HTTP_GET or SSL_GET (one url per attempt).
+pub(super) fn is_http(cfg: &CheckerConfig) -> bool {
+    flavour(&cfg.keyword) == Flavour::Http
 }
 
 /// Updates the checker's retry state for one probe result (`success`)
@@ -63,66 +71,99 @@ pub(super) fn step(
         Step {
             delay: cfg.delay_loop,
             verdict,
+            ran: true,
         }
     } else if counts {
         c.retry_it += 1;
         Step {
             delay: cfg.delay_before_retry,
             verdict: None,
+            ran: true,
         }
     } else {
         Step {
             delay: cfg.delay_loop,
             verdict: None,
+            ran: true,
         }
     }
 }
 
-/// check_http.c: a failure of an up (or never run) checker is retried
-/// `retry` times after `delay_before_retry`; the final one marks the url
-/// failed and waits the longer of delay_before_retry and delay_loop, as
-/// does a failure of a down checker. keepalived compat: after a failure
-/// the first success only clears the failed url; the next one (a
-/// delay_loop later) brings the checker up.
+/// check_http.c `epilog` / `timeout_epilog`: one url per attempt.
+///
+/// A success (REGISTER_CHECKER_NEW) moves to the next url; past the last
+/// one with no failed url the checker is up (a verdict only if it was
+/// down or had not run), and the walk starts again at the first url a
+/// `delay_loop` later. A failure of an up (or never run) checker
+/// (REGISTER_CHECKER_RETRY) retries the same url after
+/// `delay_before_retry`, `retry` times; the last one marks the url
+/// failed and brings the checker down. A down checker's failure
+/// (REGISTER_CHECKER_FAILED) changes nothing. While a url has failed,
+/// attempts are `max(delay_before_retry, delay_loop)` apart; its first
+/// success clears it and the walk restarts at the first url, so the
+/// checker comes up only after every url passed in turn.
 fn http(cfg: &CheckerConfig, c: &mut CheckerState, success: bool) -> Step {
     let (up, has_run) = (c.up, c.has_run);
-    let slow = cfg.delay_before_retry.max(cfg.delay_loop);
-    if success {
+    let urls = cfg.urls.max(1);
+    let mut verdict = None;
+    // keepalived compat: has_run is set only by a failure (timeout_epilog)
+    // and by the success of the last url.
+    let mut ran = has_run;
+    let delay = if success {
         c.retry_it = 0;
-        let verdict = if c.http_failed {
-            c.http_failed = false;
-            None
+        let next = c.url.saturating_add(1);
+        if next >= urls && c.failed_url.is_none() {
+            // Every url passed in turn.
+            if !up || !has_run {
+                verdict = Some(true);
+            }
+            ran = true;
+            c.url = 0;
+        } else if c.failed_url.is_some() {
+            // The failed url passes: check them all again.
+            c.failed_url = None;
+            c.url = 0;
         } else {
-            (!up || !has_run).then_some(true)
-        };
-        return Step {
-            delay: cfg.delay_loop,
-            verdict,
-        };
-    }
-    if !up && has_run {
-        // REGISTER_CHECKER_FAILED: no retries for a server known dead.
-        let delay = if c.http_failed {
-            slow
+            c.url = next;
+        }
+        if !ran {
+            // keepalived compat: "one failure is enough" until the walk
+            // has completed once.
+            c.retry_it = cfg.retry;
+        }
+        cfg.delay_loop
+    } else {
+        ran = true;
+        if up || !has_run {
+            c.retry_it = c.retry_it.saturating_add(1);
+            if c.retry_it > cfg.retry {
+                // keepalived compat: a checker not up (alpha, first
+                // failure) marks the url failed without a verdict.
+                if up {
+                    verdict = Some(false);
+                }
+                c.failed_url = Some(c.url);
+            }
+        }
+        if c.failed_url.is_some() {
+            cfg.delay_before_retry.max(cfg.delay_loop)
         } else {
             cfg.delay_before_retry
-        };
-        return Step {
-            delay,
-            verdict: None,
-        };
-    }
-    c.retry_it = c.retry_it.saturating_add(1);
-    if c.retry_it > cfg.retry {
-        c.http_failed = true;
-        Step {
-            delay: slow,
-            verdict: Some(false),
         }
-    } else {
-        Step {
-            delay: cfg.delay_before_retry,
-            verdict: None,
-        }
+    };
+    let up_after = verdict.unwrap_or(up);
+    // check_http.c: with fast_recovery, a checker that has not run yet,
+    // or is down without a failed url, runs its next attempt at once.
+    // keepalived compat, except: keepalived also re-runs at once a down
+    // checker's failure while no url is marked failed (a url after the
+    // one that recovered), a busy loop for as long as the server keeps
+    // failing; here a failure always waits (docs/compat.md).
+    let fast = cfg.fast_recovery
+        && success
+        && (!ran || (!up_after && c.failed_url.is_none()));
+    Step {
+        delay: if fast { Duration::ZERO } else { delay },
+        verdict,
+        ran,
     }
 }

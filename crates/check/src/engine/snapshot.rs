@@ -2,7 +2,7 @@
 
 use super::Engine;
 use super::state::{effective_weight, real_weight};
-use crate::event::{RsSnapshot, Snapshot, VsSnapshot};
+use crate::event::{CheckerSnapshot, RsSnapshot, Snapshot, VsSnapshot};
 
 impl Engine {
     /// Builds the [`Snapshot`].
@@ -34,6 +34,18 @@ impl Engine {
                             .iter()
                             .map(|c| (c.up, c.latency))
                             .collect(),
+                        effective_weight: effective_weight(rc, rs),
+                        checker_states: rs
+                            .checkers
+                            .iter()
+                            .map(|c| CheckerSnapshot {
+                                up: c.up,
+                                has_run: c.has_run,
+                                cur_weight: c.cur_weight,
+                                retry_it: c.retry_it,
+                                failed_url: c.failed_url,
+                            })
+                            .collect(),
                     })
                     .collect();
                 VsSnapshot {
@@ -41,6 +53,7 @@ impl Engine {
                     quorum_up: st.quorum_up,
                     live_weight: self.weight_sum(vi),
                     sorry_active: st.sorry_active,
+                    in_table: first.is_some(),
                     real_servers,
                 }
             })

@@ -68,9 +68,12 @@ pub(super) struct CheckerState {
     pub(super) cur_weight: i64,
     /// Latency of the last answered probe.
     pub(super) latency: Option<Duration>,
-    /// HTTP_GET/SSL_GET: keepalived's `failed_url` is set (a success
-    /// only clears it).
-    pub(super) http_failed: bool,
+    /// HTTP_GET/SSL_GET: keepalived's `url_it`, the url the next
+    /// attempt fetches.
+    pub(super) url: u32,
+    /// HTTP_GET/SSL_GET: keepalived's `failed_url`, the url that failed
+    /// for good (a success of it only clears it).
+    pub(super) failed_url: Option<u32>,
 }
 
 impl CheckerState {

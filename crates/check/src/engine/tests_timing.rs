@@ -120,7 +120,10 @@ fn a_failed_http_checker_needs_two_successes_as_keepalived_does() {
     // Down at once, then every max(delay_before_retry, delay_loop).
     h.run_until(at(30));
     assert_eq!(h.starts_of(cid(0)), vec![0, 12, 24]);
-    assert!(h.logged("HTTP_CHECK on service [198.51.100.1]:tcp:80 failed."));
+    // check_http.c sets has_run before it logs: "after N retries" at once.
+    assert!(h.logged(
+        "HTTP_CHECK on service [198.51.100.1]:tcp:80 failed after 1 retries."
+    ));
     h.set_up(rsid(0, 0), true);
     h.clear();
     // 36: the failed url passes (cleared); 46: up.

@@ -59,6 +59,17 @@ pub(super) fn tcp() -> CheckerConfig {
         alpha: false,
         log_all_failures: false,
         dynamic: false,
+        urls: 0,
+        fast_recovery: false,
+    }
+}
+
+/// An HTTP_GET with `urls` urls, same timers as [`tcp`].
+pub(super) fn http(urls: u32) -> CheckerConfig {
+    CheckerConfig {
+        keyword: "HTTP_GET".into(),
+        urls,
+        ..tcp()
     }
 }
 
@@ -167,6 +178,10 @@ pub(super) struct Harness {
     pub(super) pending: BTreeMap<CheckerId, (u64, Instant)>,
     /// Every probe start: checker and time.
     pub(super) starts: Vec<(CheckerId, Instant)>,
+    /// Every probe start's url index, parallel to `starts`.
+    pub(super) urls: Vec<u32>,
+    /// Urls (real server, index) that fail in auto mode.
+    pub(super) bad_urls: std::collections::BTreeSet<(RsId, u32)>,
     /// When set, probes are answered at once: up unless the server
     /// (by id) is listed as down.
     pub(super) auto: Option<BTreeMap<RsId, bool>>,
@@ -182,6 +197,8 @@ impl Harness {
             all: Vec::new(),
             pending: BTreeMap::new(),
             starts: Vec::new(),
+            urls: Vec::new(),
+            bad_urls: std::collections::BTreeSet::new(),
             auto: None,
         }
     }
@@ -252,7 +269,7 @@ impl Harness {
             for a in &queue {
                 match a {
                     Action::DataPlane { op, .. } => self.mirror.apply(op),
-                    Action::StartProbe { id, token } => {
+                    Action::StartProbe { id, token, url } => {
                         if let Some((_, t0)) = self.pending.get(id) {
                             // Only an overdue probe may be replaced.
                             let ct = self
@@ -268,8 +285,10 @@ impl Harness {
                         }
                         self.pending.insert(*id, (*token, self.now));
                         self.starts.push((*id, self.now));
+                        self.urls.push(*url);
                         if let Some(a) = &self.auto {
-                            let up = a.get(&id.rs).copied().unwrap_or(true);
+                            let up = a.get(&id.rs).copied().unwrap_or(true)
+                                && !self.bad_urls.contains(&(id.rs, *url));
                             answers.push((*id, up));
                         }
                     }
@@ -317,6 +336,7 @@ impl Harness {
     pub(super) fn clear(&mut self) {
         self.all.clear();
         self.starts.clear();
+        self.urls.clear();
     }
 
     /// The log lines seen.
@@ -371,6 +391,18 @@ impl Harness {
             .iter()
             .filter(|(c, _)| *c == id)
             .map(|(_, t)| t.micros() / 1_000_000)
+            .collect()
+    }
+}
+
+impl Harness {
+    /// Start times (ms) and url index of the probes of `id` seen.
+    pub(super) fn url_starts_of(&self, id: CheckerId) -> Vec<(u64, u32)> {
+        self.starts
+            .iter()
+            .zip(&self.urls)
+            .filter(|((c, _), _)| *c == id)
+            .map(|((_, t), u)| (t.micros() / 1_000, *u))
             .collect()
     }
 }

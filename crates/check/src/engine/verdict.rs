@@ -56,6 +56,11 @@ impl Engine {
             self.arm(id, now + cfg.delay_loop);
             return;
         }
+        // keepalived's url_it; a reload may have removed urls.
+        if c.url >= cfg.urls {
+            c.url = 0;
+        }
+        let url = c.url;
         let margin = cfg.connect_timeout.max(OVERDUE_MARGIN);
         let deadline = now + cfg.connect_timeout + margin;
         c.next = None;
@@ -66,7 +71,7 @@ impl Engine {
         });
         self.arm(id, deadline);
         self.next_token += 1;
-        out.push(Action::StartProbe { id, token });
+        out.push(Action::StartProbe { id, token, url });
     }
 
     /// `Event::ProbeDone`.
@@ -94,8 +99,18 @@ impl Engine {
         };
         c.running = None;
         c.latency = Some(latency);
+        let result = match result {
+            ProbeResult::UpWithLine(line) => {
+                // check_http.c http_handle_response: logged while down.
+                if !c.up {
+                    Self::log(out, line);
+                }
+                ProbeResult::Up
+            }
+            r => r,
+        };
         match result {
-            ProbeResult::Up => {
+            ProbeResult::Up | ProbeResult::UpWithLine(_) => {
                 if cfg.dynamic {
                     // check_misc.c: exit status 0 puts the configured
                     // weight back.
@@ -162,11 +177,14 @@ impl Engine {
                 self.update_checker_state(id, true, out);
             }
             Some(false) => {
+                // keepalived compat: check_http.c sets has_run before it
+                // logs, so HTTP says "after N retries" even at a first
+                // failure.
                 let line = words::failure(
                     &cfg.keyword,
                     (&rs_name, &vs_name),
                     cfg.retry,
-                    has_run,
+                    has_run || epilog::is_http(&cfg),
                     why,
                 );
                 Self::log(out, line);
@@ -182,7 +200,9 @@ impl Engine {
             }
             None => {}
         }
-        if let Some(c) = self.checker_mut(id) {
+        if step.ran
+            && let Some(c) = self.checker_mut(id)
+        {
             c.has_run = true;
         }
     }

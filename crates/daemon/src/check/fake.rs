@@ -175,7 +175,7 @@ pub(crate) struct FakeProbes {
 impl ProbeIo for FakeProbes {
     fn configure(&mut self, _plan: &CheckPlan) {}
 
-    fn start(&mut self, id: CheckerId, token: u64) {
+    fn start(&mut self, id: CheckerId, token: u64, _url: u32) {
         let mut w = lock(&self.world);
         w.running.push((id, token));
         w.starts.push((id, token));

@@ -81,8 +81,9 @@ pub(crate) trait ProbeIo {
     /// Follows a plan: the probe of every checker is built from it (a
     /// probe that cannot be built is logged; its attempts fail).
     fn configure(&mut self, plan: &CheckPlan);
-    /// Starts one attempt of checker `id`'s probe.
-    fn start(&mut self, id: CheckerId, token: u64);
+    /// Starts one attempt of checker `id`'s probe; an HTTP_GET/SSL_GET
+    /// fetches only its url `url` (keepalived's `url_it`).
+    fn start(&mut self, id: CheckerId, token: u64, url: u32);
     /// The next finished attempt; pending while none runs. Cancel-safe.
     fn next_done(&mut self) -> impl Future<Output = ProbeDone>;
     /// Stops every running attempt.

@@ -8,11 +8,13 @@
 //! `system.rs` implements them for real, the tests' fakes (`fake.rs`) in
 //! memory.
 
+pub mod dump;
 #[cfg(test)]
 mod fake;
 mod io;
 mod nft_worker;
 pub mod plan;
+mod probe_workers;
 mod runtime;
 pub mod sync_daemon;
 mod system;

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ka_check::{CheckerId, ProbeResult};
-use ka_probe::{Outcome, ProbeCtx, ProbeSpec, Verdict};
+use ka_probe::{Outcome, ProbeCtx, ProbeKind, ProbeSpec, Verdict};
 use ka_sys::netlink::{NetEvent, NetWatcher, Netlink, RcvBuf};
 use ka_sys::script::ScriptSpec;
 use tokio::task::JoinSet;
@@ -18,6 +18,7 @@ use tokio::task::JoinSet;
 use super::LvsBackend;
 use super::io::{AddrIo, Drivers, Io, NotifyIo, NotifyKey, ProbeDone, ProbeIo};
 use super::plan::CheckPlan;
+use super::probe_workers::Workers;
 use crate::core::fifo::Fifo;
 use crate::core::framework::Framework;
 use crate::core::log::target;
@@ -57,7 +58,10 @@ pub(crate) async fn open(
     };
     Ok(Drivers {
         dataplane,
-        probes: Probes::default(),
+        probes: Probes {
+            workers: Workers::start(),
+            ..Probes::default()
+        },
         notify: Notifier { queues: None },
         addrs,
     })
@@ -75,12 +79,13 @@ struct Probe {
     vs: String,
 }
 
-/// `ka_probe` attempts, each on its own task.
+/// `ka_probe` attempts, each on its own task, on the probe threads.
 #[derive(Debug, Default)]
 pub(crate) struct Probes {
     probes: HashMap<CheckerId, Arc<Probe>>,
     ctx: Arc<ProbeCtx>,
     running: JoinSet<ProbeDone>,
+    workers: Workers,
 }
 
 impl ProbeIo for Probes {
@@ -123,12 +128,12 @@ impl ProbeIo for Probes {
         }
     }
 
-    fn start(&mut self, id: CheckerId, token: u64) {
+    fn start(&mut self, id: CheckerId, token: u64, url: u32) {
         let probe = self.probes.get(&id).cloned();
         let ctx = self.ctx.clone();
-        self.running.spawn(async move {
+        self.workers.spawn(&mut self.running, async move {
             let (result, latency) = match probe.as_deref() {
-                Some(p) => attempt(p, &ctx).await,
+                Some(p) => attempt(p, url, &ctx).await,
                 None => (
                     ProbeResult::Down("no such checker".into()),
                     Duration::ZERO,
@@ -160,14 +165,35 @@ impl ProbeIo for Probes {
     }
 }
 
-/// One attempt, as the engine's result: a failure carries the words
-/// keepalived logs for it.
-async fn attempt(p: &Probe, ctx: &ProbeCtx) -> (ProbeResult, Duration) {
+/// One attempt (of url `url` for HTTP_GET/SSL_GET), as the engine's
+/// result: a failure carries the words keepalived logs for it.
+async fn attempt(
+    p: &Probe,
+    url: u32,
+    ctx: &ProbeCtx,
+) -> (ProbeResult, Duration) {
     let spec = match &p.spec {
         Ok(s) => s,
         Err(e) => return (ProbeResult::Down(e.clone()), Duration::ZERO),
     };
-    let Outcome { verdict, latency } = ka_probe::run(spec, ctx).await;
+    let index = usize::try_from(url).unwrap_or(usize::MAX);
+    if let ProbeKind::Http(h) = &spec.kind {
+        let start = std::time::Instant::now();
+        let r = ka_probe::http::run_url(h, index, &spec.target, ctx).await;
+        let result = match r {
+            Ok(word) => {
+                let path = h.urls.get(index).map_or("", |u| u.path.as_str());
+                let line = ka_probe::log::url_up(word, &p.chk, path);
+                ProbeResult::UpWithLine(line)
+            }
+            Err(reason) => ProbeResult::Down(ka_probe::log::attempt(
+                spec, &reason, &p.chk, &p.vs,
+            )),
+        };
+        return (result, start.elapsed());
+    }
+    let Outcome { verdict, latency } =
+        ka_probe::run_url(spec, index, ctx).await;
     let result = match verdict {
         Verdict::Up => ProbeResult::Up,
         Verdict::UpWithWeight(w) => ProbeResult::UpWithWeight(w),

@@ -488,6 +488,7 @@ async fn on_signal(
                 write_dump(frameworks, DumpKind::Data).await;
             }
             write_bfd_dump(frameworks).await;
+            write_check_dump(frameworks).await;
         }
         Request::Stats => {
             tracing::info!(target: target::VRRP, "Printing VRRP stats for process({pid}) on signal");
@@ -586,6 +587,23 @@ async fn write_bfd_dump(frameworks: &Frameworks) {
     };
     let path = bfd::dump::default_path();
     if let Err(e) = bfd::dump::write(&snap, &running.plan, &path) {
+        tracing::error!(target: target::CORE, "cannot write {}: {e}", path.display());
+    }
+}
+
+/// `keepalived_check.data`, when the checkers run (keepalived's checker
+/// child answers SIGUSR1 with it).
+async fn write_check_dump(frameworks: &Frameworks) {
+    let Some(running) = &frameworks.check else {
+        return;
+    };
+    let pid = std::process::id();
+    tracing::info!(target: target::CHECK, "Printing checker data for process({pid}) on signal");
+    let Some(snap) = frameworks.snapshot().await.check else {
+        return;
+    };
+    let path = crate::check::dump::default_path();
+    if let Err(e) = crate::check::dump::write(&snap, &running.plan, &path) {
         tracing::error!(target: target::CORE, "cannot write {}: {e}", path.display());
     }
 }

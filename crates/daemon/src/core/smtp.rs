@@ -376,7 +376,8 @@ fn angle(addr: &str) -> String {
 }
 
 /// The DATA part as keepalived writes it (body_cmd): its headers, `To:`
-/// with the recipients joined by `,\r\n `, the body and the end mark.
+/// with the recipients joined by `, ` on one line
+/// (build_to_header_rcpt_addrs), the body and the end mark.
 pub fn message(cfg: &SmtpConfig, mail: &Mail, date: &str) -> String {
     let subject = format!("[{}] {}", cfg.router_id, mail.subject);
     let subject = truncate(&subject, MAX_SUBJECT);
@@ -385,7 +386,7 @@ pub fn message(cfg: &SmtpConfig, mail: &Mail, date: &str) -> String {
         cfg.from
     );
     for (i, to) in cfg.to.iter().enumerate() {
-        m.push_str(if i == 0 { " " } else { ",\r\n " });
+        m.push_str(if i == 0 { " " } else { ", " });
         m.push_str(to);
     }
     // keepalived compat: no dot-stuffing (the bodies are fixed texts).

@@ -128,7 +128,7 @@ async fn smtp_dialogue_is_keepalived_s() {
         "From: Keepalived <ka@example.org>\r\n\
          Subject: [LB1] VRRP Instance VI_1 - Entering MASTER state\r\n\
          X-Mailer: Keepalived\r\n\
-         To: ops@example.org,\r\n noc@example.org\r\n\
+         To: ops@example.org, noc@example.org\r\n\
          \r\n\
          => VRRP Instance is now owning VRRP VIPs <=\r\n\
          \r\n"

@@ -21,6 +21,10 @@ mod route;
 mod tests;
 mod view;
 
+// The checker dump (`check::dump`) shares these with keepalived.data.
+pub(crate) use globals::defs as global_defs;
+pub(crate) use view::cmd_str;
+
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::time::SystemTime;

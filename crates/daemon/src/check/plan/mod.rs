@@ -345,6 +345,16 @@ fn checker_config(
         alpha: cm.alpha.or(rs.alpha).unwrap_or(false),
         log_all_failures: cm.log_all_failures || g.checker_log_all_failures,
         dynamic: matches!(&c.kind, CheckerKind::Misc(m) if m.dynamic),
+        urls: match &c.kind {
+            CheckerKind::Http(h) | CheckerKind::Ssl(h) => {
+                u32::try_from(h.urls.len()).unwrap_or(u32::MAX)
+            }
+            _ => 0,
+        },
+        fast_recovery: match &c.kind {
+            CheckerKind::Http(h) | CheckerKind::Ssl(h) => h.fast_recovery,
+            _ => false,
+        },
     }
 }
 

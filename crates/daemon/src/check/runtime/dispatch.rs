@@ -29,8 +29,8 @@ impl<I: Io> Runtime<I> {
         let mut notes = Vec::new();
         for a in out.drain(..) {
             match a {
-                Action::StartProbe { id, token } => {
-                    self.probes.start(id, token)
+                Action::StartProbe { id, token, url } => {
+                    self.probes.start(id, token, url)
                 }
                 Action::DataPlane { op, .. } => ops.push(op),
                 Action::Notify(n) => notes.push(n),

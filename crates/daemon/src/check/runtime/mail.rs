@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use ka_check::{Notify, RsId};
+use ka_check::{CheckerSource, Notify, RsConfig};
 
 use crate::check::plan::CheckPlan;
 use crate::core::smtp::{Mail, SmtpConfig};
@@ -13,10 +13,10 @@ use crate::core::smtp::{Mail, SmtpConfig};
 /// servers).
 ///
 /// keepalived compat: real-server mails have keepalived's subject
-/// `Realserver RS of virtual server VS - UP|DOWN`; the body is the one
-/// keepalived's HTTP_GET / SMTP_CHECK use (`=> CHECK succeed|failed on
-/// service <=`) whatever the checker (keepalived words it per checker
-/// kind); quorum mails are `Virtualserver VS - UP|DOWN` with `=> Gained
+/// `Realserver RS of virtual server VS - UP|DOWN` and the body the
+/// server's checker words (`=> TCP CHECK failed on service <=`, …: the
+/// epilogs' smtp_alert calls; a server with several checkers gets
+/// HTTP_GET's generic words); quorum mails are `Virtualserver VS - UP|DOWN` with `=> Gained
 /// quorum <=` / `=> Lost quorum <=` (keepalived adds the quorum
 /// arithmetic). At shutdown the body is `=> Shutting down <=`, for a
 /// server a reload removed `=> Removing <=`.
@@ -30,13 +30,15 @@ pub(crate) fn mail_for(
     match *n {
         Notify::RsUp(id) | Notify::RsDown(id) => {
             let up = matches!(n, Notify::RsUp(_));
-            let (vs, rs) = rs_of(plan, id)?;
-            let body = match (up, stopping) {
-                (true, _) => "=> CHECK succeed on service <=",
-                (false, false) => "=> CHECK failed on service <=",
-                (false, true) => "=> Shutting down <=",
+            let vs = vss.get(id.vs as usize)?;
+            let rs = vs.real_servers.get(id.rs as usize)?;
+            let body = if stopping && !up {
+                "=> Shutting down <=".to_string()
+            } else {
+                rs_body(rs, up)
             };
-            rs.1.then(|| rs_mail(&vs, &rs.0, up, body))
+            rs.smtp_alert
+                .then(|| rs_mail(&vs.name, &rs.name, up, &body))
         }
         Notify::QuorumUp(v) | Notify::QuorumDown(v) => {
             let up = matches!(n, Notify::QuorumUp(_));
@@ -71,11 +73,42 @@ pub(crate) fn smtp_config(plan: &CheckPlan) -> Option<Arc<SmtpConfig>> {
     SmtpConfig::from_host(&plan.config.global).map(Arc::new)
 }
 
-/// The VS name, and the RS name with its resolved `smtp_alert`.
-fn rs_of(plan: &CheckPlan, id: RsId) -> Option<(String, (String, bool))> {
-    let vs = plan.engine.virtual_servers.get(id.vs as usize)?;
-    let rs = vs.real_servers.get(id.rs as usize)?;
-    Some((vs.name.clone(), (rs.name.clone(), rs.smtp_alert)))
+/// The body keepalived's checker sends when it brings the server `up`
+/// or down (check_tcp.c, check_http.c, check_udp.c, check_ping.c,
+/// check_dns.c, check_smtp.c, check_misc.c, check_bfd.c).
+pub(crate) fn rs_body(rs: &RsConfig, up: bool) -> String {
+    let [c] = rs.checkers.as_slice() else {
+        return generic(up).to_string();
+    };
+    let (ok, failed) = ("succeed", "failed");
+    let word = if up { ok } else { failed };
+    match (c.keyword.as_str(), &c.source) {
+        ("TCP_CHECK", _) => format!("=> TCP CHECK {word} on service <="),
+        ("UDP_CHECK", _) => format!("=> UDP CHECK {word} on service <="),
+        ("PING_CHECK", _) => format!("=> ICMP CHECK {word} on service <="),
+        ("DNS_CHECK", _) => format!("=> DNS_CHECK: {word} on service <="),
+        ("HTTP_GET" | "SSL_GET", _) if !up => {
+            "=> CHECK failed on service : HTTP request failed <=".into()
+        }
+        ("MISC_CHECK", _) => {
+            let w = if up { "succeeded" } else { "failed" };
+            format!("=> MISC CHECK {w} on service <=")
+        }
+        (_, CheckerSource::Bfd { name }) => {
+            let w = if up { "succeeded" } else { "failed" };
+            format!("=> BFD CHECK {name} {w} on service <=")
+        }
+        _ => generic(up).to_string(),
+    }
+}
+
+/// check_http.c's and check_smtp.c's words.
+fn generic(up: bool) -> &'static str {
+    if up {
+        "=> CHECK succeed on service <="
+    } else {
+        "=> CHECK failed on service <="
+    }
 }
 
 fn rs_mail(vs: &str, rs: &str, up: bool, body: &str) -> Mail {

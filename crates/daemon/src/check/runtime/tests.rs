@@ -393,8 +393,37 @@ async fn smtp_a_failing_server_mails_one_alert() {
         "{}",
         r.data
     );
-    assert!(r.data.contains("\r\n=> CHECK failed on service <=\r\n"));
+    // check_tcp.c's words.
+    assert!(
+        r.data.contains("\r\n=> TCP CHECK failed on service <=\r\n"),
+        "{}",
+        r.data
+    );
     let more = tokio::time::timeout(Duration::from_millis(300), rx.recv());
     assert!(more.await.is_err(), "a second mail");
     h.stop().await;
+}
+
+/// keepalived words a real server's mail per checker kind.
+#[test]
+fn mail_bodies_are_the_checkers_words() {
+    use crate::check::runtime::mail::rs_body;
+    let p = plan(
+        "virtual_server 192.0.2.1 80 {
+            lvs_sched rr
+            lvs_method NAT
+            protocol TCP
+            real_server 198.51.100.1 80 { HTTP_GET { url { path / } } }
+            real_server 198.51.100.2 80 { PING_CHECK { } }
+            real_server 198.51.100.3 80 { TCP_CHECK { } PING_CHECK { } }
+        }\n",
+    );
+    let rs = &p.engine.virtual_servers[0].real_servers;
+    assert_eq!(rs_body(&rs[0], true), "=> CHECK succeed on service <=");
+    assert_eq!(
+        rs_body(&rs[0], false),
+        "=> CHECK failed on service : HTTP request failed <="
+    );
+    assert_eq!(rs_body(&rs[1], false), "=> ICMP CHECK failed on service <=");
+    assert_eq!(rs_body(&rs[2], true), "=> CHECK succeed on service <=");
 }

@@ -12,7 +12,12 @@ use super::view::{View, cmd_str};
 
 /// Appends the global section.
 pub(super) fn section(o: &mut String, v: &View<'_>) {
-    let g = &v.plan.config.global;
+    defs(o, &v.plan.config.global);
+}
+
+/// The global section from the definitions alone (keepalived's checker
+/// process writes the same `dump_global_data`).
+pub(crate) fn defs(o: &mut String, g: &GlobalDefs) {
     let mut w = |s: String| {
         o.push_str(&s);
         o.push('\n');

@@ -164,7 +164,7 @@ pub(super) fn state_number(s: State) -> u8 {
 /// keepalived `cmd_str`: every word in single quotes, the program by
 /// its real path (keepalived resolves it when it checks the script:
 /// `PATH` lookup, then symbolic links).
-pub(super) fn cmd_str(argv: &[String]) -> String {
+pub(crate) fn cmd_str(argv: &[String]) -> String {
     argv.iter()
         .enumerate()
         .map(|(n, a)| {
