@@ -283,11 +283,9 @@ fn list_ipv4_conf() -> Vec<String> {
 /// Sets the advert source of IPv4 VMAC instances that send on the VMAC
 /// and have no configured source to the parent's primary address.
 pub(crate) fn fill_sources(plan: &mut VrrpPlan, ifaces: &Ifaces) {
-    for v in plan
-        .vmacs
-        .iter()
-        .filter(|v| !v.ipv6 && !v.xmit_base && !v.src_configured)
-    {
+    for v in plan.vmacs.iter().filter(|v| {
+        !v.ipv6 && !v.xmit_base && !v.src_configured && !v.for_addresses
+    }) {
         let src = ifaces
             .get(&v.parent)
             .and_then(super::ifaces::Iface::primary_v4);
@@ -347,6 +345,7 @@ mod tests {
             xmit_base: false,
             other_family: false,
             src_configured: false,
+            for_addresses: false,
         });
         fill_sources(&mut plan, &ifaces);
         assert_eq!(

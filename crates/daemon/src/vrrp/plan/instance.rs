@@ -166,8 +166,7 @@ fn addresses(i: &Instance, plan: &mut VrrpPlan) {
             ));
             continue;
         };
-        let d =
-            addr::detail(a, dev, excluded, &i.name, &mut plan.not_implemented);
+        let d = addr::detail(a, dev, excluded);
         plan.addresses.insert((i.name.clone(), a.addr), d);
     }
 }
@@ -269,7 +268,7 @@ fn implicit_interfaces(i: &Instance, track: &mut Vec<TrackRef>) {
 }
 
 /// Sets a weighted reference to `iface` to weight 0, or adds one.
-fn zero_weight(track: &mut Vec<TrackRef>, iface: &str) {
+pub(super) fn zero_weight(track: &mut Vec<TrackRef>, iface: &str) {
     let kind = TrackKind::Interface(iface.to_owned());
     match track.iter_mut().find(|r| r.kind == kind) {
         Some(r) if r.weight != 0 => {

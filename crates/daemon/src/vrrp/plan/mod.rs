@@ -13,6 +13,7 @@
 //! loudly at startup instead of ignoring it silently.
 
 mod addr;
+mod addr_vmac;
 mod gaps;
 mod instance;
 mod route;
@@ -20,6 +21,8 @@ mod statics;
 pub(crate) mod support;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_addr;
 #[cfg(test)]
 mod tests_vmac;
 mod vmac;
@@ -104,6 +107,10 @@ pub struct AddressDetail {
     pub noprefixroute: bool,
     /// `home`.
     pub home: bool,
+    /// `mngtmpaddr`.
+    pub mngtmpaddr: bool,
+    /// `autojoin`.
+    pub autojoin: bool,
     /// IPv6 preferred lifetime in seconds; `None` is forever.
     pub preferred_lft: Option<u32>,
     /// An eVIP (`virtual_ipaddress_excluded`): not advertised.
@@ -126,6 +133,8 @@ impl AddressDetail {
             nodad: self.nodad,
             noprefixroute: self.noprefixroute,
             home: self.home,
+            mngtmpaddr: self.mngtmpaddr,
+            autojoin: self.autojoin,
             preferred_lft: self.preferred_lft,
         }
     }
@@ -160,6 +169,7 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
     for i in &cfg.vrrp.instances {
         if let Some(mut c) = instance::map_instance(cfg, i, &known, &mut plan) {
             vmac::apply(cfg, i, &mut c, &mut plan);
+            addr_vmac::apply(cfg, i, &mut c, &mut plan);
             plan.engine.instances.push(c);
         }
         plan.hooks.insert(

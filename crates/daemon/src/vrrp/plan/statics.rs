@@ -37,7 +37,7 @@ pub(super) fn statics(cfg: &Config, notes: &mut Vec<String>) -> Statics {
                     a.addr
                 ));
             }
-            (a.addr, addr::detail(a, dev, false, owner, notes))
+            (a.addr, addr::detail(a, dev, false))
         })
         .collect();
     let mut tracked = |what: &str, text: &str, group: &Option<String>| {
