@@ -44,6 +44,8 @@ pub(crate) struct Vmacs {
     nl: Netlink,
     sysctls: Sysctls,
     owned: Vec<Owned>,
+    /// Interfaces whose `promote_secondaries` we turned on.
+    promoted: Vec<String>,
 }
 
 /// keepalived `make_link_local_address`: the EUI-64 link-local address
@@ -69,6 +71,7 @@ impl Vmacs {
             nl,
             sysctls: Sysctls::default(),
             owned: Vec::new(),
+            promoted: Vec::new(),
         }
     }
 
@@ -119,6 +122,35 @@ impl Vmacs {
             }
         }
         fill_sources(plan, &ifaces);
+        self.promote_secondaries(&plan.promote_secondaries);
+    }
+
+    /// keepalived compat (`set_promote_secondaries`): turns on
+    /// `promote_secondaries` of each instance interface that asks for it,
+    /// so that losing its primary address keeps the VIPs; an interface
+    /// no longer named gets its old value back (as at shutdown).
+    fn promote_secondaries(&mut self, wanted: &[String]) {
+        for iface in self.promoted.clone() {
+            if !wanted.contains(&iface) {
+                let key = Key::ipv4_conf(&iface, "promote_secondaries");
+                if let Err(e) = self.sysctls.restore_key(&key) {
+                    tracing::info!(target: target::VRRP, "cannot restore {key}: {e}");
+                }
+                self.promoted.retain(|p| *p != iface);
+            }
+        }
+        for iface in wanted {
+            if self.promoted.contains(iface) {
+                continue;
+            }
+            let key = Key::ipv4_conf(iface, "promote_secondaries");
+            match self.sysctls.set(&key, 1) {
+                Ok(_) => self.promoted.push(iface.clone()),
+                Err(e) => {
+                    tracing::info!(target: target::VRRP, "cannot set {key} to 1: {e}")
+                }
+            }
+        }
     }
 
     /// Creates (or adopts, or replaces) one VMAC and configures it.

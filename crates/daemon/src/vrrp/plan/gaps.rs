@@ -14,8 +14,6 @@ pub(super) fn instance(i: &Instance, notes: &mut Vec<String>) {
     };
     say(i.ipvlan.is_some(), "use_ipvlan");
     say(i.vrf.is_some(), "vrf");
-    say(i.promote_secondaries, "promote_secondaries");
-    say(i.kernel_rx_buf_size.is_some(), "kernel_rx_buf_size");
     say(
         i.linkbeat_use_polling,
         "linkbeat_use_polling (link state comes from netlink)",

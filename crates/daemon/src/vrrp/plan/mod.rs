@@ -80,6 +80,12 @@ pub struct VrrpPlan {
     /// The whole validated configuration, for the data and JSON dumps,
     /// which echo much of it as keepalived does.
     pub config: Arc<Config>,
+    /// Interfaces whose `promote_secondaries` sysctl is turned on while
+    /// the daemon runs (`promote_secondaries`).
+    pub promote_secondaries: Vec<String>,
+    /// `kernel_rx_buf_size` per instance name: the receive buffer of a
+    /// VRRP socket is the sum over the instances sharing it.
+    pub kernel_rx_bufs: HashMap<String, u32>,
     /// `vrrp_netlink_monitor_rcv_bufs` (and `_force`).
     pub netlink_monitor_rcvbuf: ka_sys::netlink::RcvBuf,
 }
@@ -170,6 +176,7 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
         if let Some(mut c) = instance::map_instance(cfg, i, &known, &mut plan) {
             vmac::apply(cfg, i, &mut c, &mut plan);
             addr_vmac::apply(cfg, i, &mut c, &mut plan);
+            vmac::interface_options(i, &mut plan);
             plan.engine.instances.push(c);
         }
         plan.hooks.insert(

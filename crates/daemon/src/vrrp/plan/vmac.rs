@@ -197,6 +197,27 @@ pub(super) fn apply(
     });
 }
 
+/// `promote_secondaries` and `kernel_rx_buf_size` of instance `i`.
+pub(super) fn interface_options(i: &Instance, plan: &mut VrrpPlan) {
+    if let Some(size) = i.kernel_rx_buf_size {
+        plan.kernel_rx_bufs.insert(i.name.clone(), size);
+    }
+    if !i.promote_secondaries {
+        return;
+    }
+    if i.vmac.is_some() || i.ipvlan.is_some() {
+        // keepalived compat: a VMAC gets promote_secondaries anyway.
+        plan.not_implemented.push(format!(
+            "({}) promote_secondaries is automatically set for vmacs - ignoring",
+            i.name
+        ));
+    } else if let Some(iface) = &i.interface
+        && !plan.promote_secondaries.contains(iface)
+    {
+        plan.promote_secondaries.push(iface.clone());
+    }
+}
+
 /// Names a generated VMAC name must avoid: VMACs planned so far, VMAC
 /// names configured anywhere, and every interface the configuration
 /// names.
