@@ -235,3 +235,80 @@ fn address_vmacs_and_promote_secondaries_match_keepalived() {
         );
     }
 }
+
+const TRACK_CONF: &str = "track_group G1 {
+    group {
+        VI_1
+    }
+}
+static_ipaddress {
+    203.0.113.5/24 dev x0 track_group G1
+}
+vrrp_instance VI_1 {
+    state MASTER
+    interface eth0
+    virtual_router_id 61
+    priority 150
+    advert_int 1
+    virtual_ipaddress {
+        192.0.2.161/24
+    }
+}
+";
+
+/// Whether host `i` has `addr` on `dev`.
+fn has(lab: &Lab, i: usize, dev: &str, addr: &str) -> bool {
+    lab.exec_ok(i, "ip", &["-o", "addr", "show", "dev", dev, "to", addr])
+        .is_ok_and(|o| !o.trim().is_empty())
+}
+
+#[test]
+fn track_group_on_a_static_address_faults_its_instances_like_keepalived() {
+    if ka_lab::skip_if(skip_reason()) {
+        return;
+    }
+    let mut lab = Lab::new(2).expect("lab");
+    lab.partition(0).expect("partition");
+    lab.partition(1).expect("partition");
+    for h in [0, 1] {
+        add_second_link(&lab, h);
+    }
+    let rs = common::start_keepalived_rs(&mut lab, 0, "rs", TRACK_CONF, &[]);
+    let ka = start_keepalived(&mut lab, 1, "ka", TRACK_CONF);
+    let expect = |lab: &Lab, vip: bool, stat: bool, what: &str| {
+        let ok = |l: &Lab| {
+            (0..2).all(|h| {
+                has(l, h, "eth0", "192.0.2.161") == vip
+                    && has(l, h, "x0", "203.0.113.5") == stat
+            })
+        };
+        if lab.wait_until(ELECTION, ok).is_none() {
+            panic!(
+                "{what}: want VIP {vip}, static {stat}\n--- keepalived-rs:\n{}\n--- keepalived:\n{}",
+                lab.log_of(rs),
+                lab.log_of(ka)
+            );
+        }
+    };
+    expect(&lab, true, true, "start");
+    for h in [0, 1] {
+        let del = ["addr", "del", "203.0.113.5/24", "dev", "x0"];
+        lab.exec_ok(h, "ip", &del).expect("ip addr del");
+    }
+    // keepalived compat: a deleted static address is put back.
+    expect(&lab, true, true, "static address deleted");
+    for h in [0, 1] {
+        lab.exec_ok(h, "ip", &["link", "set", "x0", "down"])
+            .expect("down");
+    }
+    // The track group's instance tracks x0: FAULT, its VIP goes.
+    expect(&lab, false, true, "x0 down");
+    for h in [0, 1] {
+        lab.exec_ok(h, "ip", &["link", "set", "x0", "up"])
+            .expect("up");
+    }
+    expect(&lab, true, true, "x0 up");
+    stop(&mut lab, rs);
+    stop(&mut lab, ka);
+    expect(&lab, false, false, "stopped");
+}

@@ -58,7 +58,6 @@ pub(super) fn global(cfg: &Config, notes: &mut Vec<String>) {
         !v.interface_up_down_delays.is_empty(),
         "interface_up_down_delays".into(),
     );
-    say(!v.track_groups.is_empty(), "track_group".into());
     process(cfg, notes);
 }
 

@@ -193,7 +193,8 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
         );
     }
     plan.firewall = vmac::firewall(cfg);
-    plan.statics = statics::statics(cfg, &mut plan.not_implemented);
+    plan.statics = statics::statics(cfg);
+    statics::track_groups(cfg, &mut plan);
     plan.fifo = support::fifo(g, &users, &mut plan.not_implemented);
     let mon = &g.netlink_bufs.vrrp_monitor;
     plan.netlink_monitor_rcvbuf = ka_sys::netlink::RcvBuf {

@@ -297,6 +297,7 @@ impl<I: Io> Runtime<I> {
         if let NetEvent::LinkRemoved(l) = change {
             self.sockets.close(&l.name);
         }
+        self.reinstate_statics(change);
         let events = self.ifaces.apply(change);
         self.open_sockets();
         events
