@@ -312,3 +312,59 @@ fn track_group_on_a_static_address_faults_its_instances_like_keepalived() {
     stop(&mut lab, ka);
     expect(&lab, false, false, "stopped");
 }
+
+/// A VRRPv3 unicast instance from `me` to `peer` with the old checksum.
+fn old_checksum_conf(prio: u8, me: &str, peer: &str) -> String {
+    format!(
+        "vrrp_instance VI_1 {{
+    state BACKUP
+    interface eth0
+    version 3
+    virtual_router_id 71
+    priority {prio}
+    advert_int 1
+    unicast_src_ip {me}
+    unicast_peer {{
+        {peer}
+    }}
+    old_unicast_checksum
+    virtual_ipaddress {{
+        192.0.2.171/24
+    }}
+}}
+"
+    )
+}
+
+#[test]
+fn old_unicast_checksum_adverts_are_accepted_by_keepalived_configured_alike() {
+    if ka_lab::skip_if(skip_reason()) {
+        return;
+    }
+    let mut lab = Lab::new(2).expect("lab");
+    let (me, peer) = ("192.0.2.10", "192.0.2.11");
+    let rs_conf = old_checksum_conf(150, me, peer);
+    let rs = common::start_keepalived_rs(&mut lab, 0, "rs", &rs_conf, &[]);
+    // keepalived with `old_unicast_checksum` accepts only the old
+    // checksum: it stays backup only if keepalived-rs sends that one.
+    let ka =
+        start_keepalived(&mut lab, 1, "ka", &old_checksum_conf(100, peer, me));
+    let vip = "192.0.2.171";
+    let logs = |lab: &Lab| {
+        format!(
+            "--- keepalived-rs:\n{}\n--- keepalived:\n{}",
+            lab.log_of(rs),
+            lab.log_of(ka)
+        )
+    };
+    let master = |l: &Lab| has(l, 0, "eth0", vip) && !has(l, 1, "eth0", vip);
+    if lab.wait_until(ELECTION, master).is_none() {
+        panic!("keepalived-rs is not the only master\n{}", logs(&lab));
+    }
+    // keepalived would take over within its master down interval (about
+    // 3.6 s) if it rejected the adverts.
+    std::thread::sleep(Duration::from_secs(6));
+    assert!(master(&lab), "dual master\n{}", logs(&lab));
+    stop(&mut lab, rs);
+    stop(&mut lab, ka);
+}

@@ -22,7 +22,6 @@ pub(super) fn instance(i: &Instance, notes: &mut Vec<String>) {
         i.garp_extra_if.is_some_and(|(_, s)| s != 0),
         "garp_extra_if",
     );
-    say(i.old_unicast_checksum == Some(true), "old_unicast_checksum");
 }
 
 /// Global and section-level features.

@@ -114,6 +114,11 @@ fn options(c: &mut InstanceConfig, i: &Instance, r: &Resolved, g: &GlobalDefs) {
     // `v3_checksum_as_v2` (both came later): off.
     c.owner_ignore_adverts = false;
     c.v3_checksum_as_v2 = false;
+    c.old_unicast_checksum = match i.old_unicast_checksum {
+        None => ka_vrrp::OldUnicastChecksum::Detect,
+        Some(false) => ka_vrrp::OldUnicastChecksum::Never,
+        Some(true) => ka_vrrp::OldUnicastChecksum::Always,
+    };
     c.notify_priority_changes = r.notify_priority_changes;
     // keepalived compat: `notify_deleted` (with or without a script) makes
     // an instance removed by reload report DELETED instead of FAULT.
