@@ -109,6 +109,16 @@ impl Sysctls {
         self.saved.iter().any(|(k, _)| k == key)
     }
 
+    /// Puts the saved value of `key` back and forgets it; nothing to do
+    /// (`Ok`) when none is saved.
+    pub fn restore_key(&mut self, key: &Key) -> io::Result<()> {
+        let Some(at) = self.saved.iter().position(|(k, _)| k == key) else {
+            return Ok(());
+        };
+        let (k, v) = self.saved.remove(at);
+        self.put(&k, v)
+    }
+
     /// Puts every saved value back, newest first, and forgets them.
     /// Returns the keys that could not be restored, with why.
     pub fn restore(&mut self) -> Vec<(Key, io::Error)> {

@@ -69,6 +69,9 @@ pub struct SocketSpec {
     /// for `auth_type AH` instances. Sending either works on any IPv4 VRRP
     /// socket, since the header (and its protocol field) is ours.
     pub ah: bool,
+    /// `SO_RCVBUF` in bytes (keepalived's `kernel_rx_buf_size`, summed
+    /// over the instances on the socket); `None` keeps the kernel's.
+    pub rcvbuf: Option<usize>,
 }
 
 /// A raw VRRP socket bound to one interface and family.
@@ -87,6 +90,7 @@ impl VrrpSocket {
         let proto = if spec.ah { IPPROTO_AH } else { IPPROTO_VRRP };
         let s = raw_socket(Domain::IPV4, proto)?;
         s.set_header_included_v4(true)?;
+        set_rcvbuf(&s, spec)?;
         s.bind_device(Some(spec.ifname.as_bytes()))?;
         s.set_multicast_loop_v4(false)?;
         s.set_multicast_all_v4(false)?;
@@ -112,6 +116,7 @@ impl VrrpSocket {
     pub fn open_v6(spec: &SocketSpec) -> io::Result<Self> {
         let s = raw_socket(Domain::IPV6, IPPROTO_VRRP)?;
         set_ipv6_checksum(s.as_raw_fd(), 6)?;
+        set_rcvbuf(&s, spec)?;
         s.bind_device(Some(spec.ifname.as_bytes()))?;
         s.set_multicast_if_v6(spec.ifindex)?;
         s.set_multicast_loop_v6(false)?;
@@ -152,6 +157,12 @@ impl VrrpSocket {
     /// The interface this socket is bound to.
     pub fn ifindex(&self) -> u32 {
         self.ifindex
+    }
+
+    /// The socket's `SO_RCVBUF` as the kernel reports it (twice what was
+    /// asked for, capped by `net.core.rmem_max`).
+    pub fn recv_buffer_size(&self) -> io::Result<usize> {
+        self.fd.get_ref().recv_buffer_size()
     }
 
     /// Waits for the next packet.
@@ -281,6 +292,15 @@ impl VrrpSocket {
             ttl,
             bytes: buf,
         })
+    }
+}
+
+/// keepalived compat: `SO_RCVBUF` (not `SO_RCVBUFFORCE`), so the kernel
+/// doubles it and caps it at `net.core.rmem_max`.
+fn set_rcvbuf(s: &Socket, spec: &SocketSpec) -> io::Result<()> {
+    match spec.rcvbuf {
+        Some(n) if n > 0 => s.set_recv_buffer_size(n),
+        _ => Ok(()),
     }
 }
 

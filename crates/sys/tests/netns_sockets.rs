@@ -47,6 +47,7 @@ fn spec(ifindex: u32, name: &str, group: IpAddr) -> SocketSpec {
         groups: vec![group],
         unicast_hops: None,
         ah: false,
+        rcvbuf: None,
     }
 }
 
@@ -225,5 +226,29 @@ fn packet_socket_transmits_a_whole_ethernet_frame() {
         assert!(n >= 14);
         assert_eq!(&buf[..14], &frame[..14]);
         let _ = i1;
+    });
+}
+
+#[test]
+fn rcvbuf_is_set_as_so_rcvbuf_and_left_alone_without_one() {
+    if skip() {
+        return;
+    }
+    in_new_netns(|| {
+        let (i0, _) = veth_pair();
+        runtime().block_on(async move {
+            let plain =
+                VrrpSocket::open_v4(&spec(i0, "ka0", GROUP4.into())).unwrap();
+            let default = plain.recv_buffer_size().unwrap();
+            let mut sized = spec(i0, "ka0", GROUP4.into());
+            sized.rcvbuf = Some(65_536);
+            let v4 = VrrpSocket::open_v4(&sized).unwrap();
+            // SO_RCVBUF: the kernel doubles what it is given.
+            assert_eq!(v4.recv_buffer_size().unwrap(), 131_072);
+            sized.groups = vec![GROUP6.into()];
+            let v6 = VrrpSocket::open_v6(&sized).unwrap();
+            assert_eq!(v6.recv_buffer_size().unwrap(), 131_072);
+            assert_ne!(default, 131_072, "the kernel default differs");
+        });
     });
 }

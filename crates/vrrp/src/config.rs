@@ -115,6 +115,9 @@ pub struct InstanceConfig {
     pub owner_ignore_adverts: bool,
     /// `v3_checksum_as_v2`.
     pub v3_checksum_as_v2: bool,
+    /// `old_unicast_checksum [never]` (VRRPv3 over IPv4, unicast).
+    #[serde(default)]
+    pub old_unicast_checksum: OldUnicastChecksum,
     /// `notify_priority_changes`.
     pub notify_priority_changes: bool,
     /// `notify_deleted`: an instance removed by a reload notifies DELETED
@@ -161,6 +164,7 @@ impl InstanceConfig {
             higher_prio_send_advert: false,
             owner_ignore_adverts: false,
             v3_checksum_as_v2: false,
+            old_unicast_checksum: OldUnicastChecksum::Detect,
             notify_priority_changes: false,
             notify_deleted: false,
             garp: GarpConfig::default(),
@@ -431,4 +435,20 @@ pub struct ProcessConfig {
     pub quorum: u32,
     /// `quorum_max` (`u32::MAX` when unlimited).
     pub quorum_max: u32,
+}
+
+/// keepalived compat (`old_unicast_checksum`, keepalived ≤ 1.3.6 peers):
+/// which VRRPv3/IPv4 checksum a unicast instance uses, the RFC 5798 one
+/// (the peer's address in the pseudo-header) or the old one (the
+/// multicast group there).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Serialize, Deserialize)]
+pub enum OldUnicastChecksum {
+    /// Not configured: send the RFC checksum, accept an old one too.
+    #[default]
+    Detect,
+    /// `old_unicast_checksum never`: the RFC checksum only.
+    Never,
+    /// `old_unicast_checksum`: send and accept the old checksum only.
+    Always,
 }

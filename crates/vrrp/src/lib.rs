@@ -48,8 +48,8 @@ pub use action::{
 };
 pub use config::{
     Auth, EngineConfig, GarpConfig, InitialState, InstanceConfig,
-    ProcessConfig, RouteSpec, RuleSpec, ScriptConfig, SyncGroupConfig,
-    TrackKind, TrackRef, UnicastPeer, Vip,
+    OldUnicastChecksum, ProcessConfig, RouteSpec, RuleSpec, ScriptConfig,
+    SyncGroupConfig, TrackKind, TrackRef, UnicastPeer, Vip,
 };
 pub use engine::Engine;
 pub use event::{AdminCommand, Event, RxPacket};

@@ -309,7 +309,7 @@ fn parse(
         checksum: if cfg.v3_checksum_as_v2 {
             ChecksumMode::V3AsV2
         } else {
-            ChecksumMode::Standard
+            crate::tx::old_unicast(cfg).unwrap_or(ChecksumMode::Standard)
         },
         expect,
         ah_key: cfg.ah_key(),
@@ -319,6 +319,7 @@ fn parse(
     };
     let first = Ipv4Advert::parse(rx.bytes, &cx);
     let retry = matches!(first, Err(DecodeError::Checksum { .. }))
+        && cfg.old_unicast_checksum == crate::OldUnicastChecksum::Detect
         && cfg.is_unicast()
         && cfg.version == Version::V3
         && cx.checksum == ChecksumMode::Standard;

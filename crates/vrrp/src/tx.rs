@@ -111,7 +111,19 @@ fn checksum_mode(cfg: &InstanceConfig) -> ChecksumMode {
     if cfg.v3_checksum_as_v2 {
         ChecksumMode::V3AsV2
     } else {
-        ChecksumMode::Standard
+        old_unicast(cfg).unwrap_or(ChecksumMode::Standard)
+    }
+}
+
+/// keepalived compat (`old_unicast_checksum`): the old checksum mode when
+/// configured for this VRRPv3 IPv4 unicast instance.
+pub(crate) fn old_unicast(cfg: &InstanceConfig) -> Option<ChecksumMode> {
+    let on = cfg.old_unicast_checksum == crate::OldUnicastChecksum::Always
+        && cfg.is_unicast()
+        && cfg.version == crate::Version::V3;
+    match (on, cfg.multicast_group()) {
+        (true, IpAddr::V4(group)) => Some(ChecksumMode::OldUnicast { group }),
+        _ => None,
     }
 }
 

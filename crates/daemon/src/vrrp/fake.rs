@@ -40,6 +40,8 @@ pub(crate) enum Call {
         kind: SocketKind,
         /// Multicast groups joined.
         groups: Vec<IpAddr>,
+        /// `SO_RCVBUF` asked for.
+        rcvbuf: Option<usize>,
     },
     /// The sockets of an interface were closed.
     Close(String),
@@ -229,6 +231,7 @@ impl AdvertIo for Fake {
             iface: spec.ifname,
             kind,
             groups: spec.groups,
+            rcvbuf: spec.rcvbuf,
         });
         Ok(())
     }

@@ -22,6 +22,8 @@ fn plan_with_ll(instance: &str, addr: &str, dev: &str) -> VrrpPlan {
         nodad: true,
         noprefixroute: false,
         home: false,
+        mngtmpaddr: false,
+        autojoin: false,
         preferred_lft: None,
         excluded: false,
         no_track: false,

@@ -35,6 +35,8 @@ impl<A: AdvertIo> Sockets<A> {
     /// appears.
     /// `ah` also opens an IPv4 socket for IP protocol 51, which carries
     /// `auth_type AH` adverts.
+    /// `rcvbuf` is the receive buffer size asked for (0: the kernel's).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn ensure(
         &mut self,
         ifaces: &Ifaces,
@@ -42,6 +44,7 @@ impl<A: AdvertIo> Sockets<A> {
         v6: bool,
         ah: bool,
         groups: &[IpAddr],
+        rcvbuf: usize,
         tx: &RxSender,
     ) -> io::Result<()> {
         let Some(i) = ifaces.get(iface) else {
@@ -56,6 +59,7 @@ impl<A: AdvertIo> Sockets<A> {
             groups: groups.to_vec(),
             unicast_hops: None,
             ah: false,
+            rcvbuf: (rcvbuf > 0).then_some(rcvbuf),
         };
         let kind = if v6 { SocketKind::V6 } else { SocketKind::V4 };
         if !self.io.is_open(iface, kind) {

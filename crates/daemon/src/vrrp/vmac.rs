@@ -44,6 +44,8 @@ pub(crate) struct Vmacs {
     nl: Netlink,
     sysctls: Sysctls,
     owned: Vec<Owned>,
+    /// Interfaces whose `promote_secondaries` we turned on.
+    promoted: Vec<String>,
 }
 
 /// keepalived `make_link_local_address`: the EUI-64 link-local address
@@ -69,6 +71,7 @@ impl Vmacs {
             nl,
             sysctls: Sysctls::default(),
             owned: Vec::new(),
+            promoted: Vec::new(),
         }
     }
 
@@ -119,6 +122,35 @@ impl Vmacs {
             }
         }
         fill_sources(plan, &ifaces);
+        self.promote_secondaries(&plan.promote_secondaries);
+    }
+
+    /// keepalived compat (`set_promote_secondaries`): turns on
+    /// `promote_secondaries` of each instance interface that asks for it,
+    /// so that losing its primary address keeps the VIPs; an interface
+    /// no longer named gets its old value back (as at shutdown).
+    fn promote_secondaries(&mut self, wanted: &[String]) {
+        for iface in self.promoted.clone() {
+            if !wanted.contains(&iface) {
+                let key = Key::ipv4_conf(&iface, "promote_secondaries");
+                if let Err(e) = self.sysctls.restore_key(&key) {
+                    tracing::info!(target: target::VRRP, "cannot restore {key}: {e}");
+                }
+                self.promoted.retain(|p| *p != iface);
+            }
+        }
+        for iface in wanted {
+            if self.promoted.contains(iface) {
+                continue;
+            }
+            let key = Key::ipv4_conf(iface, "promote_secondaries");
+            match self.sysctls.set(&key, 1) {
+                Ok(_) => self.promoted.push(iface.clone()),
+                Err(e) => {
+                    tracing::info!(target: target::VRRP, "cannot set {key} to 1: {e}")
+                }
+            }
+        }
     }
 
     /// Creates (or adopts, or replaces) one VMAC and configures it.
@@ -283,11 +315,9 @@ fn list_ipv4_conf() -> Vec<String> {
 /// Sets the advert source of IPv4 VMAC instances that send on the VMAC
 /// and have no configured source to the parent's primary address.
 pub(crate) fn fill_sources(plan: &mut VrrpPlan, ifaces: &Ifaces) {
-    for v in plan
-        .vmacs
-        .iter()
-        .filter(|v| !v.ipv6 && !v.xmit_base && !v.src_configured)
-    {
+    for v in plan.vmacs.iter().filter(|v| {
+        !v.ipv6 && !v.xmit_base && !v.src_configured && !v.for_addresses
+    }) {
         let src = ifaces
             .get(&v.parent)
             .and_then(super::ifaces::Iface::primary_v4);
@@ -347,6 +377,7 @@ mod tests {
             xmit_base: false,
             other_family: false,
             src_configured: false,
+            for_addresses: false,
         });
         fill_sources(&mut plan, &ifaces);
         assert_eq!(

@@ -30,6 +30,8 @@ pub enum AddrScope {
     Host,
     /// `nowhere`.
     Nowhere,
+    /// Any other number (`/etc/iproute2/rt_scopes`).
+    Other(u8),
 }
 
 /// An address to add or delete, with everything `ip addr add` can say that
@@ -56,6 +58,10 @@ pub struct AddrSpec {
     pub noprefixroute: bool,
     /// `home` (IPv6 mobility).
     pub home: bool,
+    /// `mngtmpaddr` (IFA_F_MANAGETEMPADDR).
+    pub mngtmpaddr: bool,
+    /// `autojoin` (IFA_F_MCAUTOJOIN).
+    pub autojoin: bool,
     /// Preferred lifetime in seconds; `Some(0)` marks the address
     /// deprecated so it is never picked as a source.
     pub preferred_lft: Option<u32>,
@@ -75,6 +81,8 @@ impl AddrSpec {
             nodad: false,
             noprefixroute: false,
             home: false,
+            mngtmpaddr: false,
+            autojoin: false,
             preferred_lft: None,
         }
     }
@@ -86,6 +94,7 @@ impl AddrSpec {
             AddrScope::Link => AddressScope::Link,
             AddrScope::Host => AddressScope::Host,
             AddrScope::Nowhere => AddressScope::Nowhere,
+            AddrScope::Other(n) => AddressScope::Other(n),
         };
         if let Some(peer) = self.peer {
             // With a peer, IFA_LOCAL is ours and IFA_ADDRESS the peer's.
@@ -108,6 +117,8 @@ impl AddrSpec {
         flags.set(AddressFlags::Nodad, self.nodad);
         flags.set(AddressFlags::Noprefixroute, self.noprefixroute);
         flags.set(AddressFlags::Homeaddress, self.home);
+        flags.set(AddressFlags::Managetempaddr, self.mngtmpaddr);
+        flags.set(AddressFlags::Mcautojoin, self.autojoin);
         if !flags.is_empty() {
             m.attributes.push(AddressAttribute::Flags(flags));
         }

@@ -172,6 +172,37 @@ fn old_unicast_v3_checksum_is_accepted() {
     assert_eq!((stats(&e).advert_rcvd, stats(&e).chk_err), (1, 1));
 }
 
+// keepalived compat: `old_unicast_checksum never` accepts only the RFC
+// checksum, `old_unicast_checksum` only the old one.
+#[test]
+fn old_unicast_checksum_never_and_always_pick_one_checksum() {
+    let mut c = icfg(100);
+    c.version = Version::V3;
+    c.unicast_peers = vec![UnicastPeer::new(HIGH)];
+    let (IpAddr::V4(src), IpAddr::V4(dst)) = (HIGH, ME) else {
+        unreachable!()
+    };
+    let ep = Endpoints::V4 { src, dst };
+    let group = Ipv4Addr::new(224, 0, 0, 18);
+    let old = emit(&advert(&c, 200), ep, ChecksumMode::OldUnicast { group });
+    let new = emit(&advert(&c, 200), ep, ChecksumMode::Standard);
+    let ev = |bytes| rx(HIGH, ME, 64, bytes);
+    for (mode, ok, bad) in [
+        (crate::OldUnicastChecksum::Never, &new, &old),
+        (crate::OldUnicastChecksum::Always, &old, &new),
+    ] {
+        c.old_unicast_checksum = mode;
+        let (mut e, _) = started(c.clone());
+        feed(&mut e, at(1), ev(ok.clone()));
+        feed(&mut e, at(2), ev(bad.clone()));
+        assert_eq!(
+            (stats(&e).advert_rcvd, stats(&e).chk_err),
+            (1, 1),
+            "{mode:?}"
+        );
+    }
+}
+
 #[test]
 fn type_and_auth_type_errors_are_counted() {
     let c = icfg(100);

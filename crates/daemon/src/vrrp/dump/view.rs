@@ -247,12 +247,13 @@ pub(super) fn address_text(
     o
 }
 
-fn scope_word(s: AddrScope) -> &'static str {
+fn scope_word(s: AddrScope) -> std::borrow::Cow<'static, str> {
     match s {
-        AddrScope::Global => "global",
-        AddrScope::Site => "site",
-        AddrScope::Link => "link",
-        AddrScope::Host => "host",
-        AddrScope::Nowhere => "nowhere",
+        AddrScope::Global => "global".into(),
+        AddrScope::Site => "site".into(),
+        AddrScope::Link => "link".into(),
+        AddrScope::Host => "host".into(),
+        AddrScope::Nowhere => "nowhere".into(),
+        AddrScope::Other(n) => n.to_string().into(),
     }
 }

@@ -23,30 +23,12 @@ pub(super) fn detail(
     a: &IpAddress,
     dev: String,
     excluded: bool,
-    owner: &str,
-    notes: &mut Vec<String>,
 ) -> AddressDetail {
     let v6 = a.addr.is_ipv6();
-    for (on, word) in [
-        (a.mngtmpaddr, "mngtmpaddr"),
-        (a.autojoin, "autojoin"),
-        (a.use_vmac, "use_vmac"),
-    ] {
-        if on {
-            notes.push(format!(
-                "({owner}) address {} option {word} is not implemented yet",
-                a.addr
-            ));
-        }
-    }
     AddressDetail {
         dev,
         prefix_len: a.prefix_len,
-        scope: if v6 {
-            AddrScope::Global
-        } else {
-            scope(a, owner, notes)
-        },
+        scope: if v6 { AddrScope::Global } else { scope(a) },
         broadcast: broadcast(a),
         label: if v6 { None } else { a.label.clone() },
         peer: a.peer,
@@ -55,22 +37,26 @@ pub(super) fn detail(
         noprefixroute: a.noprefixroute,
         home: a.home,
         preferred_lft: preferred_lft(a),
+        // keepalived compat: both are IPv6 address flags
+        // (IFA_F_MNGTMPADDR, IFA_F_MCAUTOJOIN) that it sends whatever the
+        // family; the kernel ignores them on IPv4.
+        mngtmpaddr: a.mngtmpaddr,
+        autojoin: a.autojoin,
         excluded,
         no_track: a.no_track,
     }
 }
 
-fn scope(a: &IpAddress, owner: &str, notes: &mut Vec<String>) -> AddrScope {
+fn scope(a: &IpAddress) -> AddrScope {
     match a.scope {
         None | Some(Scope::Global) => AddrScope::Global,
         Some(Scope::Site) => AddrScope::Site,
         Some(Scope::Link) => AddrScope::Link,
         Some(Scope::Host) => AddrScope::Host,
         Some(Scope::Nowhere) => AddrScope::Nowhere,
-        Some(Scope::Other(n)) => {
-            notes.push(format!("({owner}) address {} numeric scope {n} is not implemented yet; scope global is used", a.addr));
-            AddrScope::Global
-        }
+        // keepalived compat: any number from rt_scopes goes to the kernel
+        // as it is (`ifa_scope`).
+        Some(Scope::Other(n)) => AddrScope::Other(n),
     }
 }
 

@@ -12,11 +12,8 @@ pub(super) fn instance(i: &Instance, notes: &mut Vec<String>) {
             notes.push(format!("({n}) {what} is not implemented yet"));
         }
     };
-    say(i.use_vmac_addr, "use_vmac_addr");
     say(i.ipvlan.is_some(), "use_ipvlan");
     say(i.vrf.is_some(), "vrf");
-    say(i.promote_secondaries, "promote_secondaries");
-    say(i.kernel_rx_buf_size.is_some(), "kernel_rx_buf_size");
     say(
         i.linkbeat_use_polling,
         "linkbeat_use_polling (link state comes from netlink)",
@@ -25,7 +22,6 @@ pub(super) fn instance(i: &Instance, notes: &mut Vec<String>) {
         i.garp_extra_if.is_some_and(|(_, s)| s != 0),
         "garp_extra_if",
     );
-    say(i.old_unicast_checksum == Some(true), "old_unicast_checksum");
 }
 
 /// Global and section-level features.
@@ -61,7 +57,6 @@ pub(super) fn global(cfg: &Config, notes: &mut Vec<String>) {
         !v.interface_up_down_delays.is_empty(),
         "interface_up_down_delays".into(),
     );
-    say(!v.track_groups.is_empty(), "track_group".into());
     process(cfg, notes);
 }
 

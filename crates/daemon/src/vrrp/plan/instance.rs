@@ -114,6 +114,11 @@ fn options(c: &mut InstanceConfig, i: &Instance, r: &Resolved, g: &GlobalDefs) {
     // `v3_checksum_as_v2` (both came later): off.
     c.owner_ignore_adverts = false;
     c.v3_checksum_as_v2 = false;
+    c.old_unicast_checksum = match i.old_unicast_checksum {
+        None => ka_vrrp::OldUnicastChecksum::Detect,
+        Some(false) => ka_vrrp::OldUnicastChecksum::Never,
+        Some(true) => ka_vrrp::OldUnicastChecksum::Always,
+    };
     c.notify_priority_changes = r.notify_priority_changes;
     // keepalived compat: `notify_deleted` (with or without a script) makes
     // an instance removed by reload report DELETED instead of FAULT.
@@ -166,8 +171,7 @@ fn addresses(i: &Instance, plan: &mut VrrpPlan) {
             ));
             continue;
         };
-        let d =
-            addr::detail(a, dev, excluded, &i.name, &mut plan.not_implemented);
+        let d = addr::detail(a, dev, excluded);
         plan.addresses.insert((i.name.clone(), a.addr), d);
     }
 }
@@ -269,7 +273,7 @@ fn implicit_interfaces(i: &Instance, track: &mut Vec<TrackRef>) {
 }
 
 /// Sets a weighted reference to `iface` to weight 0, or adds one.
-fn zero_weight(track: &mut Vec<TrackRef>, iface: &str) {
+pub(super) fn zero_weight(track: &mut Vec<TrackRef>, iface: &str) {
     let kind = TrackKind::Interface(iface.to_owned());
     match track.iter_mut().find(|r| r.kind == kind) {
         Some(r) if r.weight != 0 => {

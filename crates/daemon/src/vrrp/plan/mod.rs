@@ -13,6 +13,7 @@
 //! loudly at startup instead of ignoring it silently.
 
 mod addr;
+mod addr_vmac;
 mod gaps;
 mod instance;
 mod route;
@@ -20,6 +21,8 @@ mod statics;
 pub(crate) mod support;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_addr;
 #[cfg(test)]
 mod tests_vmac;
 mod vmac;
@@ -77,6 +80,12 @@ pub struct VrrpPlan {
     /// The whole validated configuration, for the data and JSON dumps,
     /// which echo much of it as keepalived does.
     pub config: Arc<Config>,
+    /// Interfaces whose `promote_secondaries` sysctl is turned on while
+    /// the daemon runs (`promote_secondaries`).
+    pub promote_secondaries: Vec<String>,
+    /// `kernel_rx_buf_size` per instance name: the receive buffer of a
+    /// VRRP socket is the sum over the instances sharing it.
+    pub kernel_rx_bufs: HashMap<String, u32>,
     /// `vrrp_netlink_monitor_rcv_bufs` (and `_force`).
     pub netlink_monitor_rcvbuf: ka_sys::netlink::RcvBuf,
 }
@@ -104,6 +113,10 @@ pub struct AddressDetail {
     pub noprefixroute: bool,
     /// `home`.
     pub home: bool,
+    /// `mngtmpaddr`.
+    pub mngtmpaddr: bool,
+    /// `autojoin`.
+    pub autojoin: bool,
     /// IPv6 preferred lifetime in seconds; `None` is forever.
     pub preferred_lft: Option<u32>,
     /// An eVIP (`virtual_ipaddress_excluded`): not advertised.
@@ -126,6 +139,8 @@ impl AddressDetail {
             nodad: self.nodad,
             noprefixroute: self.noprefixroute,
             home: self.home,
+            mngtmpaddr: self.mngtmpaddr,
+            autojoin: self.autojoin,
             preferred_lft: self.preferred_lft,
         }
     }
@@ -160,6 +175,8 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
     for i in &cfg.vrrp.instances {
         if let Some(mut c) = instance::map_instance(cfg, i, &known, &mut plan) {
             vmac::apply(cfg, i, &mut c, &mut plan);
+            addr_vmac::apply(cfg, i, &mut c, &mut plan);
+            vmac::interface_options(i, &mut plan);
             plan.engine.instances.push(c);
         }
         plan.hooks.insert(
@@ -176,7 +193,8 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
         );
     }
     plan.firewall = vmac::firewall(cfg);
-    plan.statics = statics::statics(cfg, &mut plan.not_implemented);
+    plan.statics = statics::statics(cfg);
+    statics::track_groups(cfg, &mut plan);
     plan.fifo = support::fifo(g, &users, &mut plan.not_implemented);
     let mon = &g.netlink_bufs.vrrp_monitor;
     plan.netlink_monitor_rcvbuf = ka_sys::netlink::RcvBuf {

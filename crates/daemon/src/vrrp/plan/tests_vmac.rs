@@ -79,3 +79,91 @@ fn firewall_settings_come_from_global_defs() {
             .any(|n| n.contains("nftables") || n.contains("igmp"))
     );
 }
+
+const ADDR_VMAC: &str = "global_defs {\n vmac_addr_prefix vaddr\n}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 51
+    priority 100
+    use_vmac_addr
+    virtual_ipaddress {
+        192.0.2.100/24
+        198.51.100.1/24 dev eth1
+        198.51.100.2/24 dev eth1 no_track
+    }
+    virtual_ipaddress_excluded {
+        2001:db8::1/64
+    }
+}";
+
+fn dev_of(p: &VrrpPlan, a: &str) -> String {
+    p.addresses[&("VI_1".to_owned(), a.parse().unwrap())]
+        .dev
+        .clone()
+}
+
+#[test]
+fn use_vmac_addr_puts_other_interfaces_and_families_on_vmacs() {
+    let p = plan(ADDR_VMAC);
+    let c = &p.engine.instances[0];
+    // The instance itself has no VMAC: its own-family VIP stays on eth0.
+    assert_eq!(c.interface.as_deref(), Some("eth0"));
+    assert_eq!(dev_of(&p, "192.0.2.100"), "eth0");
+    assert_eq!(c.vips[0].dev, None);
+    let got: Vec<_> = p
+        .vmacs
+        .iter()
+        .map(|v| (v.parent.as_str(), v.name.as_str(), v.mac, v.ipv6))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("eth1", "vaddr.51", [0, 0, 0x5e, 0, 1, 51], false),
+            ("eth0", "vaddr6.51", [0, 0, 0x5e, 0, 2, 51], true),
+        ]
+    );
+    assert!(p.vmacs.iter().all(|v| v.for_addresses && !v.xmit_base));
+    // Two addresses of one family on eth1 share one VMAC.
+    assert_eq!(dev_of(&p, "198.51.100.1"), "vaddr.51");
+    assert_eq!(dev_of(&p, "198.51.100.2"), "vaddr.51");
+    assert_eq!(c.vips[1].dev.as_deref(), Some("vaddr.51"));
+    assert_eq!(dev_of(&p, "2001:db8::1"), "vaddr6.51");
+    assert_eq!(c.evips[0].dev.as_deref(), Some("vaddr6.51"));
+    // The address VMACs are tracked (weight 0) as keepalived does.
+    let tracked: Vec<_> = c
+        .track
+        .iter()
+        .map(|t| format!("{:?}/{}", t.kind, t.weight))
+        .collect();
+    assert!(
+        tracked.contains(&"Interface(\"vaddr.51\")/0".to_owned()),
+        "{tracked:?}"
+    );
+    assert!(p.not_implemented.iter().all(|n| !n.contains("use_vmac")));
+}
+
+#[test]
+fn per_address_use_vmac_moves_only_that_address() {
+    let conf = ADDR_VMAC
+        .replace("    use_vmac_addr\n", "")
+        .replace("dev eth1 no_track", "dev eth1 use_vmac");
+    let p = plan(&conf);
+    assert_eq!(dev_of(&p, "198.51.100.1"), "eth1");
+    assert_eq!(dev_of(&p, "198.51.100.2"), "vaddr.51");
+    assert_eq!(dev_of(&p, "2001:db8::1"), "eth0");
+    assert_eq!(p.vmacs.len(), 1);
+    assert!(p.not_implemented.iter().all(|n| !n.contains("use_vmac")));
+}
+
+#[test]
+fn other_family_evips_stay_on_the_parent_of_an_instance_vmac() {
+    let conf = ADDR_VMAC.replace("use_vmac_addr", "use_vmac");
+    let p = plan(&conf);
+    let c = &p.engine.instances[0];
+    assert_eq!(c.interface.as_deref(), Some("vrrp.51"));
+    assert_eq!(dev_of(&p, "192.0.2.100"), "vrrp.51");
+    assert_eq!(dev_of(&p, "198.51.100.1"), "eth1");
+    assert_eq!(dev_of(&p, "2001:db8::1"), "eth0");
+    assert_eq!(c.evips[0].dev.as_deref(), Some("eth0"));
+    assert_eq!(p.vmacs.len(), 1);
+}

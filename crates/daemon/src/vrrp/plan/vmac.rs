@@ -8,8 +8,8 @@
 //! * without `vmac_xmit_base` the instance's interface *becomes* the VMAC:
 //!   VIPs, adverts and GARPs use it and its virtual MAC;
 //! * with `vmac_xmit_base` the interface stays the parent (adverts leave
-//!   with the parent's MAC) and every VIP/eVIP without its own `dev` moves
-//!   to the VMAC.
+//!   with the parent's MAC) and the VIPs/eVIPs move to the VMAC
+//!   (`addr_vmac.rs` places each address).
 
 use std::collections::HashSet;
 
@@ -45,6 +45,9 @@ pub struct VmacPlan {
     pub other_family: bool,
     /// `unicast_src_ip`/`mcast_src_ip` was configured.
     pub src_configured: bool,
+    /// A VMAC for addresses only (`use_vmac_addr`, per-address
+    /// `use_vmac`): no adverts, the instance's source is not its.
+    pub for_addresses: bool,
 }
 
 /// Settings of the nftables table used for `no_accept` and VMACs.
@@ -177,18 +180,10 @@ pub(super) fn apply(
     };
     let ipv6 = i.is_ipv6();
     let other_family = i.evips.iter().any(|a| a.addr.is_ipv6() != ipv6);
-    if xmit_base {
-        for vip in c.vips.iter_mut().chain(c.evips.iter_mut()) {
-            vip.dev.get_or_insert_with(|| name.clone());
-        }
-    } else {
+    if !xmit_base {
         c.interface = Some(name.clone());
     }
-    for a in i.vips.iter().chain(&i.evips).filter(|a| a.dev.is_none()) {
-        if let Some(d) = plan.addresses.get_mut(&(i.name.clone(), a.addr)) {
-            d.dev.clone_from(&name);
-        }
-    }
+    // The addresses follow in `addr_vmac::apply`.
     plan.vmacs.push(VmacPlan {
         instance: i.name.clone(),
         parent,
@@ -198,7 +193,29 @@ pub(super) fn apply(
         xmit_base,
         other_family,
         src_configured: i.src_ip.is_some(),
+        for_addresses: false,
     });
+}
+
+/// `promote_secondaries` and `kernel_rx_buf_size` of instance `i`.
+pub(super) fn interface_options(i: &Instance, plan: &mut VrrpPlan) {
+    if let Some(size) = i.kernel_rx_buf_size {
+        plan.kernel_rx_bufs.insert(i.name.clone(), size);
+    }
+    if !i.promote_secondaries {
+        return;
+    }
+    if i.vmac.is_some() || i.ipvlan.is_some() {
+        // keepalived compat: a VMAC gets promote_secondaries anyway.
+        plan.not_implemented.push(format!(
+            "({}) promote_secondaries is automatically set for vmacs - ignoring",
+            i.name
+        ));
+    } else if let Some(iface) = &i.interface
+        && !plan.promote_secondaries.contains(iface)
+    {
+        plan.promote_secondaries.push(iface.clone());
+    }
 }
 
 /// Names a generated VMAC name must avoid: VMACs planned so far, VMAC

@@ -297,6 +297,7 @@ impl<I: Io> Runtime<I> {
         if let NetEvent::LinkRemoved(l) = change {
             self.sockets.close(&l.name);
         }
+        self.reinstate_statics(change);
         let events = self.ifaces.apply(change);
         self.open_sockets();
         events
@@ -324,17 +325,34 @@ impl<I: Io> Runtime<I> {
             if self.ifaces.get(&iface).is_none() {
                 continue;
             }
+            let rcvbuf = self.rx_buf_size(&iface, v6, ah);
             if let Err(e) = self.sockets.ensure(
                 &self.ifaces,
                 &iface,
                 v6,
                 ah,
                 &[group],
+                rcvbuf,
                 &self.rx_tx,
             ) {
                 tracing::error!(target: target::VRRP, "cannot open VRRP socket on {iface}: {e}");
             }
         }
+    }
+
+    /// keepalived compat (`vrrp_scheduler.c`): a socket's receive buffer
+    /// is the sum of the `kernel_rx_buf_size` of the instances on it.
+    fn rx_buf_size(&self, iface: &str, v6: bool, ah: bool) -> usize {
+        self.setup
+            .engine
+            .instances
+            .iter()
+            .filter(|i| i.interface.as_deref() == Some(iface))
+            .filter(|i| i.is_ipv6() == v6)
+            .filter(|i| matches!(i.auth, ka_vrrp::Auth::Ah(_)) == ah)
+            .filter_map(|i| self.setup.kernel_rx_bufs.get(&i.name))
+            .map(|&n| n as usize)
+            .sum()
     }
 
     /// Rate-limited error log: the first ten, then one in a thousand.

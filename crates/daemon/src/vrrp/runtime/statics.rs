@@ -3,6 +3,8 @@
 //! leftovers of an earlier run are removed, diffed on reload, removed at
 //! stop, all through the ordered kernel worker.
 
+use ka_sys::netlink::NetEvent;
+
 use super::{Io, KernelOp, Runtime};
 use crate::core::log::target;
 use crate::vrrp::io::KernelIo as _;
@@ -65,6 +67,51 @@ impl<I: Io> Runtime<I> {
             if let Some(i) = self.ifaces.get(&d.dev) {
                 ops.push(KernelOp::DelAddr(d.spec(i.index, *addr)));
             }
+        }
+        self.submit_all(ops);
+    }
+
+    /// keepalived compat (`reinstate_static_address`, `interface_up`): a
+    /// static address deleted from under us is added again (unless
+    /// `no_track`), and an interface that comes up gets its static
+    /// addresses and routes again. Call before the interface table
+    /// applies `change`.
+    pub(super) fn reinstate_statics(&mut self, change: &NetEvent) {
+        let s = &self.setup.statics;
+        let mut ops: Vec<KernelOp> = Vec::new();
+        match change {
+            NetEvent::AddrRemoved(a) => {
+                let Some(dev) = self.ifaces.name_of(a.ifindex) else {
+                    return;
+                };
+                let lost = s.addresses.iter().find(|(addr, d)| {
+                    *addr == a.addr && d.dev == dev && !d.no_track
+                });
+                if let Some((addr, d)) = lost {
+                    ops.push(KernelOp::AddAddr(d.spec(a.ifindex, *addr)));
+                }
+            }
+            NetEvent::LinkChanged(l) if l.is_usable() => {
+                let was = self.ifaces.get(&l.name).is_some_and(|i| i.usable);
+                if was {
+                    return;
+                }
+                for (addr, d) in
+                    s.addresses.iter().filter(|(_, d)| d.dev == l.name)
+                {
+                    ops.push(KernelOp::AddAddr(d.spec(l.index, *addr)));
+                }
+                let dev = format!(" dev {} ", l.name);
+                for r in
+                    s.routes.iter().filter(|r| format!("{r} ").contains(&dev))
+                {
+                    ops.push(KernelOp::Route {
+                        add: true,
+                        spec: r.clone(),
+                    });
+                }
+            }
+            _ => {}
         }
         self.submit_all(ops);
     }

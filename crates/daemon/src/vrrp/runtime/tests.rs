@@ -226,6 +226,7 @@ async fn an_owner_starts_as_master_with_advert_garps_and_its_labelled_vip() {
         iface: "eth0".into(),
         kind: SocketKind::V4,
         groups: vec![IpAddr::V4(GROUP)],
+        rcvbuf: None,
     }));
     let p = &adverts(&calls)[0];
     assert_eq!(p[0], 0x45, "IPv4, 20-octet header");
@@ -250,6 +251,27 @@ async fn an_owner_starts_as_master_with_advert_garps_and_its_labelled_vip() {
     }
     assert!(notified(&calls, NotifyState::Master));
     h.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn kernel_rx_buf_size_sizes_the_socket_of_its_interface() {
+    // keepalived compat: the instances sharing a socket add up.
+    let second = config(100, "kernel_rx_buf_size 4096")
+        .replace("VI_1", "VI_2")
+        .replace("virtual_router_id 51", "virtual_router_id 52")
+        .replace("192.0.2.100", "192.0.2.101");
+    let text = format!("{}\n{second}", config(100, "kernel_rx_buf_size 65536"));
+    let h = Harness::start(plan(&text)).await;
+    let opened: Vec<_> = h
+        .fake
+        .calls()
+        .into_iter()
+        .filter_map(|c| match c {
+            Call::Open { kind, rcvbuf, .. } => Some((kind, rcvbuf)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(opened, [(SocketKind::V4, Some(69_632))]);
 }
 
 #[tokio::test(start_paused = true)]
