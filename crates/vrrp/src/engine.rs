@@ -23,6 +23,8 @@ mod tests;
 #[cfg(test)]
 mod tests_ah;
 #[cfg(test)]
+mod tests_garp;
+#[cfg(test)]
 mod tests_log;
 #[cfg(test)]
 mod tests_reload;
@@ -65,7 +67,7 @@ impl Engine {
         }
         let (instances, groups) = build_instances(&config);
         let mut e = Self {
-            pacer: GarpPacer::new(config.garp_interval, config.gna_interval),
+            pacer: GarpPacer::new(&config),
             cfg: config,
             instances,
             groups,

@@ -47,9 +47,9 @@ pub use action::{
     Action, LogLevel, LogLine, Notification, NotifyKind, NotifyState,
 };
 pub use config::{
-    Auth, EngineConfig, GarpConfig, InitialState, InstanceConfig,
-    ProcessConfig, RouteSpec, RuleSpec, ScriptConfig, SyncGroupConfig,
-    TrackKind, TrackRef, UnicastPeer, Vip,
+    Auth, EngineConfig, ExtraIfGarp, GarpConfig, GarpLane, InitialState,
+    InstanceConfig, ProcessConfig, RouteSpec, RuleSpec, ScriptConfig,
+    SyncGroupConfig, TrackKind, TrackRef, UnicastPeer, Vip,
 };
 pub use engine::Engine;
 pub use event::{AdminCommand, Event, RxPacket};
