@@ -14,6 +14,7 @@
 
 mod addr;
 mod gaps;
+mod garp;
 mod instance;
 mod route;
 mod statics;
@@ -186,6 +187,7 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
     plan.engine.garp_interval = g.vrrp_garp_interval.unwrap_or(Duration::ZERO);
     plan.engine.gna_interval = g.vrrp_gna_interval.unwrap_or(Duration::ZERO);
     plan.engine.startup_delay = g.vrrp_startup_delay.unwrap_or(Duration::ZERO);
+    garp::apply(cfg, &mut plan);
     gaps::global(cfg, &mut plan.not_implemented);
     plan.config = Arc::new(cfg.clone());
     plan
