@@ -47,10 +47,6 @@ pub(super) fn global(cfg: &Config, notes: &mut Vec<String>) {
         !v.linkbeat_interfaces.is_empty(),
         "linkbeat_interfaces".into(),
     );
-    say(
-        !v.interface_up_down_delays.is_empty(),
-        "interface_up_down_delays".into(),
-    );
     say(!v.track_groups.is_empty(), "track_group".into());
     process(cfg, notes);
 }

@@ -61,3 +61,20 @@ fn global_extra_if_applies_and_xmit_base_adds_the_own_vmac() {
     assert_eq!(x.interval, Duration::from_secs(2));
     assert_eq!(x.interfaces, ["vrrp.51", "eth1"]);
 }
+
+#[test]
+fn up_down_delays_stay_below_the_master_down_adverts() {
+    let text = format!(
+        "interface_up_down_delays {{\n eth0 5 0.5\n eth1 1\n}}\n{}",
+        TWO_IF.replace("EXTRA", "advert_int 1")
+    );
+    let p = plan(&text);
+    let eth0 = p.if_delays["eth0"];
+    // (3 - 1) × 1 s - 1 s / 256.
+    assert_eq!(eth0.down, Duration::from_micros(2_000_000 - 3_906));
+    assert_eq!(eth0.up, Duration::from_millis(500));
+    // No instance on eth1: as configured.
+    assert_eq!(p.if_delays["eth1"].down, Duration::from_secs(1));
+    let p = plan(&text.replace("advert_int 1", "down_timer_adverts 1"));
+    assert_eq!(p.if_delays["eth0"], Default::default());
+}

@@ -16,6 +16,7 @@ mod addr;
 mod gaps;
 mod garp;
 mod instance;
+mod links;
 mod route;
 mod statics;
 pub(crate) mod support;
@@ -40,6 +41,7 @@ use crate::vrrp::notify::Hooks;
 pub use crate::core::trackers::{
     FileTracker, InitFile, ProcessTracker, ScriptRunner,
 };
+pub use links::UpDownDelay;
 pub use route::{route_text, rule_text};
 pub use statics::Statics;
 pub use vmac::{FirewallConfig, VmacPlan, vmac_mac, vmac_name};
@@ -80,6 +82,8 @@ pub struct VrrpPlan {
     pub config: Arc<Config>,
     /// `vrrp_netlink_monitor_rcv_bufs` (and `_force`).
     pub netlink_monitor_rcvbuf: ka_sys::netlink::RcvBuf,
+    /// `interface_up_down_delays`, limited as keepalived limits them.
+    pub if_delays: HashMap<String, UpDownDelay>,
 }
 
 /// Everything `ip addr add` needs for one VIP or eVIP except the interface
@@ -188,6 +192,7 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
     plan.engine.gna_interval = g.vrrp_gna_interval.unwrap_or(Duration::ZERO);
     plan.engine.startup_delay = g.vrrp_startup_delay.unwrap_or(Duration::ZERO);
     garp::apply(cfg, &mut plan);
+    plan.if_delays = links::up_down_delays(cfg, &plan);
     gaps::global(cfg, &mut plan.not_implemented);
     plan.config = Arc::new(cfg.clone());
     plan
