@@ -164,7 +164,7 @@ fn garp_group_spaces_garps_across_its_interfaces() {
             "  192.0.2.100/24\n  192.0.2.101/24\n  198.51.100.100/24 dev eth1"
         )
     );
-    let (ka, rs) = both(&conf, 3);
+    let (ka, rs) = both(&conf, 6);
     // keepalived 2.2.7: .100 at once, then the pending addresses in
     // configuration order, one per 200 ms over both interfaces; the
     // second repeat of a waiting address merged with the first.
@@ -223,5 +223,89 @@ fn garp_extra_if_all_repeats_on_the_other_interface() {
     for w in rs_rounds.windows(2) {
         let gap = w[1] - w[0];
         assert!((1.9..3.5).contains(&gap), "rounds {rs_rounds:?}");
+    }
+}
+
+/// Seconds since the epoch (tcpdump `-tt` uses the same clock).
+fn epoch() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Times of the VRRP adverts in a tcpdump `-tt` log.
+fn advert_times(log: &str) -> Vec<f64> {
+    log.lines()
+        .filter(|l| l.contains("VRRP"))
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect()
+}
+
+/// Cuts host 0's cable for `secs` and returns how long after it came back
+/// the observer saw the next advert.
+fn outage(lab: &mut Lab, cap: u32, secs: f64) -> f64 {
+    lab.link_down(0).expect("link down");
+    std::thread::sleep(Duration::from_secs_f64(secs));
+    lab.link_up(0).expect("link up");
+    let back = epoch();
+    std::thread::sleep(Duration::from_secs(6));
+    let next = advert_times(&lab.log_of(cap))
+        .into_iter()
+        .find(|t| *t > back);
+    next.map_or(f64::INFINITY, |t| t - back)
+}
+
+/// A master with `interface_up_down_delays { eth0 1.5 }`: a 0.5 s carrier
+/// loss is not seen (adverts go on as soon as the link is back), a 3.5 s
+/// one is (FAULT, then BACKUP: the next advert waits for Master_Down).
+fn delays_hide_short_flaps(imp: Impl) -> (f64, f64) {
+    let mut lab = Lab::new(2).expect("lab");
+    let cap = {
+        let args = ["-i", "eth0", "-n", "-l", "-tt", "ip proto 112"];
+        let pid = lab.spawn(1, "cap-vrrp", "tcpdump", &args).expect("tcpdump");
+        let ready = lab.wait_until(Duration::from_secs(5), |l| {
+            l.log_of(pid).contains("listening on")
+        });
+        assert!(ready.is_some(), "tcpdump: {}", lab.log_of(pid));
+        pid
+    };
+    let conf = format!(
+        "interface_up_down_delays {{\n eth0 1.5\n}}\n{}",
+        instance("", "  192.0.2.100/24")
+    );
+    let node = support::start(&mut lab, 0, imp, &conf, imp.label())
+        .expect("start the daemon");
+    let vip = ip("192.0.2.100");
+    let held =
+        lab.wait_until(Duration::from_secs(10), |l| l.holders(vip) == [0]);
+    assert!(held.is_some(), "no master:\n{}", lab.log_of(node.pid));
+    let short = outage(&mut lab, cap, 0.5);
+    let long = outage(&mut lab, cap, 3.5);
+    println!("{}: log\n{}", imp.label(), lab.log_of(node.pid));
+    support::terminate(&mut lab, &node);
+    (short, long)
+}
+
+#[test]
+fn interface_up_down_delays_hide_a_flap_shorter_than_the_delay() {
+    if skip() {
+        return;
+    }
+    for imp in [Impl::Keepalived, Impl::Rust] {
+        let (short, long) = delays_hide_short_flaps(imp);
+        println!(
+            "{}: next advert {short:.3} s after a 0.5 s flap, {long:.3} s after a 3.5 s one",
+            imp.label()
+        );
+        assert!(
+            short < 1.5,
+            "{}: {short:.3} s after a short flap",
+            imp.label()
+        );
+        assert!(
+            long > 2.5 && long < 6.0,
+            "{}: {long:.3} s after a long one",
+            imp.label()
+        );
     }
 }

@@ -37,6 +37,9 @@ pub struct EngineConfig {
     /// no lane is paced alone with the global intervals.
     #[serde(default)]
     pub garp_lanes: Vec<GarpLane>,
+    /// `log_unknown_vrids`: log each advert for a VRID no instance has.
+    #[serde(default)]
+    pub log_unknown_vrids: bool,
     /// `vrrp_startup_delay`: packets are ignored and BACKUP timers start
     /// only once this has elapsed after [`crate::Event::Started`].
     pub startup_delay: Duration,

@@ -341,6 +341,16 @@ impl Engine {
         }
         let Some(idx) = self.route(iface, rx) else {
             self.vrid_errors += 1;
+            if self.cfg.log_unknown_vrids {
+                // keepalived `vrrp_read_dispatcher_thread`.
+                out.push(Action::Log(LogLine {
+                    level: LogLevel::Info,
+                    text: format!(
+                        "Unknown VRID({}) received on interface({iface}). ignoring...",
+                        rx.vrid
+                    ),
+                }));
+            }
             return;
         };
         let inst = &mut self.instances[idx];

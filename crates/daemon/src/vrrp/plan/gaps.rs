@@ -38,7 +38,6 @@ pub(super) fn global(cfg: &Config, notes: &mut Vec<String>) {
         g.linkbeat_use_polling,
         "linkbeat_use_polling (link state comes from netlink)".into(),
     );
-    say(g.log_unknown_vrids, "log_unknown_vrids".into());
     say(
         g.fifo_write_vrrp_states_on_reload,
         "fifo_write_vrrp_states_on_reload".into(),

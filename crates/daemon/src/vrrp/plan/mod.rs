@@ -192,6 +192,7 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
     plan.engine.gna_interval = g.vrrp_gna_interval.unwrap_or(Duration::ZERO);
     plan.engine.startup_delay = g.vrrp_startup_delay.unwrap_or(Duration::ZERO);
     garp::apply(cfg, &mut plan);
+    plan.engine.log_unknown_vrids = g.log_unknown_vrids;
     plan.if_delays = links::up_down_delays(cfg, &plan);
     gaps::global(cfg, &mut plan.not_implemented);
     plan.config = Arc::new(cfg.clone());
