@@ -60,9 +60,7 @@ fn lanes(cfg: &Config, vmacs: &[VmacPlan]) -> Vec<GarpLane> {
     }
     let global = |d: Option<Duration>| d.filter(|d| !d.is_zero());
     for v in vmacs {
-        let at = lanes
-            .iter()
-            .position(|l| l.interfaces.iter().any(|i| *i == v.parent));
+        let at = lanes.iter().position(|l| l.interfaces.contains(&v.parent));
         match at {
             Some(n) => lanes[n].interfaces.push(v.name.clone()),
             None => lanes.push(GarpLane {
@@ -98,7 +96,8 @@ fn extra_if(
         .collect();
     let use_extra_vmac = devs.iter().any(|d| *d != own && ours.contains(d));
     let use_extra_if = devs.iter().any(|d| *d != own && !ours.contains(d));
-    if !use_extra_vmac && !(use_extra_if && all) {
+    let on = use_extra_vmac || (use_extra_if && all);
+    if !on {
         return None;
     }
     let mut interfaces: Vec<String> = Vec::new();
