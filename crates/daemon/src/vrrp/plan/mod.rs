@@ -67,6 +67,9 @@ pub struct VrrpPlan {
     /// The FIFO VRRP events are written to: `vrrp_notify_fifo`, else
     /// `notify_fifo`.
     pub fifo: Option<FifoSpec>,
+    /// `notify_fifo` when `vrrp_notify_fifo` is set too, on another path:
+    /// VRRP events go to it first, then to [`Self::fifo`].
+    pub global_fifo: Option<FifoSpec>,
     /// Configured things the runtime does not implement yet, one sentence
     /// each, e.g. `(VI_1) use_vmac is not implemented yet`.
     pub not_implemented: Vec<String>,
@@ -182,7 +185,8 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
     }
     plan.firewall = vmac::firewall(cfg);
     plan.statics = statics::statics(cfg, &mut plan.not_implemented);
-    plan.fifo = support::fifo(g, &users, &mut plan.not_implemented);
+    (plan.global_fifo, plan.fifo) =
+        support::fifo(g, &users, &mut plan.not_implemented);
     let mon = &g.netlink_bufs.vrrp_monitor;
     plan.netlink_monitor_rcvbuf = ka_sys::netlink::RcvBuf {
         size: mon.size,
