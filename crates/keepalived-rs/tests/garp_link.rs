@@ -8,6 +8,10 @@
 //! * `garp_group`: one interval shared by the group's interfaces; repeats
 //!   of a waiting address merge (keepalived's pending flag).
 //! * `garp_extra_if all`: periodic GARPs on the other interface.
+//! * `interface_up_down_delays`: a carrier flap shorter than the delay is
+//!   not seen.
+//! * `notify_fifo` and `vrrp_notify_fifo` on different paths: both get
+//!   the VRRP lines.
 //!
 //! Without root, iproute2, nftables, tcpdump or keepalived every test
 //! prints why and passes.
@@ -308,4 +312,78 @@ fn interface_up_down_delays_hide_a_flap_shorter_than_the_delay() {
             imp.label()
         );
     }
+}
+
+/// Both notify FIFOs, each with a reader script appending what it reads
+/// to a file; returns the lines of (notify_fifo, vrrp_notify_fifo) after
+/// the daemon became master and stopped.
+fn fifo_lines(imp: Impl) -> (Vec<String>, Vec<String>) {
+    let mut lab = Lab::new(1).expect("lab");
+    let dir = lab.dir().to_path_buf();
+    let reader = dir.join("reader.sh");
+    std::fs::write(
+        &reader,
+        // Reopens the FIFO a bounded number of times, and never once
+        // it is gone.
+        "#!/bin/sh\nfor i in 1 2 3 4 5; do [ -p \"$1\" ] || exit 0; \
+         while read -r l; do echo \"$l\" >> \"$1.out\"; done < \"$1\"; done\n",
+    )
+    .expect("write reader");
+    std::fs::set_permissions(
+        &reader,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod reader");
+    let (all, vrrp) = (dir.join("all.fifo"), dir.join("vrrp.fifo"));
+    let r = reader.display();
+    let conf = format!(
+        "global_defs {{\n notify_fifo {a}\n notify_fifo_script \"{r}\"\n \
+         vrrp_notify_fifo {v}\n vrrp_notify_fifo_script \"{r}\"\n}}\n{}",
+        instance("", "  192.0.2.100/24"),
+        a = all.display(),
+        v = vrrp.display(),
+    );
+    let node = support::start(&mut lab, 0, imp, &conf, imp.label())
+        .expect("start the daemon");
+    let vip = ip("192.0.2.100");
+    let held =
+        lab.wait_until(Duration::from_secs(10), |l| l.holders(vip) == [0]);
+    assert!(held.is_some(), "no master:\n{}", lab.log_of(node.pid));
+    support::terminate(&mut lab, &node);
+    std::thread::sleep(Duration::from_millis(500));
+    let read = |p: &std::path::Path| -> Vec<String> {
+        let out = format!("{}.out", p.display());
+        std::fs::read_to_string(out)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    };
+    (read(&all), read(&vrrp))
+}
+
+#[test]
+fn both_notify_fifos_get_keepalived_s_lines() {
+    if skip() {
+        return;
+    }
+    let ka = fifo_lines(Impl::Keepalived);
+    let rs = fifo_lines(Impl::Rust);
+    println!("keepalived: {ka:#?}\nkeepalived-rs: {rs:#?}");
+    assert!(
+        ka.0.iter().any(|l| l.contains("MASTER")),
+        "keepalived 2.2.7 itself: {ka:?}"
+    );
+    assert_eq!(ka.0, ka.1, "keepalived writes the same lines to both");
+    // Known gap: keepalived's reader still reads the STOP lines written at
+    // shutdown; keepalived-rs stops the reader as the FIFO closes, so a
+    // reader may miss them. The lines up to then must be the same.
+    let running = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .filter(|l| !l.contains(" STOP "))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(running(&rs.0), running(&ka.0), "notify_fifo");
+    assert_eq!(running(&rs.1), running(&ka.1), "vrrp_notify_fifo");
 }

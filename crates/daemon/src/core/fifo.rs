@@ -35,7 +35,7 @@ pub struct Fifo {
     _reader: Option<Reader>,
     /// A second FIFO every line also goes to (keepalived writes VRRP
     /// events to `notify_fifo`, then to `vrrp_notify_fifo`).
-    next: Option<Box<Fifo>>,
+    next: Option<Box<Self>>,
 }
 
 /// The reader script's task and how to stop it.
