@@ -32,6 +32,14 @@ pub struct EngineConfig {
     pub garp_interval: Duration,
     /// `vrrp_gna_interval`: minimum gap between unsolicited NAs.
     pub gna_interval: Duration,
+    /// Interfaces that share one GARP/NA pacing (keepalived `garp_group`,
+    /// and a VMAC paced with its parent, `IF_BASE_IFP`); an interface in
+    /// no lane is paced alone with the global intervals.
+    #[serde(default)]
+    pub garp_lanes: Vec<GarpLane>,
+    /// `log_unknown_vrids`: log each advert for a VRID no instance has.
+    #[serde(default)]
+    pub log_unknown_vrids: bool,
     /// `vrrp_startup_delay`: packets are ignored and BACKUP timers start
     /// only once this has elapsed after [`crate::Event::Started`].
     pub startup_delay: Duration,
@@ -126,6 +134,10 @@ pub struct InstanceConfig {
     pub notify_deleted: bool,
     /// GARP / unsolicited NA schedule.
     pub garp: GarpConfig,
+    /// `garp_extra_if`: while master, one GARP/NA per listed interface
+    /// every interval, checked when an advert is sent.
+    #[serde(default)]
+    pub garp_extra_if: Option<ExtraIfGarp>,
     /// Trackers, each with its resolved weight.
     pub track: Vec<TrackRef>,
 }
@@ -168,6 +180,7 @@ impl InstanceConfig {
             notify_priority_changes: false,
             notify_deleted: false,
             garp: GarpConfig::default(),
+            garp_extra_if: None,
             track: Vec::new(),
         }
     }
@@ -339,6 +352,30 @@ pub struct GarpConfig {
     pub lower_prio_delay: Duration,
     /// `garp_lower_prio_repeat` (0 = none).
     pub lower_prio_repeat: u32,
+}
+
+/// Interfaces whose GARPs / NAs are spaced together (keepalived
+/// `garp_delay_t`, shared by every interface of a `garp_group`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Serialize, Deserialize)]
+pub struct GarpLane {
+    /// Member interfaces (VMACs included under their parent's lane).
+    pub interfaces: Vec<String>,
+    /// Gap between GARPs on the lane; `None`: not spaced.
+    pub garp_interval: Option<Duration>,
+    /// Gap between unsolicited NAs on the lane; `None`: not spaced.
+    pub gna_interval: Option<Duration>,
+}
+
+/// `garp_extra_if [all] SECS` resolved to interfaces (keepalived
+/// `vmac_garp_intvl`, `vrrp_send_vmac_update`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Serialize, Deserialize)]
+pub struct ExtraIfGarp {
+    /// Time between two rounds.
+    pub interval: Duration,
+    /// Interfaces that get a GARP/NA for their first VIP/eVIP, in order.
+    pub interfaces: Vec<String>,
 }
 
 impl Default for GarpConfig {

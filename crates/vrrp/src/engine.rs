@@ -23,6 +23,8 @@ mod tests;
 #[cfg(test)]
 mod tests_ah;
 #[cfg(test)]
+mod tests_garp;
+#[cfg(test)]
 mod tests_log;
 #[cfg(test)]
 mod tests_reload;
@@ -65,7 +67,7 @@ impl Engine {
         }
         let (instances, groups) = build_instances(&config);
         let mut e = Self {
-            pacer: GarpPacer::new(config.garp_interval, config.gna_interval),
+            pacer: GarpPacer::new(&config),
             cfg: config,
             instances,
             groups,
@@ -339,6 +341,16 @@ impl Engine {
         }
         let Some(idx) = self.route(iface, rx) else {
             self.vrid_errors += 1;
+            if self.cfg.log_unknown_vrids {
+                // keepalived `vrrp_read_dispatcher_thread`.
+                out.push(Action::Log(LogLine {
+                    level: LogLevel::Info,
+                    text: format!(
+                        "Unknown VRID({}) received on interface({iface}). ignoring...",
+                        rx.vrid
+                    ),
+                }));
+            }
             return;
         };
         let inst = &mut self.instances[idx];

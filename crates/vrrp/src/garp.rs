@@ -1,24 +1,55 @@
 //! Gratuitous ARP / unsolicited NA pacing per interface
-//! (keepalived `vrrp_garp_interval` / `vrrp_gna_interval`, `vrrp_arp.c`).
+//! (keepalived `vrrp_garp_interval` / `vrrp_gna_interval`, `garp_group`,
+//! `vrrp_arp.c`, `vrrp_ndisc.c`, `vrrp_arp_thread`).
 //!
-//! With a zero interval every GARP goes out at once (keepalived's
-//! default). Otherwise GARPs on one interface are spaced by the interval
-//! and the rest wait in a queue; [`GarpPacer::poll_at`] feeds the engine's
+//! With no interval every GARP goes out at once (keepalived's default).
+//! Otherwise GARPs on one lane (an interface, or every interface of a
+//! `garp_group`, a VMAC with its parent) are spaced by the lane's interval
+//! and the rest wait; [`GarpPacer::poll_at`] feeds the engine's
 //! `poll_timeout`.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::time::Duration;
 
 use ka_types::Instant;
 
 use crate::action::Action;
+use crate::config::EngineConfig;
 
-/// Per-interface, per-family queue.
+/// Which pacing state a GARP uses.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum LaneKey {
+    /// A configured lane (index into the lane list).
+    Shared(usize),
+    /// An interface in no lane, paced with the global intervals.
+    Alone(String),
+}
+
+/// Which address a GARP is for: (instance position in the
+/// configuration, position of the address in its VIPs then eVIPs).
+/// keepalived keeps one pending flag per address (`garp_gna_pending`) and
+/// releases pending addresses in this order (`vrrp_arp_thread`).
+pub(crate) type AddrKey = (usize, usize);
+
+/// One GARP / NA to send for an instance's address.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Garp<'a> {
+    /// The instance's name.
+    pub(crate) instance: &'a str,
+    /// Position of the address in the instance's VIPs then eVIPs.
+    pub(crate) pos: usize,
+    /// Interface it goes out on.
+    pub(crate) iface: &'a str,
+    /// The address.
+    pub(crate) addr: IpAddr,
+}
+
+/// Per-lane, per-family queue of pending addresses.
 #[derive(Clone, Debug, Default)]
 struct Lane {
     next: Instant,
-    queue: VecDeque<Action>,
+    queue: BTreeMap<AddrKey, Action>,
 }
 
 /// GARP/NA pacing state for all interfaces.
@@ -26,56 +57,117 @@ struct Lane {
 pub(crate) struct GarpPacer {
     garp_interval: Duration,
     gna_interval: Duration,
-    lanes: BTreeMap<(String, bool), Lane>,
+    /// (GARP, NA) interval of each configured lane.
+    shared: Vec<(Duration, Duration)>,
+    lane_of: HashMap<String, usize>,
+    /// Instance name to its position in the configuration.
+    order: HashMap<String, usize>,
+    lanes: BTreeMap<(LaneKey, bool), Lane>,
 }
 
 impl GarpPacer {
-    /// A pacer with the global intervals.
-    pub(crate) fn new(garp_interval: Duration, gna_interval: Duration) -> Self {
-        Self {
-            garp_interval,
-            gna_interval,
-            lanes: BTreeMap::new(),
+    /// A pacer with the global intervals and the configured lanes.
+    pub(crate) fn new(cfg: &EngineConfig) -> Self {
+        let mut p = Self::default();
+        p.reconfigure(cfg);
+        p
+    }
+
+    /// New intervals and lanes (a reload). Queued GARPs are dropped: the
+    /// positions they were keyed by belong to the old configuration, and
+    /// keepalived's reload frees the pending flags with the old addresses.
+    pub(crate) fn reconfigure(&mut self, cfg: &EngineConfig) {
+        let lanes = &cfg.garp_lanes;
+        self.garp_interval = cfg.garp_interval;
+        self.gna_interval = cfg.gna_interval;
+        self.order = cfg
+            .instances
+            .iter()
+            .enumerate()
+            .map(|(n, i)| (i.name.clone(), n))
+            .collect();
+        for lane in self.lanes.values_mut() {
+            lane.queue.clear();
+        }
+        self.shared = lanes
+            .iter()
+            .map(|l| {
+                // keepalived compat: a garp_group without garp_interval
+                // leaves its interfaces' GARPs unspaced, whatever the
+                // global vrrp_garp_interval (`have_garp_interval`).
+                (
+                    l.garp_interval.unwrap_or_default(),
+                    l.gna_interval.unwrap_or_default(),
+                )
+            })
+            .collect();
+        self.lane_of.clear();
+        for (n, l) in lanes.iter().enumerate() {
+            for i in &l.interfaces {
+                // keepalived compat: "garp_group already specified for
+                // IF - ignoring": the first lane naming it wins.
+                self.lane_of.entry(i.clone()).or_insert(n);
+            }
         }
     }
 
-    /// Send (or queue) one GARP / NA for `addr` on `iface`.
+    fn key(&self, iface: &str) -> LaneKey {
+        match self.lane_of.get(iface) {
+            Some(&n) => LaneKey::Shared(n),
+            None => LaneKey::Alone(iface.to_owned()),
+        }
+    }
+
+    fn interval(&self, key: &LaneKey, v6: bool) -> Duration {
+        let (garp, gna) = match key {
+            LaneKey::Shared(n) => {
+                self.shared.get(*n).copied().unwrap_or_default()
+            }
+            LaneKey::Alone(_) => (self.garp_interval, self.gna_interval),
+        };
+        if v6 { gna } else { garp }
+    }
+
+    /// Send (or queue) one GARP / NA.
     pub(crate) fn send(
         &mut self,
         now: Instant,
-        iface: &str,
-        addr: IpAddr,
+        g: Garp<'_>,
         out: &mut Vec<Action>,
     ) {
-        let (action, interval) = match addr {
-            IpAddr::V4(a) => (
-                Action::SendGarp {
-                    iface: iface.to_owned(),
-                    addr: a,
-                },
-                self.garp_interval,
-            ),
-            IpAddr::V6(a) => (
-                Action::SendUnsolicitedNa {
-                    iface: iface.to_owned(),
-                    addr: a,
-                },
-                self.gna_interval,
-            ),
+        let Garp { iface, addr, .. } = g;
+        let action = match addr {
+            IpAddr::V4(a) => Action::SendGarp {
+                iface: iface.to_owned(),
+                addr: a,
+            },
+            IpAddr::V6(a) => Action::SendUnsolicitedNa {
+                iface: iface.to_owned(),
+                addr: a,
+            },
         };
+        let key = self.key(iface);
+        let interval = self.interval(&key, addr.is_ipv6());
         if interval.is_zero() {
             out.push(action);
             return;
         }
-        let lane = self
-            .lanes
-            .entry((iface.to_owned(), addr.is_ipv6()))
-            .or_default();
-        if lane.queue.is_empty() && lane.next <= now {
+        let at = (
+            self.order.get(g.instance).copied().unwrap_or(usize::MAX),
+            g.pos,
+        );
+        let lane = self.lanes.entry((key, addr.is_ipv6())).or_default();
+        if lane.next <= now {
+            // keepalived compat: `send_gratuitous_arp` sends at once once
+            // the interval has passed, even with other addresses pending.
             out.push(action);
             lane.next = now + interval;
         } else {
-            lane.queue.push_back(action);
+            // keepalived compat: a waiting address is one flag
+            // (`garp_gna_pending`), so repeats of a GARP still waiting
+            // merge into one: with an interval, `garp_master_repeat`
+            // sends an address at most twice per burst.
+            lane.queue.insert(at, action);
         }
     }
 
@@ -88,16 +180,16 @@ impl GarpPacer {
             .min()
     }
 
-    /// Release every queued GARP that is due.
+    /// Release every queued GARP that is due: one per lane per interval.
     pub(crate) fn on_timeout(&mut self, now: Instant, out: &mut Vec<Action>) {
-        for ((_, v6), lane) in &mut self.lanes {
-            let interval = if *v6 {
-                self.gna_interval
-            } else {
-                self.garp_interval
-            };
+        let intervals: Vec<Duration> = self
+            .lanes
+            .keys()
+            .map(|(k, v6)| self.interval(k, *v6))
+            .collect();
+        for (lane, interval) in self.lanes.values_mut().zip(intervals) {
             while lane.next <= now {
-                let Some(a) = lane.queue.pop_front() else {
+                let Some((_, a)) = lane.queue.pop_first() else {
                     break;
                 };
                 out.push(a);
@@ -110,7 +202,7 @@ impl GarpPacer {
     /// `vrrp_remove_delayed_arp`).
     pub(crate) fn forget(&mut self, addrs: &[IpAddr]) {
         for lane in self.lanes.values_mut() {
-            lane.queue.retain(|a| match a {
+            lane.queue.retain(|_, a| match a {
                 Action::SendGarp { addr, .. } => {
                     !addrs.contains(&IpAddr::V4(*addr))
                 }
@@ -124,24 +216,5 @@ impl GarpPacer {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::net::Ipv4Addr;
-
-    #[test]
-    fn interval_spaces_garps_per_interface() {
-        let mut p = GarpPacer::new(Duration::from_millis(10), Duration::ZERO);
-        let mut out = Vec::new();
-        let a = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1));
-        let t0 = Instant::from_secs(1);
-        p.send(t0, "eth0", a, &mut out);
-        p.send(t0, "eth0", a, &mut out);
-        p.send(t0, "eth1", a, &mut out);
-        assert_eq!(out.len(), 2);
-        assert_eq!(p.poll_at(), Some(t0 + Duration::from_millis(10)));
-        out.clear();
-        p.on_timeout(t0 + Duration::from_millis(10), &mut out);
-        assert_eq!(out.len(), 1);
-        assert_eq!(p.poll_at(), None);
-    }
-}
+#[path = "garp_tests.rs"]
+mod tests;

@@ -47,8 +47,9 @@ pub use action::{
     Action, LogLevel, LogLine, Notification, NotifyKind, NotifyState,
 };
 pub use config::{
-    Auth, EngineConfig, GarpConfig, InitialState, InstanceConfig,
-    OldUnicastChecksum, ProcessConfig, RouteSpec, RuleSpec, ScriptConfig,
+    Auth, EngineConfig, ExtraIfGarp, GarpConfig, GarpLane, InitialState,
+    InstanceConfig, OldUnicastChecksum, ProcessConfig, RouteSpec, RuleSpec,
+    ScriptConfig,
     SyncGroupConfig, TrackKind, TrackRef, UnicastPeer, Vip,
 };
 pub use engine::Engine;

@@ -212,7 +212,14 @@ fn vrrp(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
         // below the 1 µs minimum and reported (KEEPALIVED.md §1.3).
         "vrrp_garp_interval" => g.vrrp_garp_interval = timer(cx, Duration::from_micros(1)).or(g.vrrp_garp_interval),
         "vrrp_gna_interval" => g.vrrp_gna_interval = timer(cx, Duration::from_micros(1)).or(g.vrrp_gna_interval),
-        "vrrp_min_garp" => g.vrrp_min_garp = cx.bool_arg(c, 0).unwrap_or(g.vrrp_min_garp),
+        // keepalived compat: `vrrp_min_garp` (true) resets, at the point it
+        // is read, each GARP setting still at keepalived's default to its
+        // minimal value; `false` changes nothing (`vrrp_min_garp_handler`).
+        "vrrp_min_garp" => {
+            if cx.bool_arg(c, 0) == Some(true) {
+                min_garp(g);
+            }
+        }
         "vrrp_garp_extra_if" | "vrrp_vmac_garp_intvl" => g.vrrp_garp_extra_if = super::vrrp::garp_extra_if(c, cx).or(g.vrrp_garp_extra_if),
         "vrrp_down_timer_adverts" => g.vrrp_down_timer_adverts = cx.u32_arg(c, 0, 1..=100).or(g.vrrp_down_timer_adverts),
         "vrrp_lower_prio_no_advert" => g.vrrp_lower_prio_no_advert = cx.bool_arg(c, 0).or(g.vrrp_lower_prio_no_advert),
@@ -234,6 +241,26 @@ fn vrrp(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
 
 /// keepalived compat: for pre-2.0.7 configurations 0 is accepted with an
 /// error ("must be greater than 0, setting to 1") and becomes 1.
+/// `vrrp_min_garp`: one GARP/NA, no delayed burst, no refresh, unless set
+/// before to something else than the default (keepalived `VRRP_GARP_*`).
+fn min_garp(g: &mut GlobalDefs) {
+    g.vrrp_min_garp = true;
+    if g.vrrp_garp_master_repeat.is_none_or(|n| n == 5) {
+        g.vrrp_garp_master_repeat = None;
+    }
+    if g.vrrp_garp_master_refresh.is_none_or(|d| d.is_zero()) {
+        g.vrrp_garp_master_refresh = None;
+    }
+    if g.vrrp_garp_master_refresh_repeat.is_none_or(|n| n == 1) {
+        g.vrrp_garp_master_refresh_repeat = None;
+    }
+    if g.vrrp_garp_master_delay
+        .is_none_or(|d| d == Duration::from_secs(5))
+    {
+        g.vrrp_garp_master_delay = None;
+    }
+}
+
 fn at_least_one(c: &Item, cx: &mut Cx) -> Option<u32> {
     at_least_one_of(c, cx, u32::MAX)
 }

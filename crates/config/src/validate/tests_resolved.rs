@@ -112,3 +112,41 @@ fn multicast_group_defaults_per_family_and_unicast_has_none() {
     assert_eq!(uni[0].mcast_dst_ip, None);
     assert_eq!(uni[0].unicast_ttl, Some(255));
 }
+
+/// keepalived 2.2.7 `vrrp_min_garp_handler`: settings still at their
+/// default when it is read become minimal; others, and later ones, stay.
+#[test]
+fn vrrp_min_garp_minimises_the_defaults_it_finds() {
+    let inst = "vrrp_instance VI_1 {\n interface eth0\n virtual_router_id 51\n \
+                priority 100\n virtual_ipaddress {\n  192.0.2.10/24\n }\n}\n";
+    let garp = |globals: &str| {
+        resolved(&format!("global_defs {{\n{globals}\n}}\n{inst}")).garp
+    };
+    let g = garp(" vrrp_min_garp");
+    assert_eq!(
+        (g.master_delay, g.master_repeat, g.master_refresh),
+        (Duration::ZERO, 1, Duration::ZERO)
+    );
+    assert_eq!(g.master_refresh_repeat, 0);
+    assert_eq!(
+        (g.lower_prio_delay, g.lower_prio_repeat),
+        (Duration::ZERO, 1)
+    );
+    // Set before to a non-default value: kept.
+    let g = garp(" vrrp_garp_master_repeat 3\n vrrp_min_garp");
+    assert_eq!((g.master_repeat, g.master_delay), (3, Duration::ZERO));
+    // Set before to the default value: minimised all the same.
+    let g = garp(" vrrp_garp_master_delay 5\n vrrp_min_garp");
+    assert_eq!(g.master_delay, Duration::ZERO);
+    // Set after: the later keyword wins.
+    let g = garp(" vrrp_min_garp\n vrrp_garp_master_repeat 5");
+    assert_eq!(g.master_repeat, 5);
+    // `vrrp_min_garp false` changes nothing, even after a `true`.
+    let g = garp(" vrrp_min_garp false");
+    assert_eq!(
+        (g.master_delay, g.master_repeat),
+        (Duration::from_secs(5), 5)
+    );
+    let g = garp(" vrrp_min_garp\n vrrp_min_garp false");
+    assert_eq!(g.master_repeat, 1);
+}

@@ -33,6 +33,9 @@ pub struct Fifo {
     fifo: NotifyFifo,
     /// Held for its `Drop`, which stops the script.
     _reader: Option<Reader>,
+    /// A second FIFO every line also goes to (keepalived writes VRRP
+    /// events to `notify_fifo`, then to `vrrp_notify_fifo`).
+    next: Option<Box<Self>>,
 }
 
 /// The reader script's task and how to stop it.
@@ -80,13 +83,28 @@ impl Fifo {
         Some(Self {
             fifo,
             _reader: reader,
+            next: None,
         })
+    }
+
+    /// `first` then `second`: every line goes to both, in that order.
+    pub fn chain(first: Option<Self>, second: Option<Self>) -> Option<Self> {
+        match (first, second) {
+            (Some(mut f), s) => {
+                f.next = s.map(Box::new);
+                Some(f)
+            }
+            (None, s) => s,
+        }
     }
 
     /// Writes one line; a failure (no reader keeping up) is logged.
     pub fn write_line(&mut self, line: &str) {
         if let Err(e) = self.fifo.write_line(line) {
             tracing::warn!(target: target::VRRP, "notify fifo write failed: {e}");
+        }
+        if let Some(n) = &mut self.next {
+            n.write_line(line);
         }
     }
 }

@@ -1,8 +1,16 @@
 //! The interface table: names, indexes, MACs, link state and addresses,
 //! kept current from netlink and turned into engine events.
+//!
+//! `interface_up_down_delays`: a link going down (or up) on such an
+//! interface reaches the engine only once it has stayed so for the delay;
+//! a flap shorter than the delay is never seen (keepalived
+//! `update_interface_flags`, `delayed_if_flags_change_thread`).
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use tokio::time::Instant;
+
+use crate::vrrp::plan::UpDownDelay;
 
 use ka_sys::netlink::{AddrInfo, LinkInfo, NetEvent};
 use ka_vrrp::Event;
@@ -40,11 +48,22 @@ impl Iface {
     }
 }
 
+/// A usability change waiting for its delay.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    usable: bool,
+    due: Instant,
+}
+
 /// Every interface, by name and by index.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Ifaces {
     by_name: HashMap<String, Iface>,
     names: HashMap<u32, String>,
+    delays: HashMap<String, UpDownDelay>,
+    pending: HashMap<String, Pending>,
+    /// keepalived `seen_up`: delays apply once the link was up.
+    seen_up: std::collections::HashSet<String>,
 }
 
 impl Ifaces {
@@ -52,12 +71,58 @@ impl Ifaces {
     pub(crate) fn from_dump(links: &[LinkInfo], addrs: &[AddrInfo]) -> Self {
         let mut t = Self::default();
         for l in links {
+            if l.is_usable() {
+                t.seen_up.insert(l.name.clone());
+            }
             t.upsert_link(l);
         }
         for a in addrs {
             t.add_addr(a);
         }
         t
+    }
+
+    /// New `interface_up_down_delays` (start, reload); a pending change
+    /// of an interface that no longer has a delay takes effect at once at
+    /// its next [`Self::due`].
+    pub(crate) fn set_delays(&mut self, delays: HashMap<String, UpDownDelay>) {
+        self.delays = delays;
+        let now = Instant::now();
+        for (name, p) in &mut self.pending {
+            if !self.delays.contains_key(name) {
+                p.due = now;
+            }
+        }
+    }
+
+    /// When the next delayed link change is due.
+    pub(crate) fn next_due(&self) -> Option<Instant> {
+        self.pending.values().map(|p| p.due).min()
+    }
+
+    /// The engine events of every delayed change due at `now`.
+    pub(crate) fn due(&mut self, now: Instant) -> Vec<Event> {
+        let mut ready: Vec<(String, bool)> = self
+            .pending
+            .iter()
+            .filter(|(_, p)| p.due <= now)
+            .map(|(n, p)| (n.clone(), p.usable))
+            .collect();
+        ready.sort();
+        let mut out = Vec::new();
+        for (name, usable) in ready {
+            self.pending.remove(&name);
+            if let Some(i) = self.by_name.get_mut(&name)
+                && i.usable != usable
+            {
+                i.usable = usable;
+                if usable {
+                    self.seen_up.insert(name.clone());
+                }
+                out.push(link_event(i));
+            }
+        }
+        out
     }
 
     /// The interface called `name`.
@@ -95,6 +160,16 @@ impl Ifaces {
         match ev {
             NetEvent::LinkChanged(l) => {
                 let before = self.by_name.get(&l.name).map(|i| i.usable);
+                if let Some(was) = before
+                    && self.delayed(&l.name, was, l.is_usable())
+                {
+                    // The table keeps the usability the engine knows.
+                    self.upsert_link(l).usable = was;
+                    return Vec::new();
+                }
+                if l.is_usable() {
+                    self.seen_up.insert(l.name.clone());
+                }
                 let now = self.upsert_link(l);
                 if before == Some(now.usable) {
                     Vec::new()
@@ -104,6 +179,7 @@ impl Ifaces {
             }
             NetEvent::LinkRemoved(l) => {
                 self.names.remove(&l.index);
+                self.pending.remove(&l.name);
                 match self.by_name.remove(&l.name) {
                     Some(_) => vec![Event::LinkDown {
                         iface: l.name.clone(),
@@ -139,7 +215,40 @@ impl Ifaces {
         }
     }
 
-    fn upsert_link(&mut self, l: &LinkInfo) -> &Iface {
+    /// keepalived `update_interface_flags`: whether a change of `name`
+    /// from `was` (what the engine knows) to `now` waits. A change back
+    /// before the delay ends cancels the waiting one.
+    fn delayed(&mut self, name: &str, was: bool, now: bool) -> bool {
+        if let Some(p) = self.pending.get(name) {
+            if p.usable == now {
+                return true;
+            }
+            self.pending.remove(name);
+            tracing::info!(target: crate::core::log::target::VRRP, "Delay timer for {name} cancelled");
+        }
+        if was == now || !self.seen_up.contains(name) {
+            return false;
+        }
+        let Some(d) = self.delays.get(name) else {
+            return false;
+        };
+        let delay = if now { d.up } else { d.down };
+        if delay.is_zero() {
+            return false;
+        }
+        tracing::info!(
+            target: crate::core::log::target::VRRP,
+            "{name}: Adding link {} delay by {}",
+            if now { "up" } else { "down" },
+            delay.as_micros()
+        );
+        let due = Instant::now() + delay;
+        self.pending
+            .insert(name.to_owned(), Pending { usable: now, due });
+        true
+    }
+
+    fn upsert_link(&mut self, l: &LinkInfo) -> &mut Iface {
         // A rename: drop the old name.
         if let Some(old) = self.names.get(&l.index).cloned()
             && old != l.name
@@ -184,57 +293,5 @@ fn link_event(i: &Iface) -> Event {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn link(index: u32, name: &str, up: bool) -> LinkInfo {
-        LinkInfo {
-            index,
-            name: name.into(),
-            up,
-            running: up,
-            mac: vec![2, 0, 0, 0, 0, index as u8],
-            link: None,
-        }
-    }
-
-    fn addr(ifindex: u32, a: &str) -> AddrInfo {
-        AddrInfo {
-            ifindex,
-            addr: a.parse().unwrap(),
-            prefix_len: 24,
-        }
-    }
-
-    #[test]
-    fn tracks_links_and_addresses_as_engine_events() {
-        let mut t = Ifaces::from_dump(
-            &[link(2, "eth0", true)],
-            &[addr(2, "192.0.2.10"), addr(2, "fe80::1")],
-        );
-        let eth0 = t.get("eth0").unwrap();
-        assert_eq!(eth0.primary_v4(), Some(Ipv4Addr::new(192, 0, 2, 10)));
-        assert_eq!(eth0.link_local_v6(), Some("fe80::1".parse().unwrap()));
-        assert_eq!(t.initial_events().len(), 3);
-        // Same usability: no event. Carrier loss: LinkDown.
-        assert!(
-            t.apply(&NetEvent::LinkChanged(link(2, "eth0", true)))
-                .is_empty()
-        );
-        assert_eq!(
-            t.apply(&NetEvent::LinkChanged(link(2, "eth0", false))),
-            vec![Event::LinkDown {
-                iface: "eth0".into()
-            }]
-        );
-        assert!(
-            t.apply(&NetEvent::AddrAdded(addr(2, "192.0.2.10")))
-                .is_empty()
-        );
-        assert_eq!(
-            t.apply(&NetEvent::AddrRemoved(addr(2, "192.0.2.10"))).len(),
-            1
-        );
-        assert_eq!(t.name_of(2), Some("eth0"));
-    }
-}
+#[path = "ifaces_tests.rs"]
+mod tests;

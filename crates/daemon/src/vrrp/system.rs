@@ -246,7 +246,10 @@ impl VmacIo for Vmacs {
 
 impl NotifyIo for Notifier {
     fn configure(&mut self, plan: &VrrpPlan) {
-        let fifo = || open_fifo(plan.fifo.as_ref());
+        let fifo = || {
+            let global = open_fifo(plan.global_fifo.as_ref());
+            Fifo::chain(global, open_fifo(plan.fifo.as_ref()))
+        };
         self.reconfigure(plan.hooks.clone(), fifo, &plan.config);
     }
 

@@ -40,6 +40,7 @@ impl Engine {
         out: &mut Vec<Action>,
     ) {
         let fresh = Self::new(cfg);
+        self.pacer.reconfigure(&fresh.cfg);
         let old: BTreeMap<String, Instance> = self
             .instances
             .drain(..)
@@ -221,6 +222,7 @@ fn carry_over(
     new.garp_delay_at = old.garp_delay_at;
     new.lower_prio_garp_at = old.lower_prio_garp_at;
     new.garp_refresh_at = old.garp_refresh_at;
+    new.extra_if_garp_at = old.extra_if_garp_at;
     new.stats = old.stats;
     new.iface_addr = old.iface_addr;
     new.notifies_sent = old.notifies_sent;

@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use super::{Ctx, Instance, State};
 use crate::action::NotifyState;
+use crate::garp::Garp;
 use ka_wire::vrrp::Repr;
 
 use crate::timers::{self, MICROS_PER_CENTI, Version};
@@ -397,6 +398,15 @@ impl Instance {
             self.link_update(self.cfg.garp.refresh_repeat, cx);
             self.garp_refresh_at = Some(cx.now + self.cfg.garp.master_refresh);
         }
+        // keepalived compat: so is the garp_extra_if round.
+        if let Some(at) = self.extra_if_garp_at
+            && cx.now > at
+            && let Some(x) = &self.cfg.garp_extra_if
+        {
+            let next = cx.now + x.interval;
+            self.extra_if_update(cx);
+            self.extra_if_garp_at = Some(next);
+        }
     }
 
     /// keepalived `try_up_instance` → `vrrp_state_leave_fault`.
@@ -420,7 +430,13 @@ impl Instance {
         {
             // keepalived compat: renew the master's ARP entry for us.
             let iface = self.cfg.interface.clone().unwrap_or_default();
-            cx.pacer.send(cx.now, &iface, src, cx.out);
+            let g = Garp {
+                instance: &self.cfg.name,
+                pos: usize::MAX,
+                iface: &iface,
+                addr: src,
+            };
+            cx.pacer.send(cx.now, g, cx.out);
         }
     }
 
@@ -471,6 +487,8 @@ impl Instance {
             (!g.master_refresh.is_zero()).then(|| cx.now + g.master_refresh);
         self.garp_delay_at =
             (!g.master_delay.is_zero()).then(|| cx.now + g.master_delay);
+        self.extra_if_garp_at =
+            self.cfg.garp_extra_if.as_ref().map(|x| cx.now + x.interval);
         self.notify(cx);
     }
 
@@ -503,6 +521,7 @@ impl Instance {
         self.garp_delay_at = None;
         self.lower_prio_garp_at = None;
         self.garp_refresh_at = None;
+        self.extra_if_garp_at = None;
     }
 
     /// keepalived `vrrp_init_state` and `vrrp_state_leave_fault` for

@@ -18,7 +18,7 @@ use crate::action::{
     Action, LogLevel, LogLine, Notification, NotifyKind, NotifyState,
 };
 use crate::config::InstanceConfig;
-use crate::garp::GarpPacer;
+use crate::garp::{Garp, GarpPacer};
 use crate::stats::Stats;
 use crate::timers;
 use crate::tx;
@@ -146,6 +146,8 @@ pub(crate) struct Instance {
     pub(crate) garp_delay_at: Option<Instant>,
     pub(crate) lower_prio_garp_at: Option<Instant>,
     pub(crate) garp_refresh_at: Option<Instant>,
+    /// Next `garp_extra_if` round (checked when an advert goes out).
+    pub(crate) extra_if_garp_at: Option<Instant>,
     pub(crate) fault: FaultFlags,
     pub(crate) stats: Stats,
     /// Interface primary address (when `src_addr` is not configured).
@@ -187,6 +189,7 @@ impl Instance {
             garp_delay_at: None,
             lower_prio_garp_at: None,
             garp_refresh_at: None,
+            extra_if_garp_at: None,
             fault: FaultFlags::default(),
             stats: Stats::default(),
             iface_addr: None,
@@ -408,9 +411,42 @@ impl Instance {
     /// `vrrp_send_link_update`).
     pub(crate) fn link_update(&self, rep: u32, cx: &mut Ctx<'_>) {
         for _ in 0..rep {
-            for v in self.cfg.vips.iter().chain(&self.cfg.evips) {
-                let iface = self.vip_iface(&v.dev);
-                cx.pacer.send(cx.now, iface, v.addr, cx.out);
+            for (pos, v) in
+                self.cfg.vips.iter().chain(&self.cfg.evips).enumerate()
+            {
+                let g = Garp {
+                    instance: &self.cfg.name,
+                    pos,
+                    iface: self.vip_iface(&v.dev),
+                    addr: v.addr,
+                };
+                cx.pacer.send(cx.now, g, cx.out);
+            }
+        }
+    }
+
+    /// One GARP / NA per `garp_extra_if` interface, for the first VIP or
+    /// eVIP on it (keepalived `vrrp_send_vmac_update`).
+    pub(crate) fn extra_if_update(&self, cx: &mut Ctx<'_>) {
+        let Some(x) = &self.cfg.garp_extra_if else {
+            return;
+        };
+        for iface in &x.interfaces {
+            let first = self
+                .cfg
+                .vips
+                .iter()
+                .chain(&self.cfg.evips)
+                .enumerate()
+                .find(|(_, v)| self.vip_iface(&v.dev) == iface.as_str());
+            if let Some((pos, v)) = first {
+                let g = Garp {
+                    instance: &self.cfg.name,
+                    pos,
+                    iface,
+                    addr: v.addr,
+                };
+                cx.pacer.send(cx.now, g, cx.out);
             }
         }
     }

@@ -22,14 +22,23 @@ pub(super) fn garp_defaults(
         d.error(at, format!("({}) down_timer_adverts is incompatible with strict mode - resetting", i.name));
         i.down_timer_adverts = Some(DEFAULT_DOWN_TIMER_ADVERTS);
     }
-    let gdelay = g.vrrp_garp_master_delay.unwrap_or(Duration::from_secs(5));
-    let grep = g.vrrp_garp_master_repeat.unwrap_or(5);
+    // keepalived compat: with `vrrp_min_garp` the unset global values are
+    // delay 0, repeat 1, refresh off with repeat 0 (`vrrp_min_garp_handler`).
+    let min = g.vrrp_min_garp;
+    let gdelay = g.vrrp_garp_master_delay.unwrap_or(if min {
+        Duration::ZERO
+    } else {
+        Duration::from_secs(5)
+    });
+    let grep = g.vrrp_garp_master_repeat.unwrap_or(if min { 1 } else { 5 });
     i.garp_master_delay.get_or_insert(gdelay);
     i.garp_master_repeat.get_or_insert(grep);
     i.garp_master_refresh
         .get_or_insert(g.vrrp_garp_master_refresh.unwrap_or(Duration::ZERO));
-    i.garp_master_refresh_repeat
-        .get_or_insert(g.vrrp_garp_master_refresh_repeat.unwrap_or(1));
+    i.garp_master_refresh_repeat.get_or_insert(
+        g.vrrp_garp_master_refresh_repeat
+            .unwrap_or(if min { 0 } else { 1 }),
+    );
     match i.garp_lower_prio_repeat {
         None => {
             i.garp_lower_prio_repeat = Some(if strict {

@@ -18,10 +18,6 @@ pub(super) fn instance(i: &Instance, notes: &mut Vec<String>) {
         i.linkbeat_use_polling,
         "linkbeat_use_polling (link state comes from netlink)",
     );
-    say(
-        i.garp_extra_if.is_some_and(|(_, s)| s != 0),
-        "garp_extra_if",
-    );
 }
 
 /// Global and section-level features.
@@ -38,24 +34,13 @@ pub(super) fn global(cfg: &Config, notes: &mut Vec<String>) {
         g.linkbeat_use_polling,
         "linkbeat_use_polling (link state comes from netlink)".into(),
     );
-    // ka-config resolves the instance GARP values without it.
-    say(g.vrrp_min_garp, "vrrp_min_garp".into());
-    say(g.log_unknown_vrids, "log_unknown_vrids".into());
     say(
         g.fifo_write_vrrp_states_on_reload,
         "fifo_write_vrrp_states_on_reload".into(),
     );
     say(
-        !v.garp_groups.is_empty(),
-        "garp_group (per-interface GARP intervals)".into(),
-    );
-    say(
         !v.linkbeat_interfaces.is_empty(),
         "linkbeat_interfaces".into(),
-    );
-    say(
-        !v.interface_up_down_delays.is_empty(),
-        "interface_up_down_delays".into(),
     );
     process(cfg, notes);
 }

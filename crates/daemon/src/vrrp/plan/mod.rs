@@ -15,7 +15,9 @@
 mod addr;
 mod addr_vmac;
 mod gaps;
+mod garp;
 mod instance;
+mod links;
 mod route;
 mod statics;
 pub(crate) mod support;
@@ -42,6 +44,7 @@ use crate::vrrp::notify::Hooks;
 pub use crate::core::trackers::{
     FileTracker, InitFile, ProcessTracker, ScriptRunner,
 };
+pub use links::UpDownDelay;
 pub use route::{route_text, rule_text};
 pub use statics::Statics;
 pub use vmac::{FirewallConfig, VmacPlan, vmac_mac, vmac_name};
@@ -67,6 +70,9 @@ pub struct VrrpPlan {
     /// The FIFO VRRP events are written to: `vrrp_notify_fifo`, else
     /// `notify_fifo`.
     pub fifo: Option<FifoSpec>,
+    /// `notify_fifo` when `vrrp_notify_fifo` is set too, on another path:
+    /// VRRP events go to it first, then to [`Self::fifo`].
+    pub global_fifo: Option<FifoSpec>,
     /// Configured things the runtime does not implement yet, one sentence
     /// each, e.g. `(VI_1) use_vmac is not implemented yet`.
     pub not_implemented: Vec<String>,
@@ -88,6 +94,8 @@ pub struct VrrpPlan {
     pub kernel_rx_bufs: HashMap<String, u32>,
     /// `vrrp_netlink_monitor_rcv_bufs` (and `_force`).
     pub netlink_monitor_rcvbuf: ka_sys::netlink::RcvBuf,
+    /// `interface_up_down_delays`, limited as keepalived limits them.
+    pub if_delays: HashMap<String, UpDownDelay>,
 }
 
 /// Everything `ip addr add` needs for one VIP or eVIP except the interface
@@ -195,7 +203,8 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
     plan.firewall = vmac::firewall(cfg);
     plan.statics = statics::statics(cfg);
     statics::track_groups(cfg, &mut plan);
-    plan.fifo = support::fifo(g, &users, &mut plan.not_implemented);
+    (plan.global_fifo, plan.fifo) =
+        support::fifo(g, &users, &mut plan.not_implemented);
     let mon = &g.netlink_bufs.vrrp_monitor;
     plan.netlink_monitor_rcvbuf = ka_sys::netlink::RcvBuf {
         size: mon.size,
@@ -204,6 +213,9 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
     plan.engine.garp_interval = g.vrrp_garp_interval.unwrap_or(Duration::ZERO);
     plan.engine.gna_interval = g.vrrp_gna_interval.unwrap_or(Duration::ZERO);
     plan.engine.startup_delay = g.vrrp_startup_delay.unwrap_or(Duration::ZERO);
+    garp::apply(cfg, &mut plan);
+    plan.engine.log_unknown_vrids = g.log_unknown_vrids;
+    plan.if_delays = links::up_down_delays(cfg, &plan);
     gaps::global(cfg, &mut plan.not_implemented);
     plan.config = Arc::new(cfg.clone());
     plan

@@ -265,29 +265,30 @@ pub(super) fn group_hooks(
     }
 }
 
-/// The FIFO for VRRP events: `vrrp_notify_fifo` wins over `notify_fifo`.
-///
-/// keepalived compat: keepalived writes VRRP events to both when both are
-/// configured with different paths; the runtime supports one, so the
-/// other is reported.
+/// The FIFOs for VRRP events: `(notify_fifo, vrrp_notify_fifo)` when
+/// both are set on different paths (keepalived `notify_fifo_open` opens
+/// the global one, then the VRRP one, and writes each line to both), else
+/// `(None, the one set)`.
 pub(super) fn fifo(
     g: &GlobalDefs,
     users: &Users<'_>,
     notes: &mut Vec<String>,
-) -> Option<FifoSpec> {
+) -> (Option<FifoSpec>, Option<FifoSpec>) {
     let set = |f: &Option<Fifo>| f.clone().filter(|f| !f.path.is_empty());
-    let (f, kw) = match (set(&g.vrrp_notify_fifo), set(&g.notify_fifo)) {
+    let mut spec = |f: &Fifo, kw: &str| Some(fifo_spec(f, kw, users, notes));
+    match (set(&g.vrrp_notify_fifo), set(&g.notify_fifo)) {
         // keepalived compat: the same path for both ignores the VRRP one.
-        (Some(v), Some(n)) if v.path == n.path => (n, "notify_fifo"),
-        (Some(v), Some(n)) => {
-            notes.push(format!("notify_fifo {} is not written for VRRP events: only one FIFO is implemented and vrrp_notify_fifo {} is used", n.path, v.path));
-            (v, "vrrp_notify_fifo")
+        (Some(v), Some(n)) if v.path == n.path => {
+            (None, spec(&n, "notify_fifo"))
         }
-        (Some(v), None) => (v, "vrrp_notify_fifo"),
-        (None, Some(n)) => (n, "notify_fifo"),
-        (None, None) => return None,
-    };
-    Some(fifo_spec(&f, kw, users, notes))
+        (Some(v), Some(n)) => {
+            let global = spec(&n, "notify_fifo");
+            (global, spec(&v, "vrrp_notify_fifo"))
+        }
+        (Some(v), None) => (None, spec(&v, "vrrp_notify_fifo")),
+        (None, Some(n)) => (None, spec(&n, "notify_fifo")),
+        (None, None) => (None, None),
+    }
 }
 
 pub(crate) fn fifo_spec(

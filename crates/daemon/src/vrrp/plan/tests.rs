@@ -488,11 +488,11 @@ fn not_implemented_features_are_listed() {
     }",
     );
     let has = |s: &str| p.not_implemented.iter().any(|n| n.contains(s));
-    assert!(
-        has("notify_fifo /run/all.fifo"),
-        "notify_fifo missing from {:?}",
-        p.not_implemented
-    );
+    // Both FIFOs get VRRP events: notify_fifo first.
+    assert!(!has("notify_fifo"), "{:?}", p.not_implemented);
+    let path = |f: &Option<FifoSpec>| f.as_ref().map(|f| f.path.clone());
+    assert_eq!(path(&p.global_fifo).as_deref(), Some("/run/all.fifo"));
+    assert_eq!(path(&p.fifo).as_deref(), Some("/run/vrrp.fifo"));
     // SMTP alerts are sent.
     assert!(!has("smtp_alert"), "{:?}", p.not_implemented);
     // BFD runs: track_bfd and bfd_instance are not gaps.

@@ -131,6 +131,14 @@ pub(crate) async fn run_with<I: Io>(
 
 driver::engine_impl!(ka_vrrp, Vrrp, EngineConfig, snapshot_at);
 
+/// Sleeps until `due`, forever without one.
+async fn sleep_until_due(due: Option<tokio::time::Instant>) {
+    match due {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}
+
 impl<I: Io> driver::Framework for Runtime<I> {
     const KIND: Framework = Framework::Vrrp;
     type Engine = ka_vrrp::Engine;
@@ -147,6 +155,10 @@ impl<I: Io> driver::Framework for Runtime<I> {
             }
             Some(change) = self.inputs.net.next_change() => self.net_change(&change),
             Some(sig) = self.inputs.track.recv() => signals::event(sig).into_iter().collect(),
+            // interface_up_down_delays: a delayed link change is due.
+            () = sleep_until_due(self.ifaces.next_due()) => {
+                self.ifaces.due(tokio::time::Instant::now())
+            }
             // Every input ended: only control and the clock are left.
             else => std::future::pending().await,
         }
@@ -225,8 +237,10 @@ impl<I: Io> Runtime<I> {
         let track = bus.subscribe();
         notify.configure(&setup);
         let trackers = signals::spawn_trackers(&setup, false, &bus);
+        let mut ifaces = Ifaces::from_dump(&links, &addrs);
+        ifaces.set_delays(setup.if_delays.clone());
         let mut rt = Self {
-            ifaces: Ifaces::from_dump(&links, &addrs),
+            ifaces,
             sockets: Sockets::new(adverts),
             frames,
             kernel,
@@ -284,6 +298,7 @@ impl<I: Io> Runtime<I> {
         self.notifier.configure(&new);
         let old = std::mem::take(&mut self.setup.statics);
         self.remove_statics(&old, Some(&new.statics));
+        self.ifaces.set_delays(new.if_delays.clone());
         self.setup = new;
         self.add_statics();
         self.open_sockets();
