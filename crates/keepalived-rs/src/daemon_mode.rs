@@ -36,6 +36,10 @@ struct Fixed {
     namespace: Option<String>,
     /// The `instance` name at start.
     instance: Option<String>,
+    /// `-V`: the VRRP plan leaves everything in place at stop.
+    dont_release_vrrp: bool,
+    /// `-a`: VRRP logs every address change.
+    address_monitoring: bool,
 }
 
 impl Fixed {
@@ -113,6 +117,8 @@ pub(crate) fn run(opts: &Options) -> i32 {
         namespace_override: opts.namespace.clone(),
         namespace: None,
         instance: g.instance.clone(),
+        dont_release_vrrp: opts.dont_release_vrrp,
+        address_monitoring: opts.address_monitoring,
     };
     let fixed = Fixed {
         namespace: fixed.namespace_of(g),
@@ -146,6 +152,7 @@ pub(crate) fn run(opts: &Options) -> i32 {
             .unwrap_or(checkers_pid),
         bfd_pid_file: opts.bfd_pid_file.clone().unwrap_or(bfd_pid),
         placement,
+        dump_conf: opts.dump_conf,
         umask: opts.umask,
         record_events: opts.record_events.clone(),
         check: RunOptions {
@@ -259,7 +266,12 @@ fn load(
     if cfg.global.instance != fixed.instance {
         return Err(LoadError::Unsupported("instance name"));
     }
-    plan(cfg, daemons)
+    let mut plan = plan(cfg, daemons)?;
+    if let Some(v) = &mut plan.vrrp {
+        v.dont_release = fixed.dont_release_vrrp;
+        v.log_address_changes = fixed.address_monitoring;
+    }
+    Ok(plan)
 }
 
 /// The frameworks to run: keepalived compat: `-P` / `-C` / `-B` select

@@ -67,6 +67,8 @@ fn the_command_line_namespace_overrides_the_configuration_s() {
         namespace_override: o.namespace.clone(),
         namespace: Some("cmd".into()),
         instance: g.instance.clone(),
+        dont_release_vrrp: false,
+        address_monitoring: false,
     };
     assert_eq!(fixed.namespace_of(&g).as_deref(), Some("cmd"));
     let p = placement(&o, &g, &fixed);

@@ -88,6 +88,21 @@ fn dispatch(prog: &str, parsed: Parsed) -> i32 {
     }
 }
 
+/// Why an accepted option does nothing here.
+fn no_effect_reason(long: &str) -> &'static str {
+    match long {
+        "snmp" | "snmp-agent-socket" => {
+            "has no effect: keepalived-rs has no SNMP agent"
+        }
+        "flush-log-file" => {
+            "has no effect: keepalived-rs writes each -g log line at once"
+        }
+        _ => {
+            "has no effect in keepalived-rs (a keepalived build or debugging option)"
+        }
+    }
+}
+
 /// Runs the configuration test, or explains that the daemon is missing.
 fn run(opts: &Options, no_effect: &[&str]) -> i32 {
     if !opts.unexpected.is_empty() {
@@ -101,8 +116,14 @@ fn run(opts: &Options, no_effect: &[&str]) -> i32 {
         println!("Unexpected argument(s): {}", words.concat());
     }
     for long in no_effect {
+        eprintln!("keepalived-rs: option --{long} {}", no_effect_reason(long));
+    }
+    if opts.release_vips {
+        // keepalived compat: -X makes keepalived remove the VIPs of an
+        // instance leaving MASTER even when it did not record adding
+        // them; keepalived-rs always removes them.
         eprintln!(
-            "keepalived-rs: option --{long} has no effect in keepalived-rs yet"
+            "keepalived-rs: option --release-vips has no effect: keepalived-rs always removes the virtual addresses when an instance leaves MASTER state"
         );
     }
     if opts.config_test.is_some() || opts.dump_config {

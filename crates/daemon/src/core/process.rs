@@ -76,6 +76,8 @@ pub struct DaemonOptions {
     pub check: check::RunOptions,
     /// Network namespace, pid directory, scheduling, core dumps.
     pub placement: placement::Placement,
+    /// `-d`: log the configuration (the data dump) once running.
+    pub dump_conf: bool,
 }
 
 /// keepalived's default `umask_val`: IXUSR|IRWXG|IRWXO.
@@ -452,6 +454,9 @@ async fn supervise(
         .await;
     let bus = Bus::default();
     let mut frameworks = Frameworks::start(plan, &bus, &opts);
+    if opts.dump_conf {
+        log_data_dump(&frameworks).await;
+    }
     let started = std::time::SystemTime::now();
     let (operator, mut queries) = Operator::channel();
     operator::serve(&operator, &opts);
@@ -595,6 +600,19 @@ async fn write_dump(frameworks: &Frameworks, kind: DumpKind) {
     let path = kind.default_path();
     if let Err(e) = dump::write(kind, &snap, &running.plan, &path) {
         tracing::error!(target: target::CORE, "cannot write {}: {e}", path.display());
+    }
+}
+
+/// `-d`: keepalived's children log their configuration dump at start;
+/// here the data dump, line by line, in the VRRP log.
+async fn log_data_dump(frameworks: &Frameworks) {
+    let (Some(snap), Some(running)) =
+        (frameworks.snapshot().await.vrrp, &frameworks.vrrp)
+    else {
+        return;
+    };
+    for line in dump::text(DumpKind::Data, &snap, &running.plan).lines() {
+        tracing::info!(target: target::VRRP, "{line}");
     }
 }
 

@@ -98,6 +98,12 @@ pub fn write(
     plan: &VrrpPlan,
     path: &std::path::Path,
 ) -> std::io::Result<()> {
+    let text = text(kind, snapshot, plan);
+    ka_sys::files::write_private(path, text.as_bytes())
+}
+
+/// The text of a dump for `kind` (`-d` logs the data dump).
+pub fn text(kind: DumpKind, snapshot: &Snapshot, plan: &VrrpPlan) -> String {
     let ifaces = if kind == DumpKind::Data {
         ifaces::read_all()
     } else {
@@ -112,5 +118,5 @@ pub fn write(
         DumpKind::Stats => stats_text(snapshot),
         DumpKind::Json => json::text(&view),
     };
-    ka_sys::files::write_private(path, text.as_bytes())
+    text
 }
