@@ -155,6 +155,17 @@ impl Applied {
     }
 }
 
+/// The namespace could not be joined (keepalived exits).
+#[derive(Debug, thiserror::Error)]
+#[error("Unable to set network namespace {name} - exiting")]
+pub struct JoinFailed {
+    /// The namespace.
+    pub name: String,
+    /// Why.
+    #[source]
+    pub source: netns::NetnsError,
+}
+
 /// What [`enter`] set up, undone when dropped.
 #[derive(Debug, Default)]
 pub struct Held {
@@ -166,7 +177,7 @@ pub struct Held {
 /// Logs the notes, makes the pid directory, joins the namespace (with
 /// its private `/run/keepalived`) and sets up core dumps. `Err` when the
 /// namespace cannot be joined: keepalived exits.
-pub fn enter(p: &Placement) -> Result<Held, ()> {
+pub fn enter(p: &Placement) -> Result<Held, JoinFailed> {
     for n in &p.notes {
         tracing::info!(target: target::CORE, "{n}");
     }
@@ -178,10 +189,14 @@ pub fn enter(p: &Placement) -> Result<Held, ()> {
         }
     }
     if let Some(ns) = &p.namespace {
-        if let Err(e) = netns::join(ns) {
-            tracing::info!(target: target::CORE, "{e}");
-            tracing::error!(target: target::CORE, "Unable to set network namespace {ns} - exiting");
-            return Err(());
+        if let Err(source) = netns::join(ns) {
+            tracing::info!(target: target::CORE, "{source}");
+            let e = JoinFailed {
+                name: ns.clone(),
+                source,
+            };
+            tracing::error!(target: target::CORE, "{e}");
+            return Err(e);
         }
         let dir = p.pid_dir.clone().unwrap_or_else(|| PathBuf::from(PID_DIR));
         match PrivateRun::mount(&dir, ns) {

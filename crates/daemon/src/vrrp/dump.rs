@@ -113,10 +113,9 @@ pub fn text(kind: DumpKind, snapshot: &Snapshot, plan: &VrrpPlan) -> String {
         ifaces: &ifaces,
         ..View::new(snapshot, plan, SystemTime::now())
     };
-    let text = match kind {
+    match kind {
         DumpKind::Data => data::text(&view),
         DumpKind::Stats => stats_text(snapshot),
         DumpKind::Json => json::text(&view),
-    };
-    text
+    }
 }
