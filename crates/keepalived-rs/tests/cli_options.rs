@@ -139,3 +139,30 @@ fn address_monitoring_logs_address_changes() {
         "Netlink reflector reports IP 192.0.2.77 removed from eth0",
     );
 }
+
+#[test]
+fn options_without_effect_say_so_once_naming_the_option() {
+    let dir =
+        std::env::temp_dir().join(format!("kars-opts-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let conf_path = dir.join("k.conf");
+    std::fs::write(&conf_path, conf()).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_keepalived-rs"))
+        .args(["-X", "-x", "-x", "-A", "/s", "-t", "-f"])
+        .arg(&conf_path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    for line in [
+        "keepalived-rs: option --release-vips has no effect: keepalived-rs always removes the virtual addresses when an instance leaves MASTER state",
+        "keepalived-rs: option --snmp has no effect: keepalived-rs has no SNMP agent",
+        "keepalived-rs: option --snmp-agent-socket has no effect: keepalived-rs has no SNMP agent",
+    ] {
+        assert_eq!(err.matches(line).count(), 1, "{line}\n{err}");
+    }
+    assert!(
+        !err.contains("--core-dump") && !err.contains("--log-file"),
+        "{err}"
+    );
+}

@@ -119,3 +119,33 @@ fn without_scheduling_keywords_the_daemon_runs_sched_other() {
     assert_eq!(stat_sched(pid), (0, 0));
     assert_eq!(status_field(pid, "VmLck"), "0 kB");
 }
+
+#[test]
+fn max_auto_priority_raises_a_late_loop_to_realtime_step_by_step() {
+    if ka_lab::skip() {
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    // A 1 µs allowance: every wake-up of a millisecond timer is late.
+    let globals = " max_auto_priority 3\n min_auto_priority_delay 1\n";
+    let pid = common::start_keepalived_rs_with(
+        &mut lab,
+        0,
+        "auto",
+        &conf(globals),
+        &[],
+        &[],
+    );
+    let log = wait_log(&lab, pid, "Set realtime priority 3");
+    assert!(log.contains("A thread timer expired 0."), "{log}");
+    let steps: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("Set realtime priority"))
+        .collect();
+    assert_eq!(steps.len(), 3, "{log}");
+    assert!(steps[0].ends_with("Set realtime priority 1"), "{log}");
+    assert_eq!(stat_sched(pid), (3, 2), "{log}");
+    // Never past the maximum.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(!lab.log_of(pid).contains("Set realtime priority 4"));
+}
