@@ -394,7 +394,6 @@ fn one_option(
         "log-file" => {
             o.log_file =
                 Some(value.filter(|v| !v.is_empty()).map(PathBuf::from));
-            st.no_effect(spec.long);
         }
         "no-syslog" => o.no_syslog = true,
         "umask" => set_umask(st, value.as_deref().unwrap_or_default()),
@@ -439,10 +438,14 @@ fn no_effect_option(
     match long {
         "snmp" => o.snmp = true,
         "snmp-agent-socket" => o.snmp_socket = value,
-        "core-dump" => o.core_dump = true,
+        "core-dump" => {
+            o.core_dump = true;
+            return None;
+        }
         "core-dump-pattern" => {
             o.core_dump = true;
             o.core_dump_pattern = Some(value.filter(|v| !v.is_empty()));
+            return None;
         }
         // --flush-log-file, --no-mem-check, -L, --config-fd, --perf,
         // --debug: keepalived build or debugging options.

@@ -205,7 +205,6 @@ fn remaining_keepalived_options_are_accepted() {
         vec![
             "snmp",
             "snmp-agent-socket",
-            "log-file",
             "flush-log-file",
             "perf",
             "debug",
@@ -213,10 +212,21 @@ fn remaining_keepalived_options_are_accepted() {
         ]
     );
     let p = parse(["--no-mem-check", "--config-fd=9", "-M"]);
-    assert_eq!(
-        p.no_effect,
-        vec!["no-mem-check", "config-fd", "core-dump-pattern"]
-    );
+    assert_eq!(p.no_effect, vec!["no-mem-check", "config-fd"]);
+}
+
+#[test]
+fn log_file_and_core_dump_options_are_acted_on() {
+    let o = run(&["-g"]);
+    assert_eq!(o.log_file, Some(None));
+    let o = run(&["-g/var/log/ka.log", "-MPATN"]);
+    assert_eq!(o.log_file, Some(Some(PathBuf::from("/var/log/ka.log"))));
+    // keepalived compat: -M implies -m.
+    assert!(o.core_dump);
+    assert_eq!(o.core_dump_pattern, Some(Some("PATN".to_string())));
+    let p = parse(["-m", "-M", "-g"]);
+    assert!(p.no_effect.is_empty(), "{:?}", p.no_effect);
+    assert_eq!(run(&["-M"]).core_dump_pattern, Some(None));
 }
 
 #[test]

@@ -14,6 +14,7 @@ use ka_daemon::check::plan::check_plan;
 use ka_daemon::core::control::Plan;
 use ka_daemon::core::hooks::ProcessHooks;
 use ka_daemon::core::log::LogOptions;
+use ka_daemon::core::placement::{PID_DIR, Placement, Sched};
 use ka_daemon::core::process::{DaemonOptions, LoadError, Loader};
 use ka_daemon::vrrp::plan::{UserResolver, vrrp_plan};
 
@@ -21,10 +22,69 @@ use crate::cli::{Daemons, Options};
 use crate::config_test::DEFAULT_CONFIG_FILE;
 use crate::host::SystemHost;
 
-/// keepalived's default pid files.
-const PID_FILE: &str = "/run/keepalived.pid";
-const VRRP_PID_FILE: &str = "/run/keepalived_vrrp.pid";
-const CHECKERS_PID_FILE: &str = "/run/keepalived_checkers.pid";
+/// keepalived's pid file names (`RUNSTATEDIR/NAME.pid`, or
+/// `RUNSTATEDIR/keepalived/NAME[_INSTANCE].pid` with a pid directory).
+const PID_NAMES: [&str; 4] = ["keepalived", "vrrp", "checkers", "bfd"];
+
+/// What a reload may not change (keepalived: "Cannot change ... at a
+/// reload").
+#[derive(Clone, Debug, Default)]
+struct Fixed {
+    /// `-s`: overrides `net_namespace`, at start and at each reload.
+    namespace_override: Option<String>,
+    /// The namespace joined at start.
+    namespace: Option<String>,
+    /// The `instance` name at start.
+    instance: Option<String>,
+    /// `-V`: the VRRP plan leaves everything in place at stop.
+    dont_release_vrrp: bool,
+    /// `-a`: VRRP logs every address change.
+    address_monitoring: bool,
+}
+
+impl Fixed {
+    fn namespace_of(
+        &self,
+        g: &ka_config::model::global::GlobalDefs,
+    ) -> Option<String> {
+        self.namespace_override
+            .clone()
+            .or_else(|| g.net_namespace.clone())
+    }
+}
+
+/// The default pid files (main, VRRP, checkers, BFD), as keepalived
+/// forms them: with an `instance`, `/run/keepalived/keepalived_INST.pid`
+/// ...; with a pid directory (a namespace, `instance` or `use_pid_dir`),
+/// `/run/keepalived/keepalived.pid`, `vrrp.pid`, `checkers.pid`,
+/// `bfd.pid`; else `/run/keepalived.pid`, `/run/keepalived_vrrp.pid` ...
+/// In a namespace `/run/keepalived` is private: the host sees
+/// `/run/keepalived/NS/...`.
+fn default_pid_files(
+    use_pid_dir: bool,
+    instance: Option<&str>,
+) -> [PathBuf; 4] {
+    PID_NAMES.map(|name| {
+        if let Some(inst) = instance {
+            PathBuf::from(format!("{PID_DIR}/{name}_{inst}.pid"))
+        } else if use_pid_dir {
+            PathBuf::from(format!("{PID_DIR}/{name}.pid"))
+        } else if name == "keepalived" {
+            PathBuf::from("/run/keepalived.pid")
+        } else {
+            PathBuf::from(format!("/run/keepalived_{name}.pid"))
+        }
+    })
+}
+
+/// keepalived's `make_syslog_ident` suffix: `_NS`, `_INST`, `_NS_INST`.
+fn ident_suffix(ns: Option<&str>, instance: Option<&str>) -> String {
+    [ns, instance]
+        .into_iter()
+        .flatten()
+        .map(|p| format!("_{p}"))
+        .collect()
+}
 
 impl UserResolver for SystemHost {
     fn uid_gid(&self, user: &str, group: Option<&str>) -> Option<(u32, u32)> {
@@ -49,26 +109,50 @@ pub(crate) fn run(opts: &Options) -> i32 {
         strict: opts.strict_config,
         check_all_includes: opts.all_config,
     };
+    // keepalived reads its configuration before joining the namespace it
+    // names; what the daemon uses is read again inside it.
+    let pre = ka_config::load(&file, &SystemHost, &load_opts);
+    let g = &pre.config.global;
+    let fixed = Fixed {
+        namespace_override: opts.namespace.clone(),
+        namespace: None,
+        instance: g.instance.clone(),
+        dont_release_vrrp: opts.dont_release_vrrp,
+        address_monitoring: opts.address_monitoring,
+    };
+    let fixed = Fixed {
+        namespace: fixed.namespace_of(g),
+        ..fixed
+    };
+    let placement = placement(opts, g, &fixed);
+    let use_pid_dir = placement.pid_dir.is_some();
+    let [main_pid, vrrp_pid, checkers_pid, bfd_pid] =
+        default_pid_files(use_pid_dir, fixed.instance.as_deref());
     let d = DaemonOptions {
         log: LogOptions {
             console: opts.log_console,
             syslog: !opts.no_syslog,
             facility: opts.log_facility.unwrap_or(3),
             detail: opts.log_detail > 0,
+            ident_suffix: ident_suffix(
+                fixed.namespace.as_deref(),
+                fixed.instance.as_deref(),
+            ),
+            file: opts
+                .log_file
+                .clone()
+                .map(|f| f.unwrap_or_else(|| PathBuf::from(DEFAULT_LOG_FILE))),
         },
         dont_fork: opts.dont_fork,
-        pid_file: opts
-            .pid_file
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(PID_FILE)),
-        vrrp_pid_file: opts
-            .vrrp_pid_file
-            .clone()
-            .unwrap_or_else(|| PathBuf::from(VRRP_PID_FILE)),
+        pid_file: opts.pid_file.clone().unwrap_or(main_pid),
+        vrrp_pid_file: opts.vrrp_pid_file.clone().unwrap_or(vrrp_pid),
         checkers_pid_file: opts
             .checkers_pid_file
             .clone()
-            .unwrap_or_else(|| PathBuf::from(CHECKERS_PID_FILE)),
+            .unwrap_or(checkers_pid),
+        bfd_pid_file: opts.bfd_pid_file.clone().unwrap_or(bfd_pid),
+        placement,
+        dump_conf: opts.dump_conf,
         umask: opts.umask,
         record_events: opts.record_events.clone(),
         check: RunOptions {
@@ -79,9 +163,51 @@ pub(crate) fn run(opts: &Options) -> i32 {
     };
     let cmdline_umask = opts.umask.is_some();
     let daemons = opts.daemons;
-    let loader: Loader =
-        Box::new(move || load(&file, &load_opts, cmdline_umask, daemons));
+    let loader: Loader = Box::new(move || {
+        load(&file, &load_opts, cmdline_umask, daemons, &fixed)
+    });
     ka_daemon::core::process::run(d, loader)
+}
+
+/// keepalived's `-g` default (under `/tmp`).
+const DEFAULT_LOG_FILE: &str = "keepalived.log";
+
+/// Namespace, pid directory, scheduling and core dumps, with the lines
+/// keepalived logs about them.
+fn placement(
+    opts: &Options,
+    g: &ka_config::model::global::GlobalDefs,
+    fixed: &Fixed,
+) -> Placement {
+    let mut notes = Vec::new();
+    if let (Some(cmd), Some(conf)) = (&opts.namespace, &g.net_namespace) {
+        notes.push(format!(
+            "Overriding config net_namespace '{conf}' with command line namespace '{cmd}'"
+        ));
+    }
+    let ns = fixed.namespace.clone();
+    let named = ns.is_some() || fixed.instance.is_some();
+    if named {
+        let suffix = ident_suffix(ns.as_deref(), fixed.instance.as_deref());
+        notes.push(format!("Changing syslog ident to Keepalived{suffix}"));
+    }
+    Placement {
+        namespace: ns,
+        pid_dir: (named || g.use_pid_dir).then(|| PathBuf::from(PID_DIR)),
+        notes,
+        sched: Sched {
+            vrrp: g.vrrp_process.clone(),
+            check: g.checker_process.clone(),
+            bfd: g.bfd_process.clone(),
+            max_auto_priority: g.max_auto_priority,
+            min_auto_priority_delay: g.min_auto_priority_delay,
+        },
+        core_dump: opts.core_dump,
+        core_pattern: opts
+            .core_dump_pattern
+            .clone()
+            .map(|p| p.unwrap_or_else(|| "core".to_string())),
+    }
 }
 
 /// Loads, validates and maps the configuration (start and SIGHUP).
@@ -90,6 +216,7 @@ fn load(
     opts: &LoadOptions,
     cmdline_umask: bool,
     daemons: Daemons,
+    fixed: &Fixed,
 ) -> Result<Plan, LoadError> {
     let loaded = ka_config::load(file, &SystemHost, opts);
     for d in loaded.diagnostics.iter() {
@@ -131,12 +258,20 @@ fn load(
             ka_daemon::core::process::set_umask(mask);
         }
     }
-    // Running in the wrong network namespace would move addresses on the
-    // wrong interfaces: refuse rather than warn.
-    if let Some(ns) = &cfg.global.net_namespace {
-        return Err(LoadError::NetNamespace(ns.clone()));
+    // keepalived compat: the namespace and the instance name stay those
+    // the daemon started with; a reload changing them is refused.
+    if fixed.namespace_of(&cfg.global) != fixed.namespace {
+        return Err(LoadError::Unsupported("network namespace"));
     }
-    plan(cfg, daemons)
+    if cfg.global.instance != fixed.instance {
+        return Err(LoadError::Unsupported("instance name"));
+    }
+    let mut plan = plan(cfg, daemons)?;
+    if let Some(v) = &mut plan.vrrp {
+        v.dont_release = fixed.dont_release_vrrp;
+        v.log_address_changes = fixed.address_monitoring;
+    }
+    Ok(plan)
 }
 
 /// The frameworks to run: keepalived compat: `-P` / `-C` / `-B` select
@@ -179,3 +314,7 @@ fn plan(cfg: &ka_config::Config, daemons: Daemons) -> Result<Plan, LoadError> {
         hooks,
     })
 }
+
+#[cfg(test)]
+#[path = "daemon_mode_tests.rs"]
+mod tests;

@@ -88,6 +88,21 @@ fn dispatch(prog: &str, parsed: Parsed) -> i32 {
     }
 }
 
+/// Why an accepted option does nothing here.
+fn no_effect_reason(long: &str) -> &'static str {
+    match long {
+        "snmp" | "snmp-agent-socket" => {
+            "has no effect: keepalived-rs has no SNMP agent"
+        }
+        "flush-log-file" => {
+            "has no effect: keepalived-rs writes each -g log line at once"
+        }
+        _ => {
+            "has no effect in keepalived-rs (a keepalived build or debugging option)"
+        }
+    }
+}
+
 /// Runs the configuration test, or explains that the daemon is missing.
 fn run(opts: &Options, no_effect: &[&str]) -> i32 {
     if !opts.unexpected.is_empty() {
@@ -101,26 +116,21 @@ fn run(opts: &Options, no_effect: &[&str]) -> i32 {
         println!("Unexpected argument(s): {}", words.concat());
     }
     for long in no_effect {
+        eprintln!("keepalived-rs: option --{long} {}", no_effect_reason(long));
+    }
+    if opts.release_vips {
+        // keepalived compat: -X makes keepalived remove the VIPs of an
+        // instance leaving MASTER even when it did not record adding
+        // them; keepalived-rs always removes them.
         eprintln!(
-            "keepalived-rs: option --{long} has no effect in keepalived-rs yet"
+            "keepalived-rs: option --release-vips has no effect: keepalived-rs always removes the virtual addresses when an instance leaves MASTER state"
         );
     }
     if opts.config_test.is_some() || opts.dump_config {
-        if opts.namespace.is_some() {
-            eprintln!(
-                "keepalived-rs: option --namespace has no effect in keepalived-rs yet; \
-                 interfaces are checked in the current network namespace"
-            );
-        }
+        // keepalived compat: with -t the namespace is not joined either
+        // (set_namespaces mounts nothing under CONFIG_TEST); interfaces are
+        // checked where the test runs.
         return config_test::run(opts);
-    }
-    if let Some(ns) = &opts.namespace {
-        // Running in the wrong network namespace would move addresses on
-        // the wrong interfaces: refuse rather than warn.
-        eprintln!(
-            "keepalived-rs: --namespace is not implemented yet; run it under `ip netns exec {ns}` instead"
-        );
-        return 1;
     }
     daemon_mode::run(opts)
 }

@@ -1,7 +1,8 @@
 //! What keepalived-rs refuses to run rather than run wrongly: a network
-//! namespace it would not enter (`-s`, `net_namespace`) would put the
-//! virtual addresses on the host's own interfaces. Both refusals happen
-//! before anything touches the system, so this runs unprivileged too.
+//! namespace (`-s`, `net_namespace`) it cannot join stops it, as it stops
+//! keepalived, rather than put the virtual addresses on the host's own
+//! interfaces. Both refusals happen before anything touches the
+//! interfaces, so this runs unprivileged too.
 
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -27,24 +28,46 @@ fn run(args: &[&str]) -> Output {
     child.wait_with_output().expect("output")
 }
 
-#[test]
-fn namespace_option_is_refused_in_daemon_mode() {
-    let out = run(&["-n", "-l", "-s", "blue", "-f", "/nonexistent.conf"]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--namespace is not implemented yet; run it under `ip netns exec blue`"), "{err}");
+/// stdout and stderr together (`-l` logs on stdout).
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }
 
 #[test]
-fn net_namespace_keyword_is_refused_in_daemon_mode() {
+fn a_namespace_that_does_not_exist_stops_the_daemon() {
+    let ns = format!("kars-absent-{}", std::process::id());
+    let out = run(&["-n", "-l", "-G", "-s", &ns, "-f", "/nonexistent.conf"]);
+    assert_eq!(out.status.code(), Some(1));
+    let all = text(&out);
+    assert!(
+        all.contains(&format!("Failed to open /var/run/netns/{ns}")),
+        "{all}"
+    );
+    assert!(
+        all.contains(&format!(
+            "Unable to set network namespace {ns} - exiting"
+        )),
+        "{all}"
+    );
+}
+
+#[test]
+fn a_net_namespace_keyword_naming_no_namespace_stops_the_daemon() {
     let dir = std::env::temp_dir()
         .join(format!("kars-refusal-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let conf = dir.join("k.conf");
+    let ns = format!("kars-absent-conf-{}", std::process::id());
     std::fs::write(
         &conf,
-        "net_namespace blue\nvrrp_instance V {\n interface eth0\n virtual_router_id 1\n \
-         priority 100\n virtual_ipaddress {\n 192.0.2.1/24\n }\n}\n",
+        format!(
+            "net_namespace {ns}\nvrrp_instance V {{\n interface eth0\n virtual_router_id 1\n \
+             priority 100\n virtual_ipaddress {{\n 192.0.2.1/24\n }}\n}}\n"
+        ),
     )
     .unwrap();
     let (c, p, r) = (
@@ -52,14 +75,14 @@ fn net_namespace_keyword_is_refused_in_daemon_mode() {
         dir.join("p.pid").display().to_string(),
         dir.join("r.pid").display().to_string(),
     );
-    let out = run(&["-n", "-l", "-f", &c, "-p", &p, "-r", &r]);
+    let out = run(&["-n", "-l", "-G", "-f", &c, "-p", &p, "-r", &r]);
     let _ = std::fs::remove_dir_all(&dir);
-    assert_ne!(out.status.code(), Some(0));
-    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    let all = text(&out);
     assert!(
-        err.contains(
-            "net_namespace blue is not implemented by keepalived-rs yet"
-        ),
-        "{err}"
+        all.contains(&format!(
+            "Unable to set network namespace {ns} - exiting"
+        )),
+        "{all}"
     );
 }

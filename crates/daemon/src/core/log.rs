@@ -8,6 +8,7 @@
 //! and the facility from `-S` (default `daemon`).
 
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -47,6 +48,14 @@ pub struct LogOptions {
     pub facility: u8,
     /// `-D`: log detail (debug-level messages too).
     pub detail: bool,
+    /// What follows each syslog ident and log file name: `_NS`, `_INST`
+    /// or `_NS_INST` in a namespace or with `instance` (keepalived's
+    /// `make_syslog_ident`), else empty.
+    pub ident_suffix: String,
+    /// `-g[FILE]`: also write each line to FILE (default
+    /// `keepalived.log`; a relative name is under `/tmp`), one file per
+    /// keepalived process name: see [`log_file_name`].
+    pub file: Option<std::path::PathBuf>,
 }
 
 impl Default for LogOptions {
@@ -56,6 +65,8 @@ impl Default for LogOptions {
             syslog: true,
             facility: 3,
             detail: false,
+            ident_suffix: String::new(),
+            file: None,
         }
     }
 }
@@ -65,6 +76,8 @@ impl Default for LogOptions {
 pub struct KeepalivedLog {
     opts: LogOptions,
     syslog: Option<Mutex<Syslog>>,
+    /// `-g`: the log files, opened at the first line for each.
+    files: Mutex<Vec<(&'static str, Option<std::fs::File>)>>,
 }
 
 impl KeepalivedLog {
@@ -78,7 +91,11 @@ impl KeepalivedLog {
     /// The same, with syslog sent to the datagram socket at `path`.
     pub fn with_syslog_path(opts: LogOptions, path: &Path) -> Self {
         let syslog = opts.syslog.then(|| Mutex::new(Syslog::new(path)));
-        Self { opts, syslog }
+        Self {
+            opts,
+            syslog,
+            files: Mutex::new(Vec::new()),
+        }
     }
 
     fn ident(target: &str) -> &'static str {
@@ -92,6 +109,79 @@ impl KeepalivedLog {
             "Keepalived"
         }
     }
+
+    /// keepalived's `-g` file program name for a target (its children
+    /// open `NAME_vrrp`, `NAME_check` and `NAME_bfd`).
+    fn file_prog(target: &str) -> Option<&'static str> {
+        if target.starts_with(target::VRRP) {
+            Some("vrrp")
+        } else if target.starts_with(target::BFD) {
+            Some("bfd")
+        } else if target.starts_with(target::CHECK) {
+            Some("check")
+        } else {
+            None
+        }
+    }
+
+    /// Appends `msg` to the `-g` file of `target`'s process name.
+    fn to_file(&self, target: &str, msg: &str) {
+        let Some(name) = &self.opts.file else {
+            return;
+        };
+        let prog = Self::file_prog(target);
+        let key = prog.unwrap_or("");
+        let Ok(mut files) = self.files.lock() else {
+            return;
+        };
+        if !files.iter().any(|(k, _)| *k == key) {
+            let path = log_file_name(name, prog, &self.opts.ident_suffix);
+            // keepalived compat: opened for appending, never through a
+            // symlink (fopen_safe); a file that cannot be opened is
+            // skipped.
+            let f = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .custom_flags(nix::libc::O_NOFOLLOW | nix::libc::O_CLOEXEC)
+                .open(path)
+                .ok();
+            files.push((key, f));
+        }
+        if let Some((_, Some(f))) = files.iter_mut().find(|(k, _)| *k == key) {
+            let now = chrono::Local::now();
+            let _ = writeln!(f, "{}: {msg}", file_stamp(now));
+        }
+    }
+}
+
+/// keepalived's `make_file_name`: a relative `name` is under `/tmp`; the
+/// program name and `suffix` go before the extension
+/// (`keepalived.log` -> `/tmp/keepalived_vrrp_NS.log`).
+pub fn log_file_name(
+    name: &Path,
+    prog: Option<&str>,
+    suffix: &str,
+) -> std::path::PathBuf {
+    let full = if name.is_absolute() {
+        name.to_owned()
+    } else {
+        Path::new("/tmp").join(name)
+    };
+    let file = full
+        .file_name()
+        .map_or_else(String::new, |f| f.to_string_lossy().into_owned());
+    let (stem, ext) = match file.rfind('.') {
+        Some(i) => file.split_at(i),
+        None => (file.as_str(), ""),
+    };
+    let prog = prog.map(|p| format!("_{p}")).unwrap_or_default();
+    full.with_file_name(format!("{stem}{prog}{suffix}{ext}"))
+}
+
+/// The time stamp of a `-g` file line: `Wed Dec 02 21:42:33.123456789
+/// 2026`.
+pub fn file_stamp(now: chrono::DateTime<chrono::Local>) -> String {
+    now.format("%a %b %d %T.%9f %Y").to_string()
 }
 
 /// Formats one console line.
@@ -154,15 +244,20 @@ impl<S: Subscriber> Layer<S> for KeepalivedLog {
             let mut out = std::io::stdout().lock();
             let _ = writeln!(out, "{}", console_line(now, &msg.0));
         }
+        self.to_file(event.metadata().target(), &msg.0);
         if let Some(s) = &self.syslog {
-            let ident = Self::ident(event.metadata().target());
+            let ident = format!(
+                "{}{}",
+                Self::ident(event.metadata().target()),
+                self.opts.ident_suffix
+            );
             // The pid of the process that logs, read for each line: the
             // logger is built before the daemon forks.
             let line = syslog_line(
                 self.opts.facility,
                 level,
                 now,
-                ident,
+                &ident,
                 std::process::id(),
                 &msg.0,
             );
@@ -198,6 +293,22 @@ mod tests {
             console_line(at(), "(VI_1) Entering MASTER STATE"),
             "Sun Nov  1 09:05:07 2026: (VI_1) Entering MASTER STATE"
         );
+    }
+
+    #[test]
+    fn log_file_names_are_keepalived_s() {
+        let n = |name: &str, prog, suffix| {
+            log_file_name(Path::new(name), prog, suffix)
+                .display()
+                .to_string()
+        };
+        assert_eq!(n("keepalived.log", None, ""), "/tmp/keepalived.log");
+        assert_eq!(
+            n("keepalived.log", Some("vrrp"), "_blue_i1"),
+            "/tmp/keepalived_vrrp_blue_i1.log"
+        );
+        assert_eq!(n("/var/log/ka", Some("check"), ""), "/var/log/ka_check");
+        assert_eq!(file_stamp(at()), "Sun Nov 01 09:05:07.000000000 2026");
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod log;
 pub mod notify;
 pub mod operator;
 pub mod pidfiles;
+pub mod placement;
 pub mod process;
 pub mod record;
 pub mod script_queue;

@@ -20,6 +20,7 @@ use super::framework::Framework;
 use super::hooks::{self, Hook};
 use super::operator::{self, Operator, Query, ReloadError, Status};
 use super::pidfiles::{self, PidFiles, TakeError};
+use super::placement;
 use super::signals::{self, Request, Signals};
 use crate::bfd::{self, plan::BfdPlan};
 use crate::check::{self, plan::CheckPlan};
@@ -42,11 +43,10 @@ pub enum LoadError {
     /// The configuration file does not exist.
     #[error("configuration file {} not found", .0.display())]
     NotFound(PathBuf),
-    /// `net_namespace` is configured.
-    #[error(
-        "net_namespace {0} is not implemented by keepalived-rs yet; run it under `ip netns exec {0}` instead"
-    )]
-    NetNamespace(String),
+    /// A reload changes what only a restart can (`network namespace`,
+    /// `instance name`): keepalived keeps the running configuration.
+    #[error("Cannot change {0} at a reload - please restart keepalived")]
+    Unsupported(&'static str),
     /// No framework has anything to run.
     #[error("no vrrp_instance or virtual_server configured: nothing to run")]
     NothingToRun,
@@ -67,11 +67,17 @@ pub struct DaemonOptions {
     pub umask: Option<u32>,
     /// `-c`: the checkers' pid file (written while the checkers run).
     pub checkers_pid_file: PathBuf,
+    /// `-b`: the BFD pid file (written while BFD runs).
+    pub bfd_pid_file: PathBuf,
     /// `--record-events`: write every engine step of VRRP (else of the
     /// checkers) to this file.
     pub record_events: Option<PathBuf>,
     /// How the checker framework runs (`--lvs-backend`, `-I`).
     pub check: check::RunOptions,
+    /// Network namespace, pid directory, scheduling, core dumps.
+    pub placement: placement::Placement,
+    /// `-d`: log the configuration (the data dump) once running.
+    pub dump_conf: bool,
 }
 
 /// keepalived's default `umask_val`: IXUSR|IRWXG|IRWXO.
@@ -102,6 +108,11 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
     if let Err(e) = signals::ignore_early() {
         tracing::error!(target: target::CORE, "cannot ignore signals: {e}");
     }
+    // keepalived compat: the namespace is joined before the configuration
+    // is used and before any socket or thread exists.
+    let Ok(_placed) = placement::enter(&opts.placement) else {
+        return 1;
+    };
     let setup = match load() {
         Ok(s) => s,
         Err(e) => {
@@ -117,6 +128,9 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
     }
     if setup.check.is_some() {
         pid_paths.push(opts.checkers_pid_file.as_path());
+    }
+    if setup.bfd.is_some() {
+        pid_paths.push(opts.bfd_pid_file.as_path());
     }
     // keepalived compat: checked before forking; exit status 0.
     if pidfiles::already_running(&pid_paths) {
@@ -145,11 +159,24 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
         }
     };
     tracing::info!(target: target::CORE, "Starting keepalived-rs {} (Keepalived v2.2.7 compatible)", env!("CARGO_PKG_VERSION"));
+    // After the fork (neither survives it), before the runtime's threads.
+    let running = [
+        setup.vrrp.is_some(),
+        setup.check.is_some(),
+        setup.bfd.is_some(),
+    ];
+    let sched = &opts.placement.sched;
+    let applied = placement::apply_sched(sched, running);
     let status = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => {
+            rt.spawn(placement::auto_priority(
+                sched.clone(),
+                applied.rt_priority,
+                applied.rlimit_rttime,
+            ));
             let run = AssertUnwindSafe(|| {
                 rt.block_on(supervise(setup, load, fatal, opts.clone()))
             });
@@ -427,6 +454,9 @@ async fn supervise(
         .await;
     let bus = Bus::default();
     let mut frameworks = Frameworks::start(plan, &bus, &opts);
+    if opts.dump_conf {
+        log_data_dump(&frameworks).await;
+    }
     let started = std::time::SystemTime::now();
     let (operator, mut queries) = Operator::channel();
     operator::serve(&operator, &opts);
@@ -571,6 +601,19 @@ async fn write_dump(frameworks: &Frameworks, kind: DumpKind) {
     let path = kind.default_path();
     if let Err(e) = dump::write(kind, &snap, &running.plan, &path) {
         tracing::error!(target: target::CORE, "cannot write {}: {e}", path.display());
+    }
+}
+
+/// `-d`: keepalived's children log their configuration dump at start;
+/// here the data dump, line by line, in the VRRP log.
+async fn log_data_dump(frameworks: &Frameworks) {
+    let (Some(snap), Some(running)) =
+        (frameworks.snapshot().await.vrrp, &frameworks.vrrp)
+    else {
+        return;
+    };
+    for line in dump::text(DumpKind::Data, &snap, &running.plan).lines() {
+        tracing::info!(target: target::VRRP, "{line}");
     }
 }
 

@@ -102,6 +102,12 @@ pub fn write(
     plan: &VrrpPlan,
     path: &std::path::Path,
 ) -> std::io::Result<()> {
+    let text = text(kind, snapshot, plan);
+    ka_sys::files::write_private(path, text.as_bytes())
+}
+
+/// The text of a dump for `kind` (`-d` logs the data dump).
+pub fn text(kind: DumpKind, snapshot: &Snapshot, plan: &VrrpPlan) -> String {
     let ifaces = if kind == DumpKind::Data {
         ifaces::read_all()
     } else {
@@ -111,10 +117,9 @@ pub fn write(
         ifaces: &ifaces,
         ..View::new(snapshot, plan, SystemTime::now())
     };
-    let text = match kind {
+    match kind {
         DumpKind::Data => data::text(&view),
         DumpKind::Stats => stats_text(snapshot),
         DumpKind::Json => json::text(&view),
-    };
-    ka_sys::files::write_private(path, text.as_bytes())
+    }
 }

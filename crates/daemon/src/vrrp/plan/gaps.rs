@@ -45,22 +45,15 @@ pub(super) fn global(cfg: &Config, notes: &mut Vec<String>) {
     process(cfg, notes);
 }
 
-/// Settings of the VRRP process itself (scheduling, buffers, firewall,
-/// SNMP, DBus).
+/// Settings of the VRRP process itself (buffers, firewall, SNMP, DBus).
+/// Scheduling (`vrrp_priority`, `vrrp_rt_priority`, `vrrp_no_swap`,
+/// `vrrp_cpu_affinity`, `vrrp_rlimit_rttime`, `max_auto_priority`) is
+/// applied to the process by `core::placement`.
 fn process(cfg: &Config, notes: &mut Vec<String>) {
     let g = &cfg.global;
     let fw = &g.firewall;
     let nl = &g.netlink_bufs;
     let items = [
-        (
-            !g.vrrp_process.is_default(),
-            "vrrp process scheduling (vrrp_priority, vrrp_rt_priority, vrrp_cpu_affinity, vrrp_no_swap, …)",
-        ),
-        (
-            g.max_auto_priority.is_some()
-                || g.min_auto_priority_delay.is_some(),
-            "max_auto_priority / min_auto_priority_delay",
-        ),
         (
             g.vrrp_rx_bufs_policy.is_some()
                 || g.vrrp_rx_bufs_multiplier.is_some(),

@@ -96,6 +96,11 @@ pub struct VrrpPlan {
     pub netlink_monitor_rcvbuf: ka_sys::netlink::RcvBuf,
     /// `interface_up_down_delays`, limited as keepalived limits them.
     pub if_delays: HashMap<String, UpDownDelay>,
+    /// `-V, --dont-release-vrrp`: at stop, leave the addresses, routes,
+    /// firewall and VMACs in place and send no priority-0 advert.
+    pub dont_release: bool,
+    /// `-a, --address-monitoring`: log every address added or removed.
+    pub log_address_changes: bool,
 }
 
 /// Everything `ip addr add` needs for one VIP or eVIP except the interface

@@ -264,6 +264,13 @@ impl<I: Io> Runtime<I> {
     /// wait (bounded) until the kernel worker applied that, then remove
     /// the firewall and the VMACs.
     async fn shutdown(&mut self, out: &mut Vec<Action>) {
+        if self.setup.dont_release {
+            // keepalived compat: with -V, vrrp_terminate_phase2 skips
+            // shutdown_vrrp_instances and restore_vrrp_interfaces.
+            tracing::info!(target: target::VRRP, "--dont-release-vrrp: leaving the VRRP addresses and routes in place");
+            out.clear();
+            return;
+        }
         self.dispatch(out, true).await;
         let statics = self.setup.statics.clone();
         self.remove_statics(&statics, None);
@@ -309,6 +316,9 @@ impl<I: Io> Runtime<I> {
     /// removed link close, sockets of a new one open; returns the engine
     /// events it implies.
     fn net_change(&mut self, change: &NetEvent) -> Vec<Event> {
+        if self.setup.log_address_changes {
+            self.log_address_change(change);
+        }
         if let NetEvent::LinkRemoved(l) = change {
             self.sockets.close(&l.name);
         }
@@ -316,6 +326,17 @@ impl<I: Io> Runtime<I> {
         let events = self.ifaces.apply(change);
         self.open_sockets();
         events
+    }
+
+    /// keepalived compat: `-a` logs each address change netlink reports.
+    fn log_address_change(&self, change: &NetEvent) {
+        let (a, what) = match change {
+            NetEvent::AddrAdded(a) => (a, "added to"),
+            NetEvent::AddrRemoved(a) => (a, "removed from"),
+            _ => return,
+        };
+        let name = self.ifaces.name_of(a.ifindex).unwrap_or("?");
+        tracing::info!(target: target::VRRP, "Netlink reflector reports IP {} {what} {name}", a.addr);
     }
 
     /// Opens the socket of every instance interface that exists and is

@@ -5,7 +5,7 @@
 //! cargo run --release -p ka-lab --bin soak-bench -- \
 //!     [--secs 600] [--busy 4] [--runs 1] \
 //!     [--impl keepalived-rs|keepalived|both] [--bin PATH-TO-keepalived-rs] \
-//!     [--compare PATH-TO-ANOTHER-keepalived-rs]
+//!     [--compare PATH-TO-ANOTHER-keepalived-rs] [--global LINE]...
 //! ```
 //!
 //! On a shared machine: with `kernel.sched_autogroup_enabled=1` each
@@ -18,6 +18,10 @@
 //! ```text
 //! setsid sh -c 'echo -10 > /proc/self/autogroup; exec target/release/soak-bench …'
 //! ```
+//!
+//! `--global LINE` (repeatable) adds LINE to both daemons' `global_defs`
+//! (`--global 'vrrp_rt_priority 20' --global vrrp_no_swap` measures real-time
+//! scheduling).
 //!
 //! `--compare` runs one more keepalived-rs pair with another binary (an
 //! older build, say) beside the others, so a change is judged under the
@@ -86,11 +90,15 @@ struct Opts {
     impls: Vec<Impl>,
     /// Whether two keepalived-rs binaries run (`--compare`).
     comparing: bool,
+    /// `--global LINE` (repeatable): lines added to both daemons'
+    /// `global_defs`, e.g. `vrrp_rt_priority 20`.
+    globals: String,
 }
 
 fn usage() -> String {
     "usage: soak-bench [--secs 600] [--busy 4] [--runs 1] \
-     [--impl keepalived-rs|keepalived|both] [--bin PATH] [--compare PATH]"
+     [--impl keepalived-rs|keepalived|both] [--bin PATH] [--compare PATH] \
+     [--global 'vrrp_rt_priority 20']..."
         .to_owned()
 }
 
@@ -99,6 +107,7 @@ fn parse_opts() -> Result<Opts, String> {
         (600, 4, 1, "both".to_owned());
     let mut bin = daemons::default_rs_bin();
     let mut compare = None;
+    let mut globals = String::new();
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let mut val =
@@ -118,6 +127,7 @@ fn parse_opts() -> Result<Opts, String> {
             "--impl" => imp = val()?,
             "--bin" => bin = val()?.into(),
             "--compare" => compare = Some(val()?.into()),
+            "--global" => globals.push_str(&format!("    {}\n", val()?)),
             "-h" | "--help" => return Err(usage()),
             o => return Err(format!("unknown option {o}\n{}", usage())),
         }
@@ -131,7 +141,17 @@ fn parse_opts() -> Result<Opts, String> {
         comparing: impls.iter().filter(|i| matches!(i, Impl::Rs(_))).count()
             > 1,
         impls,
+        globals,
     })
+}
+
+/// The benchmark's configuration with `globals` added to `global_defs`.
+fn config_with(prio: u8, globals: &str) -> String {
+    daemons::config(1, prio, TIMING).replacen(
+        "global_defs {\n",
+        &format!("global_defs {{\n{globals}"),
+        1,
+    )
 }
 
 /// One daemon pair in its own lab.
@@ -144,24 +164,14 @@ struct Pair {
 
 /// Builds a lab, starts h0 and waits until it holds the VIP, then starts
 /// h1 as its backup.
-fn bring_up(imp: &Impl) -> Result<Pair, String> {
+fn bring_up(imp: &Impl, globals: &str) -> Result<Pair, String> {
     let mut lab = Lab::new(2).map_err(|e| e.to_string())?;
-    let master = daemons::start(
-        &mut lab,
-        imp,
-        0,
-        "h0",
-        &daemons::config(1, 150, TIMING),
-    )?;
+    let master =
+        daemons::start(&mut lab, imp, 0, "h0", &config_with(150, globals))?;
     daemons::wait_holder(&lab, VIP, 0, Duration::from_secs(15))
         .map_err(|e| format!("{e}\n--- h0 log:\n{}", lab.log_of(master.pid)))?;
-    let backup = daemons::start(
-        &mut lab,
-        imp,
-        1,
-        "h1",
-        &daemons::config(1, 100, TIMING),
-    )?;
+    let backup =
+        daemons::start(&mut lab, imp, 1, "h1", &config_with(100, globals))?;
     Ok(Pair {
         imp: imp.clone(),
         lab,
@@ -193,7 +203,7 @@ fn stop(mut p: Pair) -> usize {
 fn soak(o: &Opts, run: usize) -> Result<Vec<Row>, String> {
     let mut pairs = Vec::new();
     for imp in &o.impls {
-        pairs.push(bring_up(imp)?);
+        pairs.push(bring_up(imp, &o.globals)?);
     }
     let lifetime = Duration::from_secs(o.secs + 60);
     let stop_taps = Arc::new(AtomicBool::new(false));
