@@ -72,6 +72,9 @@ pub struct DaemonOptions {
     pub record_events: Option<PathBuf>,
     /// How the checker framework runs (`--lvs-backend`, `-I`).
     pub check: check::RunOptions,
+    /// `--control-socket`: where `keepalived-rs ctl` connects; `None`
+    /// runs no control socket.
+    pub control_socket: Option<PathBuf>,
 }
 
 /// keepalived's default `umask_val`: IXUSR|IRWXG|IRWXO.
