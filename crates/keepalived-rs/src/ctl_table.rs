@@ -12,10 +12,14 @@ use ka_daemon::core::status_json::{
 
 /// The text for an answer; times are shown relative to `now`.
 pub(crate) fn render(r: &Response, now: SystemTime) -> String {
+    let none = |what: &str| format!("no {what}\n");
     match r {
         Response::Status(s) => status(s, now),
+        Response::Instances(l) if l.is_empty() => none("VRRP instances"),
         Response::Instances(list) => instances(list, now),
+        Response::VirtualServers(l) if l.is_empty() => none("virtual servers"),
         Response::VirtualServers(list) => virtual_servers(list),
+        Response::Bfd(l) if l.is_empty() => none("BFD sessions"),
         Response::Bfd(list) => bfd(list),
         Response::Reload(r) => reload(r),
         Response::Dump(d) => dump(d, now),
@@ -306,6 +310,12 @@ fn reload(r: &ReloadOutcome) -> String {
 fn dump(d: &Dump, now: SystemTime) -> String {
     let mut out = String::new();
     let mut section = |title: &str, body: String| {
+        // A heading line alone: nothing of that kind.
+        let body = if body.lines().count() < 2 {
+            "(none)\n".to_string()
+        } else {
+            body
+        };
         let _ = write!(
             out,
             "{}{title}\n{body}",

@@ -264,6 +264,8 @@ fn reload_and_errors_say_what_happened() {
     assert!(text.contains("refused") && text.contains("parse error"));
     let err = render(&Response::Error("nope".into()), now());
     assert_eq!(err, "error: nope\n");
+    let none = render(&Response::Bfd(Vec::new()), now());
+    assert_eq!(none, "no BFD sessions\n");
 }
 
 #[test]
@@ -309,4 +311,5 @@ fn dump_has_every_section() {
     assert!(text.contains("-10"));
     assert!(text.contains("eth1"));
     assert!(text.contains("unknown VRID: 7"));
+    assert!(text.contains("\nBFD SESSIONS\n(none)\n"), "{text}");
 }

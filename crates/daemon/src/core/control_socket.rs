@@ -238,7 +238,7 @@ pub fn bind(path: &Path) -> Result<(UnixListener, SocketFile), SocketError> {
 pub fn start(op: &Operator, path: &Path) {
     match bind(path) {
         Ok((listener, file)) => {
-            tracing::info!(target: target::CORE, "control socket listening on {}", path.display());
+            tracing::debug!(target: target::CORE, "control socket listening on {}", path.display());
             tokio::spawn(serve(listener, file, op.clone()));
         }
         Err(e) => {
