@@ -197,17 +197,18 @@ pub fn bind(path: &Path) -> Result<(UnixListener, SocketFile), SocketError> {
         path: path.to_path_buf(),
         source,
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        if !dir.exists() {
-            std::fs::DirBuilder::new()
-                .recursive(true)
-                .mode(0o700)
-                .create(dir)
-                .map_err(|source| SocketError::Dir {
-                    path: dir.to_path_buf(),
-                    source,
-                })?;
-        }
+    let missing_dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.exists());
+    if let Some(dir) = missing_dir {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|source| SocketError::Dir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
     }
     if let Ok(meta) = std::fs::symlink_metadata(path) {
         if !meta.file_type().is_socket() {
