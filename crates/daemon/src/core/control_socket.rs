@@ -397,6 +397,7 @@ pub async fn answer(op: &Operator, req: Request) -> Response {
             Response::VirtualServers(json::virtual_servers(&status))
         }
         Request::Bfd => Response::Bfd(json::bfd_sessions(&status)),
+        // `Reload` was answered above.
         Request::Dump | Request::Reload => {
             Response::Dump(Box::new(json::dump(&status, now)))
         }
