@@ -111,6 +111,8 @@ pub(crate) struct Options {
     /// keepalived-rs: the checkers' kernel table (`ipvs`, `nftables`,
     /// `auto`).
     pub(crate) lvs_backend: LvsBackend,
+    /// keepalived-rs: where the control socket listens (`ctl`).
+    pub(crate) control_socket: Option<PathBuf>,
     /// Non-option arguments; keepalived prints and ignores them.
     pub(crate) unexpected: Vec<OsString>,
 }
@@ -185,6 +187,7 @@ const EXTENSIONS: &[Spec] = &[
     spec(None, "dump-config", HasArg::No),
     spec(None, "record-events", HasArg::Required),
     spec(None, "lvs-backend", HasArg::Required),
+    spec(None, "control-socket", HasArg::Required),
 ];
 
 /// getopt_long's lookup: an exact long name, or a prefix of exactly one.
@@ -422,6 +425,7 @@ fn one_option(
             Ok(b) => o.lvs_backend = b,
             Err(e) => st.errors.push(e),
         },
+        "control-socket" => o.control_socket = value.map(PathBuf::from),
         other => return no_effect_option(st, spec, other, value),
     }
     None

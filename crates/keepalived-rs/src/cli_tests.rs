@@ -295,3 +295,19 @@ fn lvs_backend_takes_ipvs_nftables_or_auto() {
         vec!["invalid --lvs-backend \"xdp\": expected ipvs, nftables or auto"]
     );
 }
+
+#[test]
+fn control_socket_takes_a_path_in_both_long_spellings() {
+    assert_eq!(run(&["-n"]).control_socket, None);
+    for args in [
+        &["--control-socket=/tmp/c.sock"][..],
+        &["--control-socket", "/tmp/c.sock"],
+    ] {
+        let o = run(args);
+        assert_eq!(o.control_socket, Some(PathBuf::from("/tmp/c.sock")));
+    }
+    assert_eq!(
+        errors(&["--control-socket"]),
+        vec!["Missing parameter for option --control-socket"]
+    );
+}

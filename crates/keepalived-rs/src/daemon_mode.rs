@@ -160,6 +160,9 @@ pub(crate) fn run(opts: &Options) -> i32 {
             dont_release: opts.dont_release_ipvs,
             record: None,
         },
+        control_socket: Some(opts.control_socket.clone().unwrap_or_else(
+            || PathBuf::from(ka_daemon::core::control_socket::DEFAULT_PATH),
+        )),
     };
     let cmdline_umask = opts.umask.is_some();
     let daemons = opts.daemons;

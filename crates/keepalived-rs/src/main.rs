@@ -8,6 +8,8 @@
 
 mod cli;
 mod config_test;
+mod ctl;
+mod ctl_table;
 mod daemon_mode;
 mod host;
 mod usage;
@@ -34,6 +36,10 @@ fn main() -> ExitCode {
     }
     if rest.first().map(String::as_str) == Some("genhash") {
         return exit(ka_probe::genhash::main(&prog, false, &rest[1..]));
+    }
+    // keepalived-rs: `ctl` asks a running daemon (its control socket).
+    if rest.first().map(String::as_str) == Some("ctl") {
+        return exit(ctl::main(&prog, &rest[1..]));
     }
     let parsed = cli::parse(args);
     if parsed.action == Action::Genhash {

@@ -51,6 +51,8 @@ pub(crate) fn usage(prog: &str) -> String {
                                 to FILE as JSON lines, for replay tests
       --lvs-backend=KIND       keepalived-rs: the load balancer's kernel table: ipvs,
                                 nftables, or auto (IPVS if the kernel has it; default)
+      --control-socket=PATH    keepalived-rs: the control socket `keepalived-rs ctl` uses
+                                (default /run/keepalived-rs/control.sock)
   -v, --version                Display the version number
   -h, --help                   Display this help message
 "

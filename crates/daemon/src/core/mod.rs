@@ -6,6 +6,7 @@
 pub mod bus;
 pub(crate) mod clock;
 pub mod control;
+pub mod control_socket;
 pub(crate) mod driver;
 pub mod fatal;
 pub mod fifo;
@@ -21,4 +22,5 @@ pub mod record;
 pub mod script_queue;
 pub mod signals;
 pub mod smtp;
+pub mod status_json;
 pub(crate) mod trackers;

@@ -74,5 +74,7 @@ impl Operator {
 /// holding a clone of `op`. (The control socket and the metrics endpoint
 /// start here.)
 pub fn serve(op: &Operator, opts: &super::process::DaemonOptions) {
-    let _ = (op, opts);
+    if let Some(path) = &opts.control_socket {
+        super::control_socket::start(op, path);
+    }
 }

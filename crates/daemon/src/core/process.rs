@@ -78,6 +78,9 @@ pub struct DaemonOptions {
     pub placement: placement::Placement,
     /// `-d`: log the configuration (the data dump) once running.
     pub dump_conf: bool,
+    /// `--control-socket`: where `keepalived-rs ctl` connects; `None`
+    /// runs no control socket.
+    pub control_socket: Option<PathBuf>,
 }
 
 /// keepalived's default `umask_val`: IXUSR|IRWXG|IRWXO.
