@@ -232,4 +232,7 @@ pub struct RsSnapshot {
     pub in_table: bool,
     /// Per checker: up or not, and the latency of its last probe.
     pub checkers: Vec<(bool, Option<Duration>)>,
+    /// Latencies of every answered probe of its checkers.
+    #[serde(default)]
+    pub probe_latency: crate::latency::LatencyHistogram,
 }

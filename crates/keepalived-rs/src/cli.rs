@@ -111,6 +111,8 @@ pub(crate) struct Options {
     /// keepalived-rs: the checkers' kernel table (`ipvs`, `nftables`,
     /// `auto`).
     pub(crate) lvs_backend: LvsBackend,
+    /// keepalived-rs: serve Prometheus metrics on this address.
+    pub(crate) metrics_listen: Option<std::net::SocketAddr>,
     /// Non-option arguments; keepalived prints and ignores them.
     pub(crate) unexpected: Vec<OsString>,
 }
@@ -185,6 +187,7 @@ const EXTENSIONS: &[Spec] = &[
     spec(None, "dump-config", HasArg::No),
     spec(None, "record-events", HasArg::Required),
     spec(None, "lvs-backend", HasArg::Required),
+    spec(None, "metrics-listen", HasArg::Required),
 ];
 
 /// getopt_long's lookup: an exact long name, or a prefix of exactly one.
@@ -423,6 +426,16 @@ fn one_option(
             Ok(b) => o.lvs_backend = b,
             Err(e) => st.errors.push(e),
         },
+        "metrics-listen" => {
+            let v = value.unwrap_or_default();
+            match v.parse() {
+                Ok(a) => o.metrics_listen = Some(a),
+                Err(_) => st.errors.push(format!(
+                    "invalid --metrics-listen {v:?}: expected ADDR:PORT \
+                     (192.0.2.1:9650, [2001:db8::1]:9650)"
+                )),
+            }
+        }
         other => return no_effect_option(st, spec, other, value),
     }
     None

@@ -76,6 +76,7 @@ pub(crate) fn run(opts: &Options) -> i32 {
             dont_release: opts.dont_release_ipvs,
             record: None,
         },
+        metrics_listen: opts.metrics_listen,
     };
     let cmdline_umask = opts.umask.is_some();
     let daemons = opts.daemons;

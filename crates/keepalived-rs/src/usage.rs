@@ -51,6 +51,9 @@ pub(crate) fn usage(prog: &str) -> String {
                                 to FILE as JSON lines, for replay tests
       --lvs-backend=KIND       keepalived-rs: the load balancer's kernel table: ipvs,
                                 nftables, or auto (IPVS if the kernel has it; default)
+      --metrics-listen=ADDR:PORT
+                               keepalived-rs: serve Prometheus metrics (GET /metrics)
+                                on ADDR:PORT, e.g. 127.0.0.1:9650 or [::1]:9650
   -v, --version                Display the version number
   -h, --help                   Display this help message
 "

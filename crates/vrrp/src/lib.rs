@@ -40,6 +40,7 @@ mod stats;
 mod testutil;
 mod timers;
 mod track;
+mod transitions;
 mod tx;
 mod units;
 
@@ -63,4 +64,5 @@ pub use timers::{
     AdverInt, DOWN_TIMER_ADVERTS, Version, master_down_interval, skew_min,
     skew_time,
 };
+pub use transitions::{TransitionReason, Transitions};
 pub use units::{Priority, Vrid, ZeroVrid};

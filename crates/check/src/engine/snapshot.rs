@@ -3,6 +3,7 @@
 use super::Engine;
 use super::state::{effective_weight, real_weight};
 use crate::event::{RsSnapshot, Snapshot, VsSnapshot};
+use crate::latency::LatencyHistogram;
 
 impl Engine {
     /// Builds the [`Snapshot`].
@@ -34,6 +35,13 @@ impl Engine {
                             .iter()
                             .map(|c| (c.up, c.latency))
                             .collect(),
+                        probe_latency: rs.checkers.iter().fold(
+                            LatencyHistogram::default(),
+                            |mut h, c| {
+                                h.merge(&c.latencies);
+                                h
+                            },
+                        ),
                     })
                     .collect();
                 VsSnapshot {

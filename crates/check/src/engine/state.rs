@@ -68,6 +68,8 @@ pub(super) struct CheckerState {
     pub(super) cur_weight: i64,
     /// Latency of the last answered probe.
     pub(super) latency: Option<Duration>,
+    /// Latencies of every answered probe (for the metrics).
+    pub(super) latencies: crate::latency::LatencyHistogram,
     /// HTTP_GET/SSL_GET: keepalived's `failed_url` is set (a success
     /// only clears it).
     pub(super) http_failed: bool,

@@ -94,6 +94,7 @@ impl Engine {
         };
         c.running = None;
         c.latency = Some(latency);
+        c.latencies.observe(latency);
         match result {
             ProbeResult::Up => {
                 if cfg.dynamic {

@@ -74,5 +74,5 @@ impl Operator {
 /// holding a clone of `op`. (The control socket and the metrics endpoint
 /// start here.)
 pub fn serve(op: &Operator, opts: &super::process::DaemonOptions) {
-    let _ = (op, opts);
+    super::metrics::start(op, opts.metrics_listen);
 }

@@ -72,6 +72,8 @@ pub struct DaemonOptions {
     pub record_events: Option<PathBuf>,
     /// How the checker framework runs (`--lvs-backend`, `-I`).
     pub check: check::RunOptions,
+    /// `--metrics-listen`: serve `GET /metrics` on this address.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 /// keepalived's default `umask_val`: IXUSR|IRWXG|IRWXO.
