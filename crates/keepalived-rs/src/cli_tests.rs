@@ -285,3 +285,23 @@ fn lvs_backend_takes_ipvs_nftables_or_auto() {
         vec!["invalid --lvs-backend \"xdp\": expected ipvs, nftables or auto"]
     );
 }
+
+#[test]
+fn metrics_listen_takes_an_ipv4_or_ipv6_socket_address() {
+    assert_eq!(run(&["-n"]).metrics_listen, None);
+    assert_eq!(
+        run(&["--metrics-listen=192.0.2.1:9650"]).metrics_listen,
+        Some("192.0.2.1:9650".parse().unwrap())
+    );
+    assert_eq!(
+        run(&["--metrics-listen", "[2001:db8::1]:9650"]).metrics_listen,
+        Some("[2001:db8::1]:9650".parse().unwrap())
+    );
+    assert_eq!(
+        errors(&["--metrics-listen=localhost"]),
+        vec![
+            "invalid --metrics-listen \"localhost\": expected ADDR:PORT \
+             (192.0.2.1:9650, [2001:db8::1]:9650)"
+        ]
+    );
+}
