@@ -115,7 +115,7 @@ fn instance(prio: u8) -> String {
 
 fn vrrp_state(s: &Scrape, state: &str) -> Option<f64> {
     let l = [
-        ("instance", "VI_1"),
+        ("vrrp_instance", "VI_1"),
         ("interface", "eth0"),
         ("vrid", "62"),
         ("state", state),

@@ -9,8 +9,8 @@ use std::time::{Duration, UNIX_EPOCH};
 use ka_check::event::{RsSnapshot, VsSnapshot};
 use ka_types::Instant;
 use ka_vrrp::{
-    FaultFlags, InstanceSnapshot, ProcessSnapshot, ScriptSnapshot, State,
-    Stats, TransitionReason,
+    FaultFlags, InstanceConfig, InstanceSnapshot, Priority, ProcessSnapshot,
+    ScriptSnapshot, State, Stats, TrackKind, TrackRef, TransitionReason, Vrid,
 };
 use ka_wire::bfd::{Diag, State as BfdState};
 use prometheus_parse::{Scrape, Value};
@@ -19,6 +19,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use super::encode;
 use crate::core::control::{Plan, Snapshot};
 use crate::core::operator::{Operator, Query, Status};
+use crate::vrrp::plan::VrrpPlan;
 
 fn instance(name: &str, state: State) -> InstanceSnapshot {
     let mut stats = Stats {
@@ -59,7 +60,11 @@ fn instance(name: &str, state: State) -> InstanceSnapshot {
 fn vrrp() -> ka_vrrp::Snapshot {
     ka_vrrp::Snapshot {
         instances: vec![instance("VI_1", State::Master)],
-        groups: Vec::new(),
+        groups: vec![ka_vrrp::GroupSnapshot {
+            name: "G1".into(),
+            state: State::Master,
+            members: vec!["VI_1".into()],
+        }],
         vrid_errors: 4,
         taken_at: None,
         scripts: vec![ScriptSnapshot {
@@ -75,8 +80,20 @@ fn vrrp() -> ka_vrrp::Snapshot {
             count: 0,
             have_quorum: false,
         }],
-        links_down: Vec::new(),
+        links_down: vec!["eth1".into()],
     }
+}
+
+/// A plan naming VI_1's interface (eth0) and a tracked one (eth1).
+fn vrrp_plan() -> VrrpPlan {
+    let vrid = Vrid::new(51).expect("vrid");
+    let mut c = InstanceConfig::new("VI_1", vrid, Priority::new(100));
+    c.interface = Some("eth0".into());
+    c.track
+        .push(TrackRef::new(TrackKind::Interface("eth1".into()), 0));
+    let mut plan = VrrpPlan::default();
+    plan.engine.instances.push(c);
+    plan
 }
 
 fn check() -> ka_check::Snapshot {
@@ -145,7 +162,10 @@ fn status() -> Status {
             bfd: Some(bfd()),
             check: Some(check()),
         },
-        plan: Plan::default(),
+        plan: Plan {
+            vrrp: Some(vrrp_plan()),
+            ..Plan::default()
+        },
         started: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
     }
 }
@@ -179,7 +199,7 @@ fn num(v: Value) -> f64 {
 fn vrrp_instance_metrics_parse_back() {
     let text = encode(status()).expect("encode");
     let s = parse(&text);
-    let vi = [("instance", "VI_1"), ("vrid", "51")];
+    let vi = [("vrrp_instance", "VI_1"), ("vrid", "51")];
     let state = |st| {
         let mut l = vi.to_vec();
         l.push(("state", st));
@@ -262,6 +282,69 @@ fn checker_and_bfd_metrics_parse_back() {
 }
 
 #[test]
+fn interfaces_and_sync_groups_parse_back() {
+    let s = parse(&encode(status()).expect("encode"));
+    let vi = [("vrrp_instance", "VI_1"), ("interface", "eth0")];
+    assert_eq!(num(value(&s, "keepalived_vrrp_priority", &vi)), 100.0);
+    let up = "keepalived_vrrp_interface_up";
+    assert_eq!(num(value(&s, up, &[("interface", "eth0")])), 1.0);
+    assert_eq!(num(value(&s, up, &[("interface", "eth1")])), 0.0);
+    let g = [("sync_group", "G1"), ("state", "MASTER")];
+    assert_eq!(num(value(&s, "keepalived_vrrp_sync_group_state", &g)), 1.0);
+}
+
+/// The metric names docs/metrics.md lists in its tables (first column).
+fn documented() -> Vec<String> {
+    let doc = include_str!("../../../../../docs/metrics.md");
+    doc.lines()
+        .filter_map(|l| l.strip_prefix("| `keepalived_"))
+        .filter_map(|l| l.split('`').next())
+        .map(|n| format!("keepalived_{n}"))
+        .collect()
+}
+
+#[test]
+fn every_metric_served_is_documented_and_every_documented_one_served() {
+    let s = parse(&encode(status()).expect("encode"));
+    let mut served: Vec<String> = s.docs.keys().cloned().collect();
+    served.sort();
+    let documented = documented();
+    for name in &served {
+        assert!(
+            documented.contains(name),
+            "{name} is not in docs/metrics.md"
+        );
+    }
+    for name in &documented {
+        assert!(served.contains(name), "{name} is documented, not served");
+    }
+}
+
+#[test]
+fn the_sample_dashboard_queries_documented_metrics() {
+    let dash = include_str!("../../../../../docs/grafana-dashboard.json");
+    let v: serde_json::Value = serde_json::from_str(dash).expect("JSON");
+    let panels = v["panels"].as_array().expect("panels");
+    assert!(panels.len() >= 6);
+    let documented = documented();
+    let mut used = 0;
+    for p in panels {
+        for t in p["targets"].as_array().expect("targets") {
+            let expr = t["expr"].as_str().expect("expr");
+            let names = expr
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .filter(|w| w.starts_with("keepalived_") && !w.ends_with('_'));
+            for name in names {
+                let base = name.strip_suffix("_bucket").unwrap_or(name);
+                assert!(documented.iter().any(|d| d == base), "{name}");
+                used += 1;
+            }
+        }
+    }
+    assert!(used >= 10, "{used} metric references");
+}
+
+#[test]
 fn absent_frameworks_write_no_family() {
     let mut st = status();
     st.snapshot = Snapshot::default();
@@ -307,7 +390,7 @@ async fn the_endpoint_serves_metrics_and_404_elsewhere() {
     let (code, body) = get(addr, "GET", "/metrics").await;
     assert_eq!(code, 200, "{body}");
     let s = parse(&body);
-    let vi = [("instance", "VI_1"), ("state", "MASTER")];
+    let vi = [("vrrp_instance", "VI_1"), ("state", "MASTER")];
     assert_eq!(num(value(&s, "keepalived_vrrp_state", &vi)), 1.0);
     assert_eq!(get(addr, "GET", "/").await.0, 404);
     assert_eq!(get(addr, "GET", "/metricsx").await.0, 404);

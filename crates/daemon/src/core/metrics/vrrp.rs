@@ -119,7 +119,7 @@ fn labels(i: &InstanceSnapshot, plan: Option<&VrrpPlan>) -> Labels {
         .and_then(|c| c.interface.clone())
         .unwrap_or_default();
     vec![
-        ("instance", i.name.clone()),
+        ("vrrp_instance", i.name.clone()),
         ("interface", interface),
         ("vrid", i.vrid.to_string()),
     ]
