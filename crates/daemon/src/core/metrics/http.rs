@@ -113,12 +113,10 @@ async fn answer(
         );
         return Ok(r);
     }
-    let status = match tokio::time::timeout(STATUS_WAIT, op.status()).await {
-        Ok(Some(s)) => s,
-        // Stopping, or the loop is busy past the bound.
-        _ => {
-            return Ok(plain(StatusCode::SERVICE_UNAVAILABLE, "unavailable\n"));
-        }
+    // None: stopping; Err: the loop is busy past the bound.
+    let Ok(Some(status)) = tokio::time::timeout(STATUS_WAIT, op.status()).await
+    else {
+        return Ok(plain(StatusCode::SERVICE_UNAVAILABLE, "unavailable\n"));
     };
     let Ok(text) = super::encode(status) else {
         return Ok(plain(
