@@ -392,6 +392,8 @@ async fn the_endpoint_serves_metrics_and_404_elsewhere() {
     let s = parse(&body);
     let vi = [("vrrp_instance", "VI_1"), ("state", "MASTER")];
     assert_eq!(num(value(&s, "keepalived_vrrp_state", &vi)), 1.0);
+    let (code, body) = get(addr, "HEAD", "/metrics").await;
+    assert_eq!((code, body.as_str()), (200, ""));
     assert_eq!(get(addr, "GET", "/").await.0, 404);
     assert_eq!(get(addr, "GET", "/metricsx").await.0, 404);
     assert_eq!(get(addr, "POST", "/metrics").await.0, 405);
@@ -408,6 +410,6 @@ async fn the_endpoint_serves_metrics_and_404_elsewhere() {
     let head = String::from_utf8_lossy(&out);
     assert!(!head.starts_with("HTTP/1.1 200"), "{head}");
     // One status request per scrape, none for refused requests.
-    assert_eq!(asked.load(Ordering::SeqCst), 1);
+    assert_eq!(asked.load(Ordering::SeqCst), 2);
     loop_.abort();
 }
