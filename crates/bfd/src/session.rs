@@ -75,6 +75,8 @@ pub(crate) struct Session {
     pub(crate) expire_at: Option<Instant>,
     /// Return to the initial state after a fall to Down.
     pub(crate) reset_at: Option<Instant>,
+    /// Falls from Up to Down (for the metrics; keepalived counts none).
+    pub(crate) down_events: u64,
 }
 
 fn us(v: u64) -> Duration {
@@ -108,6 +110,7 @@ impl Session {
             tx_at: None,
             expire_at: None,
             reset_at: None,
+            down_events: 0,
             cfg,
         }
     }
@@ -245,6 +248,7 @@ impl Session {
     pub(crate) fn state_down(&mut self, diag: Diag, cx: &mut Ctx<'_>) {
         let was_up = self.local_state == State::Up;
         if was_up {
+            self.down_events += 1;
             // keepalived compat: a new discriminator on leaving Up.
             self.local_discr = cx.fresh_discr();
             cx.log(

@@ -70,6 +70,9 @@ pub struct SessionSnapshot {
     pub expires_in: Option<Duration>,
     /// Time to the return to the initial state after a fall.
     pub reset_in: Option<Duration>,
+    /// Falls from Up to Down since the session was created.
+    #[serde(default)]
+    pub down_events: u64,
 }
 
 impl Snapshot {
@@ -103,6 +106,7 @@ impl Snapshot {
                     next_tx: until(s.tx_at),
                     expires_in: until(s.expire_at),
                     reset_in: until(s.reset_at),
+                    down_events: s.down_events,
                 })
                 .collect(),
         }

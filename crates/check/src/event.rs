@@ -249,6 +249,9 @@ pub struct RsSnapshot {
     /// Per checker, keepalived's state flags (for the dumps).
     #[serde(default)]
     pub checker_states: Vec<CheckerSnapshot>,
+    /// Latencies of every answered probe of its checkers.
+    #[serde(default)]
+    pub probe_latency: crate::latency::LatencyHistogram,
 }
 
 /// One checker's state as keepalived's `dump_checker` shows it.

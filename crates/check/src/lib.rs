@@ -13,6 +13,7 @@
 pub mod config;
 mod engine;
 pub mod event;
+pub mod latency;
 
 pub use config::{
     CheckConfig, CheckerConfig, CheckerSource, RsConfig, SorryConfig, VsConfig,

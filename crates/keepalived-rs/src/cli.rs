@@ -113,6 +113,8 @@ pub(crate) struct Options {
     pub(crate) lvs_backend: LvsBackend,
     /// keepalived-rs: where the control socket listens (`ctl`).
     pub(crate) control_socket: Option<PathBuf>,
+    /// keepalived-rs: serve Prometheus metrics on this address.
+    pub(crate) metrics_listen: Option<std::net::SocketAddr>,
     /// Non-option arguments; keepalived prints and ignores them.
     pub(crate) unexpected: Vec<OsString>,
 }
@@ -188,6 +190,7 @@ const EXTENSIONS: &[Spec] = &[
     spec(None, "record-events", HasArg::Required),
     spec(None, "lvs-backend", HasArg::Required),
     spec(None, "control-socket", HasArg::Required),
+    spec(None, "metrics-listen", HasArg::Required),
 ];
 
 /// getopt_long's lookup: an exact long name, or a prefix of exactly one.
@@ -426,6 +429,16 @@ fn one_option(
             Err(e) => st.errors.push(e),
         },
         "control-socket" => o.control_socket = value.map(PathBuf::from),
+        "metrics-listen" => {
+            let v = value.unwrap_or_default();
+            match v.parse() {
+                Ok(a) => o.metrics_listen = Some(a),
+                Err(_) => st.errors.push(format!(
+                    "invalid --metrics-listen {v:?}: expected ADDR:PORT \
+                     (192.0.2.1:9650, [2001:db8::1]:9650)"
+                )),
+            }
+        }
         other => return no_effect_option(st, spec, other, value),
     }
     None

@@ -311,3 +311,23 @@ fn control_socket_takes_a_path_in_both_long_spellings() {
         vec!["Missing parameter for option --control-socket"]
     );
 }
+
+#[test]
+fn metrics_listen_takes_an_ipv4_or_ipv6_socket_address() {
+    assert_eq!(run(&["-n"]).metrics_listen, None);
+    assert_eq!(
+        run(&["--metrics-listen=192.0.2.1:9650"]).metrics_listen,
+        Some("192.0.2.1:9650".parse().unwrap())
+    );
+    assert_eq!(
+        run(&["--metrics-listen", "[2001:db8::1]:9650"]).metrics_listen,
+        Some("[2001:db8::1]:9650".parse().unwrap())
+    );
+    assert_eq!(
+        errors(&["--metrics-listen=localhost"]),
+        vec![
+            "invalid --metrics-listen \"localhost\": expected ADDR:PORT \
+             (192.0.2.1:9650, [2001:db8::1]:9650)"
+        ]
+    );
+}

@@ -163,6 +163,7 @@ pub(crate) fn run(opts: &Options) -> i32 {
         control_socket: Some(opts.control_socket.clone().unwrap_or_else(
             || PathBuf::from(ka_daemon::core::control_socket::DEFAULT_PATH),
         )),
+        metrics_listen: opts.metrics_listen,
     };
     let cmdline_umask = opts.umask.is_some();
     let daemons = opts.daemons;

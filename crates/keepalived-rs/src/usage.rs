@@ -53,6 +53,9 @@ pub(crate) fn usage(prog: &str) -> String {
                                 nftables, or auto (IPVS if the kernel has it; default)
       --control-socket=PATH    keepalived-rs: the control socket `keepalived-rs ctl` uses
                                 (default /run/keepalived-rs/control.sock)
+      --metrics-listen=ADDR:PORT
+                               keepalived-rs: serve Prometheus metrics (GET /metrics)
+                                on ADDR:PORT, e.g. 127.0.0.1:9650 or [::1]:9650
   -v, --version                Display the version number
   -h, --help                   Display this help message
 "

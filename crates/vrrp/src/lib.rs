@@ -40,6 +40,7 @@ mod stats;
 mod testutil;
 mod timers;
 mod track;
+mod transitions;
 mod tx;
 mod units;
 
@@ -49,8 +50,7 @@ pub use action::{
 pub use config::{
     Auth, EngineConfig, ExtraIfGarp, GarpConfig, GarpLane, InitialState,
     InstanceConfig, OldUnicastChecksum, ProcessConfig, RouteSpec, RuleSpec,
-    ScriptConfig,
-    SyncGroupConfig, TrackKind, TrackRef, UnicastPeer, Vip,
+    ScriptConfig, SyncGroupConfig, TrackKind, TrackRef, UnicastPeer, Vip,
 };
 pub use engine::Engine;
 pub use event::{AdminCommand, Event, RxPacket};
@@ -64,4 +64,5 @@ pub use timers::{
     AdverInt, DOWN_TIMER_ADVERTS, Version, master_down_interval, skew_min,
     skew_time,
 };
+pub use transitions::{TransitionReason, Transitions};
 pub use units::{Priority, Vrid, ZeroVrid};

@@ -42,6 +42,9 @@ pub struct Stats {
     pub vers_err: u64,
     /// Unicast source not a configured peer (keepalived logs only).
     pub unicast_src_err: u64,
+    /// State changes by target state and reason (ours: the metrics).
+    #[serde(default)]
+    pub transitions: crate::transitions::Transitions,
 }
 
 impl Stats {

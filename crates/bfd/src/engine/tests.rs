@@ -283,6 +283,7 @@ fn jitter_keeps_intervals_within_75_to_100_percent() {
 fn detection_timer_expiry_goes_down_with_diag_1() {
     let (mut e, _) = up(cfg());
     let before = local_discr(&e);
+    assert_eq!(e.snapshot(Instant::ZERO).sessions[0].down_events, 0);
     let mut out = Vec::new();
     let mut t = Instant::ZERO;
     while state(&e) == State::Up {
@@ -298,6 +299,8 @@ fn detection_timer_expiry_goes_down_with_diag_1() {
     // §6.8.1: RemoteDiscr zeroed; keepalived compat: new LocalDiscr.
     assert_eq!(s.remote_discr, 0);
     assert_ne!(s.local_discr, before);
+    // Counted for the metrics (keepalived_bfd_session_down_events_total).
+    assert_eq!(s.down_events, 1);
     let w = logs(&out, LogLevel::Warning);
     assert_eq!(w[0], "(h1) Expired after 60 ms (0 usec overdue)");
     assert_eq!(

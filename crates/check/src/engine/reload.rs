@@ -223,6 +223,7 @@ impl Engine {
                     c.up = old.up;
                     c.has_run = old.has_run;
                     c.latency = old.latency;
+                    c.latencies = old.latencies;
                     if old.retry_it > 0 && cc.retry > 0 {
                         c.retry_it = old.retry_it.min(cc.retry - 1);
                     }

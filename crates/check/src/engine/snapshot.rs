@@ -3,6 +3,7 @@
 use super::Engine;
 use super::state::{effective_weight, real_weight};
 use crate::event::{CheckerSnapshot, RsSnapshot, Snapshot, VsSnapshot};
+use crate::latency::LatencyHistogram;
 
 impl Engine {
     /// Builds the [`Snapshot`].
@@ -46,6 +47,13 @@ impl Engine {
                                 failed_url: c.failed_url,
                             })
                             .collect(),
+                        probe_latency: rs.checkers.iter().fold(
+                            LatencyHistogram::default(),
+                            |mut h, c| {
+                                h.merge(&c.latencies);
+                                h
+                            },
+                        ),
                     })
                     .collect();
                 VsSnapshot {

@@ -74,6 +74,8 @@ pub(super) struct CheckerState {
     /// HTTP_GET/SSL_GET: keepalived's `failed_url`, the url that failed
     /// for good (a success of it only clears it).
     pub(super) failed_url: Option<u32>,
+    /// Latencies of every answered probe (for the metrics).
+    pub(super) latencies: crate::latency::LatencyHistogram,
 }
 
 impl CheckerState {

@@ -109,6 +109,7 @@ impl Engine {
             }
             r => r,
         };
+        c.latencies.observe(latency);
         match result {
             ProbeResult::Up | ProbeResult::UpWithLine(_) => {
                 if cfg.dynamic {

@@ -13,6 +13,7 @@ pub mod fifo;
 pub mod framework;
 pub mod hooks;
 pub mod log;
+pub mod metrics;
 pub mod notify;
 pub mod operator;
 pub mod pidfiles;

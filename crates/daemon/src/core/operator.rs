@@ -77,4 +77,5 @@ pub fn serve(op: &Operator, opts: &super::process::DaemonOptions) {
     if let Some(path) = &opts.control_socket {
         super::control_socket::start(op, path);
     }
+    super::metrics::start(op, opts.metrics_listen);
 }

@@ -81,6 +81,8 @@ pub struct DaemonOptions {
     /// `--control-socket`: where `keepalived-rs ctl` connects; `None`
     /// runs no control socket.
     pub control_socket: Option<PathBuf>,
+    /// `--metrics-listen`: serve `GET /metrics` on this address.
+    pub metrics_listen: Option<std::net::SocketAddr>,
 }
 
 /// keepalived's default `umask_val`: IXUSR|IRWXG|IRWXO.

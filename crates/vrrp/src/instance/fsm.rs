@@ -17,6 +17,7 @@ use crate::garp::Garp;
 use ka_wire::vrrp::Repr;
 
 use crate::timers::{self, MICROS_PER_CENTI, Version};
+use crate::transitions::TransitionReason;
 
 /// What can happen to one instance.
 #[derive(Clone, Copy, Debug)]
@@ -52,6 +53,21 @@ enum Why {
     Synced,
     FaultCleared,
     Shutdown,
+}
+
+impl Why {
+    /// The reason the metrics show.
+    const fn reason(self) -> TransitionReason {
+        match self {
+            Self::Init => TransitionReason::Init,
+            Self::Elected => TransitionReason::MasterDown,
+            Self::HigherPriority => TransitionReason::HigherPriority,
+            Self::Fault => TransitionReason::Fault,
+            Self::Synced => TransitionReason::SyncGroup,
+            Self::FaultCleared => TransitionReason::FaultCleared,
+            Self::Shutdown => TransitionReason::Shutdown,
+        }
+    }
 }
 
 /// Outcome of an input that the engine must act on across instances.
@@ -460,6 +476,7 @@ impl Instance {
         }
         if from != self.state {
             self.last_transition = Some(cx.now);
+            self.stats.transitions.count(self.state, why.reason());
         }
     }
 

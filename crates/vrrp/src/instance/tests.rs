@@ -6,6 +6,7 @@ use crate::config::InitialState;
 use crate::instance::State;
 use crate::testutil::*;
 use crate::timers::{AdverInt, Version};
+use crate::transitions::TransitionReason;
 use crate::{Action, Event};
 
 const MS_DOWN_100: u64 = 3_609_375;
@@ -169,7 +170,14 @@ fn master_yields_to_higher_priority() {
         e.poll_timeout(),
         Some(t + std::time::Duration::from_micros(MS_DOWN_100))
     );
-    assert_eq!(e.snapshot().instances[0].stats.release_master, 1);
+    let stats = &e.snapshot().instances[0].stats;
+    assert_eq!(stats.release_master, 1);
+    // The metrics' transitions by reason: INIT -> BACKUP -> MASTER -> BACKUP.
+    let tr = &stats.transitions;
+    assert_eq!(tr.get(State::Backup, TransitionReason::Init), 1);
+    assert_eq!(tr.get(State::Master, TransitionReason::MasterDown), 1);
+    assert_eq!(tr.get(State::Backup, TransitionReason::HigherPriority), 1);
+    assert_eq!(tr.iter().count(), 3);
 }
 
 #[test]
