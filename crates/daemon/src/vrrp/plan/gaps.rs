@@ -29,7 +29,6 @@ pub(super) fn global(cfg: &Config, notes: &mut Vec<String>) {
             notes.push(format!("{what} is not implemented yet"));
         }
     };
-    say(g.net_namespace.is_some(), "net_namespace".into());
     say(
         g.linkbeat_use_polling,
         "linkbeat_use_polling (link state comes from netlink)".into(),
