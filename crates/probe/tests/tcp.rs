@@ -143,10 +143,12 @@ fn bind_if_and_fwmark_reach_the_socket() {
             "table inet probe { chain out { type filter hook output priority 0; meta mark 7 drop\n }\n}\n",
         );
         rt().block_on(async {
+            // 3 s: a loaded 2-core CI machine can hold a loopback connect
+            // past a few hundred ms (the dropped case waits it out).
             let l = tokio::net::TcpListener::bind("[2001:db8::1]:0")
                 .await
                 .expect("bind v6");
-            let mut spec = tcp(l.local_addr().expect("addr"), 400);
+            let mut spec = tcp(l.local_addr().expect("addr"), 3000);
             spec.target.bind_if = Some("lo".into());
             assert_eq!(
                 ka_probe::run(&spec, &ProbeCtx::new()).await.verdict,
@@ -184,7 +186,8 @@ fn a_link_local_target_takes_its_scope_from_bind_if() {
             .await
             .expect("bind link-local");
             let port = l.local_addr().expect("addr").port();
-            let mut spec = tcp(SocketAddr::from((ll, port)), 400);
+            // 3 s, as above: under load 400 ms was seen to time out.
+            let mut spec = tcp(SocketAddr::from((ll, port)), 3000);
             let o = ka_probe::run(&spec, &ProbeCtx::new()).await;
             assert!(!o.verdict.is_up(), "no scope: {:?}", o.verdict);
             spec.target.bind_if = Some("lo".into());
