@@ -86,6 +86,9 @@ pub(crate) trait ProbeIo {
     fn start(&mut self, id: CheckerId, token: u64, url: u32);
     /// The next finished attempt; pending while none runs. Cancel-safe.
     fn next_done(&mut self) -> impl Future<Output = ProbeDone>;
+    /// A finished attempt not yet taken, without waiting; `None` when
+    /// none has finished.
+    fn try_done(&mut self) -> Option<ProbeDone>;
     /// Stops every running attempt.
     fn stop_all(&mut self);
 }

@@ -160,6 +160,16 @@ impl ProbeIo for Probes {
         }
     }
 
+    fn try_done(&mut self) -> Option<ProbeDone> {
+        // A panicked or aborted attempt is skipped, as in `next_done`.
+        while let Some(r) = self.running.try_join_next() {
+            if let Ok(done) = r {
+                return Some(done);
+            }
+        }
+        None
+    }
+
     fn stop_all(&mut self) {
         self.running.abort_all();
     }
