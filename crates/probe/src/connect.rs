@@ -36,9 +36,10 @@ pub(crate) fn socket(
     proto: Protocol,
 ) -> io::Result<Socket> {
     let dst = dest(t);
-    let s = Socket::new(Domain::for_address(dst), ty, Some(proto))?;
-    s.set_nonblocking(true)?;
-    s.set_cloexec(true)?;
+    // Non-blocking and close-on-exec from socket(2) itself
+    // (SOCK_NONBLOCK | SOCK_CLOEXEC): no fcntl calls per attempt.
+    let s =
+        Socket::new(Domain::for_address(dst), ty.nonblocking(), Some(proto))?;
     if let Some(ifname) = &t.bind_if {
         s.bind_device(Some(ifname.as_bytes()))?;
     }

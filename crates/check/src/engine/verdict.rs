@@ -36,7 +36,12 @@ impl Engine {
 
     /// One checker's timer.
     fn run_one(&mut self, now: Instant, id: CheckerId, out: &mut Vec<Action>) {
-        let Some(cfg) = self.checker_config(id).cloned() else {
+        // The few settings used here, not a clone of the whole
+        // configuration (this runs for every check).
+        let Some((delay_loop, urls, connect_timeout)) = self
+            .checker_config(id)
+            .map(|c| (c.delay_loop, c.urls, c.connect_timeout))
+        else {
             return;
         };
         let enabled = self.vs_enabled(id.rs.vs as usize);
@@ -52,17 +57,17 @@ impl Engine {
         if !enabled {
             // check_tcp.c tcp_connect_thread: a disabled (ha_suspend)
             // checker only re-arms its timer.
-            c.next = Some(now + cfg.delay_loop);
-            self.arm(id, now + cfg.delay_loop);
+            c.next = Some(now + delay_loop);
+            self.arm(id, now + delay_loop);
             return;
         }
         // keepalived's url_it; a reload may have removed urls.
-        if c.url >= cfg.urls {
+        if c.url >= urls {
             c.url = 0;
         }
         let url = c.url;
-        let margin = cfg.connect_timeout.max(OVERDUE_MARGIN);
-        let deadline = now + cfg.connect_timeout + margin;
+        let margin = connect_timeout.max(OVERDUE_MARGIN);
+        let deadline = now + connect_timeout + margin;
         c.next = None;
         c.running = Some(Running {
             token,
@@ -84,10 +89,12 @@ impl Engine {
         latency: Duration,
         out: &mut Vec<Action>,
     ) {
-        let Some(cfg) = self.checker_config(id).cloned() else {
+        let Some((probe, dynamic)) =
+            self.checker_config(id).map(|c| (is_probe(c), c.dynamic))
+        else {
             return;
         };
-        if !self.started || !is_probe(&cfg) {
+        if !self.started || !probe {
             return;
         }
         let Some(c) = self.checker_mut(id) else {
@@ -112,7 +119,7 @@ impl Engine {
         c.latencies.observe(latency);
         match result {
             ProbeResult::Up | ProbeResult::UpWithLine(_) => {
-                if cfg.dynamic {
+                if dynamic {
                     // check_misc.c: exit status 0 puts the configured
                     // weight back.
                     self.set_dynamic_weight(id, 0, out);
@@ -120,7 +127,7 @@ impl Engine {
                 self.checker_result(now, id, (true, ""), started, out);
             }
             ProbeResult::UpWithWeight(w) => {
-                if cfg.dynamic {
+                if dynamic {
                     let configured = self
                         .rs_config(id.rs)
                         .map_or(0, |r| i64::from(r.dest.weight));
@@ -147,18 +154,16 @@ impl Engine {
         out: &mut Vec<Action>,
     ) {
         let (success, why) = result;
-        let Some(cfg) = self.checker_config(id).cloned() else {
-            return;
-        };
-        let (rs_name, vs_name) = self.names(id.rs);
-        let Some(c) = self.checker_mut(id) else {
+        // The configuration is borrowed next to the mutable state (no
+        // clone per check); names are looked up only for a verdict line.
+        let Some((cfg, c)) = self.checker_parts(id) else {
             return;
         };
         let (was_up, has_run) = (c.up, c.has_run);
         if !success && was_up && cfg.log_all_failures && !why.is_empty() {
             Self::log(out, why.to_string());
         }
-        let step = epilog::step(&cfg, c, success);
+        let step = epilog::step(cfg, c, success);
         // keepalived compat: check_misc.c times the next run from the
         // start of the last one; the other checkers from its end.
         let base = if cfg.keyword == "MISC_CHECK" {
@@ -168,28 +173,33 @@ impl Engine {
         };
         let next = (base + step.delay).max(now);
         c.next = Some(next);
+        let (retry, dynamic) = (cfg.retry, cfg.dynamic);
+        let http = epilog::is_http(cfg);
+        let keyword = step.verdict.map(|_| cfg.keyword.clone());
         self.arm(id, next);
-        match step.verdict {
-            Some(true) => {
-                let line = words::success(&cfg.keyword, &rs_name, &vs_name);
+        match (step.verdict, keyword) {
+            (Some(true), Some(keyword)) => {
+                let (rs_name, vs_name) = self.names(id.rs);
+                let line = words::success(&keyword, &rs_name, &vs_name);
                 if let Some(line) = line {
                     Self::log(out, line);
                 }
                 self.update_checker_state(id, true, out);
             }
-            Some(false) => {
+            (Some(false), Some(keyword)) => {
+                let (rs_name, vs_name) = self.names(id.rs);
                 // keepalived compat: check_http.c sets has_run before it
                 // logs, so HTTP says "after N retries" even at a first
                 // failure.
                 let line = words::failure(
-                    &cfg.keyword,
+                    &keyword,
                     (&rs_name, &vs_name),
-                    cfg.retry,
-                    has_run || epilog::is_http(&cfg),
+                    retry,
+                    has_run || http,
                     why,
                 );
                 Self::log(out, line);
-                if cfg.dynamic {
+                if dynamic {
                     // check_misc.c: a failed dynamic checker gives up its
                     // part of the weight, silently (the server leaves the
                     // pool anyway).
@@ -199,7 +209,7 @@ impl Engine {
                 }
                 self.update_checker_state(id, false, out);
             }
-            None => {}
+            _ => {}
         }
         if step.ran
             && let Some(c) = self.checker_mut(id)
@@ -317,6 +327,33 @@ impl Engine {
         id: RsId,
     ) -> Option<&mut super::state::RsState> {
         self.vs.get_mut(id.vs as usize)?.rs.get_mut(id.rs as usize)
+    }
+
+    /// A checker's configuration and its mutable state together (two
+    /// disjoint fields of the engine).
+    pub(super) fn checker_parts(
+        &mut self,
+        id: CheckerId,
+    ) -> Option<(
+        &crate::config::CheckerConfig,
+        &mut super::state::CheckerState,
+    )> {
+        let cfg = self
+            .config
+            .virtual_servers
+            .get(id.rs.vs as usize)?
+            .real_servers
+            .get(id.rs.rs as usize)?
+            .checkers
+            .get(id.checker as usize)?;
+        let c = self
+            .vs
+            .get_mut(id.rs.vs as usize)?
+            .rs
+            .get_mut(id.rs.rs as usize)?
+            .checkers
+            .get_mut(id.checker as usize)?;
+        Some((cfg, c))
     }
 
     pub(super) fn checker_mut(

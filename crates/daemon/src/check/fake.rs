@@ -188,6 +188,10 @@ impl ProbeIo for FakeProbes {
         }
     }
 
+    fn try_done(&mut self) -> Option<ProbeDone> {
+        self.done.try_recv().ok()
+    }
+
     fn stop_all(&mut self) {
         lock(&self.world).running.clear();
     }

@@ -84,8 +84,15 @@ pub(crate) trait ProbeIo {
     /// Starts one attempt of checker `id`'s probe; an HTTP_GET/SSL_GET
     /// fetches only its url `url` (keepalived's `url_it`).
     fn start(&mut self, id: CheckerId, token: u64, url: u32);
+    /// Sends the attempts started since the last call on their way (a
+    /// driver may queue [`Self::start`]s to hand them over together);
+    /// called once the actions of an engine step are taken in.
+    fn flush(&mut self) {}
     /// The next finished attempt; pending while none runs. Cancel-safe.
     fn next_done(&mut self) -> impl Future<Output = ProbeDone>;
+    /// A finished attempt not yet taken, without waiting; `None` when
+    /// none has finished.
+    fn try_done(&mut self) -> Option<ProbeDone>;
     /// Stops every running attempt.
     fn stop_all(&mut self);
 }

@@ -2,36 +2,51 @@
 //! driven by its own thread, so that the kernel's work for thousands of
 //! connects a second (most of a check's CPU) spreads over the cores while
 //! the engine's loop stays on the main runtime. Probes are handed out in
-//! turn; their results come back through the caller's `JoinSet`.
+//! turn and sent over in batches ([`Workers::flush`], once per engine
+//! step): one wake-up of a probe thread per batch, not per probe.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::thread::JoinHandle;
 
 use tokio::runtime::{Builder, Handle};
 use tokio::sync::oneshot;
-use tokio::task::{AbortHandle, JoinSet};
 
 use crate::core::framework::Framework;
 
 /// At most this many probe threads (and one per core).
 const MAX_WORKERS: usize = 4;
 
+/// A probe's task, as queued for a probe thread.
+type Task = Pin<Box<dyn Future<Output = ()> + Send + 'static>>;
+
 /// One probe thread: its runtime's handle and what ends it.
 #[derive(Debug)]
 struct Worker {
     handle: Handle,
     /// Dropped to end the thread (its runtime is dropped there, outside
-    /// any async context).
+    /// any async context, and the tasks still on it with it).
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
 /// The probe threads; none when they cannot be started (the probes then
 /// run on the caller's runtime).
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Workers {
     workers: Vec<Worker>,
     next: usize,
+    /// Tasks not yet sent, per probe thread.
+    pending: Vec<Vec<Task>>,
+}
+
+impl std::fmt::Debug for Workers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Workers")
+            .field("workers", &self.workers)
+            .field("pending", &self.pending.iter().map(Vec::len).sum::<usize>())
+            .finish()
+    }
 }
 
 impl Workers {
@@ -52,25 +67,46 @@ impl Workers {
                 }
             }
         }
-        Self { workers, next: 0 }
+        let pending = workers.iter().map(|_| Vec::new()).collect();
+        Self {
+            workers,
+            next: 0,
+            pending,
+        }
     }
 
-    /// Spawns `task` on the next probe thread (or on the current runtime
-    /// when there is none) into `set`.
-    pub(crate) fn spawn<T, F>(
-        &mut self,
-        set: &mut JoinSet<T>,
-        task: F,
-    ) -> AbortHandle
+    /// Queues `task` for the next probe thread (until [`Self::flush`]),
+    /// or spawns it on the current runtime when there is none.
+    pub(crate) fn spawn<F>(&mut self, task: F)
     where
-        F: Future<Output = T> + Send + 'static,
-        T: Send + 'static,
+        F: Future<Output = ()> + Send + 'static,
     {
         if self.workers.is_empty() {
-            return set.spawn(task);
+            tokio::spawn(task);
+            return;
         }
         self.next = (self.next + 1) % self.workers.len();
-        set.spawn_on(task, &self.workers[self.next].handle)
+        if let Some(q) = self.pending.get_mut(self.next) {
+            q.push(Box::pin(task));
+        }
+    }
+
+    /// Sends the queued tasks: one task per probe thread that has some,
+    /// which spawns them there (a spawn from another thread wakes the
+    /// probe thread with a write to its eventfd; spawns on its own
+    /// runtime do not).
+    pub(crate) fn flush(&mut self) {
+        for (w, q) in self.workers.iter().zip(self.pending.iter_mut()) {
+            if q.is_empty() {
+                continue;
+            }
+            let batch = std::mem::take(q);
+            w.handle.spawn(async move {
+                for t in batch {
+                    tokio::spawn(t);
+                }
+            });
+        }
     }
 }
 
@@ -99,3 +135,7 @@ impl Drop for Worker {
         self.thread.take();
     }
 }
+
+#[cfg(test)]
+#[path = "probe_workers_tests.rs"]
+mod tests;

@@ -13,7 +13,7 @@ use ka_check::{CheckerId, ProbeResult};
 use ka_probe::{Outcome, ProbeCtx, ProbeKind, ProbeSpec, Verdict};
 use ka_sys::netlink::{NetEvent, NetWatcher, Netlink, RcvBuf};
 use ka_sys::script::ScriptSpec;
-use tokio::task::JoinSet;
+use tokio::sync::{mpsc, watch};
 
 use super::LvsBackend;
 use super::io::{AddrIo, Drivers, Io, NotifyIo, NotifyKey, ProbeDone, ProbeIo};
@@ -58,10 +58,7 @@ pub(crate) async fn open(
     };
     Ok(Drivers {
         dataplane,
-        probes: Probes {
-            workers: Workers::start(),
-            ..Probes::default()
-        },
+        probes: Probes::new(Workers::start()),
         notify: Notifier { queues: None },
         addrs,
     })
@@ -80,12 +77,31 @@ struct Probe {
 }
 
 /// `ka_probe` attempts, each on its own task, on the probe threads.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Probes {
     probes: HashMap<CheckerId, Arc<Probe>>,
     ctx: Arc<ProbeCtx>,
-    running: JoinSet<ProbeDone>,
+    /// Where attempts send their result (the receiver's own sender keeps
+    /// the channel open).
+    done_tx: mpsc::UnboundedSender<ProbeDone>,
+    done_rx: mpsc::UnboundedReceiver<ProbeDone>,
+    /// Replaced (the old sender dropped) to cancel every running attempt.
+    cancel: watch::Sender<()>,
     workers: Workers,
+}
+
+impl Probes {
+    fn new(workers: Workers) -> Self {
+        let (done_tx, done_rx) = mpsc::unbounded_channel();
+        Self {
+            probes: HashMap::new(),
+            ctx: Arc::default(),
+            done_tx,
+            done_rx,
+            cancel: watch::channel(()).0,
+            workers,
+        }
+    }
 }
 
 impl ProbeIo for Probes {
@@ -131,37 +147,54 @@ impl ProbeIo for Probes {
     fn start(&mut self, id: CheckerId, token: u64, url: u32) {
         let probe = self.probes.get(&id).cloned();
         let ctx = self.ctx.clone();
-        self.workers.spawn(&mut self.running, async move {
-            let (result, latency) = match probe.as_deref() {
-                Some(p) => attempt(p, url, &ctx).await,
-                None => (
-                    ProbeResult::Down("no such checker".into()),
-                    Duration::ZERO,
-                ),
+        let done = self.done_tx.clone();
+        let mut cancel = self.cancel.subscribe();
+        self.workers.spawn(async move {
+            let run = async {
+                match probe.as_deref() {
+                    Some(p) => attempt(p, url, &ctx).await,
+                    None => (
+                        ProbeResult::Down("no such checker".into()),
+                        Duration::ZERO,
+                    ),
+                }
             };
-            ProbeDone {
-                id,
-                token,
-                result,
-                latency,
+            // A probe task that panics (the hook logs it) sends nothing:
+            // its checker's attempt becomes overdue for the engine.
+            tokio::select! {
+                biased;
+                (result, latency) = run => {
+                    let _ = done.send(ProbeDone {
+                        id,
+                        token,
+                        result,
+                        latency,
+                    });
+                }
+                _ = cancel.changed() => {}
             }
         });
     }
 
+    fn flush(&mut self) {
+        self.workers.flush();
+    }
+
     async fn next_done(&mut self) -> ProbeDone {
-        loop {
-            match self.running.join_next().await {
-                Some(Ok(done)) => return done,
-                // A probe task that panicked (the hook logged it) or was
-                // aborted: its checker's attempt is overdue for the engine.
-                Some(Err(_)) => {}
-                None => std::future::pending::<()>().await,
-            }
+        match self.done_rx.recv().await {
+            Some(done) => done,
+            // Not reached: `done_tx` keeps the channel open.
+            None => std::future::pending().await,
         }
     }
 
+    fn try_done(&mut self) -> Option<ProbeDone> {
+        self.done_rx.try_recv().ok()
+    }
+
     fn stop_all(&mut self) {
-        self.running.abort_all();
+        // Every running attempt sees its sender gone and ends.
+        self.cancel = watch::channel(()).0;
     }
 }
 

@@ -38,6 +38,7 @@ impl<I: Io> Runtime<I> {
                 Action::Stopped => {}
             }
         }
+        self.probes.flush();
         self.apply(ops).await;
         for n in notes {
             self.notify_one(&n).await;

@@ -28,6 +28,10 @@ use crate::core::trackers::spawn_files;
 mod dispatch;
 mod mail;
 
+/// At most this many finished attempts are taken in one turn of the loop
+/// (bounded so that control requests and timers are not held back).
+const PROBE_BATCH: usize = 256;
+
 /// What the process asks of the checker runtime.
 pub type Control = control::Control<CheckPlan, ka_check::Snapshot>;
 
@@ -142,6 +146,16 @@ fn seed() -> u64 {
     t ^ u64::from(std::process::id()).rotate_left(32)
 }
 
+/// The engine event of a finished attempt.
+fn done_event(done: super::io::ProbeDone) -> Event {
+    Event::ProbeDone {
+        id: done.id,
+        token: done.token,
+        result: done.result,
+        latency: done.latency,
+    }
+}
+
 /// The engine event of a bus signal: FILE_CHECK reads `track_file`
 /// values, BFD_CHECK the states of sessions whose `bfd_instance` tells
 /// the checkers; the other trackers are VRRP's.
@@ -179,12 +193,11 @@ impl<I: Io> driver::Framework for Runtime<I> {
             }
         };
         tokio::select! {
-            done = self.probes.next_done() => vec![Event::ProbeDone {
-                id: done.id,
-                token: done.token,
-                result: done.result,
-                latency: done.latency,
-            }],
+            done = self.probes.next_done() => {
+                let mut v = vec![done_event(done)];
+                self.finished_probes(&mut v);
+                v
+            }
             Some(sig) = self.track.recv() => {
                 self.sync.signal(&sig);
                 event(sig).into_iter().collect()
@@ -196,8 +209,12 @@ impl<I: Io> driver::Framework for Runtime<I> {
         }
     }
 
+    /// The attempts that finished before the deadline, so that a result
+    /// already in counts before a timer due at the same time.
     fn ready_events(&mut self) -> Vec<Event> {
-        Vec::new()
+        let mut v = Vec::new();
+        self.finished_probes(&mut v);
+        v
     }
 
     async fn reload(&mut self, plan: CheckPlan) -> Event {
@@ -294,6 +311,19 @@ impl<I: Io> Runtime<I> {
             errors: 0,
             mailer: Mailer::new(Framework::Check),
             sync: SyncDaemons::default(),
+        }
+    }
+
+    /// Appends the attempts that already finished, at most
+    /// [`PROBE_BATCH`] of them: under load one turn of the loop (one
+    /// wake-up, one dispatch, one timer update) serves many results
+    /// instead of one each.
+    fn finished_probes(&mut self, v: &mut Vec<Event>) {
+        for _ in 0..PROBE_BATCH {
+            match self.probes.try_done() {
+                Some(done) => v.push(done_event(done)),
+                None => break,
+            }
         }
     }
 
