@@ -15,7 +15,7 @@ use ka_sys::sysctl::{self, Key, Sysctls};
 use super::ifaces::Ifaces;
 use super::io::FwVmac;
 use crate::core::log::target;
-use crate::vrrp::plan::{VmacPlan, VrrpPlan};
+use crate::vrrp::plan::{VifKind, VmacPlan, VrrpPlan};
 
 /// Why a VMAC could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -77,8 +77,10 @@ impl Vmacs {
 
     /// The VMACs for the firewall's IGMP/MLD redirection.
     pub(crate) fn firewall_view(&self) -> Vec<FwVmac> {
+        // keepalived compat: ipvlans get no firewall rules.
         self.owned
             .iter()
+            .filter(|o| o.plan.kind == VifKind::MacVlan)
             .map(|o| FwVmac {
                 name: o.plan.name.clone(),
                 parent: o.plan.parent.clone(),
@@ -168,6 +170,17 @@ impl Vmacs {
             Some(l) => self.reuse_or_replace(v, l, parent.index).await?,
             None => None,
         };
+        if let VifKind::IpVlan { flags, addr } = v.kind {
+            let index = match index {
+                Some(i) => i,
+                None => {
+                    self.nl
+                        .add_ipvlan(parent.index, &v.name, flags, None)
+                        .await?
+                }
+            };
+            return self.configure_ipvlan(v, index, addr).await;
+        }
         let index = match index {
             Some(i) => i,
             None => self.nl.add_macvlan(parent.index, &v.name, v.mac).await?,
@@ -188,9 +201,40 @@ impl Vmacs {
         Ok(())
     }
 
+    /// keepalived compat (`netlink_link_add_ipvlan`): the ipvlan is up,
+    /// IPv6 is off on it unless the instance or an eVIP is IPv6, and the
+    /// configured address is added to it. No other sysctl, no
+    /// addrgenmode, no link-local address.
+    async fn configure_ipvlan(
+        &mut self,
+        v: &VmacPlan,
+        index: u32,
+        addr: Option<(IpAddr, u8)>,
+    ) -> Result<(), VmacError> {
+        self.owned.push(Owned {
+            plan: v.clone(),
+            index,
+        });
+        tracing::info!(target: target::VRRP, "({}): Success creating ipvlan interface {}", v.instance, v.name);
+        self.nl.set_link_up(index).await?;
+        let key = Key::ipv6_conf(&v.name, "disable_ipv6");
+        let off = u32::from(!(v.ipv6 || v.other_family));
+        if let Err(e) = self.sysctls.set(&key, off) {
+            tracing::info!(target: target::VRRP, "cannot set {key} to {off}: {e}");
+        }
+        if let Some((a, prefix)) = addr {
+            let spec = AddrSpec::new(index, a, prefix);
+            if let Err(e) = self.nl.add_address(&spec).await {
+                tracing::info!(target: target::VRRP, "{}: Failed to add interface address to {}: {e}", v.instance, v.name);
+            }
+        }
+        Ok(())
+    }
+
     /// An interface called like the VMAC exists: adopt it if it is a
-    /// matching private macvlan (`Some(index)`), delete it if it is
-    /// another macvlan (`None`: create anew), refuse anything else.
+    /// matching private macvlan or L2 ipvlan (`Some(index)`), delete it if
+    /// it is another macvlan/ipvlan (`None`: create anew), refuse anything
+    /// else.
     async fn reuse_or_replace(
         &self,
         v: &VmacPlan,
@@ -198,17 +242,24 @@ impl Vmacs {
         parent: u32,
     ) -> Result<Option<u32>, VmacError> {
         let kind = self.nl.link_kind(l.index).await?;
-        match kind {
-            Some(LinkKind::MacVlan { private }) => {
-                if private && l.link == Some(parent) && l.mac == v.mac {
-                    return Ok(Some(l.index));
-                }
+        let on_parent = l.link == Some(parent);
+        match (kind, &v.kind) {
+            (
+                Some(LinkKind::IpVlan { l2, flags }),
+                VifKind::IpVlan { flags: f, .. },
+            ) if l2 && flags == *f && on_parent => Ok(Some(l.index)),
+            (Some(LinkKind::MacVlan { private }), VifKind::MacVlan)
+                if private && on_parent && l.mac == v.mac =>
+            {
+                Ok(Some(l.index))
+            }
+            (Some(LinkKind::MacVlan { .. } | LinkKind::IpVlan { .. }), _) => {
                 tracing::info!(target: target::VRRP, "({}) VMAC {} already exists but is incompatible. It will be deleted/updated", v.instance, v.name);
                 self.nl.del_link(l.index).await?;
                 Ok(None)
             }
-            None => Ok(None),
-            Some(LinkKind::Other(_)) => {
+            (None, _) => Ok(None),
+            (Some(LinkKind::Other(_)), _) => {
                 Err(VmacError::Conflict(v.name.clone()))
             }
         }
@@ -316,7 +367,11 @@ fn list_ipv4_conf() -> Vec<String> {
 /// and have no configured source to the parent's primary address.
 pub(crate) fn fill_sources(plan: &mut VrrpPlan, ifaces: &Ifaces) {
     for v in plan.vmacs.iter().filter(|v| {
-        !v.ipv6 && !v.xmit_base && !v.src_configured && !v.for_addresses
+        !v.ipv6
+            && !v.xmit_base
+            && !v.src_configured
+            && !v.for_addresses
+            && v.kind == VifKind::MacVlan
     }) {
         let src = ifaces
             .get(&v.parent)
@@ -378,6 +433,7 @@ mod tests {
             other_family: false,
             src_configured: false,
             for_addresses: false,
+            kind: VifKind::MacVlan,
         });
         fill_sources(&mut plan, &ifaces);
         assert_eq!(

@@ -1,16 +1,17 @@
 //! Link changes for VMACs: create a private-mode macvlan with a given name
-//! and MAC on a parent, stop IPv6 address autoconfiguration on it, bring
-//! it up, and delete it.
+//! and MAC on a parent (or an L2 ipvlan, for `use_ipvlan`), stop IPv6
+//! address autoconfiguration on it, bring it up, and delete it.
 //!
 //! Like the address requests, these are idempotent where the daemon needs
 //! it: deleting a link that is already gone is success.
 
 use futures::TryStreamExt;
 use netlink_packet_route::link::{
-    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoKind, InfoMacVlan,
-    LinkAttribute, LinkInfo as NlLinkInfo, LinkMessage, MacVlanMode,
+    AfSpecInet6, AfSpecUnspec, In6AddrGenMode, InfoData, InfoIpVlan, InfoKind,
+    InfoMacVlan, IpVlanFlags, IpVlanMode, LinkAttribute,
+    LinkInfo as NlLinkInfo, LinkMessage, MacVlanMode,
 };
-use rtnetlink::{LinkMacVlan, LinkUnspec};
+use rtnetlink::{LinkIpVlan, LinkMacVlan, LinkUnspec};
 
 use super::{Netlink, NlError};
 
@@ -24,6 +25,13 @@ pub enum LinkKind {
     MacVlan {
         /// Mode `private`.
         private: bool,
+    },
+    /// An ipvlan: its mode is L2 and its flags (`IPVLAN_F_*`) are `flags`.
+    IpVlan {
+        /// Mode L2 (keepalived's only mode).
+        l2: bool,
+        /// `IFLA_IPVLAN_FLAGS`: 0 bridge, 1 private, 2 vepa.
+        flags: u16,
     },
     /// Anything else (physical, veth, bridge, …), with its kind if any.
     Other(Option<String>),
@@ -41,6 +49,7 @@ impl LinkKind {
         };
         let mut kind = None;
         let mut private = false;
+        let (mut l2, mut flags) = (false, 0);
         for i in infos {
             match i {
                 NlLinkInfo::Kind(k) => kind = Some(k.clone()),
@@ -49,11 +58,21 @@ impl LinkKind {
                         matches!(x, InfoMacVlan::Mode(MacVlanMode::Private))
                     });
                 }
+                NlLinkInfo::Data(InfoData::IpVlan(d)) => {
+                    for x in d {
+                        match x {
+                            InfoIpVlan::Mode(m) => l2 = *m == IpVlanMode::L2,
+                            InfoIpVlan::Flags(f) => flags = f.bits(),
+                            _ => {}
+                        }
+                    }
+                }
                 _ => {}
             }
         }
         match kind {
             Some(InfoKind::MacVlan) => Self::MacVlan { private },
+            Some(InfoKind::IpVlan) => Self::IpVlan { l2, flags },
             Some(k) => Self::Other(Some(k.to_string())),
             None => Self::Other(None),
         }
@@ -95,6 +114,37 @@ impl Netlink {
         self.handle()
             .link()
             .add(msg)
+            .execute()
+            .await
+            .map_err(|e| NlError::new(what(), e))?;
+        let link = self.link_by_name(name).await?;
+        link.map(|l| l.index).ok_or_else(|| NlError {
+            context: what(),
+            errno: None,
+            source: super::NlCause::NotFoundAfterCreate,
+        })
+    }
+
+    /// Creates ipvlan `name` in mode L2 with `IFLA_IPVLAN_FLAGS` `flags`
+    /// (0 bridge, 1 private, 2 vepa) on `parent`, up, enslaved to
+    /// `master` (a VRF) if given; returns its index.
+    pub async fn add_ipvlan(
+        &self,
+        parent: u32,
+        name: &str,
+        flags: u16,
+        master: Option<u32>,
+    ) -> Result<u32, NlError> {
+        let what = || format!("create ipvlan {name} on ifindex {parent}");
+        let mut b = LinkIpVlan::new(name, parent, IpVlanMode::L2)
+            .flag(IpVlanFlags::from_bits_retain(flags))
+            .up();
+        if let Some(m) = master {
+            b = b.controller(m);
+        }
+        self.handle()
+            .link()
+            .add(b.build())
             .execute()
             .await
             .map_err(|e| NlError::new(what(), e))?;

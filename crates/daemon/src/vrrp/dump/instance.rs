@@ -143,7 +143,30 @@ fn flags(w: &mut impl FnMut(String), i: &Inst<'_>) {
 
 fn interface(w: &mut impl FnMut(String), v: &View<'_>, i: &Inst<'_>) {
     let c = i.c;
-    if let Some(p) = v.plan.vmacs.iter().find(|p| p.instance == i.s.name) {
+    let own = v.plan.vmacs.iter().find(|p| p.instance == i.s.name);
+    if let Some(p) = own
+        && let crate::vrrp::plan::VifKind::IpVlan { flags, addr } = &p.kind
+    {
+        // keepalived compat (`dump_vrrp`): the IPVLAN line.
+        let addr = addr.map_or(String::new(), |(a, len)| {
+            let host = if a.is_ipv6() { 128 } else { 32 };
+            if len == host {
+                format!(", i/f address = {a}")
+            } else {
+                format!(", i/f address = {a}/{len}")
+            }
+        });
+        let kind = match flags {
+            0 => "bridge",
+            1 => "private",
+            2 => "vepa",
+            _ => "unknown",
+        };
+        w(format!(
+            "   Use IPVLAN, i/f {}, is_up = true{addr}, type {kind}",
+            p.name
+        ));
+    } else if let Some(p) = own {
         w(format!(
             "   Use VMAC, i/f name {}, is_up = true, xmit_base = {}",
             p.name, p.xmit_base

@@ -25,7 +25,9 @@ use super::{VmacPlan, VrrpPlan, vmac_mac, vmac_name};
 
 /// Places every address of instance `i` (after `vmac::apply`): sets the
 /// engine's `dev` and the address details' `dev`, plans the address
-/// VMACs and makes the instance track them.
+/// VMACs and makes the instance track them. keepalived compat
+/// (`vrrp_complete_instance`): only a VMAC takes the instance's VIPs; with
+/// `use_ipvlan` they stay on the configured interface.
 pub(super) fn apply(
     cfg: &Config,
     i: &Instance,
@@ -38,7 +40,11 @@ pub(super) fn apply(
     let instance_vmac = plan
         .vmacs
         .iter()
-        .find(|v| v.instance == i.name && !v.for_addresses)
+        .find(|v| {
+            v.instance == i.name
+                && !v.for_addresses
+                && v.kind == super::VifKind::MacVlan
+        })
         .map(|v| v.name.clone());
     let v6 = i.is_ipv6();
     let all = i.vips.iter().enumerate().map(|(n, a)| (false, n, a));
@@ -124,6 +130,7 @@ fn address_vmac(
         other_family: false,
         src_configured: true,
         for_addresses: true,
+        kind: super::VifKind::MacVlan,
     });
     name
 }

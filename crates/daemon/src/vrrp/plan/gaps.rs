@@ -12,7 +12,6 @@ pub(super) fn instance(i: &Instance, notes: &mut Vec<String>) {
             notes.push(format!("({n}) {what} is not implemented yet"));
         }
     };
-    say(i.ipvlan.is_some(), "use_ipvlan");
     say(i.vrf.is_some(), "vrf");
     say(
         i.linkbeat_use_polling,

@@ -47,7 +47,7 @@ pub use crate::core::trackers::{
 pub use links::UpDownDelay;
 pub use route::{route_text, rule_text};
 pub use statics::Statics;
-pub use vmac::{FirewallConfig, VmacPlan, vmac_mac, vmac_name};
+pub use vmac::{FirewallConfig, VifKind, VmacPlan, vmac_mac, vmac_name};
 
 /// Everything the VRRP runtime needs, derived from the configuration.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -167,3 +167,49 @@ fn other_family_evips_stay_on_the_parent_of_an_instance_vmac() {
     assert_eq!(c.evips[0].dev.as_deref(), Some("eth0"));
     assert_eq!(p.vmacs.len(), 1);
 }
+
+#[test]
+fn use_ipvlan_is_the_instance_interface_and_its_address_the_source() {
+    let p = plan(
+        &VMAC.replace("use_vmac", "use_ipvlan vepa 192.0.2.11/24 ipv0 private"),
+    );
+    let c = &p.engine.instances[0];
+    assert_eq!(c.interface.as_deref(), Some("ipv0"));
+    assert_eq!(c.src_addr, Some("192.0.2.11".parse().unwrap()));
+    // keepalived compat: the VIPs stay on the configured interface.
+    assert_eq!(c.vips[0].dev.as_deref(), Some("eth0"));
+    assert_eq!(c.vips[1].dev.as_deref(), Some("eth1"));
+    let dev = |a: &str| {
+        p.addresses[&("VI_1".to_owned(), a.parse().unwrap())]
+            .dev
+            .clone()
+    };
+    assert_eq!(dev("192.0.2.100"), "eth0");
+    let v = &p.vmacs[0];
+    assert_eq!((v.parent.as_str(), v.name.as_str()), ("eth0", "ipv0"));
+    // The first flag word counts: vepa.
+    let want = VifKind::IpVlan {
+        flags: 2,
+        addr: Some(("192.0.2.11".parse().unwrap(), 24)),
+    };
+    assert_eq!(v.kind, want);
+    assert!(v.src_configured && !v.xmit_base && !v.for_addresses);
+    assert!(!p.not_implemented.iter().any(|n| n.contains("ipvlan")));
+}
+
+#[test]
+fn use_ipvlan_defaults_to_a_vmac_name_bridge_and_a_host_address() {
+    let p = plan(&VMAC.replace(
+        "use_vmac",
+        "use_ipvlan 192.0.2.11\n    unicast_src_ip 192.0.2.12",
+    ));
+    let c = &p.engine.instances[0];
+    assert_eq!(c.interface.as_deref(), Some("vrrp.51"));
+    // A configured source wins over the ipvlan's address.
+    assert_eq!(c.src_addr, Some("192.0.2.12".parse().unwrap()));
+    let want = VifKind::IpVlan {
+        flags: 0,
+        addr: Some(("192.0.2.11".parse().unwrap(), 32)),
+    };
+    assert_eq!(p.vmacs[0].kind, want);
+}

@@ -12,6 +12,7 @@
 //!   (`addr_vmac.rs` places each address).
 
 use std::collections::HashSet;
+use std::net::IpAddr;
 
 use ka_config::Config;
 use ka_config::model::vrrp::Instance;
@@ -48,7 +49,29 @@ pub struct VmacPlan {
     /// A VMAC for addresses only (`use_vmac_addr`, per-address
     /// `use_vmac`): no adverts, the instance's source is not its.
     pub for_addresses: bool,
+    /// A macvlan (`use_vmac`) or an ipvlan (`use_ipvlan`).
+    pub kind: VifKind,
 }
+
+/// The kind of link a [`VmacPlan`] creates.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum VifKind {
+    /// A private-mode macvlan with the VRRP MAC (`use_vmac`).
+    #[default]
+    MacVlan,
+    /// An L2 ipvlan (`use_ipvlan`): the parent's MAC, no sysctls but
+    /// `disable_ipv6`, no firewall.
+    IpVlan {
+        /// `IFLA_IPVLAN_FLAGS`: 0 bridge, 1 private, 2 vepa.
+        flags: u16,
+        /// The address added to it (the advert source).
+        addr: Option<(IpAddr, u8)>,
+    },
+}
+
+/// `IPVLAN_F_PRIVATE` / `IPVLAN_F_VEPA` (linux/if_link.h).
+const IPVLAN_F_PRIVATE: u16 = 1;
+const IPVLAN_F_VEPA: u16 = 2;
 
 /// Settings of the nftables table used for `no_accept` and VMACs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -151,6 +174,10 @@ pub(super) fn apply(
     c: &mut InstanceConfig,
     plan: &mut VrrpPlan,
 ) {
+    if let Some(words) = &i.ipvlan {
+        ipvlan(cfg, i, words, c, plan);
+        return;
+    }
     let Some(v) = &i.vmac else { return };
     let Some(parent) = i.interface.clone() else {
         plan.not_implemented.push(format!(
@@ -194,6 +221,114 @@ pub(super) fn apply(
         other_family,
         src_configured: i.src_ip.is_some(),
         for_addresses: false,
+        kind: VifKind::MacVlan,
+    });
+}
+
+/// The words of `use_ipvlan [NAME] [ADDRESS[/PREFIX]] [bridge|private|vepa]`
+/// in any order, as keepalived's `vrrp_ipvlan_handler` reads them: the
+/// first of each kind counts, later ones are ignored (the config crate
+/// reported them).
+struct IpVlanWords {
+    name: Option<String>,
+    addr: Option<(IpAddr, u8)>,
+    flags: u16,
+}
+
+fn ipvlan_words(words: &[String], ipv6: bool) -> IpVlanWords {
+    let mut out = IpVlanWords {
+        name: None,
+        addr: None,
+        flags: 0,
+    };
+    let mut had_flags = false;
+    for w in words {
+        let flags = match w.as_str() {
+            "bridge" => Some(0),
+            "private" => Some(IPVLAN_F_PRIVATE),
+            "vepa" => Some(IPVLAN_F_VEPA),
+            _ => None,
+        };
+        if let Some(f) = flags {
+            if !had_flags {
+                out.flags = f;
+                had_flags = true;
+            }
+            continue;
+        }
+        if let Some(a) = parse_prefix(w) {
+            // keepalived compat: an address of the other family is
+            // skipped ("MUST match vrrp instance family").
+            if out.addr.is_none() && a.0.is_ipv6() == ipv6 {
+                out.addr = Some(a);
+            }
+            continue;
+        }
+        if out.name.is_none() && w.len() <= MAX_IFNAME {
+            out.name = Some(w.clone());
+        }
+    }
+    out
+}
+
+/// `ADDR` or `ADDR/PREFIX` (no prefix: a host address).
+fn parse_prefix(w: &str) -> Option<(IpAddr, u8)> {
+    let (a, p) = match w.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (w, None),
+    };
+    let a: IpAddr = a.parse().ok()?;
+    let max = if a.is_ipv6() { 128 } else { 32 };
+    let p = match p {
+        Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max)?,
+        None => max,
+    };
+    Some((a, p))
+}
+
+/// keepalived compat (`vrrp_complete_instance`,
+/// `netlink_link_add_ipvlan`): `use_ipvlan` puts an L2 ipvlan on the
+/// instance's interface, named like a VMAC unless named; it becomes the
+/// instance's interface, and its address (if any) the advert source
+/// unless one is configured.
+fn ipvlan(
+    cfg: &Config,
+    i: &Instance,
+    words: &[String],
+    c: &mut InstanceConfig,
+    plan: &mut VrrpPlan,
+) {
+    let Some(parent) = i.interface.clone() else {
+        return;
+    };
+    let ipv6 = i.is_ipv6();
+    let w = ipvlan_words(words, ipv6);
+    let name = w.name.unwrap_or_else(|| {
+        let taken = taken_names(cfg, plan);
+        let prefix = cfg.global.vmac_prefix.as_deref().unwrap_or("vrrp");
+        vmac_name(prefix, c.vrid.get(), ipv6, &|n| taken.contains(n))
+    });
+    c.interface = Some(name.clone());
+    if i.src_ip.is_none()
+        && let Some((a, _)) = w.addr
+    {
+        c.src_addr = Some(a);
+    }
+    plan.vmacs.push(VmacPlan {
+        instance: i.name.clone(),
+        parent,
+        name,
+        // The kernel gives an ipvlan its parent's MAC.
+        mac: [0; 6],
+        ipv6,
+        xmit_base: false,
+        other_family: i.evips.iter().any(|a| a.addr.is_ipv6() != ipv6),
+        src_configured: i.src_ip.is_some() || w.addr.is_some(),
+        for_addresses: false,
+        kind: VifKind::IpVlan {
+            flags: w.flags,
+            addr: w.addr,
+        },
     });
 }
 
@@ -226,6 +361,8 @@ fn taken_names(cfg: &Config, plan: &VrrpPlan) -> HashSet<String> {
         plan.vmacs.iter().map(|v| v.name.clone()).collect();
     for i in &cfg.vrrp.instances {
         taken.extend(i.vmac.as_ref().and_then(|v| v.ifname.clone()));
+        let v6 = i.is_ipv6();
+        taken.extend(i.ipvlan.as_ref().and_then(|w| ipvlan_words(w, v6).name));
         taken.extend(i.interface.clone());
     }
     taken
