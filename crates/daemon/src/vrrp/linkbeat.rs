@@ -196,9 +196,6 @@ impl<P: Probe> Linkbeat<P> {
         open: impl FnOnce() -> io::Result<P>,
         read: bool,
     ) {
-        for line in &plan.turned_off {
-            tracing::info!(target: target::VRRP, "{line}");
-        }
         let old = std::mem::take(&mut self.polled);
         for (name, configured) in &plan.polled {
             let found = old
@@ -207,26 +204,50 @@ impl<P: Probe> Linkbeat<P> {
                 .and_then(|(_, f)| *f);
             self.polled.insert(name.clone(), (*configured, found));
         }
+        // keepalived compat: one pass over the interfaces in kernel index
+        // order, a turned-off line or a first reading for each.
+        let key = |n: &str| ifaces.get(n).map_or(u32::MAX, |i| i.index);
+        let mut steps: Vec<(u32, String, Option<String>)> = plan
+            .polled
+            .keys()
+            .map(|n| (key(n), n.clone(), None))
+            .chain(
+                plan.turned_off
+                    .iter()
+                    .map(|(n, line)| (key(n), n.clone(), Some(line.clone()))),
+            )
+            .collect();
+        steps.sort();
+        let mut open = Some(open);
+        for (_, name, off) in steps {
+            if let Some(line) = off {
+                tracing::info!(target: target::VRRP, "{line}");
+                continue;
+            }
+            if self.probe.is_none() {
+                let opened = open.take().map(|f| f());
+                match opened {
+                    Some(Ok(p)) => self.probe = Some(p),
+                    Some(Err(e)) => {
+                        let errno = e.raw_os_error().unwrap_or(0);
+                        tracing::info!(target: target::VRRP, "open linkbeat init socket failed - errno {errno} - {e}");
+                        self.polled.clear();
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            if read
+                && let (Some(p), Some(entry)) =
+                    (&self.probe, self.polled.get_mut(&name))
+            {
+                read_one(p, &name, entry, ifaces, true);
+            }
+        }
         ifaces.set_polled(self.polled.keys().cloned());
         if self.polled.is_empty() {
             self.tick = None;
             return;
-        }
-        if self.probe.is_none() {
-            match open() {
-                Ok(p) => self.probe = Some(p),
-                Err(e) => {
-                    let errno = e.raw_os_error().unwrap_or(0);
-                    tracing::info!(target: target::VRRP, "open linkbeat init socket failed - errno {errno} - {e}");
-                    self.polled.clear();
-                    ifaces.set_polled(Vec::new());
-                    self.tick = None;
-                    return;
-                }
-            }
-        }
-        if read {
-            self.read_all(ifaces, true);
         }
         if self.tick.is_none() {
             let mut t = tokio::time::interval_at(
@@ -255,38 +276,49 @@ impl<P: Probe> Linkbeat<P> {
         self.read_all(ifaces, false)
     }
 
-    /// Reads every polled interface; with `init`, the table is set
-    /// without events or log lines (keepalived sets the flags silently
-    /// in `init_interface_linkbeat`).
+    /// Reads every polled interface.
     fn read_all(&mut self, ifaces: &mut Ifaces, init: bool) -> Vec<Event> {
         let Some(p) = &self.probe else {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for (name, (configured, found)) in &mut self.polled {
-            let Some(was) = ifaces.get(name).map(|i| i.usable) else {
-                // Not there (yet): nothing to read, down in the table.
-                continue;
-            };
-            let up = match found {
-                Some(t) if !init => refresh(p, name, *t),
-                _ => {
-                    let (t, up) = detect(p, name, *configured);
-                    *found = Some(t);
-                    up
-                }
-            };
-            if up == was {
-                continue;
-            }
-            if !init {
-                let word = if up { "up" } else { "down" };
-                tracing::info!(target: target::VRRP, "Linkbeat reports {name} {word}");
-            }
-            out.extend(ifaces.set_polled_usable(name, up));
+        for (name, entry) in &mut self.polled {
+            out.extend(read_one(p, name, entry, ifaces, init));
         }
-        if init { Vec::new() } else { out }
+        out
     }
+}
+
+/// Reads one polled interface (a first reading finds its method): the
+/// engine event if its usability changed. With `init`, the table is set
+/// without an event or a log line (keepalived sets the flags silently in
+/// `init_interface_linkbeat`).
+fn read_one<P: Probe>(
+    p: &P,
+    name: &str,
+    (configured, found): &mut (Option<LbType>, Option<LbType>),
+    ifaces: &mut Ifaces,
+    init: bool,
+) -> Option<Event> {
+    // Not there (yet): nothing to read, down in the table.
+    let was = ifaces.get(name)?.usable;
+    let up = match found {
+        Some(t) if !init => refresh(p, name, *t),
+        _ => {
+            let (t, up) = detect(p, name, *configured);
+            *found = Some(t);
+            up
+        }
+    };
+    if up == was {
+        return None;
+    }
+    if !init {
+        let word = if up { "up" } else { "down" };
+        tracing::info!(target: target::VRRP, "Linkbeat reports {name} {word}");
+    }
+    let event = ifaces.set_polled_usable(name, up);
+    if init { None } else { event }
 }
 
 #[cfg(test)]

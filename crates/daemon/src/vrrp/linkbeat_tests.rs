@@ -334,3 +334,30 @@ async fn reload_keeps_found_types_and_stops_polling_dropped_ones() {
         }]
     );
 }
+
+#[tokio::test]
+async fn no_socket_leaves_the_links_to_netlink() {
+    let mut t = table(&[("eth0", true)]);
+    let mut l = Linkbeat::<Fake> {
+        probe: None,
+        polled: BTreeMap::new(),
+        tick: None,
+    };
+    let refused = || Err(io::Error::from_raw_os_error(EOPNOTSUPP));
+    l.apply(&plan_of(&["eth0"]), &mut t, refused, true);
+    assert!(l.polled.is_empty() && l.tick.is_none());
+    let ev = ka_sys::netlink::NetEvent::LinkChanged(LinkInfo {
+        index: 2,
+        name: "eth0".into(),
+        up: false,
+        running: false,
+        mac: vec![2, 0, 0, 0, 0, 0],
+        link: None,
+    });
+    assert_eq!(
+        t.apply(&ev),
+        vec![Event::LinkDown {
+            iface: "eth0".into()
+        }]
+    );
+}

@@ -107,9 +107,9 @@ pub struct LinkbeatPlan {
     /// Polled interfaces with their configured type (`None`: probe MII,
     /// then ETHTOOL, then IOCTL).
     pub polled: BTreeMap<String, Option<LbType>>,
-    /// Interfaces asked for but not polled, with keepalived's line saying
-    /// why (logged when the plan is applied).
-    pub turned_off: Vec<String>,
+    /// Interfaces asked for but not polled, each with keepalived's line
+    /// saying why (logged when the plan is applied).
+    pub turned_off: Vec<(String, String)>,
 }
 
 /// keepalived compat: an interface is polled when `linkbeat_interfaces`
@@ -158,11 +158,15 @@ pub(super) fn linkbeat(cfg: &Config, plan: &VrrpPlan) -> LinkbeatPlan {
     let mut out = LinkbeatPlan::default();
     for (name, t) in wanted {
         if !tracked.contains(name.as_str()) {
-            out.turned_off.push(format!(
+            let line = format!(
                 "Turning off linkbeat for {name} since not used for tracking"
-            ));
+            );
+            out.turned_off.push((name, line));
         } else if virtual_links.contains(name.as_str()) {
-            out.turned_off.push(format!("Turning off linkbeat for {name} since netlink works for vmacs/ipvlans"));
+            let line = format!(
+                "Turning off linkbeat for {name} since netlink works for vmacs/ipvlans"
+            );
+            out.turned_off.push((name, line));
         } else {
             out.polled.insert(name, t);
         }

@@ -70,7 +70,11 @@ fn linkbeat_interfaces_keep_their_type_and_unused_ones_are_turned_off() {
     );
     assert_eq!(
         p.linkbeat.turned_off,
-        vec!["Turning off linkbeat for lo since not used for tracking"]
+        vec![(
+            "lo".to_owned(),
+            "Turning off linkbeat for lo since not used for tracking"
+                .to_owned()
+        )]
     );
 }
 
@@ -88,9 +92,11 @@ fn vmacs_are_left_to_netlink() {
     assert!(p.linkbeat.polled.is_empty(), "{:?}", p.linkbeat);
     assert_eq!(
         p.linkbeat.turned_off,
-        vec![
+        vec![(
+            "vrrp.51".to_owned(),
             "Turning off linkbeat for vrrp.51 since netlink works for vmacs/ipvlans"
-        ]
+                .to_owned()
+        )]
     );
 }
 
