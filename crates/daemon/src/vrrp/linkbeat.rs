@@ -38,16 +38,16 @@ pub(crate) trait Probe {
 
 impl Probe for LinkbeatSocket {
     fn mii_phy(&self, ifname: &str) -> io::Result<u16> {
-        LinkbeatSocket::mii_phy(self, ifname)
+        Self::mii_phy(self, ifname)
     }
     fn mii_read(&self, ifname: &str, phy: u16, reg: u16) -> io::Result<u16> {
-        LinkbeatSocket::mii_read(self, ifname, phy, reg)
+        Self::mii_read(self, ifname, phy, reg)
     }
     fn ethtool_link(&self, ifname: &str) -> io::Result<bool> {
-        LinkbeatSocket::ethtool_link(self, ifname)
+        Self::ethtool_link(self, ifname)
     }
     fn up_and_running(&self, ifname: &str) -> io::Result<bool> {
-        LinkbeatSocket::up_and_running(self, ifname)
+        Self::up_and_running(self, ifname)
     }
 }
 
