@@ -8,6 +8,7 @@ pub mod bfd_socket;
 pub mod fifo;
 pub mod files;
 pub mod inotify;
+pub mod linkbeat;
 pub mod netlink;
 pub mod netns;
 pub mod nft;

@@ -44,10 +44,7 @@ pub fn build_root(item: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
             g.child_wait_time =
                 cx.u32_arg(item, 0, 0..=u32::MAX).or(g.child_wait_time)
         }
-        "linkbeat_use_polling" => {
-            cx.unsupported(item);
-            g.linkbeat_use_polling = true;
-        }
+        "linkbeat_use_polling" => g.linkbeat_use_polling = true,
         _ => return false,
     }
     true

@@ -5,6 +5,10 @@
 //! interface reaches the engine only once it has stayed so for the delay;
 //! a flap shorter than the delay is never seen (keepalived
 //! `update_interface_flags`, `delayed_if_flags_change_thread`).
+//!
+//! Linkbeat: the usability of a polled interface
+//! (`linkbeat_use_polling`, `linkbeat_interfaces`) comes only from the
+//! poller (`vrrp::linkbeat`); netlink link messages for it are ignored.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -64,6 +68,8 @@ pub(crate) struct Ifaces {
     pending: HashMap<String, Pending>,
     /// keepalived `seen_up`: delays apply once the link was up.
     seen_up: std::collections::HashSet<String>,
+    /// Interfaces whose link state the linkbeat poller owns.
+    polled: std::collections::HashSet<String>,
 }
 
 impl Ifaces {
@@ -93,6 +99,37 @@ impl Ifaces {
                 p.due = now;
             }
         }
+    }
+
+    /// The interfaces whose usability only [`Self::set_polled_usable`]
+    /// changes (start, reload).
+    pub(crate) fn set_polled(
+        &mut self,
+        names: impl IntoIterator<Item = String>,
+    ) {
+        self.polled = names.into_iter().collect();
+    }
+
+    /// The linkbeat poller's reading of `name`: the engine event when the
+    /// usability changes. keepalived compat: a polled change is acted on
+    /// at once (`if_linkbeat_refresh_thread` calls
+    /// `process_if_status_change`), never through
+    /// `interface_up_down_delays`.
+    pub(crate) fn set_polled_usable(
+        &mut self,
+        name: &str,
+        usable: bool,
+    ) -> Option<Event> {
+        let i = self.by_name.get_mut(name)?;
+        if i.usable == usable {
+            return None;
+        }
+        self.pending.remove(name);
+        i.usable = usable;
+        if usable {
+            self.seen_up.insert(name.to_owned());
+        }
+        Some(link_event(i))
     }
 
     /// When the next delayed link change is due.
@@ -160,6 +197,14 @@ impl Ifaces {
         match ev {
             NetEvent::LinkChanged(l) => {
                 let before = self.by_name.get(&l.name).map(|i| i.usable);
+                if let Some(was) = before
+                    && self.polled.contains(&l.name)
+                {
+                    // keepalived compat: netlink_if_link_filter ignores
+                    // link messages for a known interface it polls.
+                    self.upsert_link(l).usable = was;
+                    return Vec::new();
+                }
                 if let Some(was) = before
                     && self.delayed(&l.name, was, l.is_usable())
                 {

@@ -14,6 +14,7 @@ mod firewall;
 mod ifaces;
 mod io;
 mod kernel;
+mod linkbeat;
 pub mod mail;
 pub mod notify;
 pub mod plan;

@@ -244,7 +244,6 @@ fn unsupported_only_for_features_not_implemented_soon() {
     let (_, d) = load(ALL);
     let u = unsupported(&d);
     for kw in [
-        "`linkbeat_use_polling`",
         "`smtp_server`",
         "`vrrp_rt_priority`",
         "`vrrp_cpu_affinity`",
@@ -254,7 +253,13 @@ fn unsupported_only_for_features_not_implemented_soon() {
     ] {
         assert!(u.iter().any(|m| m.starts_with(kw)), "{kw}: {u:?}");
     }
-    for kw in ["`nftables`", "`umask`", "`vrrp_priority`", "`lvs_flush`"] {
+    for kw in [
+        "`nftables`",
+        "`umask`",
+        "`vrrp_priority`",
+        "`lvs_flush`",
+        "`linkbeat_use_polling`",
+    ] {
         assert!(!u.iter().any(|m| m.starts_with(kw)), "{kw}: {u:?}");
     }
 }

@@ -114,8 +114,7 @@ pub fn build_root(
             v.garp_groups.extend(groups::build_garp_group(item, cx))
         }
         "linkbeat_interfaces" => {
-            cx.unsupported(item);
-            groups::build_linkbeat(item, cx, &mut v.linkbeat_interfaces);
+            groups::build_linkbeat(item, cx, &mut v.linkbeat_interfaces)
         }
         "interface_up_down_delays" => {
             groups::build_updown(item, cx, &mut v.interface_up_down_delays)

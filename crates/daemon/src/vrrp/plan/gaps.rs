@@ -13,32 +13,19 @@ pub(super) fn instance(i: &Instance, notes: &mut Vec<String>) {
         }
     };
     say(i.vrf.is_some(), "vrf");
-    say(
-        i.linkbeat_use_polling,
-        "linkbeat_use_polling (link state comes from netlink)",
-    );
 }
 
 /// Global and section-level features.
 pub(super) fn global(cfg: &Config, notes: &mut Vec<String>) {
     let g = &cfg.global;
-    let v = &cfg.vrrp;
     let mut say = |on: bool, what: String| {
         if on {
             notes.push(format!("{what} is not implemented yet"));
         }
     };
     say(
-        g.linkbeat_use_polling,
-        "linkbeat_use_polling (link state comes from netlink)".into(),
-    );
-    say(
         g.fifo_write_vrrp_states_on_reload,
         "fifo_write_vrrp_states_on_reload".into(),
-    );
-    say(
-        !v.linkbeat_interfaces.is_empty(),
-        "linkbeat_interfaces".into(),
     );
     process(cfg, notes);
 }

@@ -26,6 +26,8 @@ mod tests;
 #[cfg(test)]
 mod tests_addr;
 #[cfg(test)]
+mod tests_linkbeat;
+#[cfg(test)]
 mod tests_vmac;
 mod vmac;
 
@@ -44,7 +46,7 @@ use crate::vrrp::notify::Hooks;
 pub use crate::core::trackers::{
     FileTracker, InitFile, ProcessTracker, ScriptRunner,
 };
-pub use links::UpDownDelay;
+pub use links::{LbType, LinkbeatPlan, UpDownDelay};
 pub use route::{route_text, rule_text};
 pub use statics::Statics;
 pub use vmac::{FirewallConfig, VifKind, VmacPlan, vmac_mac, vmac_name};
@@ -96,6 +98,9 @@ pub struct VrrpPlan {
     pub netlink_monitor_rcvbuf: ka_sys::netlink::RcvBuf,
     /// `interface_up_down_delays`, limited as keepalived limits them.
     pub if_delays: HashMap<String, UpDownDelay>,
+    /// Interfaces whose link is polled (`linkbeat_use_polling`,
+    /// `linkbeat_interfaces`) instead of read from netlink.
+    pub linkbeat: LinkbeatPlan,
     /// `-V, --dont-release-vrrp`: at stop, leave the addresses, routes,
     /// firewall and VMACs in place and send no priority-0 advert.
     pub dont_release: bool,
@@ -221,6 +226,7 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
     garp::apply(cfg, &mut plan);
     plan.engine.log_unknown_vrids = g.log_unknown_vrids;
     plan.if_delays = links::up_down_delays(cfg, &plan);
+    plan.linkbeat = links::linkbeat(cfg, &plan);
     gaps::global(cfg, &mut plan.not_implemented);
     plan.config = Arc::new(cfg.clone());
     plan

@@ -25,6 +25,7 @@ use super::ifaces::Ifaces;
 use super::io::KernelOp;
 use super::io::RxInput;
 use super::io::{Drivers, Io, KernelIo, NetIo, NotifyIo, VmacIo};
+use super::linkbeat::Linkbeat;
 use super::rx_queue::{self, RxSender};
 use super::sockets::Sockets;
 use super::{signals, system};
@@ -50,6 +51,7 @@ pub type Control = control::Control<VrrpPlan, ka_vrrp::Snapshot>;
 /// drivers actions are dispatched to, the inputs and the current plan.
 struct Runtime<I: Io> {
     ifaces: Ifaces,
+    linkbeat: Linkbeat<ka_sys::linkbeat::LinkbeatSocket>,
     sockets: Sockets<I::Adverts>,
     frames: I::Frames,
     kernel: I::Kernel,
@@ -159,6 +161,8 @@ impl<I: Io> driver::Framework for Runtime<I> {
             () = sleep_until_due(self.ifaces.next_due()) => {
                 self.ifaces.due(tokio::time::Instant::now())
             }
+            // linkbeat_use_polling / linkbeat_interfaces.
+            () = self.linkbeat.tick() => self.linkbeat.poll(&mut self.ifaces),
             // Every input ended: only control and the clock are left.
             else => std::future::pending().await,
         }
@@ -239,8 +243,10 @@ impl<I: Io> Runtime<I> {
         let trackers = signals::spawn_trackers(&setup, false, &bus);
         let mut ifaces = Ifaces::from_dump(&links, &addrs);
         ifaces.set_delays(setup.if_delays.clone());
+        let linkbeat = Linkbeat::start(&setup.linkbeat, &mut ifaces);
         let mut rt = Self {
             ifaces,
+            linkbeat,
             sockets: Sockets::new(adverts),
             frames,
             kernel,
@@ -306,6 +312,7 @@ impl<I: Io> Runtime<I> {
         let old = std::mem::take(&mut self.setup.statics);
         self.remove_statics(&old, Some(&new.statics));
         self.ifaces.set_delays(new.if_delays.clone());
+        self.linkbeat.reload(&new.linkbeat, &mut self.ifaces);
         self.setup = new;
         self.add_statics();
         self.open_sockets();
