@@ -20,8 +20,7 @@ pub fn build_root(item: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
         // keepalived compat: a second `net_namespace`, `instance` or
         // `net_namespace_ipvs` is reported and ignored.
         "net_namespace" => {
-            cx.unsupported(item);
-            once(item, cx, &mut g.net_namespace, "net_namespace");
+            once(item, cx, &mut g.net_namespace, "net_namespace")
         }
         "net_namespace_ipvs" => {
             if g.net_namespace_ipvs.is_some() {
@@ -33,10 +32,10 @@ pub fn build_root(item: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
                 g.net_namespace_ipvs = Some(item.arg(0).map(|w| w.text.clone()))
             }
         }
-        "namespace_with_ipsets" => {
-            cx.unsupported(item);
-            g.namespace_with_ipsets = true
-        }
+        // keepalived compat: it only changes how ipsets are used in a
+        // namespace; the reference build (Debian 2.2.7) has no ipset
+        // support, so it is accepted and has no effect there either.
+        "namespace_with_ipsets" => g.namespace_with_ipsets = true,
         "instance" => once(item, cx, &mut g.instance, "instance"),
         "use_pid_dir" => g.use_pid_dir = true,
         // keepalived compat: child_wait_time default 5 s (main.c).
@@ -95,8 +94,6 @@ fn email(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
             g.notification_email_from = cx.string_arg(c, 0)
         }
         "smtp_server" => {
-            // SMTP sending is not implemented.
-            cx.unsupported(c);
             let Some(host) = cx.string_arg(c, 0) else {
                 return true;
             };
