@@ -13,6 +13,7 @@ mod fake;
 mod firewall;
 mod ifaces;
 mod io;
+mod reload_states;
 mod kernel;
 pub mod mail;
 pub mod notify;

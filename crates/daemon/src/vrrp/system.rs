@@ -257,6 +257,10 @@ impl NotifyIo for Notifier {
         Self::notify(self, n);
     }
 
+    fn fifo_line(&mut self, line: &str) {
+        Self::fifo_line(self, line);
+    }
+
     async fn notify_and_wait(&mut self, n: &Notification, limit: Duration) {
         Self::notify_and_wait(self, n, limit).await;
     }

@@ -34,23 +34,20 @@ pub(super) fn global(cfg: &Config, notes: &mut Vec<String>) {
         "linkbeat_use_polling (link state comes from netlink)".into(),
     );
     say(
-        g.fifo_write_vrrp_states_on_reload,
-        "fifo_write_vrrp_states_on_reload".into(),
-    );
-    say(
         !v.linkbeat_interfaces.is_empty(),
         "linkbeat_interfaces".into(),
     );
     process(cfg, notes);
 }
 
-/// Settings of the VRRP process itself (buffers, firewall, SNMP, DBus).
+/// Settings of the VRRP process itself not applied yet.
 /// Scheduling (`vrrp_priority`, `vrrp_rt_priority`, `vrrp_no_swap`,
 /// `vrrp_cpu_affinity`, `vrrp_rlimit_rttime`, `max_auto_priority`) is
-/// applied to the process by `core::placement`.
+/// applied to the process by `core::placement`; `vrrp_iptables` uses the
+/// nftables table as keepalived's nftables build does; SNMP and DBus
+/// keywords are reported once, by the configuration loader.
 fn process(cfg: &Config, notes: &mut Vec<String>) {
     let g = &cfg.global;
-    let fw = &g.firewall;
     let nl = &g.netlink_bufs;
     let items = [
         (
@@ -66,15 +63,6 @@ fn process(cfg: &Config, notes: &mut Vec<String>) {
             nl.process_monitor != Default::default(),
             "process_monitor_rcv_bufs",
         ),
-        (
-            fw.vrrp_iptables.is_some() || fw.vrrp_ipsets.is_some(),
-            "vrrp_iptables / vrrp_ipsets (nftables is used for no_accept)",
-        ),
-        (
-            g.snmp.vrrp || g.snmp.rfc || g.snmp.rfcv2 || g.snmp.rfcv3,
-            "SNMP for VRRP (enable_snmp_vrrp / enable_snmp_rfc*)",
-        ),
-        (g.dbus.enable, "enable_dbus"),
     ];
     for (on, what) in items {
         if on {

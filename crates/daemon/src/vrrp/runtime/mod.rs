@@ -181,6 +181,15 @@ impl<I: Io> driver::Framework for Runtime<I> {
         Event::Reloaded(Box::new(cfg))
     }
 
+    fn reloaded(&mut self, before: &ka_vrrp::Snapshot, after: &ka_vrrp::Snapshot) {
+        if !self.setup.config.global.fifo_write_vrrp_states_on_reload {
+            return;
+        }
+        for line in super::reload_states::lines(before, after) {
+            self.notifier.fifo_line(&line);
+        }
+    }
+
     fn stop_event(&self) -> Event {
         Event::ShutdownRequested
     }
