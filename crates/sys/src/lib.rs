@@ -6,6 +6,7 @@
 
 pub mod bfd_socket;
 pub mod fifo;
+pub mod ifmtu;
 pub mod files;
 pub mod inotify;
 pub mod netlink;

@@ -14,6 +14,7 @@ mod firewall;
 mod ifaces;
 mod io;
 mod reload_states;
+mod rx_bufs;
 mod kernel;
 pub mod mail;
 pub mod notify;

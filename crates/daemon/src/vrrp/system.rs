@@ -48,7 +48,7 @@ impl Io for System {
 /// with the plan's monitor receive buffer) and the `AF_PACKET` socket.
 /// VRRP sockets open later, per interface.
 pub(crate) fn open(plan: &VrrpPlan) -> io::Result<Drivers<System>> {
-    let nl = Netlink::connect()?;
+    let nl = Netlink::connect_with(plan.netlink_cmd_rcvbuf)?;
     let watcher = NetWatcher::open(nl.clone(), plan.netlink_monitor_rcvbuf)?;
     let kernel = kernel::spawn(nl.clone());
     Ok(Drivers {

@@ -40,33 +40,17 @@ pub(super) fn global(cfg: &Config, notes: &mut Vec<String>) {
     process(cfg, notes);
 }
 
-/// Settings of the VRRP process itself not applied yet.
+/// Settings of the VRRP process itself without an effect here.
 /// Scheduling (`vrrp_priority`, `vrrp_rt_priority`, `vrrp_no_swap`,
 /// `vrrp_cpu_affinity`, `vrrp_rlimit_rttime`, `max_auto_priority`) is
 /// applied to the process by `core::placement`; `vrrp_iptables` uses the
-/// nftables table as keepalived's nftables build does; SNMP and DBus
-/// keywords are reported once, by the configuration loader.
+/// nftables table as keepalived's nftables build does; the receive
+/// buffers are set on the sockets (`vrrp::rx_bufs`, netlink); SNMP and
+/// DBus keywords are reported once, by the configuration loader.
 fn process(cfg: &Config, notes: &mut Vec<String>) {
-    let g = &cfg.global;
-    let nl = &g.netlink_bufs;
-    let items = [
-        (
-            g.vrrp_rx_bufs_policy.is_some()
-                || g.vrrp_rx_bufs_multiplier.is_some(),
-            "vrrp_rx_bufs_policy / vrrp_rx_bufs_multiplier",
-        ),
-        (
-            nl.vrrp_cmd != Default::default(),
-            "vrrp_netlink_cmd_rcv_bufs",
-        ),
-        (
-            nl.process_monitor != Default::default(),
-            "process_monitor_rcv_bufs",
-        ),
-    ];
-    for (on, what) in items {
-        if on {
-            notes.push(format!("{what} is not implemented yet"));
-        }
+    // keepalived-rs follows processes by scanning /proc (ka_sys::procscan),
+    // without keepalived's proc connector socket.
+    if cfg.global.netlink_bufs.process_monitor != Default::default() {
+        notes.push("process_monitor_rcv_bufs has no effect: vrrp_track_process scans /proc instead of using a netlink process connector socket".into());
     }
 }
