@@ -7,8 +7,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 /// The MTU of interface `name`.
 pub fn mtu(name: &str) -> io::Result<u32> {
     let bytes = name.as_bytes();
-    if bytes.is_empty() || bytes.len() >= libc::IFNAMSIZ || bytes.contains(&0)
-    {
+    if bytes.is_empty() || bytes.len() >= libc::IFNAMSIZ || bytes.contains(&0) {
         return Err(io::Error::from(io::ErrorKind::InvalidInput));
     }
     #[allow(unsafe_code)]
@@ -31,9 +30,8 @@ pub fn mtu(name: &str) -> io::Result<u32> {
     #[allow(unsafe_code)]
     // SAFETY: SIOCGIFMTU reads the NUL-terminated name and writes the
     // MTU into `req`, which outlives the call.
-    let rc = unsafe {
-        libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFMTU, &mut req)
-    };
+    let rc =
+        unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFMTU, &mut req) };
     if rc < 0 {
         return Err(io::Error::last_os_error());
     }

@@ -6,8 +6,8 @@
 
 pub mod bfd_socket;
 pub mod fifo;
-pub mod ifmtu;
 pub mod files;
+pub mod ifmtu;
 pub mod inotify;
 pub mod netlink;
 pub mod netns;

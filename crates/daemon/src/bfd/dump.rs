@@ -14,8 +14,7 @@ use super::plan::BfdPlan;
 
 /// [`default_path`] with `tag` in the name ([`crate::core::dump_names`]).
 pub fn path(tag: Option<&str>) -> PathBuf {
-    let name =
-        crate::core::dump_names::file_name("keepalived_bfd.data", tag);
+    let name = crate::core::dump_names::file_name("keepalived_bfd.data", tag);
     default_path().with_file_name(name)
 }
 

@@ -145,8 +145,7 @@ pub(crate) trait Framework {
     /// After a reload was handed to the engine and its actions carried
     /// out: the engine's state before and after it (VRRP's
     /// `fifo_write_vrrp_states_on_reload`). Nothing by default.
-    fn reloaded(&mut self, _before: &Snapshot<Self>, _after: &Snapshot<Self>) {
-    }
+    fn reloaded(&mut self, _before: &Snapshot<Self>, _after: &Snapshot<Self>) {}
     /// The event that tells the engine to shut down.
     fn stop_event(&self) -> Event<Self>;
     /// The event that zeroes the engine's counters (STATS_CLEAR).

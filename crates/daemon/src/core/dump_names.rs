@@ -39,7 +39,8 @@ mod tests {
 
     #[test]
     fn names_as_keepalived_open_dump_file() {
-        let name = |u, ns, i| file_name("keepalived.data", tag(u, ns, i).as_deref());
+        let name =
+            |u, ns, i| file_name("keepalived.data", tag(u, ns, i).as_deref());
         assert_eq!(name(false, Some("blue"), Some("lb1")), "keepalived.data");
         assert_eq!(name(true, None, None), "keepalived.data");
         assert_eq!(name(true, Some("blue"), None), "keepalived.blue.data");

@@ -49,10 +49,25 @@ fn kernel_rx_buf_size_then_size_then_advert_then_mtu() {
     let i = instance("", "192.0.2.1");
     let m = DEFAULT_MULTIPLIER;
     let no_mtu = || -> Option<u32> { panic!("MTU asked") };
-    assert_eq!(instance_share(&i, Some(5000), Some(RxBufsPolicy::Size(7)), m, no_mtu), 5000);
-    assert_eq!(instance_share(&i, None, Some(RxBufsPolicy::Size(7000)), m, no_mtu), 7000);
-    assert_eq!(instance_share(&i, None, Some(RxBufsPolicy::Advert), 4, no_mtu), 4 * 40);
-    assert_eq!(instance_share(&i, None, Some(RxBufsPolicy::Mtu), m, || Some(1500)), 4500);
-    assert_eq!(instance_share(&i, None, Some(RxBufsPolicy::Mtu), m, || None), 0);
+    assert_eq!(
+        instance_share(&i, Some(5000), Some(RxBufsPolicy::Size(7)), m, no_mtu),
+        5000
+    );
+    assert_eq!(
+        instance_share(&i, None, Some(RxBufsPolicy::Size(7000)), m, no_mtu),
+        7000
+    );
+    assert_eq!(
+        instance_share(&i, None, Some(RxBufsPolicy::Advert), 4, no_mtu),
+        4 * 40
+    );
+    assert_eq!(
+        instance_share(&i, None, Some(RxBufsPolicy::Mtu), m, || Some(1500)),
+        4500
+    );
+    assert_eq!(
+        instance_share(&i, None, Some(RxBufsPolicy::Mtu), m, || None),
+        0
+    );
     assert_eq!(instance_share(&i, None, None, m, no_mtu), 0);
 }

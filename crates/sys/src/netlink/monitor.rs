@@ -54,7 +54,10 @@ pub struct Monitor {
 
 /// Sets `sock`'s receive buffer (`SO_RCVBUF`, or `SO_RCVBUFFORCE` with
 /// `force`) when `buf` has a size.
-pub(crate) fn set_rcvbuf<S: AsFd>(sock: &S, buf: RcvBuf) -> std::io::Result<()> {
+pub(crate) fn set_rcvbuf<S: AsFd>(
+    sock: &S,
+    buf: RcvBuf,
+) -> std::io::Result<()> {
     let Some(size) = buf.size else {
         return Ok(());
     };

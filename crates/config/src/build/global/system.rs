@@ -12,7 +12,6 @@ const LVS_MAX_TIMEOUT: u32 = 86_400 * 31;
 /// keepalived's `NFT_TABLE_MAXNAMELEN`.
 const NFT_TABLE_MAXNAMELEN: usize = 32;
 
-
 /// The kernel's `IP_VS_IFNAME_MAXLEN`.
 const IP_VS_IFNAME_MAXLEN: usize = 16;
 

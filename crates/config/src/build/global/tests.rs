@@ -243,8 +243,11 @@ fn every_keyword_is_typed() {
 fn only_snmp_and_dbus_are_reported_as_not_implemented() {
     let (_, d) = load(ALL);
     let u = unsupported(&d);
-    for kw in ["`enable_snmp_vrrp`", "`enable_snmp_checker`", "`enable_dbus`"]
-    {
+    for kw in [
+        "`enable_snmp_vrrp`",
+        "`enable_snmp_checker`",
+        "`enable_dbus`",
+    ] {
         assert!(u.iter().any(|m| m.starts_with(kw)), "{kw}: {u:?}");
     }
     // Applied by the daemon (core::placement, core::smtp, nftables, ...).
@@ -372,7 +375,8 @@ fn vrrp_ipsets_is_unknown_as_in_the_reference_build() {
 
 #[test]
 fn vrrp_iptables_falls_back_to_nftables() {
-    let (c, d) = global("nftables mine\nnftables_priority 7\nvrrp_iptables IN OUT");
+    let (c, d) =
+        global("nftables mine\nnftables_priority 7\nvrrp_iptables IN OUT");
     let f = &c.global.firewall;
     assert_eq!(
         f.vrrp_iptables,
@@ -383,7 +387,9 @@ fn vrrp_iptables_falls_back_to_nftables() {
     assert_eq!(f.nftables_priority, None);
     assert_eq!(
         errors(&d),
-        ["iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option"]
+        [
+            "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option"
+        ]
     );
     assert!(unsupported(&d).is_empty(), "{:?}", unsupported(&d));
     // A later `nftables` is a duplicate.
@@ -394,9 +400,14 @@ fn vrrp_iptables_falls_back_to_nftables() {
 
 #[test]
 fn naming_the_nftables_table_resets_its_priority() {
-    let (c, _) = global("nftables_priority 3\nnftables_ipvs_priority 4\nnftables\nnftables_ipvs");
+    let (c, _) = global(
+        "nftables_priority 3\nnftables_ipvs_priority 4\nnftables\nnftables_ipvs",
+    );
     let f = &c.global.firewall;
-    assert_eq!((f.nftables_priority, f.nftables_ipvs_priority), (None, None));
+    assert_eq!(
+        (f.nftables_priority, f.nftables_ipvs_priority),
+        (None, None)
+    );
 }
 
 #[test]

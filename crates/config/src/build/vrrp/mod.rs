@@ -134,7 +134,10 @@ mod groups_tests;
 pub(super) fn syncd_interface(c: &Item, cx: &mut Cx, i: &Instance) {
     let pad = " ".repeat(i.name.len().saturating_sub(2));
     cx.error(c.span(), format!("({}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.", i.name));
-    cx.error(c.span(), format!("      {pad}Please use global lvs_sync_daemon"));
+    cx.error(
+        c.span(),
+        format!("      {pad}Please use global lvs_sync_daemon"),
+    );
     if let Some(ifname) = cx.string_arg(c, 0) {
         cx.syncd_interfaces.push((c.span(), i.name.clone(), ifname));
     }
@@ -144,8 +147,7 @@ pub(super) fn syncd_interface(c: &Item, cx: &mut Cx, i: &Instance) {
 /// `lvs_sync_daemon` in file order wins (applied after each root item);
 /// later ones are reported and ignored.
 pub fn apply_syncd_interfaces(cx: &mut Cx, g: &mut GlobalDefs) {
-    for (span, instance, ifname) in std::mem::take(&mut cx.syncd_interfaces)
-    {
+    for (span, instance, ifname) in std::mem::take(&mut cx.syncd_interfaces) {
         if let Some(s) = &g.lvs_sync_daemon {
             cx.error(span, format!("({instance}) lvs_sync_daemon_interface has already been specified as {} - ignoring", s.interface));
             continue;

@@ -27,8 +27,7 @@ use crate::vrrp::dump::{cmd_str, global_defs};
 
 /// [`default_path`] with `tag` in the name ([`crate::core::dump_names`]).
 pub fn path(tag: Option<&str>) -> PathBuf {
-    let name =
-        crate::core::dump_names::file_name("keepalived_check.data", tag);
+    let name = crate::core::dump_names::file_name("keepalived_check.data", tag);
     default_path().with_file_name(name)
 }
 

@@ -181,7 +181,11 @@ impl<I: Io> driver::Framework for Runtime<I> {
         Event::Reloaded(Box::new(cfg))
     }
 
-    fn reloaded(&mut self, before: &ka_vrrp::Snapshot, after: &ka_vrrp::Snapshot) {
+    fn reloaded(
+        &mut self,
+        before: &ka_vrrp::Snapshot,
+        after: &ka_vrrp::Snapshot,
+    ) {
         if !self.setup.config.global.fifo_write_vrrp_states_on_reload {
             return;
         }

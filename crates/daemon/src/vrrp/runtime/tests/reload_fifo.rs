@@ -18,7 +18,11 @@ fn fifo_lines(calls: &[Call]) -> Vec<String> {
 
 /// [`config`] in a sync group `G`, with the keyword when `on`.
 fn text(priority: u8, on: bool) -> String {
-    let kw = if on { "fifo_write_vrrp_states_on_reload" } else { "" };
+    let kw = if on {
+        "fifo_write_vrrp_states_on_reload"
+    } else {
+        ""
+    };
     format!(
         "global_defs {{\n {kw}\n}}\n\
          vrrp_sync_group G {{\n group {{\n VI_1\n }}\n}}\n{}",
