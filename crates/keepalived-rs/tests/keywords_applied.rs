@@ -85,10 +85,8 @@ fn snmp_and_dbus_are_still_reported_once_each() {
 #[test]
 fn vrrp_iptables_and_vrrp_ipsets_as_the_reference_build() {
     let dir = tmp_dir("ipt");
-    let conf = format!(
-        "global_defs {{\n vrrp_iptables IN OUT\n vrrp_ipsets a b\n}}\n"
-    );
-    let (out, status) = config_test(BIN, dir.path(), &conf);
+    let conf = "global_defs {\n vrrp_iptables IN OUT\n vrrp_ipsets a b\n}\n";
+    let (out, status) = config_test(BIN, dir.path(), conf);
     assert!(out.contains("iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option"), "{out}");
     assert!(out.contains("unknown keyword `vrrp_ipsets`"), "{out}");
     assert!(!out.contains("not implemented"), "{out}");
@@ -96,7 +94,7 @@ fn vrrp_iptables_and_vrrp_ipsets_as_the_reference_build() {
     if support::skip_reason().is_some() {
         return;
     }
-    let (theirs, their_status) = config_test("keepalived", dir.path(), &conf);
+    let (theirs, their_status) = config_test("keepalived", dir.path(), conf);
     assert_eq!(status, their_status, "{theirs}");
     assert!(
         theirs.contains("(Line 2) iptables not supported"),
