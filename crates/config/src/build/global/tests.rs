@@ -471,3 +471,18 @@ fn reload_and_include_check() {
     );
     assert_eq!(errors(&d), ["reload_time_file invalid"]);
 }
+
+#[test]
+fn keywords_nothing_acts_on_are_reported_not_ignored() {
+    for kw in super::NOT_ACTED_ON {
+        let (_, d) = global(&format!("{kw} 1"));
+        let want = format!("`{kw}` is accepted but not implemented");
+        assert!(
+            unsupported(&d).iter().any(|m| m.starts_with(&want)),
+            "{kw}: {:?}",
+            unsupported(&d)
+        );
+    }
+    let (_, d) = load("net_namespace_ipvs x\n");
+    assert_eq!(unsupported(&d).len(), 1, "{:?}", unsupported(&d));
+}
