@@ -53,7 +53,7 @@ const INSTANCE: &str = "vrrp_instance VI_1 {\n interface eth0\n \
 fn applied_keywords_are_not_reported_as_not_implemented() {
     let dir = tmp_dir("applied");
     let conf = format!(
-        "net_namespace_ipvs\nnamespace_with_ipsets\n\
+        "namespace_with_ipsets\n\
          global_defs {{\n smtp_server 192.0.2.25\n \
          vrrp_rt_priority 10\n checker_rt_priority 10\n bfd_rt_priority 10\n \
          vrrp_cpu_affinity 0\n vrrp_rlimit_rttime 10000\n vrrp_no_swap\n \
