@@ -271,6 +271,13 @@ fn load(
         return Err(LoadError::Unsupported("instance name"));
     }
     let mut plan = plan(cfg, daemons)?;
+    // keepalived compat: the namespace joined at start (`-s` overriding
+    // `net_namespace`) and `instance` name the data dumps.
+    plan.dump_tag = ka_daemon::core::dump_names::tag(
+        cfg.global.reload.data_use_instance == Some(true),
+        fixed.namespace.as_deref(),
+        cfg.global.instance.as_deref(),
+    );
     if let Some(v) = &mut plan.vrrp {
         v.dont_release = fixed.dont_release_vrrp;
         v.log_address_changes = fixed.address_monitoring;
@@ -316,6 +323,7 @@ fn plan(cfg: &ka_config::Config, daemons: Daemons) -> Result<Plan, LoadError> {
         check,
         bfd,
         hooks,
+        dump_tag: None,
     })
 }
 

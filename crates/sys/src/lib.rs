@@ -7,6 +7,7 @@
 pub mod bfd_socket;
 pub mod fifo;
 pub mod files;
+pub mod ifmtu;
 pub mod inotify;
 pub mod linkbeat;
 pub mod netlink;

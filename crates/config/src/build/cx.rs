@@ -24,6 +24,9 @@ pub struct Cx {
     pub(crate) names: super::names::Names,
     /// Rules given a preference so far, IPv4 and IPv6.
     rules_numbered: [u32; 2],
+    /// `lvs_sync_daemon_interface` of the instance just built (span,
+    /// instance, interface), for the global `lvs_sync_daemon`.
+    pub(crate) syncd_interfaces: Vec<(Span, String, String)>,
 }
 
 impl Cx {

@@ -20,10 +20,10 @@ pub fn build_root(item: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
         // keepalived compat: a second `net_namespace`, `instance` or
         // `net_namespace_ipvs` is reported and ignored.
         "net_namespace" => {
-            cx.unsupported(item);
-            once(item, cx, &mut g.net_namespace, "net_namespace");
+            once(item, cx, &mut g.net_namespace, "net_namespace")
         }
         "net_namespace_ipvs" => {
+            cx.unsupported(item);
             if g.net_namespace_ipvs.is_some() {
                 cx.error(
                     item.span(),
@@ -33,10 +33,10 @@ pub fn build_root(item: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
                 g.net_namespace_ipvs = Some(item.arg(0).map(|w| w.text.clone()))
             }
         }
-        "namespace_with_ipsets" => {
-            cx.unsupported(item);
-            g.namespace_with_ipsets = true
-        }
+        // keepalived compat: it only changes how ipsets are used in a
+        // namespace; the reference build (Debian 2.2.7) has no ipset
+        // support, so it is accepted and has no effect there either.
+        "namespace_with_ipsets" => g.namespace_with_ipsets = true,
         "instance" => once(item, cx, &mut g.instance, "instance"),
         "use_pid_dir" => g.use_pid_dir = true,
         // keepalived compat: child_wait_time default 5 s (main.c).
@@ -64,6 +64,39 @@ fn once(item: &Item, cx: &mut Cx, slot: &mut Option<String>, what: &str) {
     }
 }
 
+/// `global_defs` keywords that are read into the model but that nothing
+/// acts on yet: `-t` and the daemon's start report each (issue 13: none
+/// is accepted and silently ignored). Remove a name once it is applied.
+const NOT_ACTED_ON: &[&str] = &[
+    // Process names (one process here).
+    "process_names",
+    "process_name",
+    "vrrp_process_name",
+    "checker_process_name",
+    "lvs_process_name",
+    "bfd_process_name",
+    // Reload options.
+    "reload_check_config",
+    "reload_time_file",
+    "reload_repeat",
+    "reload_file",
+    "config_save_dir",
+    "tmp_config_directory",
+    // Mail filters.
+    "no_email_faults",
+    "no_checker_emails",
+    // Checker and IPVS options.
+    "rs_init_notifies",
+    "nftables_ifindex",
+    "nftables_ipvs",
+    "nftables_ipvs_priority",
+    "nftables_ipvs_start_fwmark",
+    "lvs_netlink_cmd_rcv_bufs",
+    "lvs_netlink_cmd_rcv_bufs_force",
+    "lvs_netlink_monitor_rcv_bufs",
+    "lvs_netlink_monitor_rcv_bufs_force",
+];
+
 /// Builds `global_defs { … }` into `g` (several blocks accumulate).
 pub fn build_global_defs(item: &Item, cx: &mut Cx, g: &mut GlobalDefs) {
     for c in cx.block(item).unwrap_or(&[]) {
@@ -81,6 +114,8 @@ pub fn build_global_defs(item: &Item, cx: &mut Cx, g: &mut GlobalDefs) {
             // keepalived compat: root keywords such as
             // `linkbeat_use_polling` are unknown inside `global_defs`.
             cx.unknown_keyword(c, GLOBAL_KEYWORDS);
+        } else if NOT_ACTED_ON.contains(&c.name()) {
+            cx.unsupported(c);
         }
     }
 }
@@ -92,8 +127,6 @@ fn email(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
             g.notification_email_from = cx.string_arg(c, 0)
         }
         "smtp_server" => {
-            // SMTP sending is not implemented.
-            cx.unsupported(c);
             let Some(host) = cx.string_arg(c, 0) else {
                 return true;
             };

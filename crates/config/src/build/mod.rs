@@ -61,6 +61,7 @@ pub fn build(items: &[Item], cx: &mut Cx) -> Config {
                 .map(|b| b.name.clone())
                 .collect();
             vrrp::build_root(item, cx, &mut config.vrrp, &bfd);
+            vrrp::apply_syncd_interfaces(cx, &mut config.global);
             continue;
         }
         match item.name() {

@@ -12,6 +12,12 @@ use ka_bfd::{SessionSnapshot, Snapshot};
 
 use super::plan::BfdPlan;
 
+/// [`default_path`] with `tag` in the name ([`crate::core::dump_names`]).
+pub fn path(tag: Option<&str>) -> PathBuf {
+    let name = crate::core::dump_names::file_name("keepalived_bfd.data", tag);
+    default_path().with_file_name(name)
+}
+
 /// Where keepalived writes it: `$TMPDIR` (when a directory) or /tmp.
 pub fn default_path() -> PathBuf {
     let dir = std::env::var_os("TMPDIR")

@@ -34,6 +34,9 @@ pub struct Plan {
     pub check: Option<CheckPlan>,
     /// `startup_script` / `shutdown_script`, run by the process itself.
     pub hooks: super::hooks::ProcessHooks,
+    /// `data_use_instance`: the tag in the data dump names
+    /// ([`super::dump_names::tag`]).
+    pub dump_tag: Option<String>,
 }
 
 /// The state of every running framework (for the dumps).

@@ -142,6 +142,10 @@ pub(crate) trait Framework {
     /// new configuration.
     fn reload(&mut self, plan: Self::Plan)
     -> impl Future<Output = Event<Self>>;
+    /// After a reload was handed to the engine and its actions carried
+    /// out: the engine's state before and after it (VRRP's
+    /// `fifo_write_vrrp_states_on_reload`). Nothing by default.
+    fn reloaded(&mut self, _before: &Snapshot<Self>, _after: &Snapshot<Self>) {}
     /// The event that tells the engine to shut down.
     fn stop_event(&self) -> Event<Self>;
     /// The event that zeroes the engine's counters (STATS_CLEAR).
@@ -162,6 +166,8 @@ pub(crate) trait Framework {
 pub(crate) type Event<F> = <<F as Framework>::Engine as Engine>::Event;
 /// The actions of a framework's engine.
 pub(crate) type Action<F> = <<F as Framework>::Engine as Engine>::Action;
+/// The state snapshots of a framework's engine.
+pub(crate) type Snapshot<F> = <<F as Framework>::Engine as Engine>::Snapshot;
 /// The control requests a framework's loop takes.
 pub(crate) type FrameworkControl<F> = Control<
     <F as Framework>::Plan,
@@ -310,7 +316,10 @@ impl<E: Engine> Driver<E> {
                         fw.shutdown(&mut self.out).await;
                         return;
                     }
-                    Some(Control::Reload(plan)) => vec![fw.reload(*plan).await],
+                    Some(Control::Reload(plan)) => {
+                        self.reload(fw, *plan).await;
+                        continue;
+                    }
                     Some(Control::Snapshot(reply)) => {
                         let now = self.clock.now();
                         let _ = reply.send(self.engine.snapshot(now));
@@ -326,6 +335,21 @@ impl<E: Engine> Driver<E> {
             };
             self.step_all(events);
         }
+    }
+
+    /// A reload: the framework follows the new plan, the engine gets its
+    /// configuration and the actions are carried out; then the
+    /// framework sees the engine's state before and after.
+    async fn reload<F>(&mut self, fw: &mut F, plan: F::Plan)
+    where
+        F: Framework<Engine = E>,
+    {
+        let before = self.engine.snapshot(self.clock.now());
+        let ev = fw.reload(plan).await;
+        self.step_all([ev]);
+        fw.dispatch(&mut self.out).await;
+        let after = self.engine.snapshot(self.clock.now());
+        fw.reloaded(&before, &after);
     }
 
     /// The shutdown path with an engine that may be inconsistent: it is

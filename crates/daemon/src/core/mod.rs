@@ -8,6 +8,7 @@ pub(crate) mod clock;
 pub mod control;
 pub mod control_socket;
 pub(crate) mod driver;
+pub mod dump_names;
 pub mod fatal;
 pub mod fifo;
 pub mod framework;

@@ -47,6 +47,13 @@ impl<K: Hash + Eq> Queues<K> {
         }
     }
 
+    /// Writes `line` to the FIFO only.
+    pub fn fifo_line(&mut self, line: &str) {
+        if let Some(f) = &mut self.fifo {
+            f.write_line(line);
+        }
+    }
+
     /// Writes `fifo_line` to the FIFO now and queues `scripts` to run in
     /// order after every script queued before for `key` (`label` names
     /// it in the log). The receiver fires when they have finished; `None`

@@ -206,6 +206,8 @@ struct Frameworks {
     vrrp: Option<Running<VrrpPlan, ka_vrrp::Snapshot>>,
     check: Option<Running<CheckPlan, ka_check::Snapshot>>,
     bfd: Option<Running<BfdPlan, ka_bfd::Snapshot>>,
+    /// `data_use_instance`: the tag in the data dump names.
+    dump_tag: Option<String>,
 }
 
 /// One framework's loop, running.
@@ -265,6 +267,7 @@ impl Frameworks {
     /// runs, else to the checkers).
     fn start(plan: Plan, bus: &Bus, opts: &DaemonOptions) -> Self {
         let mut record = opts.record_events.clone();
+        let dump_tag = plan.dump_tag;
         // BFD first, as keepalived starts its BFD child before VRRP's.
         let bfd = plan.bfd.map(|p| {
             let (control, rx) = mpsc::unbounded_channel();
@@ -310,7 +313,12 @@ impl Frameworks {
                 plan: p,
             }
         });
-        Self { vrrp, check, bfd }
+        Self {
+            vrrp,
+            check,
+            bfd,
+            dump_tag,
+        }
     }
 
     /// Every running framework.
@@ -333,6 +341,7 @@ impl Frameworks {
     /// one that was not running is not started (keepalived starts its
     /// children once).
     fn reload(&mut self, plan: Plan) {
+        self.dump_tag = plan.dump_tag;
         if let (Some(r), Some(p)) = (&mut self.vrrp, plan.vrrp) {
             r.reload(p);
         }
@@ -603,7 +612,7 @@ async fn write_dump(frameworks: &Frameworks, kind: DumpKind) {
         return;
     };
     // keepalived 2.2.7 has no keyword to move them: `$TMPDIR` or /tmp.
-    let path = kind.default_path();
+    let path = kind.path(frameworks.dump_tag.as_deref());
     if let Err(e) = dump::write(kind, &snap, &running.plan, &path) {
         tracing::error!(target: target::CORE, "cannot write {}: {e}", path.display());
     }
@@ -633,7 +642,7 @@ async fn write_bfd_dump(frameworks: &Frameworks) {
     let Some(snap) = frameworks.snapshot().await.bfd else {
         return;
     };
-    let path = bfd::dump::default_path();
+    let path = bfd::dump::path(frameworks.dump_tag.as_deref());
     if let Err(e) = bfd::dump::write(&snap, &running.plan, &path) {
         tracing::error!(target: target::CORE, "cannot write {}: {e}", path.display());
     }
@@ -650,7 +659,7 @@ async fn write_check_dump(frameworks: &Frameworks) {
     let Some(snap) = frameworks.snapshot().await.check else {
         return;
     };
-    let path = crate::check::dump::default_path();
+    let path = crate::check::dump::path(frameworks.dump_tag.as_deref());
     if let Err(e) = crate::check::dump::write(&snap, &running.plan, &path) {
         tracing::error!(target: target::CORE, "cannot write {}: {e}", path.display());
     }

@@ -49,6 +49,18 @@ pub enum DumpKind {
 }
 
 impl DumpKind {
+    /// The default file: `$TMPDIR/keepalived.{data,stats,json}` (or /tmp);
+    /// `tag` goes into the data file's name only
+    /// ([`crate::core::dump_names`]).
+    pub fn path(self, tag: Option<&str>) -> PathBuf {
+        let p = self.default_path();
+        if self != Self::Data {
+            return p;
+        }
+        let name = crate::core::dump_names::file_name("keepalived.data", tag);
+        p.with_file_name(name)
+    }
+
     /// The default file: `$TMPDIR/keepalived.{data,stats,json}` (or /tmp).
     pub fn default_path(self) -> PathBuf {
         let dir = std::env::var_os("TMPDIR")

@@ -106,6 +106,8 @@ pub(crate) enum Call {
     Notify(Notification),
     /// A notification was sent and waited for.
     NotifyWait(Notification),
+    /// A line written to the notify FIFOs only.
+    FifoLine(String),
 }
 
 /// What the fake drivers share.
@@ -349,6 +351,10 @@ impl NotifyIo for Fake {
 
     fn notify(&mut self, n: &Notification) {
         self.record(Call::Notify(n.clone()));
+    }
+
+    fn fifo_line(&mut self, line: &str) {
+        self.record(Call::FifoLine(line.to_owned()));
     }
 
     async fn notify_and_wait(&mut self, n: &Notification, _limit: Duration) {

@@ -182,6 +182,8 @@ pub(crate) trait NotifyIo {
     fn configure(&mut self, plan: &VrrpPlan);
     /// Reports a transition; never waits.
     fn notify(&mut self, n: &Notification);
+    /// Writes `line` to the notify FIFOs only (no script, no mail).
+    fn fifo_line(&mut self, line: &str);
     /// Reports a transition and waits for its scripts, at most `limit`.
     async fn notify_and_wait(&mut self, n: &Notification, limit: Duration);
 }

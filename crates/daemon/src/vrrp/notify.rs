@@ -144,6 +144,11 @@ impl Notifier {
         }
     }
 
+    /// Writes `line` to the FIFOs only (keepalived `notify_*_fifo`).
+    pub fn fifo_line(&mut self, line: &str) {
+        self.queues.fifo_line(line);
+    }
+
     fn enqueue(
         &mut self,
         n: &Notification,

@@ -48,7 +48,7 @@ impl Io for System {
 /// with the plan's monitor receive buffer) and the `AF_PACKET` socket.
 /// VRRP sockets open later, per interface.
 pub(crate) fn open(plan: &VrrpPlan) -> io::Result<Drivers<System>> {
-    let nl = Netlink::connect()?;
+    let nl = Netlink::connect_with(plan.netlink_cmd_rcvbuf)?;
     let watcher = NetWatcher::open(nl.clone(), plan.netlink_monitor_rcvbuf)?;
     let kernel = kernel::spawn(nl.clone());
     Ok(Drivers {
@@ -255,6 +255,10 @@ impl NotifyIo for Notifier {
 
     fn notify(&mut self, n: &Notification) {
         Self::notify(self, n);
+    }
+
+    fn fifo_line(&mut self, line: &str) {
+        Self::fifo_line(self, line);
     }
 
     async fn notify_and_wait(&mut self, n: &Notification, limit: Duration) {

@@ -68,7 +68,17 @@ impl Netlink {
     /// Opens a connection; its I/O task is spawned on the current tokio
     /// runtime.
     pub fn connect() -> io::Result<Self> {
-        let (conn, handle, _) = rtnetlink::new_connection()?;
+        Self::connect_with(RcvBuf::default())
+    }
+
+    /// [`Self::connect`] with receive buffer `buf` on the request socket
+    /// (keepalived's `vrrp_netlink_cmd_rcv_bufs`).
+    pub fn connect_with(buf: RcvBuf) -> io::Result<Self> {
+        let (mut conn, handle, _) = rtnetlink::new_connection()?;
+        monitor::set_rcvbuf(
+            netlink_sys::AsyncSocket::socket_mut(conn.socket_mut()),
+            buf,
+        )?;
         tokio::spawn(conn);
         Ok(Self { handle })
     }

@@ -52,6 +52,25 @@ pub struct Monitor {
     rx: UnboundedReceiver<(NetlinkMessage<RouteNetlinkMessage>, SocketAddr)>,
 }
 
+/// Sets `sock`'s receive buffer (`SO_RCVBUF`, or `SO_RCVBUFFORCE` with
+/// `force`) when `buf` has a size.
+pub(crate) fn set_rcvbuf<S: AsFd>(
+    sock: &S,
+    buf: RcvBuf,
+) -> std::io::Result<()> {
+    let Some(size) = buf.size else {
+        return Ok(());
+    };
+    let fd = sock.as_fd();
+    let size = usize::try_from(size).unwrap_or(usize::MAX);
+    if buf.force {
+        setsockopt(&fd, sockopt::RcvBufForce, &size)?;
+    } else {
+        setsockopt(&fd, sockopt::RcvBuf, &size)?;
+    }
+    Ok(())
+}
+
 impl Monitor {
     /// Subscribes with the kernel's default receive buffer; the
     /// connection task is spawned on the current runtime.
@@ -69,16 +88,7 @@ impl Monitor {
         ];
         let (mut conn, _handle, rx) =
             rtnetlink::new_multicast_connection(&groups)?;
-        if let Some(size) = buf.size {
-            let sock = conn.socket_mut().socket_mut();
-            let fd = sock.as_fd();
-            let size = usize::try_from(size).unwrap_or(usize::MAX);
-            if buf.force {
-                setsockopt(&fd, sockopt::RcvBufForce, &size)?;
-            } else {
-                setsockopt(&fd, sockopt::RcvBuf, &size)?;
-            }
-        }
+        set_rcvbuf(conn.socket_mut().socket_mut(), buf)?;
         tokio::spawn(conn);
         Ok(Self { rx })
     }

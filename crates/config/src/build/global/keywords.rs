@@ -52,7 +52,6 @@ pub const GLOBAL_KEYWORDS: &[&str] = &[
     "vrrp_higher_prio_send_advert",
     "vrrp_version",
     "vrrp_iptables",
-    "vrrp_ipsets",
     "nftables",
     "nftables_priority",
     "nftables_ifindex",

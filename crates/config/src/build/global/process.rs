@@ -36,14 +36,12 @@ pub(super) fn build(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
                     .map(|v| v as i32)
                     .or(g.max_auto_priority),
             };
-            cx.unsupported(c);
             return true;
         }
         "min_auto_priority_delay" => {
             g.min_auto_priority_delay = cx
                 .u32_arg(c, 0, 1..=10_000_000)
                 .or(g.min_auto_priority_delay);
-            cx.unsupported(c);
             return true;
         }
         _ => {}
@@ -77,18 +75,15 @@ fn sched(c: &Item, cx: &mut Cx, p: &mut ProcessSched, rest: &str) -> bool {
         }
         "no_swap" => p.no_swap = true,
         "rt_priority" => {
-            cx.unsupported(c);
             p.rt_priority = rt_priority(c, cx).or(p.rt_priority);
         }
         "cpu_affinity" => {
-            cx.unsupported(c);
             p.cpu_affinity = cpu_affinity(c, cx);
         }
         // keepalived compat: `*_rlimit_rtime` is the deprecated spelling
         // (logged only); a limit of 1 becomes 2 because keepalived halves
         // it for the soft limit; an invalid value resets it to unset.
         "rlimit_rttime" | "rlimit_rtime" => {
-            cx.unsupported(c);
             p.rlimit_rttime = cx.u32_arg(c, 0, 1..=u32::MAX).map(|v| v.max(2));
         }
         _ => return false,

@@ -12,9 +12,6 @@ const LVS_MAX_TIMEOUT: u32 = 86_400 * 31;
 /// keepalived's `NFT_TABLE_MAXNAMELEN`.
 const NFT_TABLE_MAXNAMELEN: usize = 32;
 
-/// keepalived's `IPSET_MAXNAMELEN`.
-const IPSET_MAXNAMELEN: usize = 32;
-
 /// The kernel's `IP_VS_IFNAME_MAXLEN`.
 const IP_VS_IFNAME_MAXLEN: usize = 16;
 
@@ -179,18 +176,15 @@ pub(super) fn firewall(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
     let f = &mut g.firewall;
     match c.name() {
         "vrrp_iptables" => {
-            cx.unsupported(c);
             let arg = |i: usize| c.arg(i).map(|w| w.text.clone());
             f.vrrp_iptables = Some((arg(0), arg(1)));
             // keepalived compat: the reference build (Debian 2.2.7) has
             // nftables but no iptables support; it reports the keyword and
-            // uses nftables table `keepalived` instead.
+            // uses nftables table `keepalived` at priority -1 instead, even
+            // over an earlier `nftables NAME`.
             cx.error(c.span(), "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option");
-            f.nftables.get_or_insert_with(|| "keepalived".into());
-        }
-        "vrrp_ipsets" => {
-            cx.unsupported(c);
-            f.vrrp_ipsets = ipsets(c, cx).or(f.vrrp_ipsets.take());
+            f.nftables = Some("keepalived".into());
+            f.nftables_priority = None;
         }
         "nftables" | "nftables_ipvs" => nft_table(c, cx, g),
         "nftables_priority" => {
@@ -232,45 +226,18 @@ fn nft_table(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) {
         return;
     }
     *slot = Some(name.to_string());
+    // keepalived compat: naming the table resets its chain priority to -1
+    // (an earlier `nftables_priority` is lost).
+    if c.name() == "nftables" {
+        g.firewall.nftables_priority = None;
+    } else {
+        g.firewall.nftables_ipvs_priority = None;
+    }
 }
 
 fn nft_priority(c: &Item, cx: &mut Cx) -> Option<i32> {
     let range = i64::from(i32::MIN)..=i64::from(i32::MAX);
     cx.i64_arg(c, 0, range).map(|v| v as i32)
-}
-
-/// `vrrp_ipsets [ADDR [ADDR6 [ADDR_IF6 [IGMP [MLD]]]]]`.
-///
-/// keepalived compat: no argument disables ipsets. Names of 31 bytes or
-/// more are reported and the keyword ignored. An empty name (`""`) is
-/// rejected here: keepalived 2.2.7 derives the default names from the
-/// previous one and reads before the start of an empty name
-/// (CVE-2024-41184); the reference Debian build does not know the keyword
-/// at all, so it is reported either way.
-fn ipsets(c: &Item, cx: &mut Cx) -> Option<Vec<String>> {
-    cx.error(
-        c.span(),
-        "`vrrp_ipsets`: keepalived is built without ipset support; use `nftables`",
-    );
-    let mut names = Vec::new();
-    for w in &c.args {
-        if w.text.is_empty() {
-            cx.error(w.span, "vrrp_ipsets: empty ipset name - ignoring");
-            return None;
-        }
-        if w.text.len() >= IPSET_MAXNAMELEN - 1 {
-            cx.error(
-                w.span,
-                format!(
-                    "VRRP Error : ipset name {} too long - ignored",
-                    w.text
-                ),
-            );
-            return None;
-        }
-        names.push(w.text.clone());
-    }
-    Some(names)
 }
 
 /// Handles an SNMP or DBus keyword; false if `c` is not one.

@@ -240,28 +240,50 @@ fn every_keyword_is_typed() {
 }
 
 #[test]
-fn unsupported_only_for_features_not_implemented_soon() {
+fn only_snmp_and_dbus_are_reported_as_not_implemented() {
     let (_, d) = load(ALL);
     let u = unsupported(&d);
     for kw in [
-        "`smtp_server`",
-        "`vrrp_rt_priority`",
-        "`vrrp_cpu_affinity`",
-        "`max_auto_priority`",
         "`enable_snmp_vrrp`",
+        "`enable_snmp_checker`",
         "`enable_dbus`",
     ] {
         assert!(u.iter().any(|m| m.starts_with(kw)), "{kw}: {u:?}");
     }
+    // Applied by the daemon (core::placement, core::smtp, nftables, ...).
     for kw in [
+        "`smtp_server`",
+        "`vrrp_rt_priority`",
+        "`checker_rt_priority`",
+        "`bfd_rt_priority`",
+        "`vrrp_cpu_affinity`",
+        "`checker_cpu_affinity`",
+        "`bfd_cpu_affinity`",
+        "`vrrp_rlimit_rttime`",
+        "`checker_rlimit_rttime`",
+        "`bfd_rlimit_rttime`",
+        "`vrrp_no_swap`",
+        "`max_auto_priority`",
+        "`min_auto_priority_delay`",
         "`nftables`",
         "`umask`",
         "`vrrp_priority`",
         "`lvs_flush`",
         "`linkbeat_use_polling`",
+        "`data_use_instance`",
+        "`fifo_write_vrrp_states_on_reload`",
     ] {
         assert!(!u.iter().any(|m| m.starts_with(kw)), "{kw}: {u:?}");
     }
+}
+
+#[test]
+fn root_namespace_keywords_are_not_reported_as_not_implemented() {
+    let (c, d) = load("net_namespace blue\nnamespace_with_ipsets\n");
+    assert!(unsupported(&d).is_empty(), "{:?}", unsupported(&d));
+    assert!(errors(&d).is_empty(), "{:?}", errors(&d));
+    assert_eq!(c.global.net_namespace.as_deref(), Some("blue"));
+    assert!(c.global.namespace_with_ipsets);
 }
 
 #[test]
@@ -344,31 +366,49 @@ fn lvs_keywords_report_bad_options() {
 }
 
 #[test]
-fn empty_ipset_names_are_rejected_safely() {
-    // CVE-2024-41184: keepalived 2.2.7 underflows on an empty name.
+fn vrrp_ipsets_is_unknown_as_in_the_reference_build() {
+    // keepalived compat: Debian's 2.2.7 is built without ipset support.
     let (c, d) = global("vrrp_ipsets keepalived \"\"");
     assert_eq!(c.global.firewall.vrrp_ipsets, None);
-    assert!(
-        errors(&d).iter().any(|e| e.contains("empty ipset name")),
-        "{:?}",
-        errors(&d)
-    );
-    let (c, _) = global("vrrp_ipsets");
-    assert_eq!(c.global.firewall.vrrp_ipsets, Some(vec![]));
-    let (c, _) = global("vrrp_ipsets a_name_that_is_far_too_long_for_ipset");
-    assert_eq!(c.global.firewall.vrrp_ipsets, None);
+    assert_eq!(errors(&d), ["unknown keyword `vrrp_ipsets`"]);
+    assert!(unsupported(&d).is_empty(), "{:?}", unsupported(&d));
 }
 
 #[test]
 fn vrrp_iptables_falls_back_to_nftables() {
-    let (c, d) = global("vrrp_iptables IN OUT");
+    let (c, d) =
+        global("nftables mine\nnftables_priority 7\nvrrp_iptables IN OUT");
     let f = &c.global.firewall;
     assert_eq!(
         f.vrrp_iptables,
         Some((Some("IN".into()), Some("OUT".into())))
     );
+    // keepalived compat: the table becomes `keepalived` at priority -1.
     assert_eq!(f.nftables.as_deref(), Some("keepalived"));
-    assert_eq!(errors(&d).len(), 1);
+    assert_eq!(f.nftables_priority, None);
+    assert_eq!(
+        errors(&d),
+        [
+            "iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option"
+        ]
+    );
+    assert!(unsupported(&d).is_empty(), "{:?}", unsupported(&d));
+    // A later `nftables` is a duplicate.
+    let (c, d) = global("vrrp_iptables\nnftables other");
+    assert_eq!(c.global.firewall.nftables.as_deref(), Some("keepalived"));
+    assert_eq!(errors(&d)[1], "nftables already specified - ignoring");
+}
+
+#[test]
+fn naming_the_nftables_table_resets_its_priority() {
+    let (c, _) = global(
+        "nftables_priority 3\nnftables_ipvs_priority 4\nnftables\nnftables_ipvs",
+    );
+    let f = &c.global.firewall;
+    assert_eq!(
+        (f.nftables_priority, f.nftables_ipvs_priority),
+        (None, None)
+    );
 }
 
 #[test]
@@ -431,4 +471,19 @@ fn reload_and_include_check() {
         Some(vec!["-read".to_string(), "+wildcard_match".to_string()])
     );
     assert_eq!(errors(&d), ["reload_time_file invalid"]);
+}
+
+#[test]
+fn keywords_nothing_acts_on_are_reported_not_ignored() {
+    for kw in super::NOT_ACTED_ON {
+        let (_, d) = global(&format!("{kw} 1"));
+        let want = format!("`{kw}` is accepted but not implemented");
+        assert!(
+            unsupported(&d).iter().any(|m| m.starts_with(&want)),
+            "{kw}: {:?}",
+            unsupported(&d)
+        );
+    }
+    let (_, d) = load("net_namespace_ipvs x\n");
+    assert_eq!(unsupported(&d).len(), 1, "{:?}", unsupported(&d));
 }

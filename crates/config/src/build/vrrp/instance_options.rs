@@ -187,10 +187,9 @@ pub(super) fn options(c: &Item, cx: &mut Cx, i: &mut Instance) -> bool {
             cx.error(c.span(), format!("({}) 'linkbeat_use_polling' in vrrp instance deprecated - use linkbeat_interfaces block", i.name));
             i.linkbeat_use_polling = true;
         }
-        "lvs_sync_daemon_interface" => {
-            cx.error(c.span(), format!("({}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.", i.name));
-            cx.unsupported(c);
-        }
+        // keepalived compat: deprecated; it sets the global
+        // `lvs_sync_daemon` (see `super::syncd_interface`).
+        "lvs_sync_daemon_interface" => super::syncd_interface(c, cx, i),
         "debug" => i.debug = cx.u32_arg(c, 0, 0..=4).map(|d| d as u8),
         _ => return false,
     }

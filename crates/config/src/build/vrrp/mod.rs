@@ -16,7 +16,8 @@ pub(crate) use instance_options::garp_extra_if;
 use crate::ast::Item;
 use crate::build::Cx;
 use crate::build::names::Kind;
-use crate::model::vrrp::VrrpSection;
+use crate::model::global::{GlobalDefs, LvsSyncDaemon};
+use crate::model::vrrp::{Instance, VrrpSection};
 
 /// Root keywords this module builds.
 pub const ROOT_KEYWORDS: &[&str] = &[
@@ -125,3 +126,35 @@ pub fn build_root(
 
 #[cfg(test)]
 mod groups_tests;
+
+/// `lvs_sync_daemon_interface IF` in `vrrp_instance` `i`: deprecated
+/// since keepalived 1.2.19; recorded here and applied to the global
+/// `lvs_sync_daemon` by [`apply_syncd_interfaces`].
+pub(super) fn syncd_interface(c: &Item, cx: &mut Cx, i: &Instance) {
+    let pad = " ".repeat(i.name.len().saturating_sub(2));
+    cx.error(c.span(), format!("({}) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.", i.name));
+    cx.error(
+        c.span(),
+        format!("      {pad}Please use global lvs_sync_daemon"),
+    );
+    if let Some(ifname) = cx.string_arg(c, 0) {
+        cx.syncd_interfaces.push((c.span(), i.name.clone(), ifname));
+    }
+}
+
+/// keepalived compat: the first `lvs_sync_daemon_interface` or global
+/// `lvs_sync_daemon` in file order wins (applied after each root item);
+/// later ones are reported and ignored.
+pub fn apply_syncd_interfaces(cx: &mut Cx, g: &mut GlobalDefs) {
+    for (span, instance, ifname) in std::mem::take(&mut cx.syncd_interfaces) {
+        if let Some(s) = &g.lvs_sync_daemon {
+            cx.error(span, format!("({instance}) lvs_sync_daemon_interface has already been specified as {} - ignoring", s.interface));
+            continue;
+        }
+        g.lvs_sync_daemon = Some(LvsSyncDaemon {
+            interface: ifname,
+            instance: Some(instance),
+            ..LvsSyncDaemon::default()
+        });
+    }
+}

@@ -359,3 +359,40 @@ fn print_then_load_gives_the_same_model() {
         );
     }
 }
+
+#[test]
+fn instance_lvs_sync_daemon_interface_sets_the_global_sync_daemon() {
+    let inst = |name: &str, ifname: &str| {
+        format!(
+            "vrrp_instance {name} {{\n interface eth0\n virtual_router_id 5\n \
+             lvs_sync_daemon_interface {ifname}\n \
+             virtual_ipaddress {{\n 192.0.2.1\n }}\n}}\n"
+        )
+    };
+    let (c, d) = load(&inst("VI_1", "eth1"));
+    let s = c.global.lvs_sync_daemon.as_ref().expect("sync daemon");
+    assert_eq!(
+        (s.interface.as_str(), s.instance.as_deref()),
+        ("eth1", Some("VI_1"))
+    );
+    assert_eq!(
+        errors(&d),
+        [
+            "(VI_1) Specifying lvs_sync_daemon_interface against a vrrp is deprecated.",
+            "        Please use global lvs_sync_daemon",
+        ]
+    );
+    assert!(!d.iter().any(|x| x.category == Category::Unsupported));
+    // keepalived compat: the first one in file order wins.
+    let text = format!(
+        "{}{}global_defs {{\n lvs_sync_daemon eth3 VI_1\n}}\n",
+        inst("VI_1", "eth1"),
+        inst("VI_2", "eth2")
+    );
+    let (c, d) = load(&text);
+    let s = c.global.lvs_sync_daemon.as_ref().expect("sync daemon");
+    assert_eq!(s.interface, "eth1");
+    let e = errors(&d);
+    assert!(e.contains(&"(VI_2) lvs_sync_daemon_interface has already been specified as eth1 - ignoring".to_string()), "{e:?}");
+    assert!(e.contains(&"lvs_sync_daemon has already been specified as eth1 VI_1 - ignoring".to_string()), "{e:?}");
+}

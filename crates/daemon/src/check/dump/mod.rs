@@ -25,6 +25,12 @@ use ka_sys::script::ScriptSpec;
 use super::plan::CheckPlan;
 use crate::vrrp::dump::{cmd_str, global_defs};
 
+/// [`default_path`] with `tag` in the name ([`crate::core::dump_names`]).
+pub fn path(tag: Option<&str>) -> PathBuf {
+    let name = crate::core::dump_names::file_name("keepalived_check.data", tag);
+    default_path().with_file_name(name)
+}
+
 /// Where keepalived writes it: `$TMPDIR` (when a directory) or /tmp.
 pub fn default_path() -> PathBuf {
     let dir = std::env::var_os("TMPDIR")

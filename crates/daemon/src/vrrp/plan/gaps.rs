@@ -17,54 +17,20 @@ pub(super) fn instance(i: &Instance, notes: &mut Vec<String>) {
 
 /// Global and section-level features.
 pub(super) fn global(cfg: &Config, notes: &mut Vec<String>) {
-    let g = &cfg.global;
-    let mut say = |on: bool, what: String| {
-        if on {
-            notes.push(format!("{what} is not implemented yet"));
-        }
-    };
-    say(
-        g.fifo_write_vrrp_states_on_reload,
-        "fifo_write_vrrp_states_on_reload".into(),
-    );
     process(cfg, notes);
 }
 
-/// Settings of the VRRP process itself (buffers, firewall, SNMP, DBus).
+/// Settings of the VRRP process itself without an effect here.
 /// Scheduling (`vrrp_priority`, `vrrp_rt_priority`, `vrrp_no_swap`,
 /// `vrrp_cpu_affinity`, `vrrp_rlimit_rttime`, `max_auto_priority`) is
-/// applied to the process by `core::placement`.
+/// applied to the process by `core::placement`; `vrrp_iptables` uses the
+/// nftables table as keepalived's nftables build does; the receive
+/// buffers are set on the sockets (`vrrp::rx_bufs`, netlink); SNMP and
+/// DBus keywords are reported once, by the configuration loader.
 fn process(cfg: &Config, notes: &mut Vec<String>) {
-    let g = &cfg.global;
-    let fw = &g.firewall;
-    let nl = &g.netlink_bufs;
-    let items = [
-        (
-            g.vrrp_rx_bufs_policy.is_some()
-                || g.vrrp_rx_bufs_multiplier.is_some(),
-            "vrrp_rx_bufs_policy / vrrp_rx_bufs_multiplier",
-        ),
-        (
-            nl.vrrp_cmd != Default::default(),
-            "vrrp_netlink_cmd_rcv_bufs",
-        ),
-        (
-            nl.process_monitor != Default::default(),
-            "process_monitor_rcv_bufs",
-        ),
-        (
-            fw.vrrp_iptables.is_some() || fw.vrrp_ipsets.is_some(),
-            "vrrp_iptables / vrrp_ipsets (nftables is used for no_accept)",
-        ),
-        (
-            g.snmp.vrrp || g.snmp.rfc || g.snmp.rfcv2 || g.snmp.rfcv3,
-            "SNMP for VRRP (enable_snmp_vrrp / enable_snmp_rfc*)",
-        ),
-        (g.dbus.enable, "enable_dbus"),
-    ];
-    for (on, what) in items {
-        if on {
-            notes.push(format!("{what} is not implemented yet"));
-        }
+    // keepalived-rs follows processes by scanning /proc (ka_sys::procscan),
+    // without keepalived's proc connector socket.
+    if cfg.global.netlink_bufs.process_monitor != Default::default() {
+        notes.push("process_monitor_rcv_bufs has no effect: vrrp_track_process scans /proc instead of using a netlink process connector socket".into());
     }
 }

@@ -96,6 +96,8 @@ pub struct VrrpPlan {
     pub kernel_rx_bufs: HashMap<String, u32>,
     /// `vrrp_netlink_monitor_rcv_bufs` (and `_force`).
     pub netlink_monitor_rcvbuf: ka_sys::netlink::RcvBuf,
+    /// `vrrp_netlink_cmd_rcv_bufs` (and `_force`).
+    pub netlink_cmd_rcvbuf: ka_sys::netlink::RcvBuf,
     /// `interface_up_down_delays`, limited as keepalived limits them.
     pub if_delays: HashMap<String, UpDownDelay>,
     /// Interfaces whose link is polled (`linkbeat_use_polling`,
@@ -215,11 +217,13 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
     statics::track_groups(cfg, &mut plan);
     (plan.global_fifo, plan.fifo) =
         support::fifo(g, &users, &mut plan.not_implemented);
-    let mon = &g.netlink_bufs.vrrp_monitor;
-    plan.netlink_monitor_rcvbuf = ka_sys::netlink::RcvBuf {
-        size: mon.size,
-        force: mon.force.unwrap_or(false),
-    };
+    let rcvbuf =
+        |b: &ka_config::model::global::RcvBufs| ka_sys::netlink::RcvBuf {
+            size: b.size,
+            force: b.force.unwrap_or(false),
+        };
+    plan.netlink_monitor_rcvbuf = rcvbuf(&g.netlink_bufs.vrrp_monitor);
+    plan.netlink_cmd_rcvbuf = rcvbuf(&g.netlink_bufs.vrrp_cmd);
     plan.engine.garp_interval = g.vrrp_garp_interval.unwrap_or(Duration::ZERO);
     plan.engine.gna_interval = g.vrrp_gna_interval.unwrap_or(Duration::ZERO);
     plan.engine.startup_delay = g.vrrp_startup_delay.unwrap_or(Duration::ZERO);

@@ -577,3 +577,25 @@ fn an_unvalidated_instance_is_not_run() {
         p.not_implemented
     );
 }
+
+#[test]
+fn applied_global_keywords_are_not_listed_as_not_implemented() {
+    let p = plan(
+        "global_defs {
+        fifo_write_vrrp_states_on_reload
+        vrrp_iptables
+        enable_snmp_vrrp
+        enable_dbus
+        vrrp_rt_priority 10
+        vrrp_cpu_affinity 0
+        max_auto_priority 20
+    }
+    vrrp_instance VI_1 {
+        interface eth0
+        virtual_router_id 51
+        virtual_ipaddress { 192.0.2.1 }
+    }",
+    );
+    // SNMP and DBus are reported by the configuration loader, once.
+    assert!(p.not_implemented.is_empty(), "{:?}", p.not_implemented);
+}

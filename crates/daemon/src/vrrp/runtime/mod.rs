@@ -185,6 +185,19 @@ impl<I: Io> driver::Framework for Runtime<I> {
         Event::Reloaded(Box::new(cfg))
     }
 
+    fn reloaded(
+        &mut self,
+        before: &ka_vrrp::Snapshot,
+        after: &ka_vrrp::Snapshot,
+    ) {
+        if !self.setup.config.global.fifo_write_vrrp_states_on_reload {
+            return;
+        }
+        for line in super::reload_states::lines(before, after) {
+            self.notifier.fifo_line(&line);
+        }
+    }
+
     fn stop_event(&self) -> Event {
         Event::ShutdownRequested
     }
@@ -384,8 +397,13 @@ impl<I: Io> Runtime<I> {
     }
 
     /// keepalived compat (`vrrp_scheduler.c`): a socket's receive buffer
-    /// is the sum of the `kernel_rx_buf_size` of the instances on it.
+    /// is the sum over the instances on it of their `kernel_rx_buf_size`,
+    /// else their `vrrp_rx_bufs_policy` share ([`super::rx_bufs`]).
     fn rx_buf_size(&self, iface: &str, v6: bool, ah: bool) -> usize {
+        let g = &self.setup.config.global;
+        let multiplier = g
+            .vrrp_rx_bufs_multiplier
+            .unwrap_or(super::rx_bufs::DEFAULT_MULTIPLIER);
         self.setup
             .engine
             .instances
@@ -393,8 +411,17 @@ impl<I: Io> Runtime<I> {
             .filter(|i| i.interface.as_deref() == Some(iface))
             .filter(|i| i.is_ipv6() == v6)
             .filter(|i| matches!(i.auth, ka_vrrp::Auth::Ah(_)) == ah)
-            .filter_map(|i| self.setup.kernel_rx_bufs.get(&i.name))
-            .map(|&n| n as usize)
+            .map(|i| {
+                let kernel = self.setup.kernel_rx_bufs.get(&i.name).copied();
+                let mtu = || ka_sys::ifmtu::mtu(iface).ok();
+                super::rx_bufs::instance_share(
+                    i,
+                    kernel,
+                    g.vrrp_rx_bufs_policy,
+                    multiplier,
+                    mtu,
+                )
+            })
             .sum()
     }
 

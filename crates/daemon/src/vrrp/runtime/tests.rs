@@ -589,3 +589,5 @@ async fn static_entries_replace_leftovers_follow_reloads_and_go_at_stop() {
         assert!(calls.contains(&gone), "{gone:?} not removed: {calls:#?}");
     }
 }
+
+mod reload_fifo;

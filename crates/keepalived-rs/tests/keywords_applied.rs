@@ -1,0 +1,371 @@
+//! Keywords keepalived-rs used to accept without acting on them (issue
+//! 13): `-t` no longer calls them "not implemented", and each behaves as
+//! keepalived 2.2.7 does, checked beside it in lab namespaces:
+//!
+//! - `vrrp_iptables` / `vrrp_ipsets`: the reference build's messages and
+//!   `-t` status;
+//! - `fifo_write_vrrp_states_on_reload`: the FIFO lines after a SIGHUP;
+//! - `vrrp_rx_bufs_policy`: the VRRP socket's receive buffer (`ss -m`);
+//! - `data_use_instance`: the data dump's file name.
+//!
+//! The `-t` tests need nothing; the others need root and keepalived and
+//! are skipped with the reason otherwise.
+
+// The interop suite's node starter; most of that module is unused here.
+#[allow(dead_code, unreachable_pub)]
+#[path = "interop/support.rs"]
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use ka_lab::Lab;
+use nix::sys::signal::Signal;
+
+const BIN: &str = env!("CARGO_BIN_EXE_keepalived-rs");
+
+/// `prog -t -l -f FILE` on `conf`: (stderr+stdout, exit status).
+fn config_test(prog: &str, dir: &Path, conf: &str) -> (String, i32) {
+    let path = dir.join("t.conf");
+    std::fs::write(&path, conf).expect("write config");
+    let out = Command::new(prog)
+        .args(["-t", "-l", "-f"])
+        .arg(&path)
+        .output()
+        .expect("run -t");
+    let mut text = String::from_utf8_lossy(&out.stderr).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stdout));
+    (text, out.status.code().unwrap_or(-1))
+}
+
+fn tmp_dir(tag: &str) -> ka_lab::TmpDir {
+    ka_lab::TmpDir::new("ka-kw", tag)
+}
+
+/// An instance that is valid anywhere (`eth0` need not exist for `-t`
+/// to report keywords; the interface error is the same for every case).
+const INSTANCE: &str = "vrrp_instance VI_1 {\n interface eth0\n \
+    virtual_router_id 51\n priority 100\n virtual_ipaddress {\n  \
+    192.0.2.100/24\n }\n}\n";
+
+#[test]
+fn applied_keywords_are_not_reported_as_not_implemented() {
+    let dir = tmp_dir("applied");
+    let conf = format!(
+        "namespace_with_ipsets\n\
+         global_defs {{\n smtp_server 192.0.2.25\n \
+         vrrp_rt_priority 10\n checker_rt_priority 10\n bfd_rt_priority 10\n \
+         vrrp_cpu_affinity 0\n vrrp_rlimit_rttime 10000\n vrrp_no_swap\n \
+         max_auto_priority 20\n min_auto_priority_delay 1000\n \
+         fifo_write_vrrp_states_on_reload\n data_use_instance\n \
+         vrrp_rx_bufs_policy ADVERT\n vrrp_rx_bufs_multiplier 4\n \
+         vrrp_netlink_cmd_rcv_bufs 100000\n}}\n{INSTANCE}"
+    );
+    let (out, _) = config_test(BIN, dir.path(), &conf);
+    assert!(!out.contains("not implemented"), "{out}");
+}
+
+#[test]
+fn snmp_and_dbus_are_still_reported_once_each() {
+    let dir = tmp_dir("snmp");
+    let conf = format!(
+        "global_defs {{\n enable_snmp_vrrp\n enable_dbus\n}}\n{INSTANCE}"
+    );
+    let (out, _) = config_test(BIN, dir.path(), &conf);
+    for kw in ["`enable_snmp_vrrp`", "`enable_dbus`"] {
+        let n = out
+            .lines()
+            .filter(|l| l.contains(kw) && l.contains("not implemented"))
+            .count();
+        assert_eq!(n, 1, "{kw}: {out}");
+    }
+}
+
+#[test]
+fn vrrp_iptables_and_vrrp_ipsets_as_the_reference_build() {
+    let dir = tmp_dir("ipt");
+    let conf = "global_defs {\n vrrp_iptables IN OUT\n vrrp_ipsets a b\n}\n";
+    let (out, status) = config_test(BIN, dir.path(), conf);
+    assert!(out.contains("iptables not supported, using nftables instead. Please replace 'vrrp_iptables and 'vrrp_ipsets' with 'nftables' config option"), "{out}");
+    assert!(out.contains("unknown keyword `vrrp_ipsets`"), "{out}");
+    assert!(!out.contains("not implemented"), "{out}");
+    assert_eq!(status, 5, "{out}");
+    if support::skip_reason().is_some() {
+        return;
+    }
+    let (theirs, their_status) = config_test("keepalived", dir.path(), conf);
+    assert_eq!(status, their_status, "{theirs}");
+    assert!(
+        theirs.contains("(Line 2) iptables not supported"),
+        "{theirs}"
+    );
+    assert!(theirs.contains("Unknown keyword 'vrrp_ipsets'"), "{theirs}");
+}
+
+/// Starts `argv` (keepalived or keepalived-rs) in host 0 on `conf`, with
+/// `TMPDIR` at `tmp`; returns its pid.
+fn start(
+    lab: &mut Lab,
+    label: &str,
+    argv: &[&str],
+    conf: &str,
+    tmp: &Path,
+) -> u32 {
+    std::fs::create_dir_all(tmp).expect("tmp dir");
+    let conf_path = lab.dir().join(format!("{label}.conf"));
+    std::fs::write(&conf_path, conf).expect("write config");
+    let p = |s: &str| {
+        lab.dir()
+            .join(format!("{label}-{s}.pid"))
+            .display()
+            .to_string()
+    };
+    let (main, vrrp, chk) = (p("main"), p("vrrp"), p("chk"));
+    let env_tmp = format!("TMPDIR={}", tmp.display());
+    let conf_s = conf_path.display().to_string();
+    let mut args: Vec<&str> = vec![&env_tmp];
+    args.extend_from_slice(argv);
+    args.extend(["-n", "-l", "-D", "-f", &conf_s, "-p", &main, "-r", &vrrp]);
+    if argv[0] == "keepalived" {
+        args.extend(["-P", "-c", &chk]);
+    }
+    lab.spawn(0, label, "env", &args).expect("start")
+}
+
+fn stop(lab: &mut Lab, pid: u32) {
+    lab.signal(pid, Signal::SIGTERM);
+    let _ = lab.wait_exit(pid, Duration::from_secs(10));
+}
+
+/// Polls `f` every 200 ms for at most `limit`.
+fn wait_for<T>(limit: Duration, mut f: impl FnMut() -> Option<T>) -> Option<T> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if let Some(v) = f() {
+            return Some(v);
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    None
+}
+
+/// Two groups and a slow instance: after 5 s VI_1, VI_2 (group G) and
+/// VI_3 (group H) are MASTER, VI_4 (advert_int 5) still BACKUP.
+fn fifo_conf(fifo: &Path) -> String {
+    let inst = |n: u8, prio: u8, int: u8| {
+        format!(
+            "vrrp_instance VI_{n} {{\n interface eth0\n virtual_router_id {}\n \
+             priority {prio}\n advert_int {int}\n virtual_ipaddress {{\n  \
+             203.0.113.{n}/24\n }}\n}}\n",
+            50 + n
+        )
+    };
+    format!(
+        "global_defs {{\n fifo_write_vrrp_states_on_reload\n notify_fifo {}\n}}\n\
+         vrrp_sync_group G {{\n group {{\n  VI_1\n  VI_2\n }}\n}}\n\
+         vrrp_sync_group H {{\n group {{\n  VI_3\n }}\n}}\n{}{}{}{}",
+        fifo.display(),
+        inst(1, 100, 1),
+        inst(2, 90, 1),
+        inst(3, 255, 1),
+        inst(4, 80, 5)
+    )
+}
+
+/// The lines the FIFO got after a SIGHUP sent once the states settled.
+fn lines_after_reload(
+    lab: &mut Lab,
+    label: &str,
+    argv: &[&str],
+) -> Vec<String> {
+    let fifo = lab.dir().join(format!("{label}.fifo"));
+    let out = lab.dir().join(format!("{label}.out"));
+    ka_lab::run_ok("mkfifo", &[&fifo.display().to_string()]).expect("mkfifo");
+    // A reader that survives the FIFO being reopened at the reload.
+    let script = format!(
+        "for i in 1 2 3 4 5 6 7 8; do cat {f}; done >> {o}",
+        f = fifo.display(),
+        o = out.display()
+    );
+    let reader = lab
+        .spawn(0, &format!("{label}-reader"), "sh", &["-c", &script])
+        .expect("reader");
+    let tmp = lab.dir().join(format!("{label}-tmp"));
+    let pid = start(lab, label, argv, &fifo_conf(&fifo), &tmp);
+    std::thread::sleep(Duration::from_secs(6));
+    let before = std::fs::read_to_string(&out).unwrap_or_default();
+    lab.signal(pid, Signal::SIGHUP);
+    std::thread::sleep(Duration::from_secs(3));
+    let all = std::fs::read_to_string(&out).unwrap_or_default();
+    stop(lab, pid);
+    lab.signal(reader, Signal::SIGKILL);
+    let _ = lab.wait_exit(reader, Duration::from_secs(5));
+    all[before.len().min(all.len())..]
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn fifo_states_after_a_reload_match_keepalived() {
+    if let Some(why) = support::skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    let theirs = lines_after_reload(&mut lab, "ka", &["keepalived"]);
+    let ours = lines_after_reload(&mut lab, "rs", &[BIN]);
+    assert_eq!(
+        theirs,
+        [
+            "GROUP \"G\" MASTER 0",
+            "GROUP \"H\" MASTER 0",
+            "INSTANCE \"VI_4\" BACKUP 80"
+        ],
+        "keepalived itself changed?"
+    );
+    assert_eq!(ours, theirs);
+}
+
+/// Prints the `SO_RCVBUF` of every raw IP socket of process `argv[1]`,
+/// read on a copy of each descriptor (`pidfd_getfd`): `ss -m` shows no
+/// memory for raw sockets without the kernel's `raw_diag`.
+const RCVBUF_PY: &str = r#"
+import ctypes, os, socket, sys
+libc = ctypes.CDLL(None, use_errno=True)
+pid = int(sys.argv[1])
+pfd = libc.syscall(434, pid, 0)  # pidfd_open
+out = []
+for fd in os.listdir(f"/proc/{pid}/fd"):
+    try:
+        if not os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:"):
+            continue
+    except OSError:
+        continue
+    nfd = libc.syscall(438, pfd, int(fd), 0)  # pidfd_getfd
+    if nfd < 0:
+        continue
+    s = socket.socket(fileno=nfd)
+    if s.type == socket.SOCK_RAW and s.family in (socket.AF_INET, socket.AF_INET6):
+        out.append(s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
+    s.detach()
+    os.close(nfd)
+print(" ".join(str(x) for x in sorted(out)))
+"#;
+
+/// The receive buffers of `pid`'s raw IP sockets, smallest first.
+fn raw_rcvbufs(lab: &Lab, pid: &str) -> Vec<u64> {
+    let script = lab.dir().join("rcvbuf.py");
+    if std::fs::write(&script, RCVBUF_PY).is_err() {
+        return Vec::new();
+    }
+    ka_lab::run_ok("python3", &[&script.display().to_string(), pid])
+        .unwrap_or_default()
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect()
+}
+
+fn rx_conf(policy: &str) -> String {
+    format!(
+        "global_defs {{\n vrrp_rx_bufs_policy {policy}\n vrrp_rx_bufs_multiplier 40\n}}\n\
+         vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 51\n \
+         priority 100\n virtual_ipaddress {{\n  203.0.113.1/24\n  203.0.113.2/24\n }}\n}}\n"
+    )
+}
+
+/// The VRRP process's raw socket buffers once it opened them; for
+/// keepalived, its VRRP child (the `-r` pid file).
+fn rcvbufs_of(
+    lab: &mut Lab,
+    label: &str,
+    argv: &[&str],
+    conf: &str,
+) -> Vec<u64> {
+    let tmp = lab.dir().join(format!("{label}-tmp"));
+    let pid = start(lab, label, argv, conf, &tmp);
+    let vrrp_pid = lab.dir().join(format!("{label}-vrrp.pid"));
+    let bufs = wait_for(Duration::from_secs(10), || {
+        let who = if argv[0] == "keepalived" {
+            std::fs::read_to_string(&vrrp_pid).ok()?.trim().to_owned()
+        } else {
+            pid.to_string()
+        };
+        Some(raw_rcvbufs(lab, &who)).filter(|b| !b.is_empty())
+    })
+    .unwrap_or_default();
+    stop(lab, pid);
+    bufs
+}
+
+#[test]
+fn vrrp_socket_receive_buffers_match_keepalived() {
+    if let Some(why) = support::skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    if ka_lab::run("python3", &["-c", "pass"]).is_err() {
+        eprintln!("skipped: python3 (to read the sockets' buffers) is missing");
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    for policy in ["ADVERT", "MTU", "50000"] {
+        let conf = rx_conf(policy);
+        let theirs = rcvbufs_of(
+            &mut lab,
+            &format!("ka-{policy}"),
+            &["keepalived"],
+            &conf,
+        );
+        let ours = rcvbufs_of(&mut lab, &format!("rs-{policy}"), &[BIN], &conf);
+        assert!(!theirs.is_empty(), "{policy}: no keepalived socket");
+        // keepalived opens a send and a receive socket, keepalived-rs one:
+        // the largest (the receiving one) must agree.
+        assert_eq!(
+            ours.last(),
+            theirs.last(),
+            "{policy}: ours {ours:?}, keepalived {theirs:?}"
+        );
+    }
+}
+
+#[test]
+fn data_use_instance_names_the_dump_as_keepalived() {
+    if let Some(why) = support::skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    let conf = format!(
+        "instance lb1\nglobal_defs {{\n data_use_instance\n}}\n{}",
+        rx_conf("ADVERT")
+    );
+    let mut names = Vec::new();
+    for (label, argv) in [("ka", &["keepalived"][..]), ("rs", &[BIN][..])] {
+        let tmp = lab.dir().join(format!("{label}-dtmp"));
+        let pid = start(&mut lab, label, argv, &conf, &tmp);
+        std::thread::sleep(Duration::from_secs(2));
+        lab.signal(pid, Signal::SIGUSR1);
+        let found = wait_for(Duration::from_secs(5), || {
+            let mut n: Vec<String> = std::fs::read_dir(&tmp)
+                .ok()?
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                // keepalived-rs is one process: no keepalived_parent.data.
+                .filter(|n| {
+                    n.ends_with(".data") && !n.starts_with("keepalived_parent")
+                })
+                .collect();
+            n.sort();
+            (!n.is_empty()).then_some(n)
+        });
+        stop(&mut lab, pid);
+        names.push(found.unwrap_or_default());
+    }
+    assert_eq!(
+        names[0],
+        ["keepalived.lb1.data"],
+        "keepalived itself changed?"
+    );
+    assert_eq!(names[1], names[0]);
+}
