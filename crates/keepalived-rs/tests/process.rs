@@ -87,9 +87,9 @@ fn start(
             "-c",
             &k,
         ]),
-        Impl::Rust => {
-            args.extend([KARS, "-n", "-l", "-D", "-f", &c, "-p", &m, "-r", &v])
-        }
+        Impl::Rust => args.extend([
+            KARS, "-n", "-l", "-D", "-f", &c, "-p", &m, "-r", &v, "-c", &k,
+        ]),
     }
     lab.spawn(0, label, "env", &args).expect("start the daemon")
 }

@@ -201,11 +201,16 @@ pub fn start_keepalived_rs_with(
     std::fs::write(&path, conf).unwrap();
     let pid = dir.join(format!("{name}.pid")).display().to_string();
     let vrrp_pid = dir.join(format!("{name}-vrrp.pid")).display().to_string();
+    // Every pid file in the lab: parallel tests must not share the
+    // default /run/keepalived_{checkers,bfd}.pid ("already running").
+    let chk_pid = dir.join(format!("{name}-chk.pid")).display().to_string();
+    let bfd_pid = dir.join(format!("{name}-bfd.pid")).display().to_string();
     let conf = path.display().to_string();
     let bin = env!("CARGO_BIN_EXE_keepalived-rs");
     let mut args: Vec<&str> = env.to_vec();
     args.extend([
-        bin, "-n", "-l", "-D", "-f", &conf, "-p", &pid, "-r", &vrrp_pid,
+        bin, "-n", "-l", "-D", "-f", &conf, "-p", &pid, "-r", &vrrp_pid, "-c",
+        &chk_pid, "-b", &bfd_pid,
     ]);
     args.extend_from_slice(extra);
     lab.spawn(host, name, "env", &args)

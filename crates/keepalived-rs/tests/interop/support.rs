@@ -127,7 +127,7 @@ pub fn start(
             host,
             label,
             KARS,
-            &["-n", "-l", "-D", "-f", &c, "-p", &m, "-r", &v],
+            &["-n", "-l", "-D", "-f", &c, "-p", &m, "-r", &v, "-c", &k],
         ),
     };
     let pid = spawned.map_err(|e| format!("start {label}: {e}"))?;

@@ -223,16 +223,22 @@ pub(crate) fn start(
         |ext: &str| dir.join(format!("{name}{ext}")).display().to_string();
     std::fs::write(file(".conf"), conf)
         .map_err(|e| format!("write {name}.conf: {e}"))?;
-    let (conf_f, pid_f, vrrp_f, chk_f) = (
+    let (conf_f, pid_f, vrrp_f, chk_f, bfd_f) = (
         file(".conf"),
         file(".pid"),
         file("-vrrp.pid"),
         file("-chk.pid"),
+        file("-bfd.pid"),
     );
     let mut args =
         vec!["-n", "-l", "-D", "-f", &conf_f, "-p", &pid_f, "-r", &vrrp_f];
     let prog = match imp {
-        Impl::Rs(bin) => bin.display().to_string(),
+        Impl::Rs(bin) => {
+            // Every pid file in the lab: two daemons on one machine must
+            // not share /run/keepalived_bfd.pid (keepalived's check).
+            args.extend(["-c", &chk_f, "-b", &bfd_f]);
+            bin.display().to_string()
+        }
         Impl::Keepalived => {
             // -R: when the VRRP child dies the parent exits instead of
             // starting a new child, so a SIGKILL of the child is a crash
