@@ -204,13 +204,20 @@ fn ask(socket: &Path, request: Request) -> Result<String, CtlError> {
     };
     stream.set_read_timeout(Some(ANSWER_WAIT)).map_err(io)?;
     stream.set_write_timeout(Some(ANSWER_WAIT)).map_err(io)?;
-    stream.write_all(request.line().as_bytes()).map_err(io)?;
+    // The daemon may answer (a refusal) and close before it reads the
+    // request: the write then fails with EPIPE, yet the answer is there.
+    let sent = match stream.write_all(request.line().as_bytes()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(e),
+        Err(e) => return Err(io(e)),
+        Ok(()) => Ok(()),
+    };
     let mut line = String::new();
-    BufReader::new(stream.take(MAX_ANSWER))
-        .read_line(&mut line)
-        .map_err(io)?;
+    let read = BufReader::new(stream.take(MAX_ANSWER)).read_line(&mut line);
     if line.trim().is_empty() {
-        return Err(CtlError::Closed(socket.to_path_buf()));
+        return match (sent, read) {
+            (Err(e), _) | (Ok(()), Err(e)) => Err(io(e)),
+            (Ok(()), Ok(_)) => Err(CtlError::Closed(socket.to_path_buf())),
+        };
     }
     Ok(line)
 }
