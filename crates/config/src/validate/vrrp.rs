@@ -28,6 +28,9 @@ pub fn validate(config: &mut Config, host: &dyn Host, d: &mut Diagnostics) {
         if let Some(iface) = i.interface.clone() {
             interface(i, &iface, dynamic, host, d);
         }
+        if let Some(vrf) = i.vrf.clone() {
+            vrf_device(i, &vrf, dynamic, host, d);
+        }
     }
     // keepalived compat: chk_min_cfg() then sync groups, before defaults.
     for i in &v.instances {
@@ -38,7 +41,12 @@ pub fn validate(config: &mut Config, host: &dyn Host, d: &mut Diagnostics) {
                 format!("({}) the virtual router id must be set", i.name),
             );
         }
-        if i.interface.is_none() && !i.is_unicast() {
+        // keepalived compat: 2.2.7's `chk_min_cfg` tests the unicast flag
+        // before `vrrp_complete_instance` has set it, so an instance
+        // without an interface is refused even with unicast peers
+        // (fixed upstream in 2.2.8, commit 75f30737). So is `vrf`, which
+        // needs an interface-less unicast instance.
+        if i.interface.is_none() {
             d.error(at, format!("({}) Unknown interface!", i.name));
         }
     }
@@ -95,6 +103,28 @@ fn interface(
         // keepalived compat: reported; the instance has no interface.
         d.error(i.loc.0, format!("WARNING - interface {iface} for vrrp_instance {} doesn't exist", i.name));
         i.interface = None;
+    }
+}
+
+/// keepalived compat (`vrrp_vrf_handler`): the VRF device must exist
+/// (unless `dynamic_interfaces`) and must not be the loopback.
+fn vrf_device(
+    i: &mut Instance,
+    vrf: &str,
+    dynamic: bool,
+    host: &dyn Host,
+    d: &mut Diagnostics,
+) {
+    let n = &i.name;
+    if vrf == "lo" {
+        d.error(i.loc.0, format!("({n}) cannot use a loopback interface ({vrf}) for VRF - ignoring"));
+        i.vrf = None;
+    } else if !dynamic && host.interface_exists(vrf) == Some(false) {
+        d.error(
+            i.loc.0,
+            format!("({n}) WARNING - VRF interface {vrf} doesn't exist"),
+        );
+        i.vrf = None;
     }
 }
 
@@ -335,7 +365,19 @@ fn address_checks(
         );
     }
     if i.vrf.is_some() && (i.interface.is_some() || !i.is_unicast()) {
-        d.error(at, format!("({}) vrf can only be specified with unicast and without interface - clearing", i.name));
+        // keepalived compat: one condition named, as vrrp.c words it.
+        let with = if i.interface.is_some() {
+            "out interface"
+        } else {
+            " unicast"
+        };
+        d.error(
+            at,
+            format!(
+                "({}) vrf can only be specified with{with} - clearing",
+                i.name
+            ),
+        );
         i.vrf = None;
     }
 }

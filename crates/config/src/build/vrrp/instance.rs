@@ -189,11 +189,21 @@ fn core(c: &Item, cx: &mut Cx, i: &mut Instance) -> bool {
                 i.interface = Some(name);
             }
         }
+        // keepalived compat: `vrrp_vrf_handler`'s checks, in its order
+        // (a name must fit IFNAMSIZ, 16 with its NUL).
         "vrf" => {
-            if i.interface.is_some() {
-                cx.error(c.span(), format!("({}) Cannot specify VRF interface and interface - ignoring", i.name));
-            } else {
-                i.vrf = cx.string_arg(c, 0);
+            match cx.string_arg(c, 0) {
+                Some(name) if name.len() >= 16 => {
+                    cx.error(c.span(), format!("({}) VRF interface name '{name}' too long - ignoring", i.name));
+                }
+                Some(_) if i.interface.is_some() => {
+                    cx.error(c.span(), format!("({}) Cannot specify VRF interface and interface - ignoring", i.name));
+                }
+                Some(_) if i.vrf.is_some() => {
+                    let had = i.vrf.clone().unwrap_or_default();
+                    cx.error(c.span(), format!("({}) VRF interface already specified as '{had}' - ignoring", i.name));
+                }
+                name => i.vrf = name,
             }
         }
         "virtual_router_id" => match cx.u32_arg(c, 0, 1..=255) {

@@ -2,18 +2,6 @@
 //! for [`super::VrrpPlan::not_implemented`].
 
 use ka_config::Config;
-use ka_config::model::vrrp::Instance;
-
-/// Per-instance features.
-pub(super) fn instance(i: &Instance, notes: &mut Vec<String>) {
-    let n = &i.name;
-    let mut say = |on: bool, what: &str| {
-        if on {
-            notes.push(format!("({n}) {what} is not implemented yet"));
-        }
-    };
-    say(i.vrf.is_some(), "vrf");
-}
 
 /// Global and section-level features.
 pub(super) fn global(cfg: &Config, notes: &mut Vec<String>) {

@@ -16,7 +16,7 @@ use ka_vrrp::{
 };
 
 use super::support::Known;
-use super::{VrrpPlan, addr, gaps, route};
+use super::{VrrpPlan, addr, route};
 
 /// Maps one instance; `None` (with a note) when it cannot run at all.
 pub(super) fn map_instance(
@@ -42,7 +42,6 @@ pub(super) fn map_instance(
         return None;
     };
     let mut c = core(i, &r, vrid);
-    gaps::instance(i, &mut plan.not_implemented);
     addressing(&mut c, i);
     c.nopreempt = i.nopreempt;
     c.preempt_delay = i.preempt_delay;
