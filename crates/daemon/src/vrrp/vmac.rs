@@ -170,12 +170,21 @@ impl Vmacs {
             Some(l) => self.reuse_or_replace(v, l, parent.index).await?,
             None => None,
         };
+        // keepalived compat (`netlink_link_add_vmac`/`_ipvlan`): on an
+        // interface enslaved to a VRF, the VMAC is created in that VRF.
+        let vrf = match index {
+            Some(_) => None,
+            None => self.nl.vrf_master(parent.index).await.unwrap_or_else(|e| {
+                tracing::info!(target: target::VRRP, "({}) cannot read the VRF of {}: {e}", v.instance, v.parent);
+                None
+            }),
+        };
         if let VifKind::IpVlan { flags, addr } = v.kind {
             let index = match index {
                 Some(i) => i,
                 None => {
                     self.nl
-                        .add_ipvlan(parent.index, &v.name, flags, None)
+                        .add_ipvlan(parent.index, &v.name, flags, vrf)
                         .await?
                 }
             };
@@ -183,7 +192,11 @@ impl Vmacs {
         }
         let index = match index {
             Some(i) => i,
-            None => self.nl.add_macvlan(parent.index, &v.name, v.mac).await?,
+            None => {
+                self.nl
+                    .add_macvlan(parent.index, &v.name, v.mac, vrf)
+                    .await?
+            }
         };
         self.owned.push(Owned {
             plan: v.clone(),

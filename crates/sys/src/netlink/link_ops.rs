@@ -99,18 +99,54 @@ impl Netlink {
         }
     }
 
+    /// The VRF that link `index` is enslaved to: its `IFLA_MASTER` when
+    /// that is a `vrf` link (`None` for no master, another kind of master
+    /// such as a bridge, or no such link).
+    pub async fn vrf_master(&self, index: u32) -> Result<Option<u32>, NlError> {
+        let mut s = self.handle().link().get().match_index(index).execute();
+        let m = match s.try_next().await {
+            Ok(m) => m,
+            Err(e) => {
+                let e = NlError::new(format!("get link {index}"), e);
+                return if e.errno == Some(ENODEV) {
+                    Ok(None)
+                } else {
+                    Err(e)
+                };
+            }
+        };
+        let master =
+            m.iter().flat_map(|m| &m.attributes).find_map(|a| match a {
+                LinkAttribute::Controller(c) => Some(*c),
+                _ => None,
+            });
+        let Some(master) = master else {
+            return Ok(None);
+        };
+        let is_vrf = matches!(
+            self.link_kind(master).await?,
+            Some(LinkKind::Other(Some(k))) if k == InfoKind::Vrf.to_string()
+        );
+        Ok(is_vrf.then_some(master))
+    }
+
     /// Creates macvlan `name` in mode private on `parent` with hardware
-    /// address `mac`, left down; returns its index.
+    /// address `mac`, left down, enslaved to `master` (a VRF) if given;
+    /// returns its index.
     pub async fn add_macvlan(
         &self,
         parent: u32,
         name: &str,
         mac: [u8; 6],
+        master: Option<u32>,
     ) -> Result<u32, NlError> {
         let what = || format!("create macvlan {name} on ifindex {parent}");
-        let msg = LinkMacVlan::new(name, parent, MacVlanMode::Private)
-            .address(mac.to_vec())
-            .build();
+        let mut b = LinkMacVlan::new(name, parent, MacVlanMode::Private)
+            .address(mac.to_vec());
+        if let Some(m) = master {
+            b = b.controller(m);
+        }
+        let msg = b.build();
         self.handle()
             .link()
             .add(msg)
