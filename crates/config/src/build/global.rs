@@ -87,7 +87,6 @@ const NOT_ACTED_ON: &[&str] = &[
     "no_checker_emails",
     // Checker and IPVS options.
     "rs_init_notifies",
-    "nftables_ifindex",
     "nftables_ipvs",
     "nftables_ipvs_priority",
     "nftables_ipvs_start_fwmark",

@@ -8,7 +8,11 @@
 //!   `in` drops `ip daddr @vips`, `out` drops `ip saddr @vips`.
 //! * IPv6 also lets neighbour discovery through, and matches link-local
 //!   VIPs together with their interface (`set vips_link_local`, chains
-//!   `in_link_local` and `out_link_local`).
+//!   `in_link_local` and `out_link_local`); keepalived compat
+//!   (`nft_update_ipv6_address`): without `nftables_ifindex`, those of a
+//!   `dont_track_primary` instance on its own interface (or `no_track`)
+//!   are matched by interface name instead (`set vips_link_local_name`),
+//!   so that they survive the interface being re-created.
 //! * VMACs: `map vmac_map` (VMAC → parent) duplicates IGMP (IPv4) and MLD
 //!   reports (IPv6) sent on a VMAC to its parent and drops the original;
 //!   IPv6 also drops router solicitations from VMACs (`set vmac_set`).
@@ -31,6 +35,8 @@ use crate::vrrp::plan::{FirewallConfig, VrrpPlan};
 struct Blocked {
     addr: IpAddr,
     link_local_iface: Option<String>,
+    /// Matched by interface name (`vips_link_local_name`).
+    by_name: bool,
 }
 
 /// Parts of a family's table that have been needed once (they persist).
@@ -39,6 +45,7 @@ struct Used {
     table: bool,
     vips: bool,
     link_local: bool,
+    link_local_name: bool,
 }
 
 /// The desired firewall state.
@@ -99,29 +106,34 @@ impl Firewall {
         if !block {
             return;
         }
+        let inst = plan.engine.instances.iter().find(|i| i.name == instance);
+        let detail =
+            |a: &IpAddr| plan.addresses.get(&(instance.to_owned(), *a));
         let dev = |a: &IpAddr| {
-            let d = plan
-                .addresses
-                .get(&(instance.to_owned(), *a))
-                .map(|d| d.dev.clone());
-            d.or_else(|| {
-                let i = plan
-                    .engine
-                    .instances
-                    .iter()
-                    .find(|i| i.name == instance)?;
-                i.interface.clone()
-            })
+            let d = detail(a).map(|d| d.dev.clone());
+            d.or_else(|| inst?.interface.clone())
+        };
+        let by_name = |a: &IpAddr, dev: &Option<String>| {
+            let dtp = inst.is_some_and(|i| i.dont_track_primary);
+            let own =
+                dev.is_some() && *dev == inst.and_then(|i| i.interface.clone());
+            let no_track = detail(a).is_some_and(|d| d.no_track);
+            !self.cfg.ifindex && dtp && (own || no_track)
         };
         let list: Vec<Blocked> = addrs
             .iter()
-            .map(|a| Blocked {
-                addr: *a,
-                link_local_iface: if ka_types::net::is_link_local(a) {
+            .map(|a| {
+                let link_local_iface = if ka_types::net::is_link_local(a) {
                     dev(a)
                 } else {
                     None
-                },
+                };
+                Blocked {
+                    addr: *a,
+                    by_name: link_local_iface.is_some()
+                        && by_name(a, &link_local_iface),
+                    link_local_iface,
+                }
             })
             .collect();
         for b in &list {
@@ -132,7 +144,8 @@ impl Firewall {
             };
             used.table = true;
             used.vips = true;
-            used.link_local |= b.link_local_iface.is_some();
+            used.link_local |= b.link_local_iface.is_some() && !b.by_name;
+            used.link_local_name |= b.by_name;
         }
         self.blocked.push((instance.to_owned(), list));
     }
@@ -331,23 +344,34 @@ impl Firewall {
             Some("constant"),
             &nd,
         );
-        let ll: Vec<String> = self
-            .addrs(true)
-            .filter_map(|b| {
-                Some(format!(
-                    "{} . \"{}\"",
-                    b.addr,
-                    b.link_local_iface.as_ref()?
-                ))
-            })
-            .collect();
+        let ll = |name: bool| -> Vec<String> {
+            self.addrs(true)
+                .filter(|b| b.by_name == name)
+                .filter_map(|b| {
+                    Some(format!(
+                        "{} . \"{}\"",
+                        b.addr,
+                        b.link_local_iface.as_ref()?
+                    ))
+                })
+                .collect()
+        };
         if self.v6.link_local {
             set(
                 s,
                 "set vips_link_local",
                 "ipv6_addr . iface_index",
                 None,
-                &ll,
+                &ll(false),
+            );
+        }
+        if self.v6.link_local_name {
+            set(
+                s,
+                "set vips_link_local_name",
+                "ipv6_addr . ifname",
+                None,
+                &ll(true),
             );
         }
         let accept = self.verdict("accept");
@@ -367,20 +391,20 @@ impl Firewall {
             format!("ip6 daddr @vips {}", self.verdict("drop")),
         ];
         self.chain(s, "in", Some("input"), &input);
-        let (ll_in, ll_out) = if self.v6.link_local {
-            (
-                vec![format!(
-                    "ip6 daddr . iif @vips_link_local {}",
-                    self.verdict("drop")
-                )],
-                vec![format!(
-                    "ip6 saddr . oif @vips_link_local {}",
-                    self.verdict("drop")
-                )],
-            )
-        } else {
-            (Vec::new(), Vec::new())
-        };
+        let (mut ll_in, mut ll_out) = (Vec::new(), Vec::new());
+        let drop = self.verdict("drop");
+        if self.v6.link_local {
+            ll_in.push(format!("ip6 daddr . iif @vips_link_local {drop}"));
+            ll_out.push(format!("ip6 saddr . oif @vips_link_local {drop}"));
+        }
+        if self.v6.link_local_name {
+            ll_in.push(format!(
+                "ip6 daddr . iifname @vips_link_local_name {drop}"
+            ));
+            ll_out.push(format!(
+                "ip6 saddr . oifname @vips_link_local_name {drop}"
+            ));
+        }
         self.chain(s, "in_link_local", None, &ll_in);
         self.chain(s, "out_link_local", None, &ll_out);
     }

@@ -172,6 +172,7 @@ fn v6_firewall() -> Firewall {
         priority: -5,
         counters: true,
         igmp: true,
+        ifindex: false,
     };
     let mut f = Firewall::new(cfg);
     f.set_vmacs(vec![vmac("vrrp.52", true)]);
@@ -183,6 +184,53 @@ fn v6_firewall() -> Firewall {
 #[test]
 fn ipv6_vmac_counters_and_link_local_vips_render_like_keepalived() {
     assert_eq!(v6_firewall().render(), V6_FULL);
+}
+
+/// A `dont_track_primary` instance on eth0 with the link-local VIP
+/// fe80::1 on eth0, and the firewall as `nftables_ifindex` says.
+fn dont_track_primary_firewall(ifindex: bool) -> Firewall {
+    let mut plan = plan_with_ll("VI_D", "fe80::1", "eth0");
+    let vrid = ka_vrrp::Vrid::new(54).unwrap();
+    let mut c =
+        ka_vrrp::InstanceConfig::new("VI_D", vrid, ka_vrrp::Priority::new(100));
+    c.interface = Some("eth0".into());
+    c.dont_track_primary = true;
+    plan.engine.instances.push(c);
+    let cfg = FirewallConfig {
+        ifindex,
+        ..FirewallConfig::default()
+    };
+    let mut f = Firewall::new(cfg);
+    f.block(&plan, "VI_D", &[ip("fe80::1")], true);
+    f
+}
+
+#[test]
+fn dont_track_primary_link_local_vips_match_by_name_unless_nftables_ifindex() {
+    // keepalived compat (`nft_update_ipv6_address`).
+    let by_name = dont_track_primary_firewall(false).render();
+    assert!(by_name.contains("\tset vips_link_local_name {\n\t\ttype ipv6_addr . ifname\n\t\telements = { fe80::1 . \"eth0\" }"), "{by_name}");
+    assert!(by_name.contains("ip6 daddr . iifname @vips_link_local_name drop"));
+    assert!(by_name.contains("ip6 saddr . oifname @vips_link_local_name drop"));
+    assert!(!by_name.contains("set vips_link_local {"), "{by_name}");
+    let by_index = dont_track_primary_firewall(true).render();
+    assert!(by_index.contains("ip6 daddr . iif @vips_link_local drop"));
+    assert!(!by_index.contains("vips_link_local_name"), "{by_index}");
+    // Without dont_track_primary: by index, as before.
+    let mut f = Firewall::new(FirewallConfig::default());
+    f.block(
+        &plan_with_ll("VI_6", "fe80::52", "eth0"),
+        "VI_6",
+        &[ip("fe80::52")],
+        true,
+    );
+    assert!(!f.render().contains("vips_link_local_name"));
+    if let Some(listed) = nft_in_netns(by_name) {
+        assert!(
+            listed.contains("ip6 daddr . iifname @vips_link_local_name drop"),
+            "{listed}"
+        );
+    }
 }
 
 #[test]

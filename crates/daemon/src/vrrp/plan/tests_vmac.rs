@@ -64,13 +64,14 @@ fn firewall_settings_come_from_global_defs() {
     let p = plan(VMAC);
     assert_eq!(p.firewall, FirewallConfig::default());
     let p = plan(&format!(
-        "global_defs {{\n nftables kad\n nftables_priority -5\n nftables_counters\n disable_local_igmp\n}}\n{VMAC}"
+        "global_defs {{\n nftables kad\n nftables_priority -5\n nftables_counters\n nftables_ifindex\n disable_local_igmp\n}}\n{VMAC}"
     ));
     let want = FirewallConfig {
         table: "kad".into(),
         priority: -5,
         counters: true,
         igmp: false,
+        ifindex: true,
     };
     assert_eq!(p.firewall, want);
     assert!(

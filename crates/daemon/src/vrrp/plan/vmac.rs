@@ -85,6 +85,9 @@ pub struct FirewallConfig {
     /// Redirect IGMP sent on IPv4 VMACs to the parent (off with
     /// `disable_local_igmp`).
     pub igmp: bool,
+    /// `nftables_ifindex`: link-local VIPs always matched with their
+    /// interface's index, never its name.
+    pub ifindex: bool,
 }
 
 impl Default for FirewallConfig {
@@ -94,6 +97,7 @@ impl Default for FirewallConfig {
             priority: -1,
             counters: false,
             igmp: true,
+            ifindex: false,
         }
     }
 }
@@ -107,6 +111,7 @@ pub(super) fn firewall(cfg: &Config) -> FirewallConfig {
         priority: f.nftables_priority.unwrap_or(-1),
         counters: f.nftables_counters,
         igmp: !g.disable_local_igmp,
+        ifindex: f.nftables_ifindex,
     }
 }
 
