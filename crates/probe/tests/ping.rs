@@ -62,17 +62,27 @@ fn dgram_icmp_allowed() -> bool {
     Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::ICMPV4)).is_ok()
 }
 
+/// The verdict of `spec`, tried up to three times until it is Up: one
+/// echo is one datagram, and the full suite once lost one on a loaded
+/// machine (a checker retries too; a broken probe still fails each try).
+async fn up_in_three(spec: &ProbeSpec, ctx: &ProbeCtx) -> Verdict {
+    let mut v = ka_probe::run(spec, ctx).await.verdict;
+    for _ in 0..2 {
+        if v.is_up() {
+            break;
+        }
+        v = ka_probe::run(spec, ctx).await.verdict;
+    }
+    v
+}
+
 fn check_both_families() {
     rt().block_on(async {
         let ctx = ProbeCtx::new();
+        let v4 = ping_within([192, 0, 2, 1], UP_WAIT);
+        assert_eq!(up_in_three(&v4, &ctx).await, Verdict::Up);
         assert_eq!(
-            ka_probe::run(&ping_within([192, 0, 2, 1], UP_WAIT), &ctx)
-                .await
-                .verdict,
-            Verdict::Up
-        );
-        assert_eq!(
-            ka_probe::run(&ping6_within(UP_WAIT), &ctx).await.verdict,
+            up_in_three(&ping6_within(UP_WAIT), &ctx).await,
             Verdict::Up
         );
         // No route to 203.0.113.1.
