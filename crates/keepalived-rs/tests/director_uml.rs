@@ -15,12 +15,11 @@
 #[path = "director_uml/compare.rs"]
 mod compare;
 
-use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 use compare::STEPS;
-use ka_lab::uml::{Guest, skip_reason as uml_skip_reason};
+use ka_lab::uml::{Guest, skip_reason_with_keepalived};
 
 const KEEPALIVED: &str = "/usr/sbin/keepalived";
 const KEEPALIVED_RS: &str = env!("CARGO_BIN_EXE_keepalived-rs");
@@ -81,14 +80,6 @@ impl Run {
             tail.join("\n")
         )
     }
-}
-
-fn skip_reason() -> Option<String> {
-    uml_skip_reason().or_else(|| {
-        (!Path::new(KEEPALIVED).exists()).then(|| {
-            format!("{KEEPALIVED} is missing (apt-get install keepalived)")
-        })
-    })
 }
 
 /// Boots one guest running `daemon` through the steps; with `expect`, each
@@ -164,7 +155,7 @@ fn lines_with<'a>(table: &'a str, needle: &str) -> Vec<&'a str> {
 /// table the way the configuration says at every step.
 #[test]
 fn keepalived_directs_the_rich_configuration_under_uml() {
-    if ka_lab::skip_if(skip_reason()) {
+    if ka_lab::skip_if(skip_reason_with_keepalived()) {
         return;
     }
     let k = keepalived_run();
@@ -288,7 +279,7 @@ fn expected_of_keepalived_rs(k: &Run) -> Run {
 /// keepalived-rs leaves the same tables and runs the same scripts.
 #[test]
 fn keepalived_rs_directs_as_keepalived_does_under_uml() {
-    if ka_lab::skip_if(skip_reason()) {
+    if ka_lab::skip_if(skip_reason_with_keepalived()) {
         return;
     }
     let k = &expected_of_keepalived_rs(keepalived_run());

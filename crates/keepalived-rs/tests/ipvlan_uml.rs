@@ -10,24 +10,15 @@
 //! the ipvlan with its address as source, but the VIP goes on the parent
 //! (keepalived 2.2.7 moves VIPs only to a VMAC).
 
-use std::path::Path;
 use std::time::Duration;
 
-use ka_lab::uml::{Guest, skip_reason as uml_skip_reason};
+use ka_lab::uml::{Guest, skip_reason_with_keepalived};
 
 const KEEPALIVED: &str = "/usr/sbin/keepalived";
 const KEEPALIVED_RS: &str = env!("CARGO_BIN_EXE_keepalived-rs");
 const GUEST_SH: &str = include_str!("ipvlan_uml/guest.sh");
 const CONF: &str = include_str!("ipvlan_uml/keepalived.conf");
 const PEER_CONF: &str = include_str!("ipvlan_uml/peer.conf");
-
-fn skip_reason() -> Option<String> {
-    uml_skip_reason().or_else(|| {
-        (!Path::new(KEEPALIVED).exists()).then(|| {
-            format!("{KEEPALIVED} is missing (apt-get install keepalived)")
-        })
-    })
-}
 
 /// What one boot recorded.
 #[derive(Debug, PartialEq, Eq)]
@@ -93,7 +84,7 @@ fn run(name: &str, daemon: &str) -> (Run, String) {
 
 #[test]
 fn use_ipvlan_matches_keepalived_under_uml() {
-    if ka_lab::skip_if(skip_reason()) {
+    if ka_lab::skip_if(skip_reason_with_keepalived()) {
         return;
     }
     let (k, klog) = run("ipvlan-keepalived", KEEPALIVED);

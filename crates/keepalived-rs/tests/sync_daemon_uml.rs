@@ -8,10 +8,9 @@
 //! stops. The two sequences must be the same, and keepalived's must be
 //! the one its sources describe (the harness checks itself).
 
-use std::path::Path;
 use std::time::Duration;
 
-use ka_lab::uml::{Guest, skip_reason as uml_skip_reason};
+use ka_lab::uml::{Guest, skip_reason_with_keepalived};
 
 const KEEPALIVED: &str = "/usr/sbin/keepalived";
 const KEEPALIVED_RS: &str = env!("CARGO_BIN_EXE_keepalived-rs");
@@ -20,14 +19,6 @@ const CONF: &str = include_str!("sync_daemon_uml/keepalived.conf");
 
 const MASTER: &str = "master sync daemon (mcast=kad0, syncid=61, maxlen=1400, group=239.1.2.3, port=8849, ttl=2);";
 const BACKUP: &str = "backup sync daemon (mcast=kad0, syncid=61, maxlen=1400, group=239.1.2.3, port=8849, ttl=2);";
-
-fn skip_reason() -> Option<String> {
-    uml_skip_reason().or_else(|| {
-        (!Path::new(KEEPALIVED).exists()).then(|| {
-            format!("{KEEPALIVED} is missing (apt-get install keepalived)")
-        })
-    })
-}
 
 /// The sequence of daemon states one implementation went through, with
 /// its daemon's log for failure messages.
@@ -77,7 +68,7 @@ fn normalise(seq: &str) -> Vec<String> {
 
 #[test]
 fn the_sync_daemon_follows_the_instance_as_keepalived_s_does_under_uml() {
-    if ka_lab::skip_if(skip_reason()) {
+    if ka_lab::skip_if(skip_reason_with_keepalived()) {
         return;
     }
     let k = run("sync-keepalived", KEEPALIVED);

@@ -7,23 +7,14 @@
 //! routed in the VRF's table. Both boots must record the same, and
 //! keepalived's must be what its sources describe.
 
-use std::path::Path;
 use std::time::Duration;
 
-use ka_lab::uml::{Guest, skip_reason as uml_skip_reason};
+use ka_lab::uml::{Guest, skip_reason_with_keepalived};
 
 const KEEPALIVED: &str = "/usr/sbin/keepalived";
 const KEEPALIVED_RS: &str = env!("CARGO_BIN_EXE_keepalived-rs");
 const GUEST_SH: &str = include_str!("vrf_uml/guest.sh");
 const CONF: &str = include_str!("vrf_uml/keepalived.conf");
-
-fn skip_reason() -> Option<String> {
-    uml_skip_reason().or_else(|| {
-        (!Path::new(KEEPALIVED).exists()).then(|| {
-            format!("{KEEPALIVED} is missing (apt-get install keepalived)")
-        })
-    })
-}
 
 /// What one boot recorded (seq.log), and the daemon's log.
 fn run(name: &str, daemon: &str) -> (Vec<String>, String) {
@@ -56,7 +47,7 @@ fn run(name: &str, daemon: &str) -> (Vec<String>, String) {
 
 #[test]
 fn vmacs_join_the_vrf_of_their_interface_as_in_keepalived() {
-    if ka_lab::skip_if(skip_reason()) {
+    if ka_lab::skip_if(skip_reason_with_keepalived()) {
         return;
     }
     let (k, klog) = run("vrf-keepalived", KEEPALIVED);

@@ -9,7 +9,8 @@
 //!
 //! Inside the script: `$KA_UML_WORK` is a host folder mounted read-write
 //! at the same path (results, configurations), `ka_modprobe NAME…`
-//! loads modules of the UML kernel, `/run` is a tmpfs. The script's exit status
+//! loads modules of the UML kernel, `ka_wait_for TENTHS CMD…` polls CMD
+//! every 0.2 s for at most TENTHS/10 s, `/run` is a tmpfs. The script's exit status
 //! is printed as `ka-uml-status=N` and returned as [`UmlRun::status`].
 
 use std::io::Read;
@@ -48,6 +49,17 @@ pub fn skip_reason() -> Option<String> {
         return Some("modprobe is missing (apt-get install kmod)".into());
     }
     None
+}
+
+/// [`skip_reason`], or why Debian's keepalived 2.2.7 (run beside
+/// keepalived-rs in the guest) cannot run: `/usr/sbin/keepalived` missing.
+pub fn skip_reason_with_keepalived() -> Option<String> {
+    const KEEPALIVED: &str = "/usr/sbin/keepalived";
+    skip_reason().or_else(|| {
+        (!Path::new(KEEPALIVED).exists()).then(|| {
+            format!("{KEEPALIVED} is missing (apt-get install keepalived)")
+        })
+    })
 }
 
 /// The UML kernel's version: the one folder under [`UML_MODULES`].
@@ -201,6 +213,7 @@ impl Guest {
              mount -t tmpfs tmpfs /run\n\
              mount -t hostfs none \"$KA_UML_WORK\" -o \"$KA_UML_WORK\"\n\
              ka_modprobe() {{ for m in \"$@\"; do modprobe -d {moddir} \"$m\" || return 1; done; }}\n\
+             ka_wait_for() {{ n=$1; shift; i=0; while [ $i -lt \"$n\" ]; do \"$@\" && return 0; sleep 0.2; i=$((i + 2)); done; return 1; }}\n\
              ip link set lo up\n\
              (\n{body}\n)\n\
              echo \"ka-uml-status=$?\"\n\

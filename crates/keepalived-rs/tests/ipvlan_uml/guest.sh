@@ -19,21 +19,12 @@ log() { echo "$1" >> "$W/seq.log"; }
 # keepalived 2.2.7 keeps an ipvlan instance's VIPs on the configured
 # interface; the ipvlan carries the adverts.
 has_vip() { ip -o -4 addr show dev kad0 | grep -q ' 192\.0\.2\.100/'; }
-# wait_for TENTHS CMD…: polls CMD every 0.2 s, at most TENTHS/10 s.
-wait_for() {
-    n=$1; shift; i=0
-    while [ $i -lt "$n" ]; do
-        "$@" && return 0
-        sleep 0.2; i=$((i + 2))
-    done
-    return 1
-}
 no_vip() { ! has_vip; }
 gone() { ! ip link show dev ipv0 >/dev/null 2>&1; }
 
 "$KA_DAEMON" -n -l -D -f "$W/keepalived.conf" >"$W/daemon.log" 2>&1 &
 K=$!
-if wait_for 100 has_vip; then log "master: vip on kad0"; else log "no vip on kad0"; fi
+if ka_wait_for 100 has_vip; then log "master: vip on kad0"; else log "no vip on kad0"; fi
 sleep 1
 ip -d link show dev ipv0 > "$W/link.txt" 2>&1
 ip addr show dev ipv0 > "$W/addr-master.txt" 2>&1
@@ -44,7 +35,7 @@ ip netns exec peer keepalived -n -l -D -f "$W/peer.conf" \
     -p /run/peer.pid -r /run/peer-vrrp.pid -c /run/peer-chk.pid \
     >"$W/peer.log" 2>&1 &
 P=$!
-if wait_for 100 no_vip; then log "backup: vip gone"; else log "vip stayed"; fi
+if ka_wait_for 100 no_vip; then log "backup: vip gone"; else log "vip stayed"; fi
 ip addr show dev ipv0 > "$W/addr-backup.txt" 2>&1
 ip addr show dev kad0 > "$W/parent-backup.txt" 2>&1
 
@@ -55,11 +46,11 @@ if grep -q 'advert from 192\.0\.2\.11 ' "$W/peer.log"; then
 else
     log "peer heard no advert from 192.0.2.11"
 fi
-if wait_for 100 has_vip; then log "master again: vip on kad0"; else log "no vip after the peer left"; fi
+if ka_wait_for 100 has_vip; then log "master again: vip on kad0"; else log "no vip after the peer left"; fi
 
 kill -TERM $K
 i=0
 while kill -0 $K 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 wait $K
-if wait_for 50 gone; then log "stopped: ipv0 gone"; else log "ipv0 left behind"; fi
+if ka_wait_for 50 gone; then log "stopped: ipv0 gone"; else log "ipv0 left behind"; fi
 exit 0

@@ -21,15 +21,6 @@ ip link set kad1 up && ip link set kap1 up || exit 98
 ip addr add 198.51.100.1/24 dev kad1 || exit 99
 
 log() { echo "$1" >> "$W/seq.log"; }
-# wait_for TENTHS CMD…: polls CMD every 0.2 s, at most TENTHS/10 s.
-wait_for() {
-    n=$1; shift; i=0
-    while [ $i -lt "$n" ]; do
-        "$@" && return 0
-        sleep 0.2; i=$((i + 2))
-    done
-    return 1
-}
 vips_up() {
     ip -o -4 addr show | grep -q ' 192\.0\.2\.100/' &&
         ip -o -4 addr show | grep -q ' 198\.51\.100\.100/'
@@ -52,7 +43,7 @@ gone() { ! ip link show dev vrrp.63 >/dev/null 2>&1 && ! ip link show dev ipv0 >
 
 "$KA_DAEMON" -n -l -D -f "$W/keepalived.conf" >"$W/daemon.log" 2>&1 &
 K=$!
-if wait_for 100 vips_up; then log "both VIPs up"; else log "VIPs missing"; fi
+if ka_wait_for 100 vips_up; then log "both VIPs up"; else log "VIPs missing"; fi
 sleep 1
 log "$(master_of vrrp.63)"
 log "$(master_of ipv0)"
@@ -65,5 +56,5 @@ kill -TERM $K
 i=0
 while kill -0 $K 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 wait $K
-if wait_for 50 gone; then log "stopped: both gone"; else log "left behind"; fi
+if ka_wait_for 50 gone; then log "stopped: both gone"; else log "left behind"; fi
 exit 0

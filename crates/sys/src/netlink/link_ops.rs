@@ -80,14 +80,14 @@ impl LinkKind {
 }
 
 impl Netlink {
-    /// The kind of the link with index `index` (`None`: no such link).
-    pub async fn link_kind(
+    /// The kernel's message for link `index` (`None`: no such link).
+    async fn link_message(
         &self,
         index: u32,
-    ) -> Result<Option<LinkKind>, NlError> {
+    ) -> Result<Option<LinkMessage>, NlError> {
         let mut s = self.handle().link().get().match_index(index).execute();
         match s.try_next().await {
-            Ok(m) => Ok(m.as_ref().map(LinkKind::from_message)),
+            Ok(m) => Ok(m),
             Err(e) => {
                 let e = NlError::new(format!("get link {index}"), e);
                 if e.errno == Some(ENODEV) {
@@ -99,22 +99,20 @@ impl Netlink {
         }
     }
 
+    /// The kind of the link with index `index` (`None`: no such link).
+    pub async fn link_kind(
+        &self,
+        index: u32,
+    ) -> Result<Option<LinkKind>, NlError> {
+        let m = self.link_message(index).await?;
+        Ok(m.as_ref().map(LinkKind::from_message))
+    }
+
     /// The VRF that link `index` is enslaved to: its `IFLA_MASTER` when
     /// that is a `vrf` link (`None` for no master, another kind of master
     /// such as a bridge, or no such link).
     pub async fn vrf_master(&self, index: u32) -> Result<Option<u32>, NlError> {
-        let mut s = self.handle().link().get().match_index(index).execute();
-        let m = match s.try_next().await {
-            Ok(m) => m,
-            Err(e) => {
-                let e = NlError::new(format!("get link {index}"), e);
-                return if e.errno == Some(ENODEV) {
-                    Ok(None)
-                } else {
-                    Err(e)
-                };
-            }
-        };
+        let m = self.link_message(index).await?;
         let master =
             m.iter().flat_map(|m| &m.attributes).find_map(|a| match a {
                 LinkAttribute::Controller(c) => Some(*c),
@@ -146,7 +144,16 @@ impl Netlink {
         if let Some(m) = master {
             b = b.controller(m);
         }
-        let msg = b.build();
+        self.add_link(b.build(), name, what).await
+    }
+
+    /// Sends `msg` creating link `name`; returns the new link's index.
+    async fn add_link(
+        &self,
+        msg: LinkMessage,
+        name: &str,
+        what: impl Fn() -> String,
+    ) -> Result<u32, NlError> {
         self.handle()
             .link()
             .add(msg)
@@ -178,18 +185,7 @@ impl Netlink {
         if let Some(m) = master {
             b = b.controller(m);
         }
-        self.handle()
-            .link()
-            .add(b.build())
-            .execute()
-            .await
-            .map_err(|e| NlError::new(what(), e))?;
-        let link = self.link_by_name(name).await?;
-        link.map(|l| l.index).ok_or_else(|| NlError {
-            context: what(),
-            errno: None,
-            source: super::NlCause::NotFoundAfterCreate,
-        })
+        self.add_link(b.build(), name, what).await
     }
 
     /// Sets the IPv6 address generation mode of `index` to none, so the
