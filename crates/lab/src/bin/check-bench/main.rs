@@ -277,6 +277,7 @@ fn result(work: &Path, extra: &str) -> Result<serde_json::Value, String> {
 /// One run in a namespace on the host.
 fn run_host(o: &Opts, imp: &Impl) -> Result<serde_json::Value, String> {
     let mut lab = ka_lab::Lab::new(1).map_err(|e| e.to_string())?;
+    conntrack_time_wait(&lab);
     let work = lab.dir().to_path_buf();
     let script = prepare(o, imp, &work, (o.tcp, o.http))?;
     std::fs::write(work.join("run.sh"), script).map_err(|e| e.to_string())?;
@@ -288,6 +289,26 @@ fn run_host(o: &Opts, imp: &Impl) -> Result<serde_json::Value, String> {
     let st = lab.wait_exit(pid, bound);
     let log = lab.log_of(pid);
     result(&work, &format!("--- script ({st:?}):\n{log}"))
+}
+
+/// The namespace's conntrack TIME_WAIT timeout, in seconds. The
+/// nftables data plane turns conntrack on, so every probe connection
+/// leaves an entry; at the kernel's 120 s, 11,000 checks a second fill
+/// the host's table (`nf_conntrack_max`, 262,144 here, not settable in a
+/// namespace) within about 25 s, and from then on new connections are
+/// dropped until their SYN is retransmitted (1 s, 3 s, 7 s late). An
+/// operator checking this many servers sizes conntrack too.
+const CONNTRACK_TIME_WAIT: &str = "10";
+
+/// Sets [`CONNTRACK_TIME_WAIT`] in the lab's host (a per-namespace
+/// sysctl, there once `nf_conntrack` is loaded); says so, or why not.
+fn conntrack_time_wait(lab: &ka_lab::Lab) {
+    let _ = ka_lab::run("modprobe", &["nf_conntrack"]);
+    let key = "net.netfilter.nf_conntrack_tcp_timeout_time_wait";
+    match lab.sysctl(0, key, CONNTRACK_TIME_WAIT) {
+        Ok(()) => eprintln!("  namespace: {key} = {CONNTRACK_TIME_WAIT} s"),
+        Err(e) => eprintln!("  namespace: cannot set {key}: {e}"),
+    }
 }
 
 /// Loads what the guest needs: IPVS for keepalived, nftables for
