@@ -61,12 +61,15 @@ struct Opts {
     cpu_secs: u64,
     soak: Option<u64>,
     busy: usize,
+    /// `--global LINE` (repeatable, soak only): added to both daemons'
+    /// `global_defs`, e.g. `bfd_rt_priority 20`.
+    globals: Vec<String>,
 }
 
 fn usage() -> String {
     "usage: bfd-bench [--impl keepalived-rs|keepalived|both] [--bin PATH] \
      [--runs 7] [--parts failover,vrrp,cpu] [--sessions 100] [--cpu-secs 30] \
-     | --soak SECS [--busy 4]"
+     | --soak SECS [--busy 4] [--global 'bfd_rt_priority 20']..."
         .to_owned()
 }
 
@@ -80,6 +83,7 @@ fn parse_opts() -> Result<Opts, String> {
         cpu_secs: 30,
         soak: None,
         busy: 4,
+        globals: Vec::new(),
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -101,6 +105,7 @@ fn parse_opts() -> Result<Opts, String> {
             "--cpu-secs" => o.cpu_secs = num(val()?)?.max(1),
             "--soak" => o.soak = Some(num(val()?)?.max(1)),
             "--busy" => o.busy = usize::try_from(num(val()?)?).map_err(conv)?,
+            "--global" => o.globals.push(val()?),
             "-h" | "--help" => return Err(usage()),
             x => return Err(format!("unknown option {x}\n{}", usage())),
         }
@@ -260,7 +265,10 @@ fn run_soak(o: &Opts, secs: u64) {
         o.busy,
         std::thread::available_parallelism().map_or(0, usize::from)
     );
-    match soak::run(&o.impls, BFD_10, secs, o.busy) {
+    for g in &o.globals {
+        println!("global_defs line added to both daemons: {g}");
+    }
+    match soak::run(&o.impls, BFD_10, secs, o.busy, &o.globals) {
         Ok(rows) => {
             println!(
                 "\n| implementation | timers | seconds | busy loops | session downs A / P | detection expiries A / P |"

@@ -30,11 +30,16 @@ struct Pair {
     p: Daemon,
 }
 
-fn bring_up(imp: &Impl, t: Bfd) -> Result<Pair, String> {
+fn bring_up(imp: &Impl, t: Bfd, extra: &[String]) -> Result<Pair, String> {
     let mut lab = Lab::new(2).map_err(|e| e.to_string())?;
     let (ha, hp) = (lab.host(0).ipv4, lab.host(1).ipv4);
-    let a_conf = setup::globals("a") + &setup::bfd_instance("B", hp, ha, t);
-    let p_conf = setup::globals("p") + &setup::bfd_instance("B", ha, hp, t);
+    let globals = |id: &str| {
+        let lines: String =
+            extra.iter().map(|l| format!("    {l}\n")).collect();
+        format!("global_defs {{\n    router_id {id}\n{lines}}}\n")
+    };
+    let a_conf = globals("a") + &setup::bfd_instance("B", hp, ha, t);
+    let p_conf = globals("p") + &setup::bfd_instance("B", ha, hp, t);
     let p = setup::start(&mut lab, imp, 1, "p", &p_conf)?;
     let a = setup::start(&mut lab, imp, 0, "a", &a_conf)?;
     let timeout = Duration::from_secs(20);
@@ -54,10 +59,11 @@ pub(crate) fn run(
     t: Bfd,
     secs: u64,
     busy: usize,
+    extra: &[String],
 ) -> Result<Vec<SoakRow>, String> {
     let mut pairs = Vec::new();
     for imp in impls {
-        pairs.push(bring_up(imp, t)?);
+        pairs.push(bring_up(imp, t, extra)?);
     }
     let count = |p: &Pair, line: &str| {
         (
