@@ -10,7 +10,8 @@
 //! Inside the script: `$KA_UML_WORK` is a host folder mounted read-write
 //! at the same path (results, configurations), `ka_modprobe NAME…`
 //! loads modules of the UML kernel, `ka_wait_for TENTHS CMD…` polls CMD
-//! every 0.2 s for at most TENTHS/10 s, `/run` is a tmpfs. The script's exit status
+//! every 0.2 s for at most TENTHS/10 s, `ka_stop PID` sends SIGTERM and
+//! waits for PID (at most 10 s) and reaps it, `/run` is a tmpfs. The script's exit status
 //! is printed as `ka-uml-status=N` and returned as [`UmlRun::status`].
 
 use std::io::Read;
@@ -106,6 +107,8 @@ impl std::error::Error for UmlError {}
 /// One guest to boot.
 #[derive(Debug)]
 pub struct Guest {
+    /// The name given to [`Guest::new`], for messages.
+    tag: String,
     work: TmpDir,
     env: Vec<(String, String)>,
     mem: String,
@@ -117,6 +120,7 @@ impl Guest {
     /// tests' folders apart (the pid keeps parallel binaries apart).
     pub fn new(tag: &str) -> Self {
         Self {
+            tag: tag.to_owned(),
             work: TmpDir::new("ka-uml", tag),
             env: Vec::new(),
             mem: "256M".into(),
@@ -146,6 +150,35 @@ impl Guest {
     pub fn timeout(mut self, t: Duration) -> Self {
         self.timeout = t;
         self
+    }
+
+    /// [`Guest::run`] for a test: panics unless the script ran and exited
+    /// 0, with the console and the work folder's `files` (the logs that
+    /// explain a failure) in the message.
+    pub fn run_ok(&self, body: &str, files: &[&str]) -> UmlRun {
+        let logs = || {
+            files
+                .iter()
+                .map(|f| {
+                    let text = std::fs::read_to_string(self.work().join(f))
+                        .unwrap_or_default();
+                    format!("--- {f}:\n{text}")
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        let run = self
+            .run(body)
+            .unwrap_or_else(|e| panic!("{}: {e}\n{}", self.tag, logs()));
+        assert_eq!(
+            run.status,
+            Some(0),
+            "{}'s guest failed:\n{}\n{}",
+            self.tag,
+            run.console,
+            logs()
+        );
+        run
     }
 
     /// Boots the guest with `body` (shell) as its init script and waits
@@ -214,6 +247,7 @@ impl Guest {
              mount -t hostfs none \"$KA_UML_WORK\" -o \"$KA_UML_WORK\"\n\
              ka_modprobe() {{ for m in \"$@\"; do modprobe -d {moddir} \"$m\" || return 1; done; }}\n\
              ka_wait_for() {{ n=$1; shift; i=0; while [ $i -lt \"$n\" ]; do \"$@\" && return 0; sleep 0.2; i=$((i + 2)); done; return 1; }}\n\
+             ka_stop() {{ kill -TERM \"$1\"; i=0; while kill -0 \"$1\" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done; wait \"$1\"; }}\n\
              ip link set lo up\n\
              (\n{body}\n)\n\
              echo \"ka-uml-status=$?\"\n\

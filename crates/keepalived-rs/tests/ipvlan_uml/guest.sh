@@ -48,9 +48,6 @@ else
 fi
 if ka_wait_for 100 has_vip; then log "master again: vip on kad0"; else log "no vip after the peer left"; fi
 
-kill -TERM $K
-i=0
-while kill -0 $K 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-wait $K
+ka_stop $K
 if ka_wait_for 50 gone; then log "stopped: ipv0 gone"; else log "ipv0 left behind"; fi
 exit 0

@@ -47,10 +47,7 @@ until_ 200 'master sync daemon*'
 settle 20
 
 echo "step stop" >> "$W/seq.log"
-kill -TERM $K
-i=0
-while kill -0 $K 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-wait $K
+ka_stop $K
 echo "exit $?" >> "$W/steps.log"
 rec
 exit 0

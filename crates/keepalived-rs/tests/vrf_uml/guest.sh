@@ -52,9 +52,6 @@ log "$(route_of 198.51.100.100)"
 ip -d link show dev vrrp.63 > "$W/vmac.txt" 2>&1
 ip -d link show dev ipv0 > "$W/ipvlan.txt" 2>&1
 
-kill -TERM $K
-i=0
-while kill -0 $K 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-wait $K
+ka_stop $K
 if ka_wait_for 50 gone; then log "stopped: both gone"; else log "left behind"; fi
 exit 0
