@@ -193,18 +193,23 @@ fn flags_decide_and_only_enodev_reads_down() {
     assert!(!refresh(&f, "gone0", LbType::Ioctl));
 }
 
+/// Link `index` (2 for the first of [`table`]) as netlink reports it,
+/// with the MAC [`table`] gives it.
+fn link(index: u32, name: &str, up: bool, running: bool) -> LinkInfo {
+    LinkInfo {
+        index,
+        name: name.into(),
+        up,
+        running,
+        mac: vec![2, 0, 0, 0, 0, (index - 2) as u8],
+        link: None,
+    }
+}
+
 fn table(names: &[(&str, bool)]) -> Ifaces {
-    let links: Vec<LinkInfo> = names
-        .iter()
-        .enumerate()
-        .map(|(n, (name, up))| LinkInfo {
-            index: n as u32 + 2,
-            name: (*name).into(),
-            up: *up,
-            running: *up,
-            mac: vec![2, 0, 0, 0, 0, n as u8],
-            link: None,
-        })
+    let links: Vec<LinkInfo> = (2..)
+        .zip(names)
+        .map(|(index, (name, up))| link(index, name, *up, *up))
         .collect();
     Ifaces::from_dump(&links, &[])
 }
@@ -249,14 +254,7 @@ async fn polled_links_ignore_netlink_and_report_changes() {
     assert!(l.poll(&mut t).is_empty());
     // netlink link messages for eth0 change nothing; eth1 is unpolled.
     let down = |name: &str, index| {
-        NetEvent::LinkChanged(LinkInfo {
-            index,
-            name: name.into(),
-            up: true,
-            running: false,
-            mac: vec![2, 0, 0, 0, 0, 0],
-            link: None,
-        })
+        NetEvent::LinkChanged(link(index, name, true, false))
     };
     assert!(t.apply(&down("eth0", 2)).is_empty());
     assert!(t.get("eth0").unwrap().usable);
@@ -319,14 +317,7 @@ async fn reload_keeps_found_types_and_stops_polling_dropped_ones() {
     assert_eq!(l.polled["eth0"], (None, Some(LbType::Ethtool)));
     // eth1 follows netlink again.
     use ka_sys::netlink::NetEvent;
-    let ev = NetEvent::LinkChanged(LinkInfo {
-        index: 3,
-        name: "eth1".into(),
-        up: false,
-        running: false,
-        mac: vec![2, 0, 0, 0, 0, 1],
-        link: None,
-    });
+    let ev = NetEvent::LinkChanged(link(3, "eth1", false, false));
     assert_eq!(
         t.apply(&ev),
         vec![Event::LinkDown {
@@ -346,14 +337,8 @@ async fn no_socket_leaves_the_links_to_netlink() {
     let refused = || Err(io::Error::from_raw_os_error(EOPNOTSUPP));
     l.apply(&plan_of(&["eth0"]), &mut t, refused, true);
     assert!(l.polled.is_empty() && l.tick.is_none());
-    let ev = ka_sys::netlink::NetEvent::LinkChanged(LinkInfo {
-        index: 2,
-        name: "eth0".into(),
-        up: false,
-        running: false,
-        mac: vec![2, 0, 0, 0, 0, 0],
-        link: None,
-    });
+    let ev =
+        ka_sys::netlink::NetEvent::LinkChanged(link(2, "eth0", false, false));
     assert_eq!(
         t.apply(&ev),
         vec![Event::LinkDown {
