@@ -115,8 +115,8 @@ impl Firewall {
         };
         let by_name = |a: &IpAddr, dev: &Option<String>| {
             let dtp = inst.is_some_and(|i| i.dont_track_primary);
-            let own =
-                dev.is_some() && *dev == inst.and_then(|i| i.interface.clone());
+            let own = dev.is_some()
+                && dev.as_deref() == inst.and_then(|i| i.interface.as_deref());
             let no_track = detail(a).is_some_and(|d| d.no_track);
             !self.cfg.ifindex && dtp && (own || no_track)
         };

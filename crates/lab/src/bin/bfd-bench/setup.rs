@@ -46,7 +46,13 @@ pub(crate) fn bfd_instance(
 
 /// `global_defs` with `router_id`.
 pub(crate) fn globals(router_id: &str) -> String {
-    format!("global_defs {{\n    router_id {router_id}\n}}\n")
+    globals_with(router_id, &[])
+}
+
+/// `global_defs` with `router_id` and the `extra` lines (`--global`).
+pub(crate) fn globals_with(router_id: &str, extra: &[String]) -> String {
+    let lines: String = extra.iter().map(|l| format!("    {l}\n")).collect();
+    format!("global_defs {{\n    router_id {router_id}\n{lines}}}\n")
 }
 
 /// Node A of the failover: BFD session `B` to `peer`, and a VRRP master

@@ -33,13 +33,10 @@ struct Pair {
 fn bring_up(imp: &Impl, t: Bfd, extra: &[String]) -> Result<Pair, String> {
     let mut lab = Lab::new(2).map_err(|e| e.to_string())?;
     let (ha, hp) = (lab.host(0).ipv4, lab.host(1).ipv4);
-    let globals = |id: &str| {
-        let lines: String =
-            extra.iter().map(|l| format!("    {l}\n")).collect();
-        format!("global_defs {{\n    router_id {id}\n{lines}}}\n")
-    };
-    let a_conf = globals("a") + &setup::bfd_instance("B", hp, ha, t);
-    let p_conf = globals("p") + &setup::bfd_instance("B", ha, hp, t);
+    let a_conf =
+        setup::globals_with("a", extra) + &setup::bfd_instance("B", hp, ha, t);
+    let p_conf =
+        setup::globals_with("p", extra) + &setup::bfd_instance("B", ha, hp, t);
     let p = setup::start(&mut lab, imp, 1, "p", &p_conf)?;
     let a = setup::start(&mut lab, imp, 0, "a", &a_conf)?;
     let timeout = Duration::from_secs(20);
