@@ -170,34 +170,24 @@ impl Vmacs {
             Some(l) => self.reuse_or_replace(v, l, parent.index).await?,
             None => None,
         };
-        // keepalived compat (`netlink_link_add_vmac`/`_ipvlan`): on an
-        // interface enslaved to a VRF, the VMAC is created in that VRF.
-        let vrf = match index {
-            Some(_) => None,
-            None => self.nl.vrf_master(parent.index).await.unwrap_or_else(|e| {
-                tracing::info!(target: target::VRRP, "({}) cannot read the VRF of {}: {e}", v.instance, v.parent);
-                None
-            }),
-        };
-        if let VifKind::IpVlan { flags, addr } = v.kind {
-            let index = match index {
-                Some(i) => i,
-                None => {
-                    self.nl
-                        .add_ipvlan(parent.index, &v.name, flags, vrf)
-                        .await?
-                }
-            };
-            return self.configure_ipvlan(v, index, addr).await;
-        }
         let index = match index {
             Some(i) => i,
             None => {
-                self.nl
-                    .add_macvlan(parent.index, &v.name, v.mac, vrf)
-                    .await?
+                let vrf = self.parent_vrf(v, parent.index).await;
+                let (p, name) = (parent.index, &v.name);
+                match v.kind {
+                    VifKind::IpVlan { flags, .. } => {
+                        self.nl.add_ipvlan(p, name, flags, vrf).await?
+                    }
+                    VifKind::MacVlan => {
+                        self.nl.add_macvlan(p, name, v.mac, vrf).await?
+                    }
+                }
             }
         };
+        if let VifKind::IpVlan { addr, .. } = v.kind {
+            return self.configure_ipvlan(v, index, addr).await;
+        }
         self.owned.push(Owned {
             plan: v.clone(),
             index,
@@ -212,6 +202,15 @@ impl Vmacs {
             self.add_link_local(v, index, parent).await;
         }
         Ok(())
+    }
+
+    /// keepalived compat (`netlink_link_add_vmac`/`_ipvlan`): a VMAC on an
+    /// interface enslaved to a VRF is created in that VRF.
+    async fn parent_vrf(&self, v: &VmacPlan, parent: u32) -> Option<u32> {
+        self.nl.vrf_master(parent).await.unwrap_or_else(|e| {
+            tracing::info!(target: target::VRRP, "({}) cannot read the VRF of {}: {e}", v.instance, v.parent);
+            None
+        })
     }
 
     /// keepalived compat (`netlink_link_add_ipvlan`): the ipvlan is up,
