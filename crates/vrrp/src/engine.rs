@@ -127,6 +127,9 @@ impl Engine {
             Event::ShutdownRequested => self.shutdown(now, out),
             Event::Reloaded(cfg) => self.reload(now, *cfg, out),
             Event::Admin(AdminCommand::ResetStats) => self.reset_stats(),
+            Event::Admin(AdminCommand::SendGarp { instance }) => {
+                self.send_garp_now(&instance, now, out);
+            }
         }
     }
 
@@ -139,6 +142,26 @@ impl Engine {
     ) {
         self.track.links_down.insert(iface, !up);
         self.reevaluate(now, out);
+    }
+
+    /// One GARP / NA round for `name`'s addresses. keepalived compat
+    /// (`vrrp_send_link_update`): nothing unless its VIPs are set (a
+    /// MASTER), nothing for an unknown name.
+    fn send_garp_now(
+        &mut self,
+        name: &str,
+        now: Instant,
+        out: &mut Vec<Action>,
+    ) {
+        let Some(idx) = self.instances.iter().position(|i| i.name() == name)
+        else {
+            return;
+        };
+        if !self.instances[idx].vips_set {
+            return;
+        }
+        let (i, mut cx) = self.split(idx, now, out);
+        i.link_update(1, &mut cx);
     }
 
     fn reset_stats(&mut self) {

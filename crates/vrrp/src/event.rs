@@ -113,4 +113,11 @@ pub enum RxPacket {
 pub enum AdminCommand {
     /// Zero every instance's counters.
     ResetStats,
+    /// One round of gratuitous ARP / unsolicited NA for every VIP and
+    /// eVIP of the named instance, now, if its VIPs are set (DBus
+    /// `SendGarp`; keepalived `vrrp_send_link_update(vrrp, 1)`).
+    SendGarp {
+        /// The instance's name.
+        instance: String,
+    },
 }

@@ -48,13 +48,17 @@ pub enum Signal {
         checker: bool,
     },
     /// A VRRP instance announced a state (its instance notification):
-    /// `lvs_sync_daemon` follows it.
+    /// `lvs_sync_daemon` and the DBus interface follow it.
     VrrpState {
         /// The instance's name.
         instance: String,
         /// The state it entered.
         state: VrrpState,
     },
+    /// The VRRP framework carried out a reload (after the notifications
+    /// of the instances it removed): the DBus interface follows the new
+    /// instances.
+    VrrpReloaded,
 }
 
 /// The states a VRRP instance announces that others follow.
@@ -66,6 +70,11 @@ pub enum VrrpState {
     Backup,
     /// FAULT.
     Fault,
+    /// STOP: the instance stops with the daemon.
+    Stop,
+    /// DELETED: a reload removed the instance (`notify_deleted`; without
+    /// it keepalived announces FAULT).
+    Deleted,
 }
 
 /// A handle on the bus; clones publish to and subscribe on the same one.

@@ -19,6 +19,20 @@ pub enum Control<P, S> {
     Snapshot(oneshot::Sender<S>),
     /// STATS_CLEAR (SIGRTMAX-1): zero the engine's counters.
     ClearStats,
+    /// An operator's command for one framework (DBus `SendGarp`); a
+    /// framework it does not concern ignores it.
+    Admin(Admin),
+}
+
+/// Operator commands that concern one framework's engine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Admin {
+    /// VRRP: one round of gratuitous ARP / NA for the instance's
+    /// addresses now, if it is MASTER.
+    SendGarp {
+        /// The instance's name.
+        instance: String,
+    },
 }
 
 /// Everything a configuration asks to run, one part per framework. A

@@ -150,6 +150,11 @@ pub(crate) trait Framework {
     fn stop_event(&self) -> Event<Self>;
     /// The event that zeroes the engine's counters (STATS_CLEAR).
     fn clear_stats_event(&self) -> Event<Self>;
+    /// The event an operator's command means for this engine; none (the
+    /// default) when it does not concern it.
+    fn admin_event(&self, _cmd: super::control::Admin) -> Option<Event<Self>> {
+        None
+    }
     /// Actions that undo everything the plan may have made the engine
     /// install (addresses, say), for a shutdown after the engine
     /// panicked and cannot tell what it holds.
@@ -326,6 +331,7 @@ impl<E: Engine> Driver<E> {
                         continue;
                     }
                     Some(Control::ClearStats) => vec![fw.clear_stats_event()],
+                    Some(Control::Admin(cmd)) => fw.admin_event(cmd).into_iter().collect(),
                 },
                 events = fw.next_events() => events,
                 () = timer.sleep_until(deadline) => {

@@ -237,6 +237,12 @@ impl<S: Subscriber> Layer<S> for KeepalivedLog {
         if *level > Level::INFO && !self.opts.detail {
             return;
         }
+        // The DBus library traces every message it sends and receives:
+        // `-D` is keepalived's detail, not a wire trace.
+        if *level > Level::WARN && event.metadata().target().starts_with("zbus")
+        {
+            return;
+        }
         let mut msg = Message(String::new());
         event.record(&mut msg);
         let now = chrono::Local::now();

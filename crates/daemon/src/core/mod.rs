@@ -7,6 +7,7 @@ pub mod bus;
 pub(crate) mod clock;
 pub mod control;
 pub mod control_socket;
+pub mod dbus;
 pub(crate) mod driver;
 pub mod dump_names;
 pub mod fatal;

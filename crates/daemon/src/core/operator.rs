@@ -34,6 +34,24 @@ pub enum Query {
     /// Reload the configuration as SIGHUP does; answered once the new
     /// plan was handed to the frameworks (or refused).
     Reload(oneshot::Sender<Result<(), ReloadError>>),
+    /// Write a VRRP dump file as SIGUSR1 / SIGUSR2 do; answered once it
+    /// is written.
+    Print(Print, oneshot::Sender<()>),
+    /// Send one round of gratuitous ARP / NA for a VRRP instance (if it
+    /// is MASTER); answered once the VRRP loop was asked.
+    SendGarp(String, oneshot::Sender<()>),
+}
+
+/// Which VRRP dump an operator asks for (DBus `PrintData`, `PrintStats`,
+/// `PrintStatsClear`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Print {
+    /// `keepalived.data`.
+    Data,
+    /// `keepalived.stats`.
+    Stats,
+    /// `keepalived.stats`, then VRRP's counters are zeroed.
+    StatsClear,
 }
 
 /// A cloneable handle that operator interfaces hold; the supervising loop
@@ -66,6 +84,23 @@ impl Operator {
     pub async fn reload(&self) -> Option<Result<(), ReloadError>> {
         let (tx, rx) = oneshot::channel();
         self.tx.send(Query::Reload(tx)).await.ok()?;
+        rx.await.ok()
+    }
+
+    /// Writes a VRRP dump file; `None` once the process is stopping.
+    pub async fn print(&self, what: Print) -> Option<()> {
+        let (tx, rx) = oneshot::channel();
+        self.tx.send(Query::Print(what, tx)).await.ok()?;
+        rx.await.ok()
+    }
+
+    /// Asks VRRP to send one round of gratuitous ARP / NA for `instance`
+    /// now (nothing unless it is MASTER); `None` once the process is
+    /// stopping.
+    pub async fn send_garp(&self, instance: &str) -> Option<()> {
+        let (tx, rx) = oneshot::channel();
+        let q = Query::SendGarp(instance.to_owned(), tx);
+        self.tx.send(q).await.ok()?;
         rx.await.ok()
     }
 }

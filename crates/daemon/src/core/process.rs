@@ -14,11 +14,13 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinError;
 
 use super::bus::Bus;
+use super::control::Admin;
 use super::control::{Control, Plan, Snapshot};
+use super::dbus;
 use super::fatal;
 use super::framework::Framework;
 use super::hooks::{self, Hook};
-use super::operator::{self, Operator, Query, ReloadError, Status};
+use super::operator::{self, Operator, Print, Query, ReloadError, Status};
 use super::pidfiles::{self, PidFiles, TakeError};
 use super::placement;
 use super::signals::{self, Request, Signals};
@@ -474,6 +476,8 @@ async fn supervise(
     let started = std::time::SystemTime::now();
     let (operator, mut queries) = Operator::channel();
     operator::serve(&operator, &opts);
+    // keepalived's DBus interface, while the configuration enables it.
+    let dbus = dbus::start(&operator, &bus, opts.placement.namespace.clone());
     // Running and able to take signals: tell systemd (Type=notify units).
     sd_notify("READY=1");
     // `None`: a task panicked (the hook logged where). A panic here (a
@@ -506,6 +510,9 @@ async fn supervise(
         frameworks.stopped().await;
         fatal::EXIT_PROGRAM_ERROR
     };
+    // keepalived compat: DBus stops after VRRP (`vrrp_terminate_phase2`):
+    // the instances' STOP, then VrrpStopped.
+    dbus.stop().await;
     // keepalived compat: the shutdown script (of the configuration last
     // loaded) runs once every framework has ended.
     hooks::run(Hook::Shutdown, shutdown_script.as_ref(), opts.log.detail).await;
@@ -596,6 +603,34 @@ async fn on_query(
         Query::Reload(tx) => {
             let _ = tx.send(reload(frameworks, load, shutdown_script));
         }
+        Query::Print(what, tx) => {
+            print(frameworks, what).await;
+            let _ = tx.send(());
+        }
+        Query::SendGarp(instance, tx) => {
+            if let Some(v) = &frameworks.vrrp {
+                let _ = v
+                    .control
+                    .send(Control::Admin(Admin::SendGarp { instance }));
+            }
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// An operator's dump request (DBus): VRRP's files, as keepalived's VRRP
+/// child writes them (`vrrp_print_data`, `vrrp_print_stats`).
+async fn print(frameworks: &Frameworks, what: Print) {
+    let kind = match what {
+        Print::Data => DumpKind::Data,
+        Print::Stats | Print::StatsClear => DumpKind::Stats,
+    };
+    write_dump(frameworks, kind).await;
+    if what == Print::StatsClear
+        && let Some(v) = &frameworks.vrrp
+    {
+        // keepalived compat: VRRP's counters only, after the file.
+        v.clear_stats();
     }
 }
 

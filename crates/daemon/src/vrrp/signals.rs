@@ -56,7 +56,8 @@ pub(crate) fn event(signal: Signal) -> Option<Event> {
             }
             Event::BfdStateChanged { bfd: name, up }
         }
-        // VRRP's own states, published for the checkers.
-        Signal::VrrpState { .. } => return None,
+        // VRRP's own states and reloads, published for the checkers
+        // and the DBus interface.
+        Signal::VrrpState { .. } | Signal::VrrpReloaded => return None,
     })
 }

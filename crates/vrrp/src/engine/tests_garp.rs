@@ -72,3 +72,31 @@ fn no_extra_if_rounds_when_not_master() {
     }
     assert_eq!(seen, 0);
 }
+
+#[test]
+fn send_garp_command_sends_one_round_only_while_master() {
+    use crate::event::{AdminCommand, Event};
+    let mut c = icfg(100);
+    c.garp.master_delay = Duration::ZERO;
+    c.vips.push(Vip::host(LOW));
+    c.vips.push(Vip::host(HIGH));
+    let name = c.name.clone();
+    let vips = c.vips.len();
+    let cmd = || {
+        Event::Admin(AdminCommand::SendGarp {
+            instance: name.clone(),
+        })
+    };
+    let (mut e, _) = started(c);
+    // BACKUP: the VIPs are not set, nothing goes out.
+    assert_eq!(garps(&feed(&mut e, at(1), cmd())), 0);
+    let _ = tick(&mut e, at(MS_DOWN_100));
+    assert_eq!(state(&e), crate::instance::State::Master);
+    // MASTER: one round, one GARP per VIP.
+    assert_eq!(garps(&feed(&mut e, at(MS_DOWN_100 + 1), cmd())), vips);
+    // An unknown instance: nothing.
+    let other = Event::Admin(AdminCommand::SendGarp {
+        instance: "nope".into(),
+    });
+    assert_eq!(garps(&feed(&mut e, at(MS_DOWN_100 + 2), other)), 0);
+}

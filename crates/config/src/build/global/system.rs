@@ -266,10 +266,14 @@ pub(super) fn snmp_dbus(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
         "enable_snmp_rfc" => s.rfc = true,
         "enable_snmp_rfcv2" => s.rfcv2 = true,
         "enable_snmp_rfcv3" => s.rfcv3 = true,
-        "enable_dbus" => g.dbus.enable = true,
+        "enable_dbus" => {
+            g.dbus.enable = true;
+            return true;
+        }
         "dbus_service_name" => {
             g.dbus.service_name =
-                cx.string_arg(c, 0).or(g.dbus.service_name.take())
+                cx.string_arg(c, 0).or(g.dbus.service_name.take());
+            return true;
         }
         _ => return false,
     }

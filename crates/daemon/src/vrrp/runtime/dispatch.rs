@@ -96,15 +96,18 @@ impl<I: Io> Runtime<I> {
         }
     }
 
-    /// An instance's MASTER, BACKUP or FAULT notification goes on the
-    /// bus too: `lvs_sync_daemon` (in the checkers) follows it, as
-    /// keepalived's `vrrp_state_become_master` / `leave_master` switch the
-    /// IPVS sync daemon.
+    /// An instance's MASTER, BACKUP, FAULT, STOP or DELETED notification
+    /// goes on the bus too: `lvs_sync_daemon` (in the checkers) follows
+    /// it, as keepalived's `vrrp_state_become_master` / `leave_master`
+    /// switch the IPVS sync daemon, and the DBus interface sends it as
+    /// `VrrpStatusChange` (keepalived `send_instance_notifies`).
     fn publish_state(&self, n: &Notification) {
         let state = match n.state {
             NotifyState::Master => VrrpState::Master,
             NotifyState::Backup => VrrpState::Backup,
             NotifyState::Fault => VrrpState::Fault,
+            NotifyState::Stop => VrrpState::Stop,
+            NotifyState::Deleted => VrrpState::Deleted,
             _ => return,
         };
         if n.kind == NotifyKind::Instance {

@@ -190,6 +190,9 @@ impl<I: Io> driver::Framework for Runtime<I> {
         before: &ka_vrrp::Snapshot,
         after: &ka_vrrp::Snapshot,
     ) {
+        // After the removed instances' notifications (dispatched first),
+        // so a follower sees them before the new instance list.
+        self.bus.publish(&Signal::VrrpReloaded);
         if !self.setup.config.global.fifo_write_vrrp_states_on_reload {
             return;
         }
@@ -204,6 +207,14 @@ impl<I: Io> driver::Framework for Runtime<I> {
 
     fn clear_stats_event(&self) -> Event {
         Event::Admin(AdminCommand::ResetStats)
+    }
+
+    fn admin_event(&self, cmd: control::Admin) -> Option<Event> {
+        match cmd {
+            control::Admin::SendGarp { instance } => {
+                Some(Event::Admin(AdminCommand::SendGarp { instance }))
+            }
+        }
     }
 
     /// Removal of every address the plan gives an instance.
