@@ -2,7 +2,7 @@
 //! as keepalived 2.2.7's VRRP process writes it (`dump_global_data`):
 //! every line it always writes, and the conditional lines for the
 //! settings keepalived-rs reads. Lines about build options keepalived-rs
-//! does not have (SNMP, DBus, LVS) show keepalived's "disabled" values.
+//! does not have (SNMP, LVS) show keepalived's "disabled" values.
 
 use std::time::Duration;
 
@@ -266,11 +266,13 @@ fn process_lines(w: &mut impl FnMut(String), g: &GlobalDefs) {
         " SNMP RFCv3 disabled",
         " SNMP traps disabled",
         " SNMP socket = default (unix:/var/agentx/master)",
-        " DBus disabled",
-        " DBus service name = ",
     ] {
         w(line.into());
     }
+    let dbus = if g.dbus.enable { "enabled" } else { "disabled" };
+    w(format!(" DBus {dbus}"));
+    let name = g.dbus.service_name.as_deref().unwrap_or("");
+    w(format!(" DBus service name = {name}"));
     let sec = if g.enable_script_security {
         "enabled"
     } else {

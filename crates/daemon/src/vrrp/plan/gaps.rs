@@ -13,8 +13,9 @@ pub(super) fn global(cfg: &Config, notes: &mut Vec<String>) {
 /// `vrrp_cpu_affinity`, `vrrp_rlimit_rttime`, `max_auto_priority`) is
 /// applied to the process by `core::placement`; `vrrp_iptables` uses the
 /// nftables table as keepalived's nftables build does; the receive
-/// buffers are set on the sockets (`vrrp::rx_bufs`, netlink); SNMP and
-/// DBus keywords are reported once, by the configuration loader.
+/// buffers are set on the sockets (`vrrp::rx_bufs`, netlink); SNMP
+/// keywords are reported once, by the configuration loader; DBus is
+/// `core::dbus`.
 fn process(cfg: &Config, notes: &mut Vec<String>) {
     // keepalived-rs follows processes by scanning /proc (ka_sys::procscan),
     // without keepalived's proc connector socket.

@@ -596,6 +596,7 @@ fn applied_global_keywords_are_not_listed_as_not_implemented() {
         virtual_ipaddress { 192.0.2.1 }
     }",
     );
-    // SNMP and DBus are reported by the configuration loader, once.
+    // SNMP is reported by the configuration loader, once; DBus runs
+    // (core::dbus).
     assert!(p.not_implemented.is_empty(), "{:?}", p.not_implemented);
 }
