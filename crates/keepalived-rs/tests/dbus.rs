@@ -440,3 +440,113 @@ fn keepalived_2_2_7_shows_the_same_objects_signals_and_values() {
         "the instance object's introspection"
     );
 }
+
+/// Waits (at most `bound`) until the log of `pid` holds every line of
+/// `want`.
+fn wait_log(lab: &Lab, pid: u32, want: &[&str], bound: Duration) -> bool {
+    let t0 = std::time::Instant::now();
+    loop {
+        let log = lab.log_of(pid);
+        if want.iter().all(|w| log.contains(w)) {
+            return true;
+        }
+        if t0.elapsed() > bound {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn without_the_bus_or_its_name_vrrp_goes_on_and_a_reload_stops_dbus() {
+    if skip() {
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    let bus = PrivateBus::start(lab.dir());
+    let ctl = lab.dir().join("ctl.sock").display().to_string();
+    let extra = ["--control-socket", ctl.as_str()];
+    let lost = "Lost the name org.keepalived.Vrrp1 on the session bus";
+    let master = "(VI_1) Entering MASTER STATE";
+    let stop = |lab: &mut Lab, pid| {
+        assert!(lab.signal(pid, Signal::SIGTERM));
+        assert!(lab.wait_exit(pid, PROMPT).is_some(), "{}", lab.log_of(pid));
+    };
+
+    // No bus where the address points: logged, VRRP runs.
+    let nowhere = lab.dir().join("nobus").display().to_string();
+    let env = format!("DBUS_SYSTEM_BUS_ADDRESS=unix:path={nowhere}");
+    let pid = common::start_keepalived_rs_with(
+        &mut lab,
+        0,
+        "nobus",
+        &conf(false),
+        &[&env],
+        &extra,
+    );
+    assert!(
+        wait_log(&lab, pid, &[lost, master], ELECTION),
+        "{}",
+        lab.log_of(pid)
+    );
+    stop(&mut lab, pid);
+
+    // The name taken by another connection: keepalived's two lines, VRRP
+    // runs, and the other owner keeps the name.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = rt.block_on(Client::connect(&bus.address)).expect("connect");
+    rt.block_on(client.conn.request_name(bus::SERVICE))
+        .expect("own the name");
+    let env = bus.env();
+    let pid = common::start_keepalived_rs_with(
+        &mut lab,
+        0,
+        "taken",
+        &conf(false),
+        &[&env],
+        &extra,
+    );
+    let acquired = "Acquired DBus bus org.keepalived.Vrrp1";
+    assert!(
+        wait_log(&lab, pid, &[acquired, lost, master], ELECTION),
+        "{}",
+        lab.log_of(pid)
+    );
+    stop(&mut lab, pid);
+    rt.block_on(client.conn.release_name(bus::SERVICE))
+        .expect("release the name");
+
+    // A reload without enable_dbus stops DBus (VrrpStopped, the name
+    // released); VRRP goes on.
+    let pid = common::start_keepalived_rs_with(
+        &mut lab,
+        0,
+        "off",
+        &conf(false),
+        &[&env],
+        &extra,
+    );
+    let acquired_name = "Acquired the name org.keepalived.Vrrp1";
+    assert!(
+        wait_log(&lab, pid, &[acquired_name], PROMPT),
+        "{}",
+        lab.log_of(pid)
+    );
+    assert!(rt.block_on(client.service_owned()), "{}", lab.log_of(pid));
+    let plain = conf(false).replace("global_defs {\n    enable_dbus\n}\n", "");
+    std::fs::write(lab.dir().join("off.conf"), plain).unwrap();
+    assert!(lab.signal(pid, Signal::SIGHUP));
+    let stopped = rt.block_on(client.wait_for(PROMPT, has("VrrpStopped")));
+    assert!(stopped, "{}", lab.log_of(pid));
+    assert!(
+        wait_log(&lab, pid, &["Released DBus", master], ELECTION),
+        "{}",
+        lab.log_of(pid)
+    );
+    assert!(!rt.block_on(client.service_owned()), "{}", lab.log_of(pid));
+    stop(&mut lab, pid);
+}
