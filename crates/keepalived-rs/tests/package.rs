@@ -120,6 +120,7 @@ fn check_contents(deb: &Path) {
         "./etc/default/keepalived-rs",
         "./usr/share/man/man8/keepalived-rs.8.gz",
         "./usr/share/man/man5/keepalived-rs.conf.5.gz",
+        "./usr/share/dbus-1/system.d/keepalived-rs.conf",
     ] {
         assert!(
             list.lines().any(|l| l.ends_with(path)),
