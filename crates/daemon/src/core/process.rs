@@ -510,6 +510,9 @@ async fn supervise(
         frameworks.stopped().await;
         fatal::EXIT_PROGRAM_ERROR
     };
+    // Operators' requests from now on are told the process is stopping
+    // (they would wait for a loop that no longer reads them).
+    drop(queries);
     // keepalived compat: DBus stops after VRRP (`vrrp_terminate_phase2`):
     // the instances' STOP, then VrrpStopped.
     dbus.stop().await;

@@ -260,26 +260,7 @@ pub fn summary(xml: &str) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut iface = String::new();
     let mut depth = 0usize;
-    let mut member: Option<(String, String, Vec<(String, String)>)> = None;
-    let flush = |out: &mut BTreeMap<String, Vec<String>>,
-                 iface: &str,
-                 m: (String, String, Vec<(String, String)>)| {
-        let (kind, name, args) = m;
-        let types = |dir: &str| -> String {
-            args.iter()
-                .filter(|(d, _)| d == dir)
-                .map(|(_, t)| t.as_str())
-                .collect()
-        };
-        let line = if kind == "method" {
-            format!("method {name} in({}) out({})", types("in"), types("out"))
-        } else {
-            format!("signal {name} ({})", types("out"))
-        };
-        if !iface.is_empty() {
-            out.entry(iface.to_owned()).or_default().push(line);
-        }
-    };
+    let mut member: Option<Member> = None;
     for tag in xml.split('<').skip(1) {
         let body = tag.split('>').next().unwrap_or("");
         let closing = body.starts_with('/');
@@ -309,28 +290,28 @@ pub fn summary(xml: &str) -> BTreeMap<String, Vec<String>> {
             }
             ("node", true) => depth = depth.saturating_sub(1),
             ("method" | "signal", false) => {
-                let m = (
-                    name.to_owned(),
-                    attr("name").unwrap_or_default(),
-                    Vec::new(),
-                );
+                let m = Member {
+                    kind: name.to_owned(),
+                    name: attr("name").unwrap_or_default(),
+                    args: Vec::new(),
+                };
                 if body.ends_with('/') {
-                    flush(&mut out, &iface, m);
+                    m.flush(&iface, &mut out);
                 } else {
                     member = Some(m);
                 }
             }
             ("method" | "signal", true) => {
                 if let Some(m) = member.take() {
-                    flush(&mut out, &iface, m);
+                    m.flush(&iface, &mut out);
                 }
             }
             ("arg", false) => {
-                if let Some((kind, _, args)) = &mut member {
-                    let default = if kind == "method" { "in" } else { "out" };
+                if let Some(m) = &mut member {
+                    let default = if m.kind == "method" { "in" } else { "out" };
                     let dir =
                         attr("direction").unwrap_or_else(|| default.into());
-                    args.push((dir, attr("type").unwrap_or_default()));
+                    m.args.push((dir, attr("type").unwrap_or_default()));
                 }
             }
             ("property", false) if !iface.is_empty() => {
@@ -349,6 +330,42 @@ pub fn summary(xml: &str) -> BTreeMap<String, Vec<String>> {
         v.sort();
     }
     out
+}
+
+/// A method or signal being read: kind, name, (direction, type) of each
+/// argument.
+struct Member {
+    kind: String,
+    name: String,
+    args: Vec<(String, String)>,
+}
+
+impl Member {
+    /// Adds the member's line to `iface`'s (nothing outside an
+    /// interface of the object itself).
+    fn flush(self, iface: &str, out: &mut BTreeMap<String, Vec<String>>) {
+        if iface.is_empty() {
+            return;
+        }
+        let types = |dir: &str| -> String {
+            self.args
+                .iter()
+                .filter(|(d, _)| d == dir)
+                .map(|(_, t)| t.as_str())
+                .collect()
+        };
+        let line = if self.kind == "method" {
+            format!(
+                "method {} in({}) out({})",
+                self.name,
+                types("in"),
+                types("out")
+            )
+        } else {
+            format!("signal {} ({})", self.name, types("out"))
+        };
+        out.entry(iface.to_owned()).or_default().push(line);
+    }
 }
 
 /// The value of `key="…"` (or `'…'`) in a tag's text.

@@ -20,6 +20,9 @@ use crate::core::bus::{Signal, VrrpState};
 use crate::core::log::target;
 use crate::core::operator::{Operator, Status};
 
+/// At most this many states wait for a reload's end.
+const PENDING_MAX: usize = 256;
+
 /// Runs until `stopped` fires (or its sender is dropped).
 pub(super) async fn run(
     op: Operator,
@@ -207,7 +210,14 @@ impl Live {
         let n = names::announced(state);
         match self.path_of(instance) {
             Some(path) => self.emit_state(&path, n).await,
-            None => self.pending.push((instance.to_owned(), n)),
+            None => {
+                // Bounded: an instance whose object could not be made
+                // would otherwise add one per state change.
+                if self.pending.len() >= PENDING_MAX {
+                    self.pending.remove(0);
+                }
+                self.pending.push((instance.to_owned(), n));
+            }
         }
     }
 
