@@ -591,3 +591,4 @@ async fn static_entries_replace_leftovers_follow_reloads_and_go_at_stop() {
 }
 
 mod reload_fifo;
+mod send_garp;
