@@ -550,3 +550,104 @@ fn without_the_bus_or_its_name_vrrp_goes_on_and_a_reload_stops_dbus() {
     assert!(!rt.block_on(client.service_owned()), "{}", lab.log_of(pid));
     stop(&mut lab, pid);
 }
+
+/// The environment variable that hands [`policy_client`] the bus.
+const POLICY_BUS: &str = "KA_DBUS_POLICY_BUS";
+
+/// Calls on the daemon, one `policy: CALL RESULT` line each; run by
+/// [`the_packaged_policy_lets_root_call_and_others_read`] as another
+/// user (a test of its own so that it runs from this binary).
+#[test]
+#[ignore = "a helper: the policy test runs it as another user"]
+fn policy_client() {
+    let Ok(address) = std::env::var(POLICY_BUS) else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let client = Client::connect(&address).await.expect("connect");
+        let show = |r: Result<String, String>| match r {
+            Ok(v) => format!("ok {v}"),
+            Err(e) => e,
+        };
+        println!("policy: State {}", show(client.get(VI_1, "State").await));
+        let xml = client.introspect(VI_1).await.map(|_| String::new());
+        println!("policy: Introspect {}", show(xml));
+        for (path, iface, method) in [
+            (VRRP_PATH, VRRP_IFACE, "PrintData"),
+            (VRRP_PATH, VRRP_IFACE, "ReloadConfig"),
+            (VI_1, INSTANCE_IFACE, "SendGarp"),
+        ] {
+            let r = client.call(path, iface, method).await;
+            println!("policy: {method} {}", show(r.map(|()| String::new())));
+        }
+    });
+}
+
+#[test]
+fn the_packaged_policy_lets_root_call_and_others_read() {
+    if skip() {
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    let policy = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../packaging/keepalived-rs-dbus.conf");
+    let bus = PrivateBus::with_policy(lab.dir(), &policy);
+    let ctl = lab.dir().join("ctl.sock").display().to_string();
+    let env = bus.env();
+    let pid = common::start_keepalived_rs_with(
+        &mut lab,
+        0,
+        "policy",
+        &conf(false),
+        &[&env],
+        &["--control-socket", &ctl],
+    );
+    let owned = [
+        "Acquired the name org.keepalived.Vrrp1",
+        "(VI_1) Entering MASTER STATE",
+    ];
+    assert!(wait_log(&lab, pid, &owned, ELECTION), "{}", lab.log_of(pid));
+    // Another user (nobody): the test binary again, as that user.
+    use std::os::unix::process::CommandExt;
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "policy_client", "--ignored", "--nocapture"])
+        .env(POLICY_BUS, &bus.address)
+        .uid(65534)
+        .gid(65534)
+        .output()
+        .expect("run the client as nobody");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("policy: "))
+        .collect();
+    let denied = "org.freedesktop.DBus.Error.AccessDenied";
+    assert_eq!(
+        lines,
+        [
+            "State ok (us) (uint32 2, \"Master\")",
+            "Introspect ok ",
+            &format!("PrintData {denied}"),
+            &format!("ReloadConfig {denied}"),
+            &format!("SendGarp {denied}"),
+        ],
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Root may call the methods.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let client = rt.block_on(Client::connect(&bus.address)).expect("connect");
+    let sent = rt.block_on(client.call(VI_1, INSTANCE_IFACE, "SendGarp"));
+    assert_eq!(sent, Ok(()), "{}", lab.log_of(pid));
+    assert!(lab.signal(pid, Signal::SIGTERM));
+    assert!(lab.wait_exit(pid, PROMPT).is_some(), "{}", lab.log_of(pid));
+}

@@ -32,6 +32,26 @@ pub fn missing() -> Option<String> {
     }
 }
 
+/// Anyone may use the bus, own any name, call anything.
+const PERMISSIVE: &str = "  <policy context=\"default\">\n    \
+    <allow user=\"*\"/>\n    <allow own=\"*\"/>\n    \
+    <allow send_type=\"method_call\"/>\n    <allow send_type=\"signal\"/>\n    \
+    <allow send_type=\"method_return\"/>\n    <allow send_type=\"error\"/>\n    \
+    <allow send_destination=\"*\"/>\n    <allow receive_type=\"signal\"/>\n    \
+    <allow receive_type=\"method_call\"/>\n    <allow receive_type=\"method_return\"/>\n    \
+    <allow receive_type=\"error\"/>\n  </policy>\n";
+
+/// A system bus's default: no names, no method calls but the bus's own.
+const STRICT: &str = "  <policy context=\"default\">\n    \
+    <allow user=\"*\"/>\n    <deny own=\"*\"/>\n    \
+    <deny send_type=\"method_call\"/>\n    <allow send_type=\"signal\"/>\n    \
+    <allow send_requested_reply=\"true\" send_type=\"method_return\"/>\n    \
+    <allow send_requested_reply=\"true\" send_type=\"error\"/>\n    \
+    <allow receive_type=\"method_call\"/>\n    <allow receive_type=\"method_return\"/>\n    \
+    <allow receive_type=\"error\"/>\n    <allow receive_type=\"signal\"/>\n    \
+    <allow send_destination=\"org.freedesktop.DBus\" send_interface=\"org.freedesktop.DBus\"/>\n  \
+    </policy>\n";
+
 /// A running private bus; killed (by its pid) on drop.
 pub struct PrivateBus {
     child: Child,
@@ -43,20 +63,26 @@ impl PrivateBus {
     /// Starts a bus listening on `dir/bus`, which anyone may use and on
     /// which any name may be owned.
     pub fn start(dir: &Path) -> Self {
+        Self::start_with(dir, PERMISSIVE)
+    }
+
+    /// Starts a bus with a system bus's default policy (Debian's
+    /// `system.conf`, in short: no name may be owned, no method called
+    /// except the bus's own) plus the policy file `policy`.
+    pub fn with_policy(dir: &Path, policy: &Path) -> Self {
+        let rules =
+            format!("{STRICT}  <include>{}</include>\n", policy.display());
+        Self::start_with(dir, &rules)
+    }
+
+    fn start_with(dir: &Path, rules: &str) -> Self {
         let socket = dir.join("bus");
         let conf = dir.join("bus.conf");
         let text = format!(
             "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN\"\n \
              \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n\
              <busconfig>\n  <type>system</type>\n  <listen>unix:path={}</listen>\n  \
-             <auth>EXTERNAL</auth>\n  <policy context=\"default\">\n    \
-             <allow user=\"*\"/>\n    <allow own=\"*\"/>\n    \
-             <allow send_type=\"method_call\"/>\n    <allow send_type=\"signal\"/>\n    \
-             <allow send_type=\"method_return\"/>\n    <allow send_type=\"error\"/>\n    \
-             <allow send_destination=\"*\"/>\n    <allow receive_type=\"signal\"/>\n    \
-             <allow receive_type=\"method_call\"/>\n    <allow receive_type=\"method_return\"/>\n    \
-             <allow receive_type=\"error\"/>\n  \
-             </policy>\n</busconfig>\n",
+             <auth>EXTERNAL</auth>\n{rules}</busconfig>\n",
             socket.display()
         );
         std::fs::write(&conf, text).expect("write bus.conf");
