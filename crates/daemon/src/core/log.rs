@@ -375,4 +375,28 @@ mod tests {
         });
         std::fs::remove_dir_all(dir).unwrap();
     }
+
+    #[test]
+    fn detail_leaves_out_the_dbus_library_traces_but_not_its_warnings() {
+        use tracing_subscriber::prelude::*;
+        let dir = std::env::temp_dir()
+            .join(format!("ka-log-zbus-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("dev-log");
+        let l = listener(&path);
+        let opts = LogOptions {
+            detail: true,
+            ..LogOptions::default()
+        };
+        let layer = KeepalivedLog::with_syslog_path(opts, &path);
+        let sub = tracing_subscriber::registry().with(layer);
+        tracing::subscriber::with_default(sub, || {
+            tracing::debug!(target: "zbus::connection", "Sending message");
+            tracing::debug!(target: target::VRRP, "a detail line");
+            tracing::warn!(target: "zbus::object_server", "a warning");
+        });
+        assert!(recv(&l).ends_with(": a detail line"));
+        assert!(recv(&l).ends_with(": a warning"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }
