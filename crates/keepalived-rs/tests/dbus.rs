@@ -75,6 +75,9 @@ struct Seen {
     removed: String,
     /// The data dump after `PrintData` mentions VI_1.
     data_dump: bool,
+    /// `PrintStatsClear` wrote one master transition, the `PrintStats`
+    /// after it none.
+    stats_cleared: bool,
     /// `SendGarp` on VI_1 answered.
     garp: Option<Result<(), String>>,
     log: String,
@@ -209,6 +212,28 @@ fn scenario(imp: Impl) -> Seen {
             std::fs::read_to_string(&dump).is_ok_and(|d| d.contains("VI_1"));
         seen.garp = Some(client.call(VI_1, INSTANCE_IFACE, "SendGarp").await);
 
+        // PrintStatsClear writes the counters, then zeroes them: the
+        // next PrintStats shows none.
+        let stats = tmp.join("keepalived.stats");
+        let mut cleared = Vec::new();
+        for (method, want) in [
+            ("PrintStatsClear", "Became master: 1"),
+            ("PrintStats", "Became master: 0"),
+        ] {
+            let _ = std::fs::remove_file(&stats);
+            let r = client.call(VRRP_PATH, VRRP_IFACE, method).await;
+            check(r.is_ok(), &format!("{method}: {r:?}"), &lab);
+            let t0 = std::time::Instant::now();
+            let has = || {
+                std::fs::read_to_string(&stats).is_ok_and(|d| d.contains(want))
+            };
+            while t0.elapsed() < PROMPT && !has() {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            cleared.push(has());
+        }
+        seen.stats_cleared = cleared == [true, true];
+
         // Carrier loss: FAULT; back: BACKUP, then MASTER again.
         lab.link_down(0).expect("link down");
         check(
@@ -311,6 +336,7 @@ fn assert_scenario(imp: Impl, s: &Seen) {
         ctx()
     );
     assert!(s.data_dump, "{}", ctx());
+    assert!(s.stats_cleared, "{}", ctx());
     assert_eq!(s.garp, Some(Ok(())), "{}", ctx());
     assert!(
         s.log.contains("Sending garps on VI_1 on DBus request"),
