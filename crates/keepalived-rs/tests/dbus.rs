@@ -517,6 +517,26 @@ fn without_the_bus_or_its_name_vrrp_goes_on_and_a_reload_stops_dbus() {
     );
     stop(&mut lab, pid);
 
+    // A bus that accepts and never answers: given up after a while.
+    let silent = lab.dir().join("silent");
+    let _listener =
+        std::os::unix::net::UnixListener::bind(&silent).expect("bind");
+    let env = format!("DBUS_SYSTEM_BUS_ADDRESS=unix:path={}", silent.display());
+    let pid = common::start_keepalived_rs_with(
+        &mut lab,
+        0,
+        "silent",
+        &conf(false),
+        &[&env],
+        &extra,
+    );
+    assert!(
+        wait_log(&lab, pid, &[lost, master], ELECTION),
+        "{}",
+        lab.log_of(pid)
+    );
+    stop(&mut lab, pid);
+
     // The name taken by another connection: keepalived's two lines, VRRP
     // runs, and the other owner keeps the name.
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -341,8 +341,18 @@ fn emit_failed(interface: &str, member: &str, path: &str, e: &zbus::Error) {
     tracing::info!(target: target::VRRP, "Emitting DBus signal {interface}.{member} on {path} failed: {e}");
 }
 
+/// How long connecting to the bus may take (a bus that accepts and
+/// never answers must not hold the task).
+const CONNECT_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A connection to the system bus (`DBUS_SYSTEM_BUS_ADDRESS`, else the
 /// standard socket), without a name yet.
 async fn connect() -> zbus::Result<zbus::Connection> {
-    zbus::connection::Builder::system()?.build().await
+    let build = zbus::connection::Builder::system()?.build();
+    match tokio::time::timeout(CONNECT_WAIT, build).await {
+        Ok(c) => c,
+        Err(_) => Err(zbus::Error::Failure(format!(
+            "no answer from the bus in {CONNECT_WAIT:?}"
+        ))),
+    }
 }
