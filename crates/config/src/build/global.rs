@@ -82,11 +82,7 @@ const NOT_ACTED_ON: &[&str] = &[
     "reload_file",
     "config_save_dir",
     "tmp_config_directory",
-    // Mail filters.
-    "no_email_faults",
-    "no_checker_emails",
     // Checker and IPVS options.
-    "rs_init_notifies",
     "nftables_ipvs",
     "nftables_ipvs_priority",
     "nftables_ipvs_start_fwmark",
