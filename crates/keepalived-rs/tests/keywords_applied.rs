@@ -6,7 +6,9 @@
 //!   `-t` status;
 //! - `fifo_write_vrrp_states_on_reload`: the FIFO lines after a SIGHUP;
 //! - `vrrp_rx_bufs_policy`: the VRRP socket's receive buffer (`ss -m`);
-//! - `data_use_instance`: the data dump's file name.
+//! - `data_use_instance`: the data dump's file name;
+//! - `lvs_netlink_*_rcv_bufs`: the checkers' netlink sockets (keepalived-rs
+//!   only: keepalived's checker needs IPVS, which this kernel lacks).
 //!
 //! The `-t` tests need nothing; the others need root and keepalived and
 //! are skipped with the reason otherwise.
@@ -60,7 +62,9 @@ fn applied_keywords_are_not_reported_as_not_implemented() {
          max_auto_priority 20\n min_auto_priority_delay 1000\n \
          fifo_write_vrrp_states_on_reload\n data_use_instance\n \
          vrrp_rx_bufs_policy ADVERT\n vrrp_rx_bufs_multiplier 4\n \
-         vrrp_netlink_cmd_rcv_bufs 100000\n}}\n{INSTANCE}"
+         vrrp_netlink_cmd_rcv_bufs 100000\n lvs_netlink_cmd_rcv_bufs 100000\n \
+         lvs_netlink_monitor_rcv_bufs_force\n no_email_faults\n \
+         no_checker_emails\n rs_init_notifies\n}}\n{INSTANCE}"
     );
     let (out, _) = config_test(BIN, dir.path(), &conf);
     assert!(!out.contains("not implemented"), "{out}");
@@ -228,9 +232,10 @@ fn fifo_states_after_a_reload_match_keepalived() {
     assert_eq!(ours, theirs);
 }
 
-/// Prints the `SO_RCVBUF` of every raw IP socket of process `argv[1]`,
-/// read on a copy of each descriptor (`pidfd_getfd`): `ss -m` shows no
-/// memory for raw sockets without the kernel's `raw_diag`.
+/// Prints the `SO_RCVBUF` of every raw IP socket (`argv[2]` `ip`) or
+/// netlink socket (`netlink`) of process `argv[1]`, read on a copy of
+/// each descriptor (`pidfd_getfd`): `ss -m` shows no memory for raw
+/// sockets without the kernel's `raw_diag`.
 const RCVBUF_PY: &str = r#"
 import ctypes, os, socket, sys
 libc = ctypes.CDLL(None, use_errno=True)
@@ -247,7 +252,8 @@ for fd in os.listdir(f"/proc/{pid}/fd"):
     if nfd < 0:
         continue
     s = socket.socket(fileno=nfd)
-    if s.type == socket.SOCK_RAW and s.family in (socket.AF_INET, socket.AF_INET6):
+    ip = s.type == socket.SOCK_RAW and s.family in (socket.AF_INET, socket.AF_INET6)
+    if (ip and sys.argv[2] == "ip") or (s.family == socket.AF_NETLINK and sys.argv[2] == "netlink"):
         out.append(s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
     s.detach()
     os.close(nfd)
@@ -256,11 +262,17 @@ print(" ".join(str(x) for x in sorted(out)))
 
 /// The receive buffers of `pid`'s raw IP sockets, smallest first.
 fn raw_rcvbufs(lab: &Lab, pid: &str) -> Vec<u64> {
+    rcvbufs(lab, pid, "ip")
+}
+
+/// The receive buffers of `pid`'s sockets of `kind` (`ip`: raw IP,
+/// `netlink`), smallest first.
+fn rcvbufs(lab: &Lab, pid: &str, kind: &str) -> Vec<u64> {
     let script = lab.dir().join("rcvbuf.py");
     if std::fs::write(&script, RCVBUF_PY).is_err() {
         return Vec::new();
     }
-    ka_lab::run_ok("python3", &[&script.display().to_string(), pid])
+    ka_lab::run_ok("python3", &[&script.display().to_string(), pid, kind])
         .unwrap_or_default()
         .split_whitespace()
         .filter_map(|w| w.parse().ok())
@@ -328,6 +340,39 @@ fn vrrp_socket_receive_buffers_match_keepalived() {
             "{policy}: ours {ours:?}, keepalived {theirs:?}"
         );
     }
+}
+
+/// `lvs_netlink_cmd_rcv_bufs` / `lvs_netlink_monitor_rcv_bufs` (forced)
+/// size the checkers' netlink sockets (the address watch `ha_suspend`
+/// opens); the kernel reports twice the size set. keepalived's checker
+/// cannot run on this kernel (no IPVS): only keepalived-rs is read.
+#[test]
+fn lvs_netlink_rcv_bufs_size_the_checkers_netlink_sockets() {
+    if let Some(why) = support::skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    if ka_lab::run("python3", &["-c", "pass"]).is_err() {
+        eprintln!("skipped: python3 (to read the sockets' buffers) is missing");
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    let conf = "global_defs {\n lvs_netlink_cmd_rcv_bufs 300000\n \
+        lvs_netlink_cmd_rcv_bufs_force\n lvs_netlink_monitor_rcv_bufs 400000\n \
+        lvs_netlink_monitor_rcv_bufs_force\n}\n\
+        virtual_server 203.0.113.10 80 {\n ha_suspend\n lvs_sched rr\n \
+        lvs_method NAT\n protocol TCP\n real_server 203.0.113.11 80 {\n \
+        TCP_CHECK {\n }\n }\n}\n";
+    let tmp = lab.dir().join("lvs-nl-tmp");
+    let pid = start(&mut lab, "lvs-nl", &[BIN], conf, &tmp);
+    let want = [600_000, 800_000];
+    let got = wait_for(Duration::from_secs(10), || {
+        let b = rcvbufs(&lab, &pid.to_string(), "netlink");
+        want.iter().all(|w| b.contains(w)).then_some(b)
+    });
+    let seen = rcvbufs(&lab, &pid.to_string(), "netlink");
+    stop(&mut lab, pid);
+    assert!(got.is_some(), "netlink buffers {seen:?}, want {want:?}");
 }
 
 #[test]

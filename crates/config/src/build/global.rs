@@ -86,10 +86,6 @@ const NOT_ACTED_ON: &[&str] = &[
     "nftables_ipvs",
     "nftables_ipvs_priority",
     "nftables_ipvs_start_fwmark",
-    "lvs_netlink_cmd_rcv_bufs",
-    "lvs_netlink_cmd_rcv_bufs_force",
-    "lvs_netlink_monitor_rcv_bufs",
-    "lvs_netlink_monitor_rcv_bufs_force",
 ];
 
 /// Builds `global_defs { … }` into `g` (several blocks accumulate).

@@ -15,6 +15,7 @@ pub mod framework;
 pub mod hooks;
 pub mod log;
 pub mod metrics;
+pub mod netlink_bufs;
 pub mod notify;
 pub mod operator;
 pub mod pidfiles;
