@@ -324,6 +324,7 @@ fn plan(cfg: &ka_config::Config, daemons: Daemons) -> Result<Plan, LoadError> {
         bfd,
         hooks,
         dump_tag: None,
+        process_name: cfg.global.process_name.clone(),
     })
 }
 

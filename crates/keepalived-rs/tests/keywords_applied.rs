@@ -7,6 +7,7 @@
 //! - `fifo_write_vrrp_states_on_reload`: the FIFO lines after a SIGHUP;
 //! - `vrrp_rx_bufs_policy`: the VRRP socket's receive buffer (`ss -m`);
 //! - `data_use_instance`: the data dump's file name;
+//! - `process_name`: the process's name (`/proc/PID/comm`);
 //! - `lvs_netlink_*_rcv_bufs`: the checkers' netlink sockets (keepalived-rs
 //!   only: keepalived's checker needs IPVS, which this kernel lacks).
 //!
@@ -373,6 +374,58 @@ fn lvs_netlink_rcv_bufs_size_the_checkers_netlink_sockets() {
     let seen = rcvbufs(&lab, &pid.to_string(), "netlink");
     stop(&mut lab, pid);
     assert!(got.is_some(), "netlink buffers {seen:?}, want {want:?}");
+}
+
+/// The children's names have nothing to rename here: said once each,
+/// as a warning (the status stays 0).
+#[test]
+fn child_process_names_say_they_have_no_effect() {
+    let dir = tmp_dir("pnames");
+    let conf = "global_defs {\n process_names\n vrrp_process_name v\n \
+        checker_process_name c\n bfd_process_name b\n process_name p\n}\n";
+    let (out, _) = config_test(BIN, dir.path(), conf);
+    for kw in [
+        "process_names",
+        "vrrp_process_name",
+        "checker_process_name",
+        "bfd_process_name",
+    ] {
+        let n = out
+            .lines()
+            .filter(|l| l.contains(&format!("`{kw}` has no effect")))
+            .count();
+        assert_eq!(n, 1, "{kw}: {out}");
+    }
+    // Line 6, `process_name`, is acted on.
+    assert!(!out.contains("t.conf:6:"), "{out}");
+    assert!(!out.contains("not implemented"), "{out}");
+}
+
+/// `process_name` renames the process as keepalived renames its parent.
+#[test]
+fn process_name_renames_the_process_as_keepalived() {
+    if let Some(why) = support::skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    let conf =
+        format!("global_defs {{\n process_name kars-named\n}}\n{INSTANCE}");
+    let mut names = Vec::new();
+    for (label, argv) in [("pn-ka", "keepalived"), ("pn-rs", BIN)] {
+        let tmp = lab.dir().join(format!("{label}-tmp"));
+        let pid = start(&mut lab, label, &[argv], &conf, &tmp);
+        let comm = wait_for(Duration::from_secs(10), || {
+            let c =
+                std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+            Some(c.trim().to_owned()).filter(|c| c == "kars-named")
+        });
+        stop(&mut lab, pid);
+        names.push((argv, comm));
+    }
+    for (argv, comm) in names {
+        assert_eq!(comm.as_deref(), Some("kars-named"), "{argv}");
+    }
 }
 
 #[test]

@@ -68,13 +68,6 @@ fn once(item: &Item, cx: &mut Cx, slot: &mut Option<String>, what: &str) {
 /// acts on yet: `-t` and the daemon's start report each (issue 13: none
 /// is accepted and silently ignored). Remove a name once it is applied.
 const NOT_ACTED_ON: &[&str] = &[
-    // Process names (one process here).
-    "process_names",
-    "process_name",
-    "vrrp_process_name",
-    "checker_process_name",
-    "lvs_process_name",
-    "bfd_process_name",
     // Reload options.
     "reload_check_config",
     "reload_time_file",
@@ -86,6 +79,16 @@ const NOT_ACTED_ON: &[&str] = &[
     "nftables_ipvs",
     "nftables_ipvs_priority",
     "nftables_ipvs_start_fwmark",
+];
+
+/// The names of keepalived's child processes: keepalived-rs has none to
+/// rename, and says so once per keyword.
+const ONE_PROCESS: &[&str] = &[
+    "process_names",
+    "vrrp_process_name",
+    "checker_process_name",
+    "lvs_process_name",
+    "bfd_process_name",
 ];
 
 /// Builds `global_defs { … }` into `g` (several blocks accumulate).
@@ -107,6 +110,14 @@ pub fn build_global_defs(item: &Item, cx: &mut Cx, g: &mut GlobalDefs) {
             cx.unknown_keyword(c, GLOBAL_KEYWORDS);
         } else if NOT_ACTED_ON.contains(&c.name()) {
             cx.unsupported(c);
+        } else if ONE_PROCESS.contains(&c.name()) {
+            cx.diags.warning(
+                c.span(),
+                format!(
+                    "`{}` has no effect: keepalived-rs runs VRRP, the checkers and BFD in one process (`process_name` names it)",
+                    c.name()
+                ),
+            );
         }
     }
 }

@@ -21,6 +21,7 @@ pub mod operator;
 pub mod pidfiles;
 pub mod placement;
 pub mod process;
+pub(crate) mod process_name;
 pub mod record;
 pub mod script_queue;
 pub mod signals;

@@ -21,6 +21,7 @@ use super::hooks::{self, Hook};
 use super::operator::{self, Operator, Query, ReloadError, Status};
 use super::pidfiles::{self, PidFiles, TakeError};
 use super::placement;
+use super::process_name::ProcessName;
 use super::signals::{self, Request, Signals};
 use crate::bfd::{self, plan::BfdPlan};
 use crate::check::{self, plan::CheckPlan};
@@ -208,6 +209,8 @@ struct Frameworks {
     bfd: Option<Running<BfdPlan, ka_bfd::Snapshot>>,
     /// `data_use_instance`: the tag in the data dump names.
     dump_tag: Option<String>,
+    /// `process_name`.
+    name: ProcessName,
 }
 
 /// One framework's loop, running.
@@ -268,6 +271,7 @@ impl Frameworks {
     fn start(plan: Plan, bus: &Bus, opts: &DaemonOptions) -> Self {
         let mut record = opts.record_events.clone();
         let dump_tag = plan.dump_tag;
+        let name = ProcessName::start(plan.process_name.as_deref());
         // BFD first, as keepalived starts its BFD child before VRRP's.
         let bfd = plan.bfd.map(|p| {
             let (control, rx) = mpsc::unbounded_channel();
@@ -318,6 +322,7 @@ impl Frameworks {
             check,
             bfd,
             dump_tag,
+            name,
         }
     }
 
@@ -342,6 +347,7 @@ impl Frameworks {
     /// children once).
     fn reload(&mut self, plan: Plan) {
         self.dump_tag = plan.dump_tag;
+        self.name.reload(plan.process_name.as_deref());
         if let (Some(r), Some(p)) = (&mut self.vrrp, plan.vrrp) {
             r.reload(p);
         }
