@@ -16,6 +16,7 @@ use ka_daemon::core::hooks::ProcessHooks;
 use ka_daemon::core::log::LogOptions;
 use ka_daemon::core::placement::{PID_DIR, Placement, Sched};
 use ka_daemon::core::process::{DaemonOptions, LoadError, Loader};
+use ka_daemon::core::reload::{ReloadPlan, default_reload_file};
 use ka_daemon::vrrp::plan::{UserResolver, vrrp_plan};
 
 use crate::cli::{Daemons, Options};
@@ -278,11 +279,31 @@ fn load(
         fixed.namespace.as_deref(),
         cfg.global.instance.as_deref(),
     );
+    plan.reload = reload_plan(&cfg.global, fixed);
     if let Some(v) = &mut plan.vrrp {
         v.dont_release = fixed.dont_release_vrrp;
         v.log_address_changes = fixed.address_monitoring;
     }
     Ok(plan)
+}
+
+/// `reload_check_config`, `reload_file` (keepalived's default path
+/// resolved as its pid files are), `config_save_dir`.
+fn reload_plan(
+    g: &ka_config::model::global::GlobalDefs,
+    fixed: &Fixed,
+) -> ReloadPlan {
+    let r = &g.reload;
+    let pid_dir =
+        g.use_pid_dir || fixed.namespace.is_some() || fixed.instance.is_some();
+    ReloadPlan {
+        check_config: r.check_config.as_ref().map(PathBuf::from),
+        file: r.file.as_ref().map(|f| match f {
+            Some(p) => PathBuf::from(p),
+            None => default_reload_file(fixed.instance.as_deref(), pid_dir),
+        }),
+        save_dir: r.config_save_dir.as_ref().map(PathBuf::from),
+    }
 }
 
 /// The frameworks to run: keepalived compat: `-P` / `-C` / `-B` select
@@ -325,6 +346,7 @@ fn plan(cfg: &ka_config::Config, daemons: Daemons) -> Result<Plan, LoadError> {
         hooks,
         dump_tag: None,
         process_name: cfg.global.process_name.clone(),
+        reload: Default::default(),
     })
 }
 

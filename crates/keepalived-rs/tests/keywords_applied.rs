@@ -7,6 +7,8 @@
 //! - `fifo_write_vrrp_states_on_reload`: the FIFO lines after a SIGHUP;
 //! - `vrrp_rx_bufs_policy`: the VRRP socket's receive buffer (`ss -m`);
 //! - `data_use_instance`: the data dump's file name;
+//! - `reload_check_config`, `config_save_dir`: a bad configuration is
+//!   not loaded, the dumps around a good reload are kept;
 //! - `process_name`: the process's name (`/proc/PID/comm`);
 //! - `lvs_netlink_*_rcv_bufs`: the checkers' netlink sockets (keepalived-rs
 //!   only: keepalived's checker needs IPVS, which this kernel lacks).
@@ -19,6 +21,7 @@
 #[path = "interop/support.rs"]
 mod support;
 
+use std::net::IpAddr;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -126,14 +129,16 @@ fn start(
             .display()
             .to_string()
     };
-    let (main, vrrp, chk) = (p("main"), p("vrrp"), p("chk"));
+    let (main, vrrp, chk, bfd) = (p("main"), p("vrrp"), p("chk"), p("bfd"));
     let env_tmp = format!("TMPDIR={}", tmp.display());
     let conf_s = conf_path.display().to_string();
     let mut args: Vec<&str> = vec![&env_tmp];
     args.extend_from_slice(argv);
     args.extend(["-n", "-l", "-D", "-f", &conf_s, "-p", &main, "-r", &vrrp]);
+    // Own pid files for every framework: tests run in parallel.
+    args.extend(["-c", &chk, "-b", &bfd]);
     if argv[0] == "keepalived" {
-        args.extend(["-P", "-c", &chk]);
+        args.push("-P");
     }
     lab.spawn(0, label, "env", &args).expect("start")
 }
@@ -425,6 +430,97 @@ fn process_name_renames_the_process_as_keepalived() {
     }
     for (argv, comm) in names {
         assert_eq!(comm.as_deref(), Some("kars-named"), "{argv}");
+    }
+}
+
+/// `reload_check_config` with a log, `config_save_dir`: one VRRP instance
+/// on VIP `203.0.113.VIP/24`, `extra` appended (a bad keyword).
+fn reload_conf(dir: &Path, vip: u8, extra: &str) -> String {
+    format!(
+        "global_defs {{\n reload_check_config {log}\n config_save_dir {save}\n}}\n\
+         vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 51\n \
+         priority 100\n advert_int 1\n virtual_ipaddress {{\n  203.0.113.{vip}/24\n }}\n}}\n{extra}",
+        log = dir.join("check.log").display(),
+        save = dir.join("saved").display(),
+    )
+}
+
+/// What a daemon did with `reload_check_config`: (the bad reload kept the
+/// old VIP, the check log named the error, the good reload moved the VIP,
+/// the saved dumps' suffixes).
+fn reload_check_run(
+    lab: &mut Lab,
+    label: &str,
+    argv: &str,
+) -> (bool, String, bool, Vec<String>) {
+    let dir = lab.dir().join(format!("{label}-rc"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let tmp = lab.dir().join(format!("{label}-tmp"));
+    let conf_path = lab.dir().join(format!("{label}.conf"));
+    let pid = start(lab, label, &[argv], &reload_conf(&dir, 1, ""), &tmp);
+    let has = |lab: &Lab, last: u8| {
+        let a: IpAddr = format!("203.0.113.{last}").parse().expect("ip");
+        lab.addresses(0).contains(&a)
+    };
+    let master =
+        wait_for(Duration::from_secs(10), || has(lab, 1).then_some(()));
+    assert!(
+        master.is_some(),
+        "{label}: never MASTER\n{}",
+        lab.log_of(pid)
+    );
+    std::fs::write(&conf_path, reload_conf(&dir, 2, "bogus_keyword_here\n"))
+        .expect("conf");
+    lab.signal(pid, Signal::SIGHUP);
+    std::thread::sleep(Duration::from_secs(3));
+    let kept = has(lab, 1) && !has(lab, 2);
+    let log =
+        std::fs::read_to_string(dir.join("check.log")).unwrap_or_default();
+    std::fs::write(&conf_path, reload_conf(&dir, 2, "")).expect("conf");
+    lab.signal(pid, Signal::SIGHUP);
+    let moved = wait_for(Duration::from_secs(10), || {
+        (has(lab, 2) && !has(lab, 1)).then_some(())
+    })
+    .is_some();
+    let mut saved: Vec<String> = std::fs::read_dir(dir.join("saved"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("keepalived_vrrp."))
+                .map(|n| n.rsplit('.').take(2).collect::<Vec<_>>().join("."))
+                .collect()
+        })
+        .unwrap_or_default();
+    saved.sort();
+    let daemon_log = lab.log_of(pid);
+    stop(lab, pid);
+    assert!(
+        daemon_log.contains("New config failed validation"),
+        "{label}: {daemon_log}"
+    );
+    (kept, log, moved, saved)
+}
+
+/// `reload_check_config`: a configuration with an error is not loaded
+/// (the check's report goes to the log file) and a good one is;
+/// `config_save_dir` keeps the VRRP data dump from before and after the
+/// good reload. Beside keepalived 2.2.7.
+#[test]
+fn reload_check_config_refuses_a_bad_configuration_as_keepalived() {
+    if let Some(why) = support::skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    for (label, argv) in [("rc-ka", "keepalived"), ("rc-rs", BIN)] {
+        let (kept, log, moved, saved) = reload_check_run(&mut lab, label, argv);
+        assert!(kept, "{label}: the bad configuration was loaded");
+        assert!(
+            log.contains("bogus_keyword_here"),
+            "{label}: check log {log:?}"
+        );
+        assert!(moved, "{label}: the good configuration was not loaded");
+        assert_eq!(saved, ["post.1", "pre.1"], "{label}");
     }
 }
 

@@ -40,6 +40,8 @@ pub struct Plan {
     /// `process_name`: the process's name (`None`: the one it started
     /// with).
     pub process_name: Option<String>,
+    /// `reload_check_config`, `reload_file`, `config_save_dir`.
+    pub reload: super::reload::ReloadPlan,
 }
 
 /// The state of every running framework (for the dumps).

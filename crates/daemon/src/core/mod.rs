@@ -23,6 +23,7 @@ pub mod placement;
 pub mod process;
 pub(crate) mod process_name;
 pub mod record;
+pub mod reload;
 pub mod script_queue;
 pub mod signals;
 pub mod smtp;

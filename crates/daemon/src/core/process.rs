@@ -22,6 +22,7 @@ use super::operator::{self, Operator, Query, ReloadError, Status};
 use super::pidfiles::{self, PidFiles, TakeError};
 use super::placement;
 use super::process_name::ProcessName;
+use super::reload::{self, ReloadFile, ReloadPlan};
 use super::signals::{self, Request, Signals};
 use crate::bfd::{self, plan::BfdPlan};
 use crate::check::{self, plan::CheckPlan};
@@ -211,6 +212,10 @@ struct Frameworks {
     dump_tag: Option<String>,
     /// `process_name`.
     name: ProcessName,
+    /// The running configuration's reload settings.
+    reload: ReloadPlan,
+    /// Reloads so far (`config_save_dir` numbers them from 1).
+    reloads: u32,
 }
 
 /// One framework's loop, running.
@@ -272,6 +277,7 @@ impl Frameworks {
         let mut record = opts.record_events.clone();
         let dump_tag = plan.dump_tag;
         let name = ProcessName::start(plan.process_name.as_deref());
+        let reload = plan.reload.clone();
         // BFD first, as keepalived starts its BFD child before VRRP's.
         let bfd = plan.bfd.map(|p| {
             let (control, rx) = mpsc::unbounded_channel();
@@ -323,6 +329,8 @@ impl Frameworks {
             bfd,
             dump_tag,
             name,
+            reload,
+            reloads: 0,
         }
     }
 
@@ -348,6 +356,7 @@ impl Frameworks {
     fn reload(&mut self, plan: Plan) {
         self.dump_tag = plan.dump_tag;
         self.name.reload(plan.process_name.as_deref());
+        self.reload = plan.reload.clone();
         if let (Some(r), Some(p)) = (&mut self.vrrp, plan.vrrp) {
             r.reload(p);
         }
@@ -530,7 +539,7 @@ async fn on_signal(
     match req {
         Request::Stop => stop(frameworks),
         Request::Reload => {
-            let _ = reload(frameworks, load, shutdown_script);
+            let _ = reload(frameworks, load, shutdown_script).await;
         }
         Request::Data => {
             if frameworks.vrrp.is_some() {
@@ -560,17 +569,41 @@ async fn on_signal(
 /// Loads the configuration again and hands each running framework its
 /// part (SIGHUP, `ctl reload`); a configuration that cannot run keeps the
 /// running one.
-fn reload(
+async fn reload(
     frameworks: &mut Frameworks,
     load: &Loader,
     shutdown_script: &mut Option<ScriptSpec>,
 ) -> Result<(), ReloadError> {
+    let settings = frameworks.reload.clone();
+    // keepalived compat: with reload_check_config a child validates the
+    // new configuration first (the reload file exists meanwhile), and a
+    // failure leaves everything running as it is.
+    if let Some(log) = &settings.check_config {
+        let _file = ReloadFile::create(settings.file.as_deref());
+        if !reload::validate(log).await {
+            return Err(ReloadError(format!(
+                "New config failed validation, see {} for details",
+                log.display()
+            )));
+        }
+    }
     tracing::info!(target: target::CORE, "Reloading");
     sd_notify("RELOADING=1");
-    let done = match load() {
+    frameworks.reloads += 1;
+    save_config(frameworks, false).await;
+    let file = ReloadFile::create(
+        settings
+            .file
+            .as_deref()
+            .filter(|_| settings.check_config.is_none()),
+    );
+    let loaded = load();
+    drop(file);
+    let done = match loaded {
         Ok(new) => {
             *shutdown_script = new.hooks.shutdown.clone();
             frameworks.reload(new);
+            save_config(frameworks, true).await;
             Ok(())
         }
         Err(e) => {
@@ -580,6 +613,29 @@ fn reload(
     };
     sd_notify("READY=1");
     done
+}
+
+/// `config_save_dir`: each running framework's data dump before
+/// (`post` false) or after a reload, with the running configuration's
+/// directory.
+async fn save_config(frameworks: &Frameworks, post: bool) {
+    let Some(dir) = frameworks.reload.save_dir.clone() else {
+        return;
+    };
+    let n = frameworks.reloads;
+    let snap = frameworks.snapshot().await;
+    if let (Some(s), Some(r)) = (&snap.vrrp, &frameworks.vrrp) {
+        let text = dump::text(DumpKind::Data, s, &r.plan);
+        reload::save(&dir, "vrrp", n, post, &text);
+    }
+    if let (Some(s), Some(r)) = (&snap.check, &frameworks.check) {
+        let text = crate::check::dump::text(s, &r.plan);
+        reload::save(&dir, "check", n, post, &text);
+    }
+    if let (Some(s), Some(r)) = (&snap.bfd, &frameworks.bfd) {
+        let text = bfd::dump::text(s, &r.plan, std::time::SystemTime::now());
+        reload::save(&dir, "bfd", n, post, &text);
+    }
 }
 
 /// Answers an operator interface (control socket, metrics endpoint).
@@ -600,7 +656,7 @@ async fn on_query(
             let _ = tx.send(status);
         }
         Query::Reload(tx) => {
-            let _ = tx.send(reload(frameworks, load, shutdown_script));
+            let _ = tx.send(reload(frameworks, load, shutdown_script).await);
         }
     }
 }
