@@ -303,6 +303,8 @@ fn reload_plan(
             None => default_reload_file(fixed.instance.as_deref(), pid_dir),
         }),
         save_dir: r.config_save_dir.as_ref().map(PathBuf::from),
+        time_file: r.time_file.as_ref().map(PathBuf::from),
+        repeat: r.repeat,
     }
 }
 

@@ -9,6 +9,7 @@
 //! - `data_use_instance`: the data dump's file name;
 //! - `reload_check_config`, `config_save_dir`: a bad configuration is
 //!   not loaded, the dumps around a good reload are kept;
+//! - `reload_time_file`: a reload at the time the file names;
 //! - `process_name`: the process's name (`/proc/PID/comm`);
 //! - `lvs_netlink_*_rcv_bufs`: the checkers' netlink sockets (keepalived-rs
 //!   only: keepalived's checker needs IPVS, which this kernel lacks).
@@ -521,6 +522,75 @@ fn reload_check_config_refuses_a_bad_configuration_as_keepalived() {
         );
         assert!(moved, "{label}: the good configuration was not loaded");
         assert_eq!(saved, ["post.1", "pre.1"], "{label}");
+    }
+}
+
+/// `reload_time_file`: one VRRP instance on `203.0.113.VIP/24`.
+fn timed_conf(file: &Path, vip: u8) -> String {
+    format!(
+        "global_defs {{\n reload_time_file {}\n}}\n\
+         vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 52\n \
+         priority 100\n advert_int 1\n virtual_ipaddress {{\n  203.0.113.{vip}/24\n }}\n}}\n",
+        file.display()
+    )
+}
+
+/// (the configuration changed on disk was loaded at the time the file
+/// named, not before; the file was removed).
+fn timed_reload_run(
+    lab: &mut Lab,
+    label: &str,
+    argv: &str,
+) -> (bool, bool, bool) {
+    let dir = lab.dir().join(format!("{label}-rt"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("reload.time");
+    let tmp = lab.dir().join(format!("{label}-tmp"));
+    let conf_path = lab.dir().join(format!("{label}.conf"));
+    let pid = start(lab, label, &[argv], &timed_conf(&file, 11), &tmp);
+    let has = |lab: &Lab, last: u8| {
+        let a: IpAddr = format!("203.0.113.{last}").parse().expect("ip");
+        lab.addresses(0).contains(&a)
+    };
+    let master =
+        wait_for(Duration::from_secs(10), || has(lab, 11).then_some(()));
+    assert!(
+        master.is_some(),
+        "{label}: never MASTER\n{}",
+        lab.log_of(pid)
+    );
+    std::fs::write(&conf_path, timed_conf(&file, 12)).expect("conf");
+    let at = ka_lab::run_ok("date", &["+%H:%M:%S", "-d", "+5 seconds"])
+        .expect("date");
+    std::fs::write(&file, at.trim()).expect("time file");
+    std::thread::sleep(Duration::from_secs(2));
+    let waited = has(lab, 11) && !has(lab, 12);
+    let moved =
+        wait_for(Duration::from_secs(12), || has(lab, 12).then_some(()))
+            .is_some();
+    let removed =
+        wait_for(Duration::from_secs(3), || (!file.exists()).then_some(()))
+            .is_some();
+    let log = lab.log_of(pid);
+    stop(lab, pid);
+    assert!(log.contains("Scheduling reload for"), "{label}: {log}");
+    (waited, moved, removed)
+}
+
+/// `reload_time_file`: the reload happens at the time written in the
+/// file, which is then removed. Beside keepalived 2.2.7.
+#[test]
+fn reload_time_file_reloads_at_the_time_as_keepalived() {
+    if let Some(why) = support::skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    for (label, argv) in [("rt-ka", "keepalived"), ("rt-rs", BIN)] {
+        let (waited, moved, removed) = timed_reload_run(&mut lab, label, argv);
+        assert!(waited, "{label}: reloaded before the time");
+        assert!(moved, "{label}: did not reload at the time");
+        assert!(removed, "{label}: the time file is still there");
     }
 }
 

@@ -68,9 +68,6 @@ fn once(item: &Item, cx: &mut Cx, slot: &mut Option<String>, what: &str) {
 /// acts on yet: `-t` and the daemon's start report each (issue 13: none
 /// is accepted and silently ignored). Remove a name once it is applied.
 const NOT_ACTED_ON: &[&str] = &[
-    // Reload options.
-    "reload_time_file",
-    "reload_repeat",
     // Checker and IPVS options.
     "nftables_ipvs",
     "nftables_ipvs_priority",

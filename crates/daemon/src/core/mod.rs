@@ -24,6 +24,7 @@ pub mod process;
 pub(crate) mod process_name;
 pub mod record;
 pub mod reload;
+pub mod reload_time;
 pub mod script_queue;
 pub mod signals;
 pub mod smtp;

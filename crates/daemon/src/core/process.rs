@@ -22,7 +22,7 @@ use super::operator::{self, Operator, Query, ReloadError, Status};
 use super::pidfiles::{self, PidFiles, TakeError};
 use super::placement;
 use super::process_name::ProcessName;
-use super::reload::{self, ReloadFile, ReloadPlan};
+use super::reload::{self, ReloadFile, ReloadPlan, TimeWatch};
 use super::signals::{self, Request, Signals};
 use crate::bfd::{self, plan::BfdPlan};
 use crate::check::{self, plan::CheckPlan};
@@ -216,6 +216,8 @@ struct Frameworks {
     reload: ReloadPlan,
     /// Reloads so far (`config_save_dir` numbers them from 1).
     reloads: u32,
+    /// `reload_time_file`.
+    time_watch: TimeWatch,
 }
 
 /// One framework's loop, running.
@@ -329,6 +331,7 @@ impl Frameworks {
             bfd,
             dump_tag,
             name,
+            time_watch: TimeWatch::start(&reload),
             reload,
             reloads: 0,
         }
@@ -517,7 +520,7 @@ async fn supervise(
         status
     } else {
         tracing::error!(target: target::CORE, "Stopping after an internal error");
-        stop(&frameworks);
+        stop(&mut frameworks);
         frameworks.stopped().await;
         fatal::EXIT_PROGRAM_ERROR
     };
@@ -589,6 +592,7 @@ async fn reload(
     }
     tracing::info!(target: target::CORE, "Reloading");
     sd_notify("RELOADING=1");
+    frameworks.time_watch.stop();
     frameworks.reloads += 1;
     save_config(frameworks, false).await;
     let file = ReloadFile::create(
@@ -611,6 +615,9 @@ async fn reload(
             Err(ReloadError(e.to_string()))
         }
     };
+    // keepalived compat: the watch starts again with the settings now
+    // running (start_reload_monitor at the end of reload_config).
+    frameworks.time_watch = TimeWatch::start(&frameworks.reload);
     sd_notify("READY=1");
     done
 }
@@ -661,8 +668,9 @@ async fn on_query(
     }
 }
 
-fn stop(frameworks: &Frameworks) {
+fn stop(frameworks: &mut Frameworks) {
     tracing::info!(target: target::CORE, "Stopping");
+    frameworks.time_watch.stop();
     sd_notify("STOPPING=1");
     frameworks.stop();
 }

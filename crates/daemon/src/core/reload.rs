@@ -27,6 +27,36 @@ pub struct ReloadPlan {
     pub file: Option<PathBuf>,
     /// `config_save_dir DIR`.
     pub save_dir: Option<PathBuf>,
+    /// `reload_time_file PATH`.
+    pub time_file: Option<PathBuf>,
+    /// `reload_repeat`.
+    pub repeat: bool,
+}
+
+/// The `reload_time_file` watch of the running configuration, if any.
+#[derive(Debug, Default)]
+pub(crate) struct TimeWatch(Option<tokio::task::JoinHandle<()>>);
+
+impl TimeWatch {
+    /// Starts watching `plan`'s time file (inside a tokio runtime).
+    pub(crate) fn start(plan: &ReloadPlan) -> Self {
+        Self(plan.time_file.clone().map(|path| {
+            tokio::spawn(super::reload_time::watch(path, plan.repeat))
+        }))
+    }
+
+    /// Stops watching (keepalived's `stop_reload_monitor`).
+    pub(crate) fn stop(&mut self) {
+        if let Some(h) = self.0.take() {
+            h.abort();
+        }
+    }
+}
+
+impl Drop for TimeWatch {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 /// keepalived's default `reload_file`: `/run/keepalived/keepalived_INST.reload`
