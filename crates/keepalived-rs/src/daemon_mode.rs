@@ -271,6 +271,18 @@ fn load(
     if cfg.global.instance != fixed.instance {
         return Err(LoadError::Unsupported("instance name"));
     }
+    // keepalived compat: its VRRP process (run for instances and static
+    // addresses, routes, rules) exits KEEPALIVED_EXIT_CONFIG and the
+    // parent terminates everything; a reload keeps what runs.
+    let v = &cfg.vrrp;
+    let vrrp_runs = daemons.vrrp
+        && !(v.instances.is_empty()
+            && v.static_addresses.is_empty()
+            && v.static_routes.is_empty()
+            && v.static_rules.is_empty());
+    if let (Some(why), true) = (loaded.vrrp_stop, vrrp_runs) {
+        return Err(LoadError::VrrpConfig(why));
+    }
     let mut plan = plan(cfg, daemons)?;
     // keepalived compat: the namespace joined at start (`-s` overriding
     // `net_namespace`) and `instance` name the data dumps.

@@ -52,6 +52,23 @@ pub enum LoadError {
     /// No framework has anything to run.
     #[error("no vrrp_instance or virtual_server configured: nothing to run")]
     NothingToRun,
+    /// keepalived's VRRP process would stop at this configuration (a
+    /// non-existent interface, an instance `vrrp_complete_init` refuses):
+    /// keepalived then terminates.
+    #[error("{0} - VRRP exited with permanent error CONFIG. Terminating")]
+    VrrpConfig(&'static str),
+}
+
+impl LoadError {
+    /// The exit status at start: keepalived compat: its parent ends with
+    /// the child's `KEEPALIVED_EXIT_CONFIG` (2) for a VRRP configuration
+    /// it cannot run; 1 otherwise.
+    pub fn exit_status(&self) -> i32 {
+        match self {
+            Self::VrrpConfig(_) => 2,
+            _ => 1,
+        }
+    }
 }
 
 /// How the daemon was asked to run (keepalived(8) options).
@@ -125,7 +142,7 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
         Err(e) => {
             tracing::error!(target: target::CORE, "{e}");
             eprintln!("keepalived-rs: {e}");
-            return 1;
+            return e.exit_status();
         }
     };
     // keepalived compat: a child's pid file exists while that child runs.
