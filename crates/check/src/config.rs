@@ -22,6 +22,11 @@ pub struct CheckConfig {
     /// daemon; unit tests use zero).
     #[serde(default)]
     pub bootstrap_delay: Duration,
+    /// `rs_init_notifies`: a real server alive when it is first installed
+    /// (at start, or added by a reload) runs its `notify_up` and FIFO
+    /// line.
+    #[serde(default)]
+    pub rs_init_notifies: bool,
 }
 
 /// One `virtual_server` block.

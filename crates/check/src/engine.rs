@@ -262,6 +262,8 @@ impl Engine {
 }
 
 #[cfg(test)]
+mod tests_alerts;
+#[cfg(test)]
 mod tests_http;
 #[cfg(test)]
 mod tests_lifecycle;

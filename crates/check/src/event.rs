@@ -157,6 +157,19 @@ pub enum Notify {
     },
 }
 
+/// A checker's verdict change, for the checker's mail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckerAlert {
+    /// The checker.
+    pub id: CheckerId,
+    /// Its new verdict.
+    pub up: bool,
+    /// Its real server is alive after the change (the mail's subject).
+    pub rs_alive: bool,
+    /// The change moved the real server (up or down).
+    pub rs_changed: bool,
+}
+
 /// Severity of a log line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum LogLevel {
@@ -192,6 +205,12 @@ pub enum Action {
     },
     /// Run a notification.
     Notify(Notify),
+    /// A checker's own verdict changed (keepalived's checkers call
+    /// `smtp_alert` from their epilogs, after the real server's
+    /// notifiers): the daemon mails it when the server has `smtp_alert`
+    /// and either the server's state changed or `no_checker_emails` is
+    /// off.
+    CheckerAlert(CheckerAlert),
     /// A line for the log, in keepalived's words.
     Log {
         /// Severity.

@@ -20,6 +20,6 @@ pub use config::{
 };
 pub use engine::Engine;
 pub use event::{
-    Action, CheckerId, CheckerSnapshot, Event, LogLevel, Notify, ProbeResult,
-    Reason, RsId, RsSnapshot, Snapshot, VsSnapshot,
+    Action, CheckerAlert, CheckerId, CheckerSnapshot, Event, LogLevel, Notify,
+    ProbeResult, Reason, RsId, RsSnapshot, Snapshot, VsSnapshot,
 };

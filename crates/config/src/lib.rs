@@ -52,6 +52,9 @@ pub struct Loaded {
     pub diagnostics: Diagnostics,
     /// Files read, for rendering diagnostics.
     pub sources: SourceMap,
+    /// Why keepalived's VRRP process would stop at this configuration
+    /// (`KEEPALIVED_EXIT_CONFIG`; keepalived then terminates).
+    pub vrrp_stop: Option<&'static str>,
 }
 
 /// Loads, parses, builds and validates the configuration at `path`.
@@ -85,12 +88,13 @@ pub fn load(path: &Path, host: &dyn host::Host, opts: &LoadOptions) -> Loaded {
             config: Config::default(),
             diagnostics: cx.diags,
             sources,
+            vrrp_stop: None,
         };
     }
     let mut config = build::build(&items, &mut cx);
     // The tree is not needed past the builders; free it before validation.
     drop(items);
-    validate::validate(&mut config, host, &mut cx.diags);
+    let stop = validate::validate(&mut config, host, &mut cx.diags);
     let mut diagnostics = cx.diags;
     if opts.strict {
         diagnostics.make_strict();
@@ -99,6 +103,7 @@ pub fn load(path: &Path, host: &dyn host::Host, opts: &LoadOptions) -> Loaded {
         config,
         diagnostics,
         sources,
+        vrrp_stop: stop.0,
     }
 }
 

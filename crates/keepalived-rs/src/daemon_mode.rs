@@ -16,6 +16,7 @@ use ka_daemon::core::hooks::ProcessHooks;
 use ka_daemon::core::log::LogOptions;
 use ka_daemon::core::placement::{PID_DIR, Placement, Sched};
 use ka_daemon::core::process::{DaemonOptions, LoadError, Loader};
+use ka_daemon::core::reload::{ReloadPlan, default_reload_file};
 use ka_daemon::vrrp::plan::{UserResolver, vrrp_plan};
 
 use crate::cli::{Daemons, Options};
@@ -270,6 +271,18 @@ fn load(
     if cfg.global.instance != fixed.instance {
         return Err(LoadError::Unsupported("instance name"));
     }
+    // keepalived compat: its VRRP process (run for instances and static
+    // addresses, routes, rules) exits KEEPALIVED_EXIT_CONFIG and the
+    // parent terminates everything; a reload keeps what runs.
+    let v = &cfg.vrrp;
+    let vrrp_runs = daemons.vrrp
+        && !(v.instances.is_empty()
+            && v.static_addresses.is_empty()
+            && v.static_routes.is_empty()
+            && v.static_rules.is_empty());
+    if let (Some(why), true) = (loaded.vrrp_stop, vrrp_runs) {
+        return Err(LoadError::VrrpConfig(why));
+    }
     let mut plan = plan(cfg, daemons)?;
     // keepalived compat: the namespace joined at start (`-s` overriding
     // `net_namespace`) and `instance` name the data dumps.
@@ -278,11 +291,33 @@ fn load(
         fixed.namespace.as_deref(),
         cfg.global.instance.as_deref(),
     );
+    plan.reload = reload_plan(&cfg.global, fixed);
     if let Some(v) = &mut plan.vrrp {
         v.dont_release = fixed.dont_release_vrrp;
         v.log_address_changes = fixed.address_monitoring;
     }
     Ok(plan)
+}
+
+/// `reload_check_config`, `reload_file` (keepalived's default path
+/// resolved as its pid files are), `config_save_dir`.
+fn reload_plan(
+    g: &ka_config::model::global::GlobalDefs,
+    fixed: &Fixed,
+) -> ReloadPlan {
+    let r = &g.reload;
+    let pid_dir =
+        g.use_pid_dir || fixed.namespace.is_some() || fixed.instance.is_some();
+    ReloadPlan {
+        check_config: r.check_config.as_ref().map(PathBuf::from),
+        file: r.file.as_ref().map(|f| match f {
+            Some(p) => PathBuf::from(p),
+            None => default_reload_file(fixed.instance.as_deref(), pid_dir),
+        }),
+        save_dir: r.config_save_dir.as_ref().map(PathBuf::from),
+        time_file: r.time_file.as_ref().map(PathBuf::from),
+        repeat: r.repeat,
+    }
 }
 
 /// The frameworks to run: keepalived compat: `-P` / `-C` / `-B` select
@@ -324,6 +359,8 @@ fn plan(cfg: &ka_config::Config, daemons: Daemons) -> Result<Plan, LoadError> {
         bfd,
         hooks,
         dump_tag: None,
+        process_name: cfg.global.process_name.clone(),
+        reload: Default::default(),
     })
 }
 

@@ -6,7 +6,13 @@
 //!   `-t` status;
 //! - `fifo_write_vrrp_states_on_reload`: the FIFO lines after a SIGHUP;
 //! - `vrrp_rx_bufs_policy`: the VRRP socket's receive buffer (`ss -m`);
-//! - `data_use_instance`: the data dump's file name.
+//! - `data_use_instance`: the data dump's file name;
+//! - `reload_check_config`, `config_save_dir`: a bad configuration is
+//!   not loaded, the dumps around a good reload are kept;
+//! - `reload_time_file`: a reload at the time the file names;
+//! - `process_name`: the process's name (`/proc/PID/comm`);
+//! - `lvs_netlink_*_rcv_bufs`: the checkers' netlink sockets (keepalived-rs
+//!   only: keepalived's checker needs IPVS, which this kernel lacks).
 //!
 //! The `-t` tests need nothing; the others need root and keepalived and
 //! are skipped with the reason otherwise.
@@ -16,6 +22,7 @@
 #[path = "interop/support.rs"]
 mod support;
 
+use std::net::IpAddr;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -60,7 +67,9 @@ fn applied_keywords_are_not_reported_as_not_implemented() {
          max_auto_priority 20\n min_auto_priority_delay 1000\n \
          fifo_write_vrrp_states_on_reload\n data_use_instance\n \
          vrrp_rx_bufs_policy ADVERT\n vrrp_rx_bufs_multiplier 4\n \
-         vrrp_netlink_cmd_rcv_bufs 100000\n \
+         vrrp_netlink_cmd_rcv_bufs 100000\n lvs_netlink_cmd_rcv_bufs 100000\n \
+         lvs_netlink_monitor_rcv_bufs_force\n no_email_faults\n \
+         no_checker_emails\n rs_init_notifies\n \
          enable_dbus\n dbus_service_name org.example.Vrrp1\n}}\n{INSTANCE}"
     );
     let (out, _) = config_test(BIN, dir.path(), &conf);
@@ -122,14 +131,16 @@ fn start(
             .display()
             .to_string()
     };
-    let (main, vrrp, chk) = (p("main"), p("vrrp"), p("chk"));
+    let (main, vrrp, chk, bfd) = (p("main"), p("vrrp"), p("chk"), p("bfd"));
     let env_tmp = format!("TMPDIR={}", tmp.display());
     let conf_s = conf_path.display().to_string();
     let mut args: Vec<&str> = vec![&env_tmp];
     args.extend_from_slice(argv);
     args.extend(["-n", "-l", "-D", "-f", &conf_s, "-p", &main, "-r", &vrrp]);
+    // Own pid files for every framework: tests run in parallel.
+    args.extend(["-c", &chk, "-b", &bfd]);
     if argv[0] == "keepalived" {
-        args.extend(["-P", "-c", &chk]);
+        args.push("-P");
     }
     lab.spawn(0, label, "env", &args).expect("start")
 }
@@ -229,9 +240,10 @@ fn fifo_states_after_a_reload_match_keepalived() {
     assert_eq!(ours, theirs);
 }
 
-/// Prints the `SO_RCVBUF` of every raw IP socket of process `argv[1]`,
-/// read on a copy of each descriptor (`pidfd_getfd`): `ss -m` shows no
-/// memory for raw sockets without the kernel's `raw_diag`.
+/// Prints the `SO_RCVBUF` of every raw IP socket (`argv[2]` `ip`) or
+/// netlink socket (`netlink`) of process `argv[1]`, read on a copy of
+/// each descriptor (`pidfd_getfd`): `ss -m` shows no memory for raw
+/// sockets without the kernel's `raw_diag`.
 const RCVBUF_PY: &str = r#"
 import ctypes, os, socket, sys
 libc = ctypes.CDLL(None, use_errno=True)
@@ -248,7 +260,8 @@ for fd in os.listdir(f"/proc/{pid}/fd"):
     if nfd < 0:
         continue
     s = socket.socket(fileno=nfd)
-    if s.type == socket.SOCK_RAW and s.family in (socket.AF_INET, socket.AF_INET6):
+    ip = s.type == socket.SOCK_RAW and s.family in (socket.AF_INET, socket.AF_INET6)
+    if (ip and sys.argv[2] == "ip") or (s.family == socket.AF_NETLINK and sys.argv[2] == "netlink"):
         out.append(s.getsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF))
     s.detach()
     os.close(nfd)
@@ -257,11 +270,17 @@ print(" ".join(str(x) for x in sorted(out)))
 
 /// The receive buffers of `pid`'s raw IP sockets, smallest first.
 fn raw_rcvbufs(lab: &Lab, pid: &str) -> Vec<u64> {
+    rcvbufs(lab, pid, "ip")
+}
+
+/// The receive buffers of `pid`'s sockets of `kind` (`ip`: raw IP,
+/// `netlink`), smallest first.
+fn rcvbufs(lab: &Lab, pid: &str, kind: &str) -> Vec<u64> {
     let script = lab.dir().join("rcvbuf.py");
     if std::fs::write(&script, RCVBUF_PY).is_err() {
         return Vec::new();
     }
-    ka_lab::run_ok("python3", &[&script.display().to_string(), pid])
+    ka_lab::run_ok("python3", &[&script.display().to_string(), pid, kind])
         .unwrap_or_default()
         .split_whitespace()
         .filter_map(|w| w.parse().ok())
@@ -328,6 +347,251 @@ fn vrrp_socket_receive_buffers_match_keepalived() {
             theirs.last(),
             "{policy}: ours {ours:?}, keepalived {theirs:?}"
         );
+    }
+}
+
+/// `lvs_netlink_cmd_rcv_bufs` / `lvs_netlink_monitor_rcv_bufs` (forced)
+/// size the checkers' netlink sockets (the address watch `ha_suspend`
+/// opens); the kernel reports twice the size set. keepalived's checker
+/// cannot run on this kernel (no IPVS): only keepalived-rs is read.
+#[test]
+fn lvs_netlink_rcv_bufs_size_the_checkers_netlink_sockets() {
+    if let Some(why) = support::skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    if ka_lab::run("python3", &["-c", "pass"]).is_err() {
+        eprintln!("skipped: python3 (to read the sockets' buffers) is missing");
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    let conf = "global_defs {\n lvs_netlink_cmd_rcv_bufs 300000\n \
+        lvs_netlink_cmd_rcv_bufs_force\n lvs_netlink_monitor_rcv_bufs 400000\n \
+        lvs_netlink_monitor_rcv_bufs_force\n}\n\
+        virtual_server 203.0.113.10 80 {\n ha_suspend\n lvs_sched rr\n \
+        lvs_method NAT\n protocol TCP\n real_server 203.0.113.11 80 {\n \
+        TCP_CHECK {\n }\n }\n}\n";
+    let tmp = lab.dir().join("lvs-nl-tmp");
+    let pid = start(&mut lab, "lvs-nl", &[BIN], conf, &tmp);
+    let want = [600_000, 800_000];
+    let got = wait_for(Duration::from_secs(10), || {
+        let b = rcvbufs(&lab, &pid.to_string(), "netlink");
+        want.iter().all(|w| b.contains(w)).then_some(b)
+    });
+    let seen = rcvbufs(&lab, &pid.to_string(), "netlink");
+    stop(&mut lab, pid);
+    assert!(got.is_some(), "netlink buffers {seen:?}, want {want:?}");
+}
+
+/// The children's names have nothing to rename here: said once each,
+/// as a warning (the status stays 0).
+#[test]
+fn child_process_names_say_they_have_no_effect() {
+    let dir = tmp_dir("pnames");
+    let conf = "global_defs {\n process_names\n vrrp_process_name v\n \
+        checker_process_name c\n bfd_process_name b\n process_name p\n}\n";
+    let (out, _) = config_test(BIN, dir.path(), conf);
+    for kw in [
+        "process_names",
+        "vrrp_process_name",
+        "checker_process_name",
+        "bfd_process_name",
+    ] {
+        let n = out
+            .lines()
+            .filter(|l| l.contains(&format!("`{kw}` has no effect")))
+            .count();
+        assert_eq!(n, 1, "{kw}: {out}");
+    }
+    // Line 6, `process_name`, is acted on.
+    assert!(!out.contains("t.conf:6:"), "{out}");
+    assert!(!out.contains("not implemented"), "{out}");
+}
+
+/// `process_name` renames the process as keepalived renames its parent.
+#[test]
+fn process_name_renames_the_process_as_keepalived() {
+    if let Some(why) = support::skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    let conf =
+        format!("global_defs {{\n process_name kars-named\n}}\n{INSTANCE}");
+    let mut names = Vec::new();
+    for (label, argv) in [("pn-ka", "keepalived"), ("pn-rs", BIN)] {
+        let tmp = lab.dir().join(format!("{label}-tmp"));
+        let pid = start(&mut lab, label, &[argv], &conf, &tmp);
+        let comm = wait_for(Duration::from_secs(10), || {
+            let c =
+                std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+            Some(c.trim().to_owned()).filter(|c| c == "kars-named")
+        });
+        stop(&mut lab, pid);
+        names.push((argv, comm));
+    }
+    for (argv, comm) in names {
+        assert_eq!(comm.as_deref(), Some("kars-named"), "{argv}");
+    }
+}
+
+/// `reload_check_config` with a log, `config_save_dir`: one VRRP instance
+/// on VIP `203.0.113.VIP/24`, `extra` appended (a bad keyword).
+fn reload_conf(dir: &Path, vip: u8, extra: &str) -> String {
+    format!(
+        "global_defs {{\n reload_check_config {log}\n config_save_dir {save}\n}}\n\
+         vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 51\n \
+         priority 100\n advert_int 1\n virtual_ipaddress {{\n  203.0.113.{vip}/24\n }}\n}}\n{extra}",
+        log = dir.join("check.log").display(),
+        save = dir.join("saved").display(),
+    )
+}
+
+/// What a daemon did with `reload_check_config`: (the bad reload kept the
+/// old VIP, the check log named the error, the good reload moved the VIP,
+/// the saved dumps' suffixes).
+fn reload_check_run(
+    lab: &mut Lab,
+    label: &str,
+    argv: &str,
+) -> (bool, String, bool, Vec<String>) {
+    let dir = lab.dir().join(format!("{label}-rc"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let tmp = lab.dir().join(format!("{label}-tmp"));
+    let conf_path = lab.dir().join(format!("{label}.conf"));
+    let pid = start(lab, label, &[argv], &reload_conf(&dir, 1, ""), &tmp);
+    let has = |lab: &Lab, last: u8| {
+        let a: IpAddr = format!("203.0.113.{last}").parse().expect("ip");
+        lab.addresses(0).contains(&a)
+    };
+    let master =
+        wait_for(Duration::from_secs(10), || has(lab, 1).then_some(()));
+    assert!(
+        master.is_some(),
+        "{label}: never MASTER\n{}",
+        lab.log_of(pid)
+    );
+    std::fs::write(&conf_path, reload_conf(&dir, 2, "bogus_keyword_here\n"))
+        .expect("conf");
+    lab.signal(pid, Signal::SIGHUP);
+    std::thread::sleep(Duration::from_secs(3));
+    let kept = has(lab, 1) && !has(lab, 2);
+    let log =
+        std::fs::read_to_string(dir.join("check.log")).unwrap_or_default();
+    std::fs::write(&conf_path, reload_conf(&dir, 2, "")).expect("conf");
+    lab.signal(pid, Signal::SIGHUP);
+    let moved = wait_for(Duration::from_secs(10), || {
+        (has(lab, 2) && !has(lab, 1)).then_some(())
+    })
+    .is_some();
+    let mut saved: Vec<String> = std::fs::read_dir(dir.join("saved"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("keepalived_vrrp."))
+                .map(|n| n.rsplit('.').take(2).collect::<Vec<_>>().join("."))
+                .collect()
+        })
+        .unwrap_or_default();
+    saved.sort();
+    let daemon_log = lab.log_of(pid);
+    stop(lab, pid);
+    assert!(
+        daemon_log.contains("New config failed validation"),
+        "{label}: {daemon_log}"
+    );
+    (kept, log, moved, saved)
+}
+
+/// `reload_check_config`: a configuration with an error is not loaded
+/// (the check's report goes to the log file) and a good one is;
+/// `config_save_dir` keeps the VRRP data dump from before and after the
+/// good reload. Beside keepalived 2.2.7.
+#[test]
+fn reload_check_config_refuses_a_bad_configuration_as_keepalived() {
+    if let Some(why) = support::skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    for (label, argv) in [("rc-ka", "keepalived"), ("rc-rs", BIN)] {
+        let (kept, log, moved, saved) = reload_check_run(&mut lab, label, argv);
+        assert!(kept, "{label}: the bad configuration was loaded");
+        assert!(
+            log.contains("bogus_keyword_here"),
+            "{label}: check log {log:?}"
+        );
+        assert!(moved, "{label}: the good configuration was not loaded");
+        assert_eq!(saved, ["post.1", "pre.1"], "{label}");
+    }
+}
+
+/// `reload_time_file`: one VRRP instance on `203.0.113.VIP/24`.
+fn timed_conf(file: &Path, vip: u8) -> String {
+    format!(
+        "global_defs {{\n reload_time_file {}\n}}\n\
+         vrrp_instance VI_1 {{\n interface eth0\n virtual_router_id 52\n \
+         priority 100\n advert_int 1\n virtual_ipaddress {{\n  203.0.113.{vip}/24\n }}\n}}\n",
+        file.display()
+    )
+}
+
+/// (the configuration changed on disk was loaded at the time the file
+/// named, not before; the file was removed).
+fn timed_reload_run(
+    lab: &mut Lab,
+    label: &str,
+    argv: &str,
+) -> (bool, bool, bool) {
+    let dir = lab.dir().join(format!("{label}-rt"));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("reload.time");
+    let tmp = lab.dir().join(format!("{label}-tmp"));
+    let conf_path = lab.dir().join(format!("{label}.conf"));
+    let pid = start(lab, label, &[argv], &timed_conf(&file, 11), &tmp);
+    let has = |lab: &Lab, last: u8| {
+        let a: IpAddr = format!("203.0.113.{last}").parse().expect("ip");
+        lab.addresses(0).contains(&a)
+    };
+    let master =
+        wait_for(Duration::from_secs(10), || has(lab, 11).then_some(()));
+    assert!(
+        master.is_some(),
+        "{label}: never MASTER\n{}",
+        lab.log_of(pid)
+    );
+    std::fs::write(&conf_path, timed_conf(&file, 12)).expect("conf");
+    let at = ka_lab::run_ok("date", &["+%H:%M:%S", "-d", "+5 seconds"])
+        .expect("date");
+    std::fs::write(&file, at.trim()).expect("time file");
+    std::thread::sleep(Duration::from_secs(2));
+    let waited = has(lab, 11) && !has(lab, 12);
+    let moved =
+        wait_for(Duration::from_secs(12), || has(lab, 12).then_some(()))
+            .is_some();
+    let removed =
+        wait_for(Duration::from_secs(3), || (!file.exists()).then_some(()))
+            .is_some();
+    let log = lab.log_of(pid);
+    stop(lab, pid);
+    assert!(log.contains("Scheduling reload for"), "{label}: {log}");
+    (waited, moved, removed)
+}
+
+/// `reload_time_file`: the reload happens at the time written in the
+/// file, which is then removed. Beside keepalived 2.2.7.
+#[test]
+fn reload_time_file_reloads_at_the_time_as_keepalived() {
+    if let Some(why) = support::skip_reason() {
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let mut lab = Lab::new(1).expect("lab");
+    for (label, argv) in [("rt-ka", "keepalived"), ("rt-rs", BIN)] {
+        let (waited, moved, removed) = timed_reload_run(&mut lab, label, argv);
+        assert!(waited, "{label}: reloaded before the time");
+        assert!(moved, "{label}: did not reload at the time");
+        assert!(removed, "{label}: the time file is still there");
     }
 }
 

@@ -86,3 +86,46 @@ fn a_net_namespace_keyword_naming_no_namespace_stops_the_daemon() {
         "{all}"
     );
 }
+
+/// A VRRP configuration naming an interface that does not exist (without
+/// `dynamic_interfaces`), or an instance with no interface at all, stops
+/// the daemon before it touches anything, with keepalived's words and its
+/// exit status 2 (its VRRP process exits `KEEPALIVED_EXIT_CONFIG` and the
+/// parent terminates). Runs unprivileged: nothing is opened first.
+#[test]
+fn a_vrrp_configuration_keepalived_cannot_run_stops_the_daemon() {
+    let dir =
+        std::env::temp_dir().join(format!("kars-badif-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let cases = [
+        (
+            "vrrp_instance VI_1 {\n interface kars-nosuch0\n virtual_router_id 51\n \
+             priority 100\n virtual_ipaddress {\n  192.0.2.1/24\n }\n}\n",
+            "Non-existent interface specified in configuration",
+        ),
+        (
+            "vrrp_instance VI_1 {\n virtual_router_id 51\n priority 100\n \
+             virtual_ipaddress {\n  192.0.2.1/24\n }\n}\n",
+            "(VI_1) Unknown interface!",
+        ),
+    ];
+    for (i, (conf, words)) in cases.iter().enumerate() {
+        let path = dir.join(format!("{i}.conf"));
+        std::fs::write(&path, conf).expect("write");
+        let pid =
+            |s: &str| dir.join(format!("{i}-{s}.pid")).display().to_string();
+        let conf_s = path.display().to_string();
+        let (p, r, c, b) = (pid("p"), pid("r"), pid("c"), pid("b"));
+        let out = run(&[
+            "-n", "-l", "-f", &conf_s, "-p", &p, "-r", &r, "-c", &c, "-b", &b,
+        ]);
+        let all = text(&out);
+        assert_eq!(out.status.code(), Some(2), "{all}");
+        assert!(all.contains(words), "{all}");
+        assert!(
+            all.contains("exited with permanent error CONFIG. Terminating"),
+            "{all}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

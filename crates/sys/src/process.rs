@@ -1,4 +1,5 @@
-//! Process-wide settings: signal dispositions and the file-creation mask.
+//! Process-wide settings: signal dispositions, the file-creation mask,
+//! the process's name.
 //!
 //! keepalived compat: keepalived's parent starts by ignoring every signal
 //! but SIGILL, SIGFPE, SIGSEGV, SIGBUS, SIGKILL and SIGSTOP
@@ -84,6 +85,21 @@ pub fn reset_for_exec() -> io::Result<()> {
 pub fn set_umask(mask: u32) -> u32 {
     let mode = nix::sys::stat::Mode::from_bits_truncate(mask & 0o777);
     nix::sys::stat::umask(mode).bits()
+}
+
+/// The calling thread's name (`PR_GET_NAME`; on the main thread, the
+/// process's name in `ps` and `/proc/PID/comm`).
+pub fn name() -> io::Result<String> {
+    let n = nix::sys::prctl::get_name().map_err(io::Error::from)?;
+    Ok(n.to_string_lossy().into_owned())
+}
+
+/// Names the calling thread (`PR_SET_NAME`; the kernel keeps at most 15
+/// bytes). keepalived compat: `process_name` renames the parent with
+/// `prctl(PR_SET_NAME)` (lib/utils.c `set_process_name`).
+pub fn set_name(name: &str) -> io::Result<()> {
+    let c = std::ffi::CString::new(name).map_err(io::Error::other)?;
+    nix::sys::prctl::set_name(&c).map_err(io::Error::from)
 }
 
 /// Raises the soft limit on open files to the hard one; returns the new

@@ -113,7 +113,7 @@ impl Engine {
                 out,
                 format!("BFD check of [{name}] RS({rs}) is {state}"),
             );
-            self.update_checker_state(id, up, out);
+            self.alerting_update(id, up, out);
         }
     }
 

@@ -19,6 +19,9 @@ impl Engine {
         }
         self.defer_sync = true;
         for vi in 0..self.vs.len() {
+            // keepalived compat: init_service_rs runs the notifiers of the
+            // virtual server's live servers before its quorum is set.
+            self.init_notifies(vi, |_| true, out);
             self.update_quorum(vi, true, out);
         }
         self.defer_sync = false;
@@ -111,6 +114,31 @@ impl Engine {
         // quorum_up for those that have it.
         if let Some(st) = self.vs.get_mut(vi) {
             st.quorum_up = false;
+        }
+    }
+
+    /// `rs_init_notifies` (keepalived's init_service_rs): each real server
+    /// of virtual server `vi` that `fresh` selects and that is alive as
+    /// it is installed runs its `notify_up` and FIFO line.
+    pub(super) fn init_notifies(
+        &self,
+        vi: usize,
+        fresh: impl Fn(usize) -> bool,
+        out: &mut Vec<Action>,
+    ) {
+        let Some(st) = self.vs.get(vi).filter(|_| self.config.rs_init_notifies)
+        else {
+            return;
+        };
+        for (ri, rs) in st.rs.iter().enumerate() {
+            if fresh(ri) && rs.alive {
+                let n = |i: usize| u32::try_from(i).unwrap_or(u32::MAX);
+                let id = crate::event::RsId {
+                    vs: n(vi),
+                    rs: n(ri),
+                };
+                out.push(Action::Notify(Notify::RsUp(id)));
+            }
         }
     }
 

@@ -80,7 +80,21 @@ impl Engine {
             self.weight_changed(id, old, new, alive, false, out);
         }
         self.settle_servers(out);
-        for vi in 0..self.vs.len() {
+        for (vi, vcfg) in new_cfgs.iter().enumerate() {
+            // keepalived compat: init_service_rs runs again at a reload and
+            // installs the servers the reload added.
+            let old =
+                old_cfg.virtual_servers.iter().find(|c| c.name == vcfg.name);
+            self.init_notifies(
+                vi,
+                |ri| {
+                    let name = vcfg.real_servers.get(ri).map(|r| &r.name);
+                    old.is_none_or(|o| {
+                        !o.real_servers.iter().any(|r| Some(&r.name) == name)
+                    })
+                },
+                out,
+            );
             self.update_quorum(vi, true, out);
         }
         self.defer_sync = false;

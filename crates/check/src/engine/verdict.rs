@@ -10,7 +10,9 @@ use ka_types::Instant;
 
 use super::state::{Running, is_probe};
 use super::{Engine, epilog, words};
-use crate::event::{Action, CheckerId, Notify, ProbeResult, Reason, RsId};
+use crate::event::{
+    Action, CheckerAlert, CheckerId, Notify, ProbeResult, Reason, RsId,
+};
 
 /// A probe with no answer after `connect_timeout` plus this much (or
 /// twice `connect_timeout`, whichever is longer) counts as failed.
@@ -184,7 +186,7 @@ impl Engine {
                 if let Some(line) = line {
                     Self::log(out, line);
                 }
-                self.update_checker_state(id, true, out);
+                self.alerting_update(id, true, out);
             }
             (Some(false), Some(keyword)) => {
                 let (rs_name, vs_name) = self.names(id.rs);
@@ -207,7 +209,7 @@ impl Engine {
                         c.cur_weight = 0;
                     }
                 }
-                self.update_checker_state(id, false, out);
+                self.alerting_update(id, false, out);
             }
             _ => {}
         }
@@ -215,6 +217,34 @@ impl Engine {
             && let Some(c) = self.checker_mut(id)
         {
             c.has_run = true;
+        }
+    }
+
+    /// [`Self::update_checker_state`] for a checker whose own verdict
+    /// (a probe's, or a BFD session's) has a mail: keepalived's checker
+    /// epilogs note `checker_was_up` and `rs_was_alive`, update, then
+    /// `smtp_alert` when the checker's verdict flipped (the daemon
+    /// applies `smtp_alert` and `no_checker_emails`).
+    pub(super) fn alerting_update(
+        &mut self,
+        id: CheckerId,
+        up: bool,
+        out: &mut Vec<Action>,
+    ) {
+        let was_up = self.checker(id).map(|c| c.up);
+        let was_alive = self.rs_state(id.rs).map(|r| r.alive);
+        self.update_checker_state(id, up, out);
+        let rs_alive = self.rs_state(id.rs).map(|r| r.alive);
+        if let (Some(was_up), Some(was), Some(now)) =
+            (was_up, was_alive, rs_alive)
+            && was_up != up
+        {
+            out.push(Action::CheckerAlert(CheckerAlert {
+                id,
+                up,
+                rs_alive: now,
+                rs_changed: was != now,
+            }));
         }
     }
 
@@ -354,6 +384,10 @@ impl Engine {
             .checkers
             .get_mut(id.checker as usize)?;
         Some((cfg, c))
+    }
+
+    fn checker(&self, id: CheckerId) -> Option<&super::state::CheckerState> {
+        self.rs_state(id.rs)?.checkers.get(id.checker as usize)
     }
 
     pub(super) fn checker_mut(

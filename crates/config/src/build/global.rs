@@ -68,33 +68,27 @@ fn once(item: &Item, cx: &mut Cx, slot: &mut Option<String>, what: &str) {
 /// acts on yet: `-t` and the daemon's start report each (issue 13: none
 /// is accepted and silently ignored). Remove a name once it is applied.
 const NOT_ACTED_ON: &[&str] = &[
-    // Process names (one process here).
-    "process_names",
-    "process_name",
-    "vrrp_process_name",
-    "checker_process_name",
-    "lvs_process_name",
-    "bfd_process_name",
-    // Reload options.
-    "reload_check_config",
-    "reload_time_file",
-    "reload_repeat",
-    "reload_file",
-    "config_save_dir",
-    "tmp_config_directory",
-    // Mail filters.
-    "no_email_faults",
-    "no_checker_emails",
     // Checker and IPVS options.
-    "rs_init_notifies",
     "nftables_ipvs",
     "nftables_ipvs_priority",
     "nftables_ipvs_start_fwmark",
-    "lvs_netlink_cmd_rcv_bufs",
-    "lvs_netlink_cmd_rcv_bufs_force",
-    "lvs_netlink_monitor_rcv_bufs",
-    "lvs_netlink_monitor_rcv_bufs_force",
 ];
+
+/// Keywords for keepalived's several processes that have nothing to act
+/// on in one process, each with why; said once per keyword.
+const NO_EFFECT: &[(&str, &str)] = &[
+    (
+        "tmp_config_directory",
+        "keepalived-rs reads the configuration in one process and keeps no copy of it for children",
+    ),
+    ("process_names", CHILD_NAMES),
+    ("vrrp_process_name", CHILD_NAMES),
+    ("checker_process_name", CHILD_NAMES),
+    ("lvs_process_name", CHILD_NAMES),
+    ("bfd_process_name", CHILD_NAMES),
+];
+
+const CHILD_NAMES: &str = "keepalived-rs runs VRRP, the checkers and BFD in one process (`process_name` names it)";
 
 /// Builds `global_defs { … }` into `g` (several blocks accumulate).
 pub fn build_global_defs(item: &Item, cx: &mut Cx, g: &mut GlobalDefs) {
@@ -115,6 +109,11 @@ pub fn build_global_defs(item: &Item, cx: &mut Cx, g: &mut GlobalDefs) {
             cx.unknown_keyword(c, GLOBAL_KEYWORDS);
         } else if NOT_ACTED_ON.contains(&c.name()) {
             cx.unsupported(c);
+        } else if let Some((kw, why)) =
+            NO_EFFECT.iter().find(|(kw, _)| *kw == c.name())
+        {
+            cx.diags
+                .warning(c.span(), format!("`{kw}` has no effect: {why}"));
         }
     }
 }

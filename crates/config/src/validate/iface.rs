@@ -8,21 +8,37 @@
 //! `dynamic_interfaces` keepalived creates a placeholder instead and
 //! nothing is reported. keepalived then also stops the VRRP process
 //! ("Non-existent interface specified in configuration",
-//! `CONFIG_BAD_IF`); when that is the only problem, as for a static
-//! address without `dev` whose default interface is missing, `-t` exits 4
-//! rather than 5 — the diagnostics here are plain configuration errors.
+//! `CONFIG_BAD_IF`) before `vrrp_complete_init()`: [`super::validate`]
+//! then reports that line and skips the VRRP completion and the VRRP
+//! script security check, and the daemon does not start. When that is
+//! the only problem, as for a static address without `dev` whose default
+//! interface is missing, `-t` exits 4 rather than 5.
 
 use crate::diag::Diagnostics;
 use crate::host::Host;
 use crate::model::Config;
 use crate::model::vrrp::{Instance, IpAddress, Route, Rule};
 
-/// Drops objects naming interfaces that do not exist.
-pub fn validate(config: &mut Config, host: &dyn Host, d: &mut Diagnostics) {
+/// Drops objects naming interfaces that do not exist; true when one of
+/// those keepalived looks up with `IF_CREATE_IF_DYNAMIC` is missing
+/// (`non_existent_interface_specified`: its VRRP process stops).
+pub fn validate(
+    config: &mut Config,
+    host: &dyn Host,
+    d: &mut Diagnostics,
+) -> bool {
     if config.global.dynamic_interfaces.is_some() {
-        return;
+        return false;
     }
-    let missing = |name: &str| host.interface_exists(name) == Some(false);
+    let bad = std::cell::Cell::new(false);
+    let missing = |name: &str| {
+        let gone = host.interface_exists(name) == Some(false);
+        bad.set(bad.get() || gone);
+        gone
+    };
+    // linkbeat_interfaces and interface_up_down_delays are looked up
+    // without it: CONFIG_FATAL, the entry dropped, VRRP goes on.
+    let unflagged = |name: &str| host.interface_exists(name) == Some(false);
     let v = &mut config.vrrp;
     for i in &mut v.instances {
         instance(i, &missing, d);
@@ -42,7 +58,7 @@ pub fn validate(config: &mut Config, host: &dyn Host, d: &mut Diagnostics) {
     // keepalived compat: an unknown interface here is CONFIG_FATAL and
     // the entry is dropped.
     v.linkbeat_interfaces.retain(|l| {
-        let gone = missing(&l.interface);
+        let gone = unflagged(&l.interface);
         if gone {
             d.fatal(
                 None,
@@ -55,7 +71,7 @@ pub fn validate(config: &mut Config, host: &dyn Host, d: &mut Diagnostics) {
         !gone
     });
     v.interface_up_down_delays.retain(|u| {
-        let gone = missing(&u.interface);
+        let gone = unflagged(&u.interface);
         if gone {
             d.fatal(
                 None,
@@ -68,6 +84,7 @@ pub fn validate(config: &mut Config, host: &dyn Host, d: &mut Diagnostics) {
         !gone
     });
     static_default_interface(config, &missing, d);
+    bad.get()
 }
 
 fn instance(

@@ -33,8 +33,15 @@ use super::secure::{self, Flags, Ids};
 /// The default script user's name.
 const DEFAULT_USER: &str = "keepalived_script";
 
-/// Checks every script, dropping those keepalived would not run.
-pub fn validate(config: &mut Config, host: &dyn Host, d: &mut Diagnostics) {
+/// Checks every script, dropping those keepalived would not run; the
+/// VRRP scripts only when `vrrp` (keepalived's VRRP process reached
+/// `vrrp_complete_init`).
+pub fn validate(
+    config: &mut Config,
+    host: &dyn Host,
+    d: &mut Diagnostics,
+    vrrp_checked: bool,
+) {
     let sec = config.global.enable_script_security;
     let cx = Checker {
         host,
@@ -46,7 +53,7 @@ pub fn validate(config: &mut Config, host: &dyn Host, d: &mut Diagnostics) {
         flags |= cx.notify(s, true, d, "startup/shutdown");
     }
     report(d, sec, flags, "start/shutdown scripts");
-    if !config.vrrp.instances.is_empty() {
+    if vrrp_checked && !config.vrrp.instances.is_empty() {
         let f = vrrp(config, &cx, d);
         report(d, sec, f, "scripts");
     }

@@ -200,7 +200,13 @@ fn missing_interfaces_are_errors() {
     ];
     for (text, want) in cases {
         let l = load(&text);
-        assert_eq!(errors(&l), [want], "{text}");
+        // keepalived's VRRP process then stops, saying why.
+        assert_eq!(
+            errors(&l),
+            [want, "Non-existent interface specified in configuration"],
+            "{text}"
+        );
+        assert!(l.vrrp_stop.is_some(), "{text}");
         // keepalived: no error with dynamic_interfaces (exit 0).
         let dynamic =
             format!("global_defs {{\n dynamic_interfaces\n}}\n{text}");

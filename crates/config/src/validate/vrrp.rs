@@ -19,23 +19,39 @@ mod vmac;
 
 use tracking::NoWeights;
 
-/// Checks and resolves every instance and sync group.
-pub fn validate(config: &mut Config, host: &dyn Host, d: &mut Diagnostics) {
-    let g = config.global.clone();
-    let v = &mut config.vrrp;
-    let dynamic = g.dynamic_interfaces.is_some();
-    for i in &mut v.instances {
+/// The instances' `interface` and `vrf` devices, as keepalived's parser
+/// looks them up; true when one does not exist (keepalived's
+/// `non_existent_interface_specified`).
+pub fn interfaces(
+    config: &mut Config,
+    host: &dyn Host,
+    d: &mut Diagnostics,
+) -> bool {
+    let dynamic = config.global.dynamic_interfaces.is_some();
+    let mut missing = false;
+    for i in &mut config.vrrp.instances {
         if let Some(iface) = i.interface.clone() {
-            interface(i, &iface, dynamic, host, d);
+            missing |= interface(i, &iface, dynamic, host, d);
         }
         if let Some(vrf) = i.vrf.clone() {
-            vrf_device(i, &vrf, dynamic, host, d);
+            missing |= vrf_device(i, &vrf, dynamic, host, d);
         }
     }
+    missing
+}
+
+/// Checks and resolves every instance and sync group (keepalived's
+/// `vrrp_complete_init`); false when keepalived's `chk_min_cfg` refuses
+/// an instance, which stops its VRRP process.
+pub fn validate(config: &mut Config, d: &mut Diagnostics) -> bool {
+    let g = config.global.clone();
+    let v = &mut config.vrrp;
+    let mut complete = true;
     // keepalived compat: chk_min_cfg() then sync groups, before defaults.
     for i in &v.instances {
         let at = i.loc.0;
         if i.vrid.is_none() {
+            complete = false;
             d.error(
                 at,
                 format!("({}) the virtual router id must be set", i.name),
@@ -47,6 +63,7 @@ pub fn validate(config: &mut Config, host: &dyn Host, d: &mut Diagnostics) {
         // (fixed upstream in 2.2.8, commit 75f30737). So is `vrf`, which
         // needs an interface-less unicast instance.
         if i.interface.is_none() {
+            complete = false;
             d.error(at, format!("({}) Unknown interface!", i.name));
         }
     }
@@ -77,6 +94,7 @@ pub fn validate(config: &mut Config, host: &dyn Host, d: &mut Diagnostics) {
         }
     }
     vrid_conflicts(config, d);
+    complete
 }
 
 fn interface(
@@ -85,7 +103,7 @@ fn interface(
     dynamic: bool,
     host: &dyn Host,
     d: &mut Diagnostics,
-) {
+) -> bool {
     if iface == "lo" {
         d.error(
             i.loc.0,
@@ -95,15 +113,17 @@ fn interface(
             ),
         );
         i.interface = None;
-        return;
+        return false;
     }
     // keepalived compat: with `dynamic_interfaces` a missing interface
     // is created as a placeholder and waited for.
     if !dynamic && host.interface_exists(iface) == Some(false) {
         // keepalived compat: reported; the instance has no interface.
+        // The VRRP process stops (super::validate): the name is kept.
         d.error(i.loc.0, format!("WARNING - interface {iface} for vrrp_instance {} doesn't exist", i.name));
-        i.interface = None;
+        return true;
     }
+    false
 }
 
 /// keepalived compat (`vrrp_vrf_handler`): the VRF device must exist
@@ -114,7 +134,7 @@ fn vrf_device(
     dynamic: bool,
     host: &dyn Host,
     d: &mut Diagnostics,
-) {
+) -> bool {
     let n = &i.name;
     if vrf == "lo" {
         d.error(i.loc.0, format!("({n}) cannot use a loopback interface ({vrf}) for VRF - ignoring"));
@@ -124,8 +144,9 @@ fn vrf_device(
             i.loc.0,
             format!("({n}) WARNING - VRF interface {vrf} doesn't exist"),
         );
-        i.vrf = None;
+        return true;
     }
+    false
 }
 
 fn sync_groups(config: &mut Config, d: &mut Diagnostics) {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use ka_check::{CheckerId, ProbeResult};
 use ka_probe::{Outcome, ProbeCtx, ProbeKind, ProbeSpec, Verdict};
-use ka_sys::netlink::{NetEvent, NetWatcher, Netlink, RcvBuf};
+use ka_sys::netlink::{NetEvent, NetWatcher, Netlink};
 use ka_sys::script::ScriptSpec;
 use tokio::sync::{mpsc, watch};
 
@@ -22,6 +22,7 @@ use super::probe_workers::Workers;
 use crate::core::fifo::Fifo;
 use crate::core::framework::Framework;
 use crate::core::log::target;
+use crate::core::netlink_bufs::rcvbuf;
 use crate::core::notify::Queues;
 use crate::vrrp::plan::FifoSpec;
 
@@ -49,9 +50,12 @@ pub(crate) async fn open(
     let dataplane = Table::open(plan, choice).await?;
     let suspend = plan.engine.virtual_servers.iter().any(|v| v.ha_suspend);
     let addrs = if suspend {
-        let nl = Netlink::connect()?;
+        // keepalived compat: the checker process's netlink sockets take
+        // lvs_netlink_cmd_rcv_bufs / lvs_netlink_monitor_rcv_bufs.
+        let bufs = &plan.config.global.netlink_bufs;
+        let nl = Netlink::connect_with(rcvbuf(&bufs.lvs_cmd))?;
         Some(Addrs {
-            watcher: NetWatcher::open(nl, RcvBuf::default())?,
+            watcher: NetWatcher::open(nl, rcvbuf(&bufs.lvs_monitor))?,
         })
     } else {
         None

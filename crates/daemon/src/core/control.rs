@@ -51,6 +51,11 @@ pub struct Plan {
     /// `data_use_instance`: the tag in the data dump names
     /// ([`super::dump_names::tag`]).
     pub dump_tag: Option<String>,
+    /// `process_name`: the process's name (`None`: the one it started
+    /// with).
+    pub process_name: Option<String>,
+    /// `reload_check_config`, `reload_file`, `config_save_dir`.
+    pub reload: super::reload::ReloadPlan,
 }
 
 /// The state of every running framework (for the dumps).

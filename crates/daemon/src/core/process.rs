@@ -23,6 +23,8 @@ use super::hooks::{self, Hook};
 use super::operator::{self, Operator, Print, Query, ReloadError, Status};
 use super::pidfiles::{self, PidFiles, TakeError};
 use super::placement;
+use super::process_name::ProcessName;
+use super::reload::{self, ReloadFile, ReloadPlan, TimeWatch};
 use super::signals::{self, Request, Signals};
 use crate::bfd::{self, plan::BfdPlan};
 use crate::check::{self, plan::CheckPlan};
@@ -52,6 +54,23 @@ pub enum LoadError {
     /// No framework has anything to run.
     #[error("no vrrp_instance or virtual_server configured: nothing to run")]
     NothingToRun,
+    /// keepalived's VRRP process would stop at this configuration (a
+    /// non-existent interface, an instance `vrrp_complete_init` refuses):
+    /// keepalived then terminates.
+    #[error("{0} - VRRP exited with permanent error CONFIG. Terminating")]
+    VrrpConfig(&'static str),
+}
+
+impl LoadError {
+    /// The exit status at start: keepalived compat: its parent ends with
+    /// the child's `KEEPALIVED_EXIT_CONFIG` (2) for a VRRP configuration
+    /// it cannot run; 1 otherwise.
+    pub fn exit_status(&self) -> i32 {
+        match self {
+            Self::VrrpConfig(_) => 2,
+            _ => 1,
+        }
+    }
 }
 
 /// How the daemon was asked to run (keepalived(8) options).
@@ -125,7 +144,7 @@ pub fn run(opts: DaemonOptions, load: Loader) -> i32 {
         Err(e) => {
             tracing::error!(target: target::CORE, "{e}");
             eprintln!("keepalived-rs: {e}");
-            return 1;
+            return e.exit_status();
         }
     };
     // keepalived compat: a child's pid file exists while that child runs.
@@ -210,6 +229,14 @@ struct Frameworks {
     bfd: Option<Running<BfdPlan, ka_bfd::Snapshot>>,
     /// `data_use_instance`: the tag in the data dump names.
     dump_tag: Option<String>,
+    /// `process_name`.
+    name: ProcessName,
+    /// The running configuration's reload settings.
+    reload: ReloadPlan,
+    /// Reloads so far (`config_save_dir` numbers them from 1).
+    reloads: u32,
+    /// `reload_time_file`.
+    time_watch: TimeWatch,
 }
 
 /// One framework's loop, running.
@@ -270,6 +297,8 @@ impl Frameworks {
     fn start(plan: Plan, bus: &Bus, opts: &DaemonOptions) -> Self {
         let mut record = opts.record_events.clone();
         let dump_tag = plan.dump_tag;
+        let name = ProcessName::start(plan.process_name.as_deref());
+        let reload = plan.reload.clone();
         // BFD first, as keepalived starts its BFD child before VRRP's.
         let bfd = plan.bfd.map(|p| {
             let (control, rx) = mpsc::unbounded_channel();
@@ -320,6 +349,10 @@ impl Frameworks {
             check,
             bfd,
             dump_tag,
+            name,
+            time_watch: TimeWatch::start(&reload),
+            reload,
+            reloads: 0,
         }
     }
 
@@ -344,6 +377,8 @@ impl Frameworks {
     /// children once).
     fn reload(&mut self, plan: Plan) {
         self.dump_tag = plan.dump_tag;
+        self.name.reload(plan.process_name.as_deref());
+        self.reload = plan.reload.clone();
         if let (Some(r), Some(p)) = (&mut self.vrrp, plan.vrrp) {
             r.reload(p);
         }
@@ -506,7 +541,7 @@ async fn supervise(
         status
     } else {
         tracing::error!(target: target::CORE, "Stopping after an internal error");
-        stop(&frameworks);
+        stop(&mut frameworks);
         frameworks.stopped().await;
         fatal::EXIT_PROGRAM_ERROR
     };
@@ -534,7 +569,7 @@ async fn on_signal(
     match req {
         Request::Stop => stop(frameworks),
         Request::Reload => {
-            let _ = reload(frameworks, load, shutdown_script);
+            let _ = reload(frameworks, load, shutdown_script).await;
         }
         Request::Data => {
             if frameworks.vrrp.is_some() {
@@ -564,17 +599,42 @@ async fn on_signal(
 /// Loads the configuration again and hands each running framework its
 /// part (SIGHUP, `ctl reload`); a configuration that cannot run keeps the
 /// running one.
-fn reload(
+async fn reload(
     frameworks: &mut Frameworks,
     load: &Loader,
     shutdown_script: &mut Option<ScriptSpec>,
 ) -> Result<(), ReloadError> {
+    let settings = frameworks.reload.clone();
+    // keepalived compat: with reload_check_config a child validates the
+    // new configuration first (the reload file exists meanwhile), and a
+    // failure leaves everything running as it is.
+    if let Some(log) = &settings.check_config {
+        let _file = ReloadFile::create(settings.file.as_deref());
+        if !reload::validate(log).await {
+            return Err(ReloadError(format!(
+                "New config failed validation, see {} for details",
+                log.display()
+            )));
+        }
+    }
     tracing::info!(target: target::CORE, "Reloading");
     sd_notify("RELOADING=1");
-    let done = match load() {
+    frameworks.time_watch.stop();
+    frameworks.reloads += 1;
+    save_config(frameworks, false).await;
+    let file = ReloadFile::create(
+        settings
+            .file
+            .as_deref()
+            .filter(|_| settings.check_config.is_none()),
+    );
+    let loaded = load();
+    drop(file);
+    let done = match loaded {
         Ok(new) => {
             *shutdown_script = new.hooks.shutdown.clone();
             frameworks.reload(new);
+            save_config(frameworks, true).await;
             Ok(())
         }
         Err(e) => {
@@ -582,8 +642,34 @@ fn reload(
             Err(ReloadError(e.to_string()))
         }
     };
+    // keepalived compat: the watch starts again with the settings now
+    // running (start_reload_monitor at the end of reload_config).
+    frameworks.time_watch = TimeWatch::start(&frameworks.reload);
     sd_notify("READY=1");
     done
+}
+
+/// `config_save_dir`: each running framework's data dump before
+/// (`post` false) or after a reload, with the running configuration's
+/// directory.
+async fn save_config(frameworks: &Frameworks, post: bool) {
+    let Some(dir) = frameworks.reload.save_dir.clone() else {
+        return;
+    };
+    let n = frameworks.reloads;
+    let snap = frameworks.snapshot().await;
+    if let (Some(s), Some(r)) = (&snap.vrrp, &frameworks.vrrp) {
+        let text = dump::text(DumpKind::Data, s, &r.plan);
+        reload::save(&dir, "vrrp", n, post, &text);
+    }
+    if let (Some(s), Some(r)) = (&snap.check, &frameworks.check) {
+        let text = crate::check::dump::text(s, &r.plan);
+        reload::save(&dir, "check", n, post, &text);
+    }
+    if let (Some(s), Some(r)) = (&snap.bfd, &frameworks.bfd) {
+        let text = bfd::dump::text(s, &r.plan, std::time::SystemTime::now());
+        reload::save(&dir, "bfd", n, post, &text);
+    }
 }
 
 /// Answers an operator interface (control socket, metrics endpoint).
@@ -604,7 +690,7 @@ async fn on_query(
             let _ = tx.send(status);
         }
         Query::Reload(tx) => {
-            let _ = tx.send(reload(frameworks, load, shutdown_script));
+            let _ = tx.send(reload(frameworks, load, shutdown_script).await);
         }
         Query::Print(what, tx) => {
             print(frameworks, what).await;
@@ -637,8 +723,9 @@ async fn print(frameworks: &Frameworks, what: Print) {
     }
 }
 
-fn stop(frameworks: &Frameworks) {
+fn stop(frameworks: &mut Frameworks) {
     tracing::info!(target: target::CORE, "Stopping");
+    frameworks.time_watch.stop();
     sd_notify("STOPPING=1");
     frameworks.stop();
 }

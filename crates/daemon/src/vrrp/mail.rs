@@ -21,6 +21,8 @@ pub struct Alerts {
     mailer: Mailer,
     cfg: Option<Arc<SmtpConfig>>,
     on: HashSet<Key>,
+    /// `no_email_faults`: no mail on entering FAULT.
+    no_faults: bool,
     /// keepalived compat (`last_email_state`): one mail per state change.
     last: HashMap<Key, NotifyState>,
 }
@@ -31,6 +33,7 @@ impl Default for Alerts {
             mailer: Mailer::new(Framework::Vrrp),
             cfg: None,
             on: HashSet::new(),
+            no_faults: false,
             last: HashMap::new(),
         }
     }
@@ -43,6 +46,7 @@ impl Alerts {
     pub fn configure(&mut self, config: &Config) {
         let g = &config.global;
         self.cfg = SmtpConfig::from_host(g).map(Arc::new);
+        self.no_faults = g.no_email_faults;
         let v = &config.vrrp;
         let present: HashSet<Key> = v
             .instances
@@ -68,6 +72,12 @@ impl Alerts {
         let Some(cfg) = &self.cfg else { return };
         let key = (matches!(n.kind, NotifyKind::Group), n.name.clone());
         if !self.on.contains(&key) || self.last.get(&key) == Some(&n.state) {
+            return;
+        }
+        // keepalived compat: no_email_faults skips the FAULT mail, and the
+        // state is not noted as mailed (vrrp_smtp_notifier,
+        // vrrp_sync_smtp_notifier).
+        if self.no_faults && n.state == NotifyState::Fault {
             return;
         }
         let Some(mail) = mail_for(n) else { return };

@@ -110,6 +110,30 @@ async fn smtp_vrrp_global_default_applies() {
     ));
 }
 
+/// `no_email_faults`: entering FAULT mails nothing, and the next state
+/// still mails.
+#[tokio::test]
+async fn no_email_faults_skips_only_the_fault_mail() {
+    let (addr, mut rx) = server(250).await;
+    let t = text(addr.port(), "smtp_alert")
+        .replace("router_id LB1", "router_id LB1\nno_email_faults");
+    let mut notifier = Notifier::new(HashMap::new(), None);
+    notifier.reconfigure(HashMap::new(), || None, &config(&t));
+    notifier.notify(&n(NotifyKind::Instance, "VI_1", NotifyState::Fault));
+    notifier.notify(&n(NotifyKind::Instance, "VI_1", NotifyState::Backup));
+    let r = one(&mut rx).await;
+    assert!(
+        r.data.contains(
+            "Subject: [LB1] VRRP Instance VI_1 - Entering BACKUP state\r\n"
+        ),
+        "{}",
+        r.data
+    );
+    let more =
+        tokio::time::timeout(Duration::from_millis(300), rx.recv()).await;
+    assert!(more.is_err(), "unexpected mail {more:?}");
+}
+
 #[test]
 fn smtp_vrrp_subjects_are_keepalived_s() {
     let g = mail_for(&n(NotifyKind::Group, "G1", NotifyState::Stop)).unwrap();

@@ -257,6 +257,7 @@ pub fn check_plan(cfg: &Config, resolver: &dyn UserResolver) -> CheckPlan {
     };
     plan.sync_daemon = sync_plan(cfg, &mut plan.not_implemented);
     plan.engine.bootstrap_delay = ka_check::config::BOOTSTRAP_DELAY;
+    plan.engine.rs_init_notifies = cfg.global.rs_init_notifies;
     plan.config = Arc::new(cfg.clone());
     plan
 }

@@ -27,6 +27,7 @@ impl<I: Io> Runtime<I> {
         }
         let mut ops = Vec::new();
         let mut notes = Vec::new();
+        let mut alerts = Vec::new();
         for a in out.drain(..) {
             match a {
                 Action::StartProbe { id, token, url } => {
@@ -34,6 +35,7 @@ impl<I: Io> Runtime<I> {
                 }
                 Action::DataPlane { op, .. } => ops.push(op),
                 Action::Notify(n) => notes.push(n),
+                Action::CheckerAlert(a) => alerts.push(a),
                 Action::Log { level, message } => log(level, &message),
                 Action::Stopped => {}
             }
@@ -42,6 +44,16 @@ impl<I: Io> Runtime<I> {
         self.apply(ops).await;
         for n in notes {
             self.notify_one(&n).await;
+        }
+        // keepalived compat: a checker's epilog mails after the real
+        // server's notifiers ran (update_svr_checker_state, then
+        // smtp_alert).
+        if let Some(cfg) = mail::smtp_config(&self.plan) {
+            for a in alerts {
+                if let Some(m) = mail::checker_mail(&self.plan, &a) {
+                    self.mailer.send(&cfg, m);
+                }
+            }
         }
     }
 

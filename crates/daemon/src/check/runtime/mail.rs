@@ -3,23 +3,40 @@
 
 use std::sync::Arc;
 
-use ka_check::{CheckerSource, Notify, RsConfig};
+use ka_check::{CheckerAlert, CheckerConfig, CheckerSource, Notify};
 
 use crate::check::plan::CheckPlan;
 use crate::core::smtp::{Mail, SmtpConfig};
 
-/// The mail a checker notification sends, if the real or virtual server
-/// has `smtp_alert` (resolved in the plan: on by default for real
-/// servers).
+/// The mail a checker's verdict change sends (keepalived's checker
+/// epilogs): when the real server has `smtp_alert` (resolved in the plan:
+/// on by default for real servers), and the change moved the server or
+/// `no_checker_emails` is off.
 ///
-/// keepalived compat: real-server mails have keepalived's subject
-/// `Realserver RS of virtual server VS - UP|DOWN` and the body the
-/// server's checker words (`=> TCP CHECK failed on service <=`, …: the
-/// epilogs' smtp_alert calls; a server with several checkers gets
-/// HTTP_GET's generic words); quorum mails are `Virtualserver VS - UP|DOWN` with `=> Gained
-/// quorum <=` / `=> Lost quorum <=` (keepalived adds the quorum
-/// arithmetic). At shutdown the body is `=> Shutting down <=`, for a
-/// server a reload removed `=> Removing <=`.
+/// keepalived compat: the subject is `Realserver RS of virtual server VS
+/// - UP|DOWN` by the server's state after the change; the body the
+/// checker's words (`=> TCP CHECK failed on service <=`, …). With two
+/// checkers, the second one failing mails again (`DOWN`) unless
+/// `no_checker_emails`.
+pub(crate) fn checker_mail(plan: &CheckPlan, a: &CheckerAlert) -> Option<Mail> {
+    let vs = plan.engine.virtual_servers.get(a.id.rs.vs as usize)?;
+    let rs = vs.real_servers.get(a.id.rs.rs as usize)?;
+    let checker = rs.checkers.get(a.id.checker as usize)?;
+    let no_checker_emails = plan.config.global.no_checker_emails;
+    (rs.smtp_alert && (a.rs_changed || !no_checker_emails)).then(|| {
+        let body = checker_body(checker, a.up);
+        rs_mail(&vs.name, &rs.name, a.rs_alive, &body)
+    })
+}
+
+/// The mail a notification sends, if the real or virtual server has
+/// `smtp_alert`: quorum mails (`Virtualserver VS - UP|DOWN` with `=>
+/// Gained quorum <=` / `=> Lost quorum <=`; keepalived adds the quorum
+/// arithmetic), and a live server's `=> Shutting down <=` (at shutdown,
+/// with `omega`) or `=> Removing <=` (a reload removed it). keepalived
+/// compat: a real server's own up/down notifiers send no mail
+/// (do_rs_notifies: "The sending of smtp_alerts is handled by the
+/// individual checker"): [`checker_mail`] does.
 pub(crate) fn mail_for(
     plan: &CheckPlan,
     previous: Option<&CheckPlan>,
@@ -28,17 +45,13 @@ pub(crate) fn mail_for(
 ) -> Option<Mail> {
     let vss = &plan.engine.virtual_servers;
     match *n {
-        Notify::RsUp(id) | Notify::RsDown(id) => {
-            let up = matches!(n, Notify::RsUp(_));
+        Notify::RsUp(_) => None,
+        Notify::RsDown(id) => {
             let vs = vss.get(id.vs as usize)?;
             let rs = vs.real_servers.get(id.rs as usize)?;
-            let body = if stopping && !up {
-                "=> Shutting down <=".to_string()
-            } else {
-                rs_body(rs, up)
-            };
-            rs.smtp_alert
-                .then(|| rs_mail(&vs.name, &rs.name, up, &body))
+            (stopping && rs.smtp_alert).then(|| {
+                rs_mail(&vs.name, &rs.name, false, "=> Shutting down <=")
+            })
         }
         Notify::QuorumUp(v) | Notify::QuorumDown(v) => {
             let up = matches!(n, Notify::QuorumUp(_));
@@ -73,13 +86,10 @@ pub(crate) fn smtp_config(plan: &CheckPlan) -> Option<Arc<SmtpConfig>> {
     SmtpConfig::from_host(&plan.config.global).map(Arc::new)
 }
 
-/// The body keepalived's checker sends when it brings the server `up`
-/// or down (check_tcp.c, check_http.c, check_udp.c, check_ping.c,
+/// The body keepalived's checker sends when its verdict turns `up` or
+/// down (check_tcp.c, check_http.c, check_udp.c, check_ping.c,
 /// check_dns.c, check_smtp.c, check_misc.c, check_bfd.c).
-pub(crate) fn rs_body(rs: &RsConfig, up: bool) -> String {
-    let [c] = rs.checkers.as_slice() else {
-        return generic(up).to_string();
-    };
+pub(crate) fn checker_body(c: &CheckerConfig, up: bool) -> String {
     let (ok, failed) = ("succeed", "failed");
     let word = if up { ok } else { failed };
     match (c.keyword.as_str(), &c.source) {

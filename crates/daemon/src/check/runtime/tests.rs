@@ -407,7 +407,7 @@ async fn smtp_a_failing_server_mails_one_alert() {
 /// keepalived words a real server's mail per checker kind.
 #[test]
 fn mail_bodies_are_the_checkers_words() {
-    use crate::check::runtime::mail::rs_body;
+    use crate::check::runtime::mail::checker_body;
     let p = plan(
         "virtual_server 192.0.2.1 80 {
             lvs_sched rr
@@ -419,11 +419,56 @@ fn mail_bodies_are_the_checkers_words() {
         }\n",
     );
     let rs = &p.engine.virtual_servers[0].real_servers;
-    assert_eq!(rs_body(&rs[0], true), "=> CHECK succeed on service <=");
+    let body = |r: usize, c: usize, up| checker_body(&rs[r].checkers[c], up);
+    assert_eq!(body(0, 0, true), "=> CHECK succeed on service <=");
     assert_eq!(
-        rs_body(&rs[0], false),
+        body(0, 0, false),
         "=> CHECK failed on service : HTTP request failed <="
     );
-    assert_eq!(rs_body(&rs[1], false), "=> ICMP CHECK failed on service <=");
-    assert_eq!(rs_body(&rs[2], true), "=> CHECK succeed on service <=");
+    assert_eq!(body(1, 0, false), "=> ICMP CHECK failed on service <=");
+    assert_eq!(body(2, 0, true), "=> TCP CHECK succeed on service <=");
+    assert_eq!(body(2, 1, false), "=> ICMP CHECK failed on service <=");
+}
+
+/// keepalived mails every checker flip of a server with `smtp_alert`;
+/// `no_checker_emails` keeps only those that move the server.
+#[test]
+fn no_checker_emails_keeps_only_the_mails_that_move_the_server() {
+    use crate::check::runtime::mail::checker_mail;
+    use ka_check::{CheckerAlert, CheckerId, RsId};
+    let text = |extra: &str| {
+        format!(
+            "global_defs {{ {extra} }}
+            virtual_server 192.0.2.1 80 {{
+                lvs_sched rr
+                lvs_method NAT
+                protocol TCP
+                real_server 198.51.100.3 80 {{ TCP_CHECK {{ }} PING_CHECK {{ }} }}
+            }}\n"
+        )
+    };
+    let second_fails = CheckerAlert {
+        id: CheckerId {
+            rs: RsId { vs: 0, rs: 0 },
+            checker: 1,
+        },
+        up: false,
+        rs_alive: false,
+        rs_changed: false,
+    };
+    let m = checker_mail(&plan(&text("")), &second_fails).expect("a mail");
+    assert_eq!(
+        m.subject,
+        "Realserver [198.51.100.3]:tcp:80 of virtual server [192.0.2.1]:tcp:80 - DOWN"
+    );
+    assert_eq!(m.body, "=> ICMP CHECK failed on service <=");
+    let quiet = plan(&text("no_checker_emails"));
+    assert_eq!(checker_mail(&quiet, &second_fails), None);
+    let moved = CheckerAlert {
+        rs_changed: true,
+        ..second_fails
+    };
+    assert!(checker_mail(&quiet, &moved).is_some());
+    let no_alert = plan(&text("smtp_alert_checker off"));
+    assert_eq!(checker_mail(&no_alert, &moved), None);
 }

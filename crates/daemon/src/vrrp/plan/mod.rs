@@ -217,11 +217,7 @@ pub fn vrrp_plan(cfg: &Config, users: &dyn UserResolver) -> VrrpPlan {
     statics::track_groups(cfg, &mut plan);
     (plan.global_fifo, plan.fifo) =
         support::fifo(g, &users, &mut plan.not_implemented);
-    let rcvbuf =
-        |b: &ka_config::model::global::RcvBufs| ka_sys::netlink::RcvBuf {
-            size: b.size,
-            force: b.force.unwrap_or(false),
-        };
+    let rcvbuf = crate::core::netlink_bufs::rcvbuf;
     plan.netlink_monitor_rcvbuf = rcvbuf(&g.netlink_bufs.vrrp_monitor);
     plan.netlink_cmd_rcvbuf = rcvbuf(&g.netlink_bufs.vrrp_cmd);
     plan.engine.garp_interval = g.vrrp_garp_interval.unwrap_or(Duration::ZERO);
