@@ -660,13 +660,25 @@ fn the_packaged_policy_lets_root_call_and_others_read() {
     assert!(wait_log(&lab, pid, &owned, ELECTION), "{}", lab.log_of(pid));
     // Another user (nobody): the test binary again, as that user.
     use std::os::unix::process::CommandExt;
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "policy_client", "--ignored", "--nocapture"])
-        .env(POLICY_BUS, &bus.address)
-        .uid(65534)
-        .gid(65534)
-        .output()
-        .expect("run the client as nobody");
+    let mut child =
+        std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "policy_client", "--ignored", "--nocapture"])
+            .env(POLICY_BUS, &bus.address)
+            .uid(65534)
+            .gid(65534)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run the client as nobody");
+    // Bounded: five calls, each answered at once or refused by the bus.
+    let t0 = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() && t0.elapsed() < ELECTION {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if child.try_wait().unwrap().is_none() {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().expect("the client's output");
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text
         .lines()
