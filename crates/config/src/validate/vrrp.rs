@@ -80,7 +80,7 @@ pub fn validate(config: &mut Config, d: &mut Diagnostics) -> bool {
         .collect();
     for i in &mut config.vrrp.instances {
         let member = sync_members.iter().find(|m| m.0 == i.name);
-        complete_instance(i, &g, member.map(|m| m.1), d);
+        complete &= complete_instance(i, &g, member.map(|m| m.1), d);
         tracking::own_interface(i, d);
         let why = if i.priority == Some(255) {
             Some(NoWeights::Owner)
@@ -93,8 +93,10 @@ pub fn validate(config: &mut Config, d: &mut Diagnostics) -> bool {
             tracking::drop_weights(i, why, d);
         }
     }
+    // keepalived compat: check_vrid_conflicts() failing stops it too.
+    let before = d.len();
     vrid_conflicts(config, d);
-    complete
+    complete && d.len() == before
 }
 
 fn interface(
@@ -200,15 +202,15 @@ fn complete_instance(
     g: &GlobalDefs,
     sync: Option<Option<bool>>,
     d: &mut Diagnostics,
-) {
+) -> bool {
     let (strict, v6, version) = protocol_version(i, g, d);
     if !v6 && i.unicast_ttl.is_none() && i.is_unicast() {
         i.unicast_ttl = Some(255);
     }
-    require_vips(i, strict, version, d);
+    let vips = require_vips(i, strict, version, d);
     let prio = priority_and_state(i, strict, d);
     auth(i, strict, version, v6, d);
-    unicast_checks(i, strict, d);
+    let unicast = unicast_checks(i, strict, d);
     address_checks(i, strict, v6, d);
     vmac::vip_limit(i, version, v6, d);
     vmac::vmac(i, v6, d);
@@ -218,6 +220,9 @@ fn complete_instance(
     inherit_globals(i, g, sync);
     advert_int(i, version, d);
     destination(i, g, v6, d);
+    // keepalived's vrrp_complete_instance returns false for these, and its
+    // VRRP process stops.
+    vips && unicast
 }
 
 /// Resolves strict mode, address family and VRRP version; returns
@@ -246,13 +251,14 @@ fn protocol_version(
     (strict, v6, version)
 }
 
-/// Reports an instance without virtual addresses.
+/// Reports an instance without virtual addresses; false when they are
+/// required.
 fn require_vips(
     i: &Instance,
     strict: bool,
     version: VrrpVersion,
     d: &mut Diagnostics,
-) {
+) -> bool {
     let at = i.loc.0;
     if i.vips.is_empty() {
         if version == VrrpVersion::V3 || strict {
@@ -263,6 +269,7 @@ fn require_vips(
                     i.name
                 ),
             );
+            return false;
         } else {
             d.error(
                 at,
@@ -273,6 +280,7 @@ fn require_vips(
             );
         }
     }
+    true
 }
 
 /// Defaults the priority and makes the state agree with it; returns the
@@ -318,10 +326,13 @@ fn priority_and_state(
     prio
 }
 
-/// Unicast consistency: strict mode, source address, peers.
-fn unicast_checks(i: &Instance, strict: bool, d: &mut Diagnostics) {
+/// Unicast consistency: strict mode, source address, peers; false when
+/// keepalived refuses the instance.
+fn unicast_checks(i: &Instance, strict: bool, d: &mut Diagnostics) -> bool {
     let at = i.loc.0;
+    let mut ok = true;
     if strict && i.is_unicast() {
+        ok = false;
         d.error(
             at,
             format!(
@@ -335,6 +346,7 @@ fn unicast_checks(i: &Instance, strict: bool, d: &mut Diagnostics) {
         && i.src_ip.is_none()
         && i.is_unicast()
     {
+        ok = false;
         d.error(
             at,
             format!(
@@ -349,6 +361,7 @@ fn unicast_checks(i: &Instance, strict: bool, d: &mut Diagnostics) {
     {
         d.warning(at, format!("({}) A unicast keyword has been specified without any unicast peers. Defaulting to multicast. This usage is deprecated - please update your configuration.", i.name));
     }
+    ok
 }
 
 /// Strict-mode VMAC address, first IPv6 VIP and `vrf` checks.
