@@ -24,5 +24,6 @@ pub mod record;
 pub mod script_queue;
 pub mod signals;
 pub mod smtp;
+pub mod snmp;
 pub mod status_json;
 pub(crate) mod trackers;
