@@ -195,7 +195,7 @@ fn the_mibs_and_traps_match_keepalived() {
         ],
     ];
     for parts in &want {
-        if let Err(seen) = snmp.wait_trap(&lab, &parts, TRAP) {
+        if let Err(seen) = snmp.wait_trap(&lab, parts, TRAP) {
             panic!("no trap with {parts:?}; got {seen:#?}\n{}", lab.log_of(rs));
         }
     }

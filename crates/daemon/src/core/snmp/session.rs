@@ -198,7 +198,7 @@ pub(crate) async fn notifications(
     // other states need only what the facts hold (and at shutdown the
     // process answers no status any more).
     if state == NotifyState::Master
-        || !sh.facts.knows(group.then_some("").unwrap_or(&name))
+        || !sh.facts.knows(if group { "" } else { &name })
     {
         refresh_facts(sh).await;
     }

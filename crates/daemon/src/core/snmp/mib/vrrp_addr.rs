@@ -53,7 +53,7 @@ pub(super) fn fill(
         let mut set = |c: u32, value: Value| v.set(&col(c), &idx, value);
         set(2, Value::Integer(inet_type(a.addr.is_ipv6())));
         set(3, Value::OctetString(inet_octets(a.addr)));
-        if let IpAddr::V4(_) = a.addr {
+        if a.addr.is_ipv4() {
             let brd = a.detail.and_then(|d| d.broadcast);
             let brd = brd.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED);
             set(4, Value::OctetString(brd.octets().to_vec()));
