@@ -83,6 +83,8 @@ pub struct DaemonOptions {
     pub control_socket: Option<PathBuf>,
     /// `--metrics-listen`: serve `GET /metrics` on this address.
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// `-x` and `-A`: SNMP from the command line.
+    pub snmp: super::snmp::CommandLine,
 }
 
 /// keepalived's default `umask_val`: IXUSR|IRWXG|IRWXO.
@@ -475,6 +477,7 @@ async fn supervise(
         .and_then(|p| {
             super::snmp::Settings::from_globals(
                 &p.config.global,
+                &opts.snmp,
                 opts.log.detail,
             )
         })

@@ -51,26 +51,46 @@ pub struct Settings {
     pub detail: bool,
 }
 
+/// SNMP options of the command line.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommandLine {
+    /// `-x`: every MIB part, as if each `enable_snmp_*` were set.
+    pub all: bool,
+    /// `-A`: the master's socket; it wins over `snmp_socket`.
+    pub socket: Option<String>,
+}
+
 impl Settings {
-    /// The subagent `g` asks for; `None` when it asks for none
-    /// (keepalived starts it for `enable_snmp_vrrp`, `_rfcv2`, `_rfcv3`
-    /// or `_rfc`; `enable_snmp_checker`'s tables are not served by
-    /// keepalived-rs, see `ka_config`'s warning). A `snmp_socket`
-    /// keepalived-rs cannot use is logged and runs no subagent.
-    pub fn from_globals(g: &GlobalDefs, detail: bool) -> Option<Self> {
+    /// The subagent `g` and the command line `cli` ask for; `None` when
+    /// they ask for none (keepalived starts it for `enable_snmp_vrrp`,
+    /// `_rfcv2`, `_rfcv3`, `_rfc` or `-x`; `enable_snmp_checker`'s tables
+    /// are not served by keepalived-rs, see `ka_config`'s warning). A
+    /// socket keepalived-rs cannot use is logged and runs no subagent.
+    pub fn from_globals(
+        g: &GlobalDefs,
+        cli: &CommandLine,
+        detail: bool,
+    ) -> Option<Self> {
         let s = &g.snmp;
         let parts = Parts {
             // keepalived: the VRRP process serves the global part when it
             // serves KEEPALIVED-MIB (`vrrp_handles_global_oid`).
-            global: s.vrrp,
-            vrrp: s.vrrp,
-            rfcv2: s.rfcv2 || s.rfc,
-            rfcv3: s.rfcv3 || s.rfc,
+            global: s.vrrp || cli.all,
+            vrrp: s.vrrp || cli.all,
+            rfcv2: s.rfcv2 || s.rfc || cli.all,
+            rfcv3: s.rfcv3 || s.rfc || cli.all,
         };
         if parts == Parts::default() {
             return None;
         }
-        match Endpoint::parse(s.socket.as_deref()) {
+        if cli.all {
+            // keepalived compat: -x enables the checker MIB too.
+            tracing::warn!(target: TARGET, "SNMP: -x asks for the checker MIB too, which keepalived-rs does not serve yet");
+        }
+        // keepalived compat: -A is set before the configuration is read,
+        // and `snmp_socket` cannot replace it ("SNMP socket already set").
+        let socket = cli.socket.as_deref().or(s.socket.as_deref());
+        match Endpoint::parse(socket) {
             Ok(endpoint) => Some(Self {
                 endpoint,
                 parts,
@@ -121,4 +141,51 @@ pub fn start(
     };
     let task = tokio::spawn(agent::run(shared, signals, stop_rx));
     Handle { stop, task }
+}
+
+#[cfg(test)]
+mod tests {
+    use ka_config::model::global::GlobalDefs;
+
+    use super::{CommandLine, Endpoint, Parts, Settings};
+
+    #[test]
+    fn keywords_and_command_line_choose_the_parts_and_socket() {
+        let mut g = GlobalDefs::default();
+        let none = CommandLine::default();
+        assert_eq!(
+            Settings::from_globals(&g, &none, false),
+            None,
+            "traps alone start nothing"
+        );
+        g.snmp.rfc = true;
+        g.snmp.socket = Some("tcp:127.0.0.1:705".into());
+        let s = Settings::from_globals(&g, &none, false).expect("rfc");
+        let rfc = Parts {
+            rfcv2: true,
+            rfcv3: true,
+            ..Parts::default()
+        };
+        assert_eq!(s.parts, rfc);
+        assert_eq!(s.endpoint, Endpoint::Tcp("127.0.0.1".into(), 705));
+        // -x: every part; -A wins over snmp_socket.
+        let cli = CommandLine {
+            all: true,
+            socket: Some("/tmp/m".into()),
+        };
+        let s = Settings::from_globals(&g, &cli, false).expect("-x");
+        assert_eq!(
+            s.parts,
+            Parts {
+                global: true,
+                vrrp: true,
+                rfcv2: true,
+                rfcv3: true
+            }
+        );
+        assert_eq!(s.endpoint, Endpoint::Unix("/tmp/m".into()));
+        // A socket keepalived-rs cannot use runs no subagent.
+        g.snmp.socket = Some("udp:localhost:705".into());
+        assert_eq!(Settings::from_globals(&g, &none, false), None);
+    }
 }
