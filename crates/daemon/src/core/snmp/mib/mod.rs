@@ -10,6 +10,7 @@ mod rfc6527;
 mod rows;
 mod vrrp;
 mod vrrp_addr;
+mod vrrp_scripts;
 
 #[cfg(test)]
 mod tests;
@@ -98,6 +99,7 @@ pub fn build(
     if parts.vrrp {
         vrrp::fill(&mut v, status, &rows);
         vrrp_addr::fill(&mut v, status, &rows, ifaces);
+        vrrp_scripts::fill(&mut v, status);
     }
     let traps = cfg.is_some_and(|c| c.global.snmp.enable_traps);
     if parts.rfcv2 {

@@ -133,12 +133,9 @@ fn unspecified(ipv6: bool) -> IpAddr {
     }
 }
 
-/// vrrpv3StatisticsMasterTransitions' reason (keepalived
-/// `master_reason`): notMaster(0) until the first transition to MASTER.
-/// keepalived-rs's engine does not record why it became MASTER; it
-/// reports masterNoResponse(3), the reason of a takeover after silence
-/// (the common case, and keepalived's initial `next_master_reason`), for
-/// every transition (docs/compat.md).
+/// vrrpv3StatisticsNewMasterReason (keepalived `master_reason`):
+/// notMaster(0) until the first transition to MASTER, then why the last
+/// one happened.
 pub(crate) fn master_reason(r: &Row<'_>) -> i32 {
-    if r.s.stats.become_master == 0 { 0 } else { 3 }
+    i32::from(r.s.master_reason.as_u8())
 }

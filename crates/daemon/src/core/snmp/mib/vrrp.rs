@@ -3,9 +3,9 @@
 //! `vrrp_snmp_syncgroupmember`, `vrrp_snmp_instance`,
 //! `vrrp_snmp_trackedinterface`, `vrrp_snmp_trackedscript`).
 //!
-//! Not served (keepalived-rs does not fill them yet; a walk ends before
-//! them): vrrpRouteTable (`.7`), vrrpRuleTable (`.8`), vrrpScriptTable
-//! (`.9`), vrrpNextHopTable (`.11`), the tracked file, BFD and process
+//! Not served (keepalived-rs does not fill them yet; a walk skips
+//! them): vrrpRouteTable (`.7`), vrrpRuleTable (`.8`), vrrpNextHopTable
+//! (`.11`), the tracked file, BFD and process
 //! tables (`.12`, `.13`, `.17`, `.18`, `.20`, `.21`) and the sync-group
 //! tracker tables (`.14`–`.16`, `.19`, `.22`).
 
