@@ -354,6 +354,7 @@ fn malformed_pdus_from_the_master_are_answered_not_fatal() {
     let report = report.unwrap_or_else(|e| panic!("{e}\n{}", lab.log_of(rs)));
     assert_eq!(report.registered.len(), 4, "{report:?}");
     assert!(report.parse_error_answered, "{report:?}");
+    assert!(report.foreign_context_refused, "{report:?}");
     assert!(
         report.reconnected_after_bad_header,
         "{report:?}\n{}",

@@ -20,6 +20,9 @@ pub(crate) struct Report {
     pub(crate) registered: Vec<String>,
     /// The malformed Get was answered with parseError.
     pub(crate) parse_error_answered: bool,
+    /// A Get in a context the subagent did not register in was refused
+    /// with unsupportedContext.
+    pub(crate) foreign_context_refused: bool,
     /// After the bad header the subagent opened a new session.
     pub(crate) reconnected_after_bad_header: bool,
 }
@@ -102,6 +105,18 @@ impl FakeMaster {
                 }) => {}
             other => return Err(format!("GetNext answered {other:?}")),
         }
+        // A context it did not register in (§7.2.1).
+        let mut other = get(9, "1.3.6.1.4.1.9586.100.5.1.2.0");
+        other.context = Some(b"other".to_vec());
+        s.write_all(&other.encode()).map_err(|e| e.to_string())?;
+        let r = response_to(&mut s, 9, deadline)?;
+        report.foreign_context_refused = matches!(
+            r.pdu,
+            Pdu::Response {
+                error: ResponseError::UNSUPPORTED_CONTEXT,
+                ..
+            }
+        );
         // A header that cannot be read: AgentX version 9.
         s.write_all(&[9; HEADER_LEN]).map_err(|e| e.to_string())?;
         drop(s);

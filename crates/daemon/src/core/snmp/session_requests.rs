@@ -26,7 +26,18 @@ pub(super) async fn on_frame(
             return Ok(true);
         }
     };
+    // RFC 2741 §7.2.1: we registered in the default context only (an
+    // empty context, as net-snmp sends with NON_DEFAULT_CONTEXT, is it).
+    let foreign = m.context.as_ref().is_some_and(|c| !c.is_empty());
     let error = match &m.pdu {
+        Pdu::Get { .. }
+        | Pdu::GetNext { .. }
+        | Pdu::GetBulk { .. }
+        | Pdu::TestSet { .. }
+            if foreign =>
+        {
+            (ResponseError::UNSUPPORTED_CONTEXT, 0)
+        }
         Pdu::Get { .. } | Pdu::GetNext { .. } | Pdu::GetBulk { .. } => {
             let v = current_view(sh, view).await;
             let varbinds = v.map_or_else(Vec::new, |v| {
