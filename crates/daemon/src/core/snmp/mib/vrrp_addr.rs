@@ -95,11 +95,11 @@ pub(super) fn fill(
         let vips = r.c.vips.iter().map(|x| (x, true));
         let evips = r.c.evips.iter().map(|x| (x, false));
         for (n, (vip, advertised)) in vips.chain(evips).enumerate() {
-            // keepalived compat: keepalived marks each address set when
-            // it adds it; keepalived-rs knows it per instance.
-            // keepalived reports isAdvertised false for the VIPs of every
-            // instance after the first (its iterator never resets the
-            // flag); keepalived-rs reports VIPs as advertised
+            // keepalived marks each address set as it adds it;
+            // keepalived-rs knows it per instance (`vips_set`). keepalived
+            // reports isAdvertised false for the VIPs of every instance
+            // after the first (its iterator sets the flag for the first
+            // only); keepalived-rs reports every VIP advertised
             // (docs/compat.md).
             let a = Addr {
                 addr: vip.addr,
