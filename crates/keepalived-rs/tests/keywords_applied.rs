@@ -76,13 +76,18 @@ fn applied_keywords_are_not_reported_as_not_implemented() {
 }
 
 #[test]
-fn snmp_and_dbus_are_still_reported_once_each() {
+fn snmp_checker_and_dbus_are_still_reported_once_each() {
     let dir = tmp_dir("snmp");
     let conf = format!(
-        "global_defs {{\n enable_snmp_vrrp\n enable_dbus\n}}\n{INSTANCE}"
+        "global_defs {{\n enable_snmp_vrrp\n enable_snmp_rfc\n enable_traps\n \
+         enable_snmp_checker\n enable_dbus\n}}\n{INSTANCE}"
     );
     let (out, _) = config_test(BIN, dir.path(), &conf);
-    for kw in ["`enable_snmp_vrrp`", "`enable_dbus`"] {
+    // The SNMP subagent serves the VRRP and RFC MIBs and the traps.
+    for kw in ["`enable_snmp_vrrp`", "`enable_snmp_rfc`", "`enable_traps`"] {
+        assert!(!out.contains(&format!("{kw} is accepted")), "{kw}: {out}");
+    }
+    for kw in ["`enable_snmp_checker`", "`enable_dbus`"] {
         let n = out
             .lines()
             .filter(|l| l.contains(kw) && l.contains("not implemented"))

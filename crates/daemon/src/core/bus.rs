@@ -55,6 +55,33 @@ pub enum Signal {
         /// The state it entered.
         state: VrrpState,
     },
+    /// A VRRP instance or sync group sent a state notification (keepalived
+    /// `send_instance_notifies` / `send_group_notifies`): SNMP traps
+    /// follow every one, STOP and DELETED included.
+    VrrpNotify {
+        /// A sync group's (`true`) or an instance's.
+        group: bool,
+        /// Its name.
+        name: String,
+        /// The state notified.
+        state: NotifyState,
+    },
+}
+
+/// The states a VRRP notification announces (keepalived's
+/// `VRRP_STATE_*` words a notify script receives).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotifyState {
+    /// BACKUP.
+    Backup,
+    /// MASTER.
+    Master,
+    /// FAULT.
+    Fault,
+    /// STOP (shutdown).
+    Stop,
+    /// DELETED (removed by a reload, with `notify_deleted`).
+    Deleted,
 }
 
 /// The states a VRRP instance announces that others follow.
@@ -67,6 +94,9 @@ pub enum VrrpState {
     /// FAULT.
     Fault,
 }
+
+/// What [`Bus::subscribe`] gives: every signal published from then on.
+pub type Subscription = UnboundedReceiver<Signal>;
 
 /// A handle on the bus; clones publish to and subscribe on the same one.
 #[derive(Clone, Debug, Default)]

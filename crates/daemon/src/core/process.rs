@@ -102,6 +102,8 @@ pub struct DaemonOptions {
     pub control_socket: Option<PathBuf>,
     /// `--metrics-listen`: serve `GET /metrics` on this address.
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// `-x` and `-A`: SNMP from the command line.
+    pub snmp: super::snmp::CommandLine,
 }
 
 /// keepalived's default `umask_val`: IXUSR|IRWXG|IRWXO.
@@ -502,13 +504,26 @@ async fn supervise(
     hooks::run(Hook::Startup, plan.hooks.startup.as_ref(), opts.log.detail)
         .await;
     let bus = Bus::default();
+    // The SNMP subagent subscribes before the frameworks start, so their
+    // first state notifications become its first traps.
+    let snmp = plan
+        .vrrp
+        .as_ref()
+        .and_then(|p| {
+            super::snmp::Settings::from_globals(
+                &p.config.global,
+                &opts.snmp,
+                opts.log.detail,
+            )
+        })
+        .map(|s| (s, bus.subscribe()));
     let mut frameworks = Frameworks::start(plan, &bus, &opts);
     if opts.dump_conf {
         log_data_dump(&frameworks).await;
     }
     let started = std::time::SystemTime::now();
     let (operator, mut queries) = Operator::channel();
-    operator::serve(&operator, &opts);
+    let snmp = operator::serve(&operator, &opts, snmp);
     // Running and able to take signals: tell systemd (Type=notify units).
     sd_notify("READY=1");
     // `None`: a task panicked (the hook logged where). A panic here (a
@@ -541,6 +556,11 @@ async fn supervise(
         frameworks.stopped().await;
         fatal::EXIT_PROGRAM_ERROR
     };
+    // keepalived compat: the STOP notifications go out, then the
+    // subagent closes its session (`vrrp_snmp_agent_close`).
+    if let Some(snmp) = snmp {
+        snmp.finish().await;
+    }
     // keepalived compat: the shutdown script (of the configuration last
     // loaded) runs once every framework has ended.
     hooks::run(Hook::Shutdown, shutdown_script.as_ref(), opts.log.detail).await;

@@ -57,6 +57,6 @@ pub(crate) fn event(signal: Signal) -> Option<Event> {
             Event::BfdStateChanged { bfd: name, up }
         }
         // VRRP's own states, published for the checkers.
-        Signal::VrrpState { .. } => return None,
+        Signal::VrrpState { .. } | Signal::VrrpNotify { .. } => return None,
     })
 }

@@ -16,7 +16,7 @@ use tracing::Instrument as _;
 use super::super::io::KernelOp;
 use super::super::io::{FrameIo, Io, KernelIo, NotifyIo};
 use super::Runtime;
-use crate::core::bus::{Signal, VrrpState};
+use crate::core::bus::{NotifyState as BusNotify, Signal, VrrpState};
 use crate::core::log::target;
 
 /// How long shutdown waits for `notify_stop` scripts (keepalived: 1 s).
@@ -101,6 +101,21 @@ impl<I: Io> Runtime<I> {
     /// keepalived's `vrrp_state_become_master` / `leave_master` switch the
     /// IPVS sync daemon.
     fn publish_state(&self, n: &Notification) {
+        let notified = match n.state {
+            NotifyState::Master => Some(BusNotify::Master),
+            NotifyState::Backup => Some(BusNotify::Backup),
+            NotifyState::Fault => Some(BusNotify::Fault),
+            NotifyState::Stop => Some(BusNotify::Stop),
+            NotifyState::Deleted => Some(BusNotify::Deleted),
+            _ => None,
+        };
+        if let Some(state) = notified {
+            self.bus.publish(&Signal::VrrpNotify {
+                group: n.kind == NotifyKind::Group,
+                name: n.name.clone(),
+                state,
+            });
+        }
         let state = match n.state {
             NotifyState::Master => VrrpState::Master,
             NotifyState::Backup => VrrpState::Backup,
