@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 forbidden='^(tokio|mio|libc|nix|socket2|netlink-[a-z-]+|rtnetlink|futures[a-z-]*)( |$)'
 status=0
-for crate in ka-types ka-wire ka-config ka-vrrp ka-check ka-bfd; do
+for crate in ka-types ka-wire ka-config ka-vrrp ka-check ka-bfd ka-agentx; do
     deps=$(cargo tree --locked -e normal -p "$crate" --prefix none --format '{p}' | sort -u)
     bad=$(grep -E "$forbidden" <<<"$deps" || true)
     if [[ -n "$bad" ]]; then

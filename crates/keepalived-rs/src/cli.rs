@@ -453,8 +453,14 @@ fn no_effect_option(
 ) -> Option<Action> {
     let o = &mut st.opts;
     match long {
-        "snmp" => o.snmp = true,
-        "snmp-agent-socket" => o.snmp_socket = value,
+        "snmp" => {
+            o.snmp = true;
+            return None;
+        }
+        "snmp-agent-socket" => {
+            o.snmp_socket = value;
+            return None;
+        }
         "core-dump" => {
             o.core_dump = true;
             return None;

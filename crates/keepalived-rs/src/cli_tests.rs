@@ -202,14 +202,7 @@ fn remaining_keepalived_options_are_accepted() {
     assert!(p.errors.is_empty());
     assert_eq!(
         p.no_effect,
-        vec![
-            "snmp",
-            "snmp-agent-socket",
-            "flush-log-file",
-            "perf",
-            "debug",
-            "mem-check-log"
-        ]
+        vec!["flush-log-file", "perf", "debug", "mem-check-log"]
     );
     let p = parse(["--no-mem-check", "--config-fd=9", "-M"]);
     assert_eq!(p.no_effect, vec!["no-mem-check", "config-fd"]);

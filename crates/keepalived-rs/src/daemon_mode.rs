@@ -165,6 +165,10 @@ pub(crate) fn run(opts: &Options) -> i32 {
             || PathBuf::from(ka_daemon::core::control_socket::DEFAULT_PATH),
         )),
         metrics_listen: opts.metrics_listen,
+        snmp: ka_daemon::core::snmp::CommandLine {
+            all: opts.snmp,
+            socket: opts.snmp_socket.clone(),
+        },
     };
     let cmdline_umask = opts.umask.is_some();
     let daemons = opts.daemons;

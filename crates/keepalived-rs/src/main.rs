@@ -97,9 +97,6 @@ fn dispatch(prog: &str, parsed: Parsed) -> i32 {
 /// Why an accepted option does nothing here.
 fn no_effect_reason(long: &str) -> &'static str {
     match long {
-        "snmp" | "snmp-agent-socket" => {
-            "has no effect: keepalived-rs has no SNMP agent"
-        }
         "flush-log-file" => {
             "has no effect: keepalived-rs writes each -g log line at once"
         }

@@ -32,8 +32,8 @@ pub(crate) fn usage(prog: &str) -> String {
   -c, --checkers_pid=FILE      Use specified pidfile for checkers child process
   -a, --address-monitoring     Report all address additions/deletions notified via netlink
   -b, --bfd_pid=FILE           Use specified pidfile for BFD child process
-  -x, --snmp                   Enable SNMP subsystem (no effect in keepalived-rs yet)
-  -A, --snmp-agent-socket=FILE Use the specified socket for master agent (no effect yet)
+  -x, --snmp                   Enable SNMP subsystem
+  -A, --snmp-agent-socket=FILE Use the specified socket for master agent
   -s, --namespace=NAME         Run in network namespace NAME (overrides config)
   -m, --core-dump              Produce core dump if terminate abnormally
   -M, --core-dump-pattern=PATN Also set /proc/sys/kernel/core_pattern to PATN (default 'core')

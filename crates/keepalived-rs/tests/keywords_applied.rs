@@ -77,19 +77,29 @@ fn applied_keywords_are_not_reported_as_not_implemented() {
 }
 
 #[test]
-fn snmp_is_still_reported_once() {
+fn snmp_checker_is_still_reported_once() {
     let dir = tmp_dir("snmp");
     let conf = format!(
-        "global_defs {{\n enable_snmp_vrrp\n enable_dbus\n}}\n{INSTANCE}"
+        "global_defs {{\n enable_snmp_vrrp\n enable_snmp_rfc\n enable_traps\n \
+         enable_snmp_checker\n enable_dbus\n}}\n{INSTANCE}"
     );
     let (out, _) = config_test(BIN, dir.path(), &conf);
-    let kw = "`enable_snmp_vrrp`";
+    // The SNMP subagent serves the VRRP and RFC MIBs and the traps; the
+    // DBus interface runs.
+    for kw in [
+        "`enable_snmp_vrrp`",
+        "`enable_snmp_rfc`",
+        "`enable_traps`",
+        "`enable_dbus`",
+    ] {
+        assert!(!out.contains(&format!("{kw} is accepted")), "{kw}: {out}");
+    }
+    let kw = "`enable_snmp_checker`";
     let n = out
         .lines()
         .filter(|l| l.contains(kw) && l.contains("not implemented"))
         .count();
     assert_eq!(n, 1, "{kw}: {out}");
-    assert!(!out.contains("`enable_dbus`"), "{out}");
 }
 
 #[test]

@@ -617,5 +617,6 @@ fn snapshot_of(i: &Instance) -> InstanceSnapshot {
         fault: i.fault,
         last_transition: i.last_transition,
         stats: i.stats.clone(),
+        master_reason: i.master_reason,
     }
 }

@@ -57,7 +57,8 @@ pub use event::{AdminCommand, Event, RxPacket};
 pub use instance::{FaultFlags, State};
 pub use rx::RxError;
 pub use snapshot::{
-    GroupSnapshot, InstanceSnapshot, ProcessSnapshot, ScriptSnapshot, Snapshot,
+    GroupSnapshot, InstanceSnapshot, MasterReason, ProcessSnapshot,
+    ScriptSnapshot, Snapshot,
 };
 pub use stats::Stats;
 pub use timers::{

@@ -102,6 +102,39 @@ pub struct InstanceSnapshot {
     pub last_transition: Option<Instant>,
     /// Counters.
     pub stats: Stats,
+    /// Why it last became MASTER (RFC 6527 vrrpv3StatisticsNewMasterReason).
+    #[serde(default)]
+    pub master_reason: MasterReason,
+}
+
+/// RFC 6527 `vrrpv3StatisticsNewMasterReason`, as keepalived sets it
+/// (`vrrp_snmp.h`: a priority-0 advert, a preemption or an address owner,
+/// or the master falling silent).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Serialize, Deserialize)]
+pub enum MasterReason {
+    /// notMaster(0): never MASTER yet.
+    #[default]
+    NotMaster,
+    /// priority(1): the master resigned with a priority-0 advert.
+    Priority,
+    /// preempted(2): lower-priority adverts were preempted, or the
+    /// address owner started.
+    Preempted,
+    /// masterNoResponse(3): the master's adverts stopped.
+    MasterNoResponse,
+}
+
+impl MasterReason {
+    /// The MIB's number.
+    pub fn as_u8(self) -> u8 {
+        match self {
+            Self::NotMaster => 0,
+            Self::Priority => 1,
+            Self::Preempted => 2,
+            Self::MasterNoResponse => 3,
+        }
+    }
 }
 
 /// One sync group.

@@ -211,8 +211,6 @@ impl Follower {
             Some(VrrpState::Backup | VrrpState::Fault) => {
                 vec![SyncState::Backup]
             }
-            // Never stored: `signal` does not pass them on.
-            Some(VrrpState::Stop | VrrpState::Deleted) => Vec::new(),
             None => Vec::new(),
         }
     }
@@ -312,12 +310,8 @@ impl SyncDaemons {
 
     /// A bus signal; VRRP instance states are passed on.
     pub(crate) fn signal(&self, sig: &Signal) {
-        // STOP and DELETED change nothing here: the daemons follow the
-        // last MASTER, BACKUP or FAULT (what they did before those were
-        // published).
         if let (Signal::VrrpState { instance, state }, Some(tx)) =
             (sig, &self.tx)
-            && !matches!(state, VrrpState::Stop | VrrpState::Deleted)
         {
             let _ = tx.send(Input::State(instance.clone(), *state));
         }

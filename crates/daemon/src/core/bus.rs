@@ -48,7 +48,7 @@ pub enum Signal {
         checker: bool,
     },
     /// A VRRP instance announced a state (its instance notification):
-    /// `lvs_sync_daemon` and the DBus interface follow it.
+    /// `lvs_sync_daemon` follows it.
     VrrpState {
         /// The instance's name.
         instance: String,
@@ -59,6 +59,34 @@ pub enum Signal {
     /// of the instances it removed): the DBus interface follows the new
     /// instances.
     VrrpReloaded,
+    /// A VRRP instance or sync group sent a state notification (keepalived
+    /// `send_instance_notifies` / `send_group_notifies`): SNMP traps and
+    /// DBus `VrrpStatusChange` follow every one, STOP and DELETED
+    /// included.
+    VrrpNotify {
+        /// A sync group's (`true`) or an instance's.
+        group: bool,
+        /// Its name.
+        name: String,
+        /// The state notified.
+        state: NotifyState,
+    },
+}
+
+/// The states a VRRP notification announces (keepalived's
+/// `VRRP_STATE_*` words a notify script receives).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotifyState {
+    /// BACKUP.
+    Backup,
+    /// MASTER.
+    Master,
+    /// FAULT.
+    Fault,
+    /// STOP (shutdown).
+    Stop,
+    /// DELETED (removed by a reload, with `notify_deleted`).
+    Deleted,
 }
 
 /// The states a VRRP instance announces that others follow.
@@ -70,12 +98,10 @@ pub enum VrrpState {
     Backup,
     /// FAULT.
     Fault,
-    /// STOP: the instance stops with the daemon.
-    Stop,
-    /// DELETED: a reload removed the instance (`notify_deleted`; without
-    /// it keepalived announces FAULT).
-    Deleted,
 }
+
+/// What [`Bus::subscribe`] gives: every signal published from then on.
+pub type Subscription = UnboundedReceiver<Signal>;
 
 /// A handle on the bus; clones publish to and subscribe on the same one.
 #[derive(Clone, Debug, Default)]

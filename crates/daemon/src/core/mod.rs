@@ -29,5 +29,6 @@ pub mod reload_time;
 pub mod script_queue;
 pub mod signals;
 pub mod smtp;
+pub mod snmp;
 pub mod status_json;
 pub(crate) mod trackers;

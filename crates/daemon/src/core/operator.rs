@@ -106,11 +106,17 @@ impl Operator {
 }
 
 /// Starts the operator interfaces `opts` asks for, each on its own task
-/// holding a clone of `op`. (The control socket and the metrics endpoint
-/// start here.)
-pub fn serve(op: &Operator, opts: &super::process::DaemonOptions) {
+/// holding a clone of `op`. (The control socket, the metrics endpoint and
+/// the SNMP subagent start here; `snmp` is the subagent's settings and
+/// its bus subscription, made before the frameworks started.)
+pub fn serve(
+    op: &Operator,
+    opts: &super::process::DaemonOptions,
+    snmp: Option<(super::snmp::Settings, super::bus::Subscription)>,
+) -> Option<super::snmp::Handle> {
     if let Some(path) = &opts.control_socket {
         super::control_socket::start(op, path);
     }
     super::metrics::start(op, opts.metrics_listen);
+    snmp.map(|(settings, rx)| super::snmp::start(op, settings, rx))
 }

@@ -104,6 +104,8 @@ pub struct DaemonOptions {
     pub control_socket: Option<PathBuf>,
     /// `--metrics-listen`: serve `GET /metrics` on this address.
     pub metrics_listen: Option<std::net::SocketAddr>,
+    /// `-x` and `-A`: SNMP from the command line.
+    pub snmp: super::snmp::CommandLine,
 }
 
 /// keepalived's default `umask_val`: IXUSR|IRWXG|IRWXO.
@@ -504,13 +506,26 @@ async fn supervise(
     hooks::run(Hook::Startup, plan.hooks.startup.as_ref(), opts.log.detail)
         .await;
     let bus = Bus::default();
+    // The SNMP subagent subscribes before the frameworks start, so their
+    // first state notifications become its first traps.
+    let snmp = plan
+        .vrrp
+        .as_ref()
+        .and_then(|p| {
+            super::snmp::Settings::from_globals(
+                &p.config.global,
+                &opts.snmp,
+                opts.log.detail,
+            )
+        })
+        .map(|s| (s, bus.subscribe()));
     let mut frameworks = Frameworks::start(plan, &bus, &opts);
     if opts.dump_conf {
         log_data_dump(&frameworks).await;
     }
     let started = std::time::SystemTime::now();
     let (operator, mut queries) = Operator::channel();
-    operator::serve(&operator, &opts);
+    let snmp = operator::serve(&operator, &opts, snmp);
     // keepalived's DBus interface, while the configuration enables it.
     let dbus = dbus::start(&operator, &bus, opts.placement.namespace.clone());
     // Running and able to take signals: tell systemd (Type=notify units).
@@ -545,6 +560,11 @@ async fn supervise(
         frameworks.stopped().await;
         fatal::EXIT_PROGRAM_ERROR
     };
+    // keepalived compat: the STOP notifications go out, then the
+    // subagent closes its session (`vrrp_snmp_agent_close`).
+    if let Some(snmp) = snmp {
+        snmp.finish().await;
+    }
     // Operators' requests from now on are told the process is stopping
     // (they would wait for a loop that no longer reads them).
     drop(queries);

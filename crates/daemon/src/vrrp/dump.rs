@@ -36,6 +36,9 @@ pub use data::text as data_text;
 pub use ifaces::IfaceInfo;
 pub use json::text as json_text;
 pub use view::View;
+// The SNMP MIB reads instances as the dumps do.
+pub(crate) use ifaces::read_all as read_interfaces;
+pub(crate) use view::want_state;
 
 /// Which dump a signal asked for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

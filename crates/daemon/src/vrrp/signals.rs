@@ -56,8 +56,10 @@ pub(crate) fn event(signal: Signal) -> Option<Event> {
             }
             Event::BfdStateChanged { bfd: name, up }
         }
-        // VRRP's own states and reloads, published for the checkers
-        // and the DBus interface.
-        Signal::VrrpState { .. } | Signal::VrrpReloaded => return None,
+        // VRRP's own states, notifications and reloads, published for
+        // the checkers, SNMP and DBus.
+        Signal::VrrpState { .. }
+        | Signal::VrrpNotify { .. }
+        | Signal::VrrpReloaded => return None,
     })
 }

@@ -108,8 +108,14 @@ impl Engine {
             State::Fault => Input::SyncFault,
             _ => Input::SyncBackup,
         };
+        // keepalived `vrrp_sync_master`: the others become MASTER for the
+        // reason the leading instance did.
+        let reason = self.instances[idx].master_reason;
         for m in self.groups[g].members.clone() {
             if m != idx && self.instances[m].state != to {
+                if to == State::Master {
+                    self.instances[m].next_master_reason = reason;
+                }
                 let (i, mut cx) = self.split(m, now, out);
                 i.step(input, &mut cx);
             }

@@ -14,6 +14,7 @@ use std::time::Duration;
 use super::{Ctx, Instance, State};
 use crate::action::NotifyState;
 use crate::garp::Garp;
+use crate::snapshot::MasterReason;
 use ka_wire::vrrp::Repr;
 
 use crate::timers::{self, MICROS_PER_CENTI, Version};
@@ -185,7 +186,8 @@ impl Instance {
         {
             // "The simplest way to become master is to timeout from the
             // backup state very quickly (1usec)" — RFC 5798 §6.4.1: an
-            // owner transitions to Master at once.
+            // owner transitions to Master at once (RFC 6527: preempted).
+            self.next_master_reason = MasterReason::Preempted;
             self.state = State::Backup;
             self.ms_down_timer = 1;
             self.sands = Some(self.backup_sands(cx));
@@ -200,6 +202,7 @@ impl Instance {
             } else {
                 self.ms_down()
             };
+        self.next_master_reason = MasterReason::MasterNoResponse;
         if !self.fault.any() && new_state != State::Fault {
             self.enter(State::Backup, Why::Init, cx);
         } else {
@@ -217,6 +220,7 @@ impl Instance {
             // RFC 5798 §6.4.2: "If the Priority in the ADVERTISEMENT is
             // zero, then: Set the Master_Down_Timer to Skew_Time".
             self.ms_down_timer = self.skew();
+            self.next_master_reason = MasterReason::Priority;
         } else if self.cfg.nopreempt || adv.priority >= eff || preempt_pending {
             // RFC 5798 §6.4.2: "If Preempt_Mode is False, or if the
             // Priority in the ADVERTISEMENT is greater than or equal to the
@@ -226,6 +230,7 @@ impl Instance {
             self.ms_down_timer = self.ms_down();
             self.master_addr = Some(src);
             self.master_priority = adv.priority;
+            self.next_master_reason = MasterReason::MasterNoResponse;
             if !pd.is_zero() {
                 if adv.priority >= eff {
                     self.preempt_time = None;
@@ -244,6 +249,8 @@ impl Instance {
                 self.cfg.name, adv.priority, src
             ));
             self.master_addr = Some(src);
+            // keepalived: taking over from a lower priority is preempting.
+            self.next_master_reason = MasterReason::Preempted;
             return;
         }
         self.sands = Some(self.backup_sands(cx));
@@ -492,6 +499,7 @@ impl Instance {
         self.send_advert(self.effective_priority, cx);
         cx.log(format!("({}) Entering MASTER STATE", self.cfg.name));
         self.stats.become_master += 1;
+        self.master_reason = self.next_master_reason;
         // RFC 5798 §6.4.3 uses the configured interval as master.
         self.master_adver_int = self.adver_int();
         self.ms_down_timer = self.ms_down();

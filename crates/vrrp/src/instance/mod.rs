@@ -7,6 +7,8 @@
 mod fsm;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_reason;
 
 use std::cmp::Ordering;
 use std::net::IpAddr;
@@ -19,6 +21,7 @@ use crate::action::{
 };
 use crate::config::InstanceConfig;
 use crate::garp::{Garp, GarpPacer};
+use crate::snapshot::MasterReason;
 use crate::stats::Stats;
 use crate::timers;
 use crate::tx;
@@ -159,6 +162,10 @@ pub(crate) struct Instance {
     pub(crate) last_int_mismatch: Option<u16>,
     pub(crate) notifies_sent: bool,
     pub(crate) last_transition: Option<Instant>,
+    /// Why it last became MASTER, and why it would next (keepalived
+    /// `stats->master_reason`, `next_master_reason`; RFC 6527).
+    pub(crate) master_reason: MasterReason,
+    pub(crate) next_master_reason: MasterReason,
     /// IPv4 ID and AH sequence number.
     pub(crate) tx: tx::TxCounters,
 }
@@ -198,6 +205,8 @@ impl Instance {
             last_int_mismatch: None,
             notifies_sent: false,
             last_transition: None,
+            master_reason: MasterReason::NotMaster,
+            next_master_reason: MasterReason::MasterNoResponse,
             tx: tx::TxCounters::default(),
         };
         i.ms_down_timer = i.ms_down();

@@ -258,14 +258,23 @@ pub(super) fn snmp_dbus(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
             } else if let Some(w) = cx.string_arg(c, 0) {
                 s.socket = Some(w);
             }
+            return true;
         }
-        "enable_traps" => s.enable_traps = true,
+        // The SNMP subagent (daemon core/snmp) serves these.
+        "enable_traps" => return set(&mut s.enable_traps),
         // keepalived compat: `enable_snmp_keepalived` is deprecated.
-        "enable_snmp_vrrp" | "enable_snmp_keepalived" => s.vrrp = true,
-        "enable_snmp_checker" => s.checker = true,
-        "enable_snmp_rfc" => s.rfc = true,
-        "enable_snmp_rfcv2" => s.rfcv2 = true,
-        "enable_snmp_rfcv3" => s.rfcv3 = true,
+        "enable_snmp_vrrp" | "enable_snmp_keepalived" => {
+            return set(&mut s.vrrp);
+        }
+        "enable_snmp_rfc" => return set(&mut s.rfc),
+        "enable_snmp_rfcv2" => return set(&mut s.rfcv2),
+        "enable_snmp_rfcv3" => return set(&mut s.rfcv3),
+        // The checker MIB tables are not served yet.
+        "enable_snmp_checker" => {
+            s.checker = true;
+            cx.unsupported(c);
+            return true;
+        }
         "enable_dbus" => {
             g.dbus.enable = true;
             return true;
@@ -275,9 +284,13 @@ pub(super) fn snmp_dbus(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
                 cx.string_arg(c, 0).or(g.dbus.service_name.take());
             return true;
         }
-        _ => return false,
+        _ => false,
     }
-    cx.unsupported(c);
+}
+
+/// Turns a flag keyword on; true (the keyword is handled).
+fn set(flag: &mut bool) -> bool {
+    *flag = true;
     true
 }
 

@@ -240,14 +240,21 @@ fn every_keyword_is_typed() {
 }
 
 #[test]
-fn only_snmp_is_reported_as_not_implemented() {
+fn only_snmp_checker_is_reported_as_not_implemented() {
     let (_, d) = load(ALL);
     let u = unsupported(&d);
-    for kw in ["`enable_snmp_vrrp`", "`enable_snmp_checker`"] {
+    for kw in ["`enable_snmp_checker`"] {
         assert!(u.iter().any(|m| m.starts_with(kw)), "{kw}: {u:?}");
     }
-    // Applied by the daemon (core::placement, core::smtp, nftables, ...).
+    // Applied by the daemon (core::placement, core::smtp, core::snmp,
+    // nftables, ...).
     for kw in [
+        "`snmp_socket`",
+        "`enable_traps`",
+        "`enable_snmp_vrrp`",
+        "`enable_snmp_rfc`",
+        "`enable_snmp_rfcv2`",
+        "`enable_snmp_rfcv3`",
         "`smtp_server`",
         "`vrrp_rt_priority`",
         "`checker_rt_priority`",

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::core::bus::VrrpState;
+use crate::core::bus::NotifyState;
 use crate::core::operator::Status;
 
 /// keepalived's default `dbus_service_name`.
@@ -36,14 +36,14 @@ pub(super) mod state {
     pub(in crate::core::dbus) const STOP: u32 = 98;
 }
 
-/// The number an announced state goes out as.
-pub(super) fn announced(s: VrrpState) -> u32 {
+/// The number a notified state goes out as.
+pub(super) fn announced(s: NotifyState) -> u32 {
     match s {
-        VrrpState::Master => state::MASTER,
-        VrrpState::Backup => state::BACKUP,
-        VrrpState::Fault => state::FAULT,
-        VrrpState::Stop => state::STOP,
-        VrrpState::Deleted => state::DELETED,
+        NotifyState::Master => state::MASTER,
+        NotifyState::Backup => state::BACKUP,
+        NotifyState::Fault => state::FAULT,
+        NotifyState::Stop => state::STOP,
+        NotifyState::Deleted => state::DELETED,
     }
 }
 

@@ -107,9 +107,9 @@ fn state_numbers_are_keepalived_vrrp_state_values() {
     assert_eq!(number(ka_vrrp::State::Master), 2);
     assert_eq!(number(ka_vrrp::State::Fault), 3);
     assert_eq!(number(ka_vrrp::State::Stop), 98);
-    assert_eq!(announced(VrrpState::Deleted), 97);
-    assert_eq!(announced(VrrpState::Stop), 98);
-    assert_eq!(announced(VrrpState::Fault), 3);
+    assert_eq!(announced(NotifyState::Deleted), 97);
+    assert_eq!(announced(NotifyState::Stop), 98);
+    assert_eq!(announced(NotifyState::Fault), 3);
     let names: Vec<_> = [0, 1, 2, 3, 97, 98, 7].map(state_name).to_vec();
     assert_eq!(
         names,

@@ -16,7 +16,7 @@ use super::ask;
 use super::instance_object::InstanceObject;
 use super::names::{self, Found, INSTANCE_INTERFACE, Paths};
 use super::vrrp_object::VrrpObject;
-use crate::core::bus::{Signal, VrrpState};
+use crate::core::bus::{NotifyState, Signal};
 use crate::core::log::target;
 use crate::core::operator::{Operator, Status};
 
@@ -54,9 +54,13 @@ pub(super) async fn run(
             sig = signals.recv() => sig,
         };
         match sig {
-            Some(Signal::VrrpState { instance, state }) => {
+            Some(Signal::VrrpNotify {
+                group: false,
+                name,
+                state,
+            }) => {
                 if let Some(l) = &mut live {
-                    l.state_changed(&instance, state).await;
+                    l.state_changed(&name, state).await;
                 }
             }
             Some(Signal::VrrpReloaded) => {
@@ -97,8 +101,13 @@ pub(super) async fn run(
     if let Some(mut l) = live {
         // The instances' STOP notifications, published before the stop.
         while let Ok(sig) = signals.try_recv() {
-            if let Signal::VrrpState { instance, state } = sig {
-                l.state_changed(&instance, state).await;
+            if let Signal::VrrpNotify {
+                group: false,
+                name,
+                state,
+            } = sig
+            {
+                l.state_changed(&name, state).await;
             }
         }
         l.stop().await;
@@ -206,7 +215,7 @@ impl Live {
 
     /// `VrrpStatusChange` on the instance's object; an instance without
     /// one waits for the end of its reload.
-    async fn state_changed(&mut self, instance: &str, state: VrrpState) {
+    async fn state_changed(&mut self, instance: &str, state: NotifyState) {
         let n = names::announced(state);
         match self.path_of(instance) {
             Some(path) => self.emit_state(&path, n).await,

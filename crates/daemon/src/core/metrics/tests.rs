@@ -54,6 +54,7 @@ fn instance(name: &str, state: State) -> InstanceSnapshot {
         fault: FaultFlags::default(),
         last_transition: None,
         stats,
+        master_reason: ka_vrrp::MasterReason::MasterNoResponse,
     }
 }
 

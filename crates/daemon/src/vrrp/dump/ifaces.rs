@@ -40,7 +40,7 @@ fn sys(name: &str, file: &str) -> Option<String> {
 }
 
 /// Every interface of the current namespace, in index order.
-pub(super) fn read_all() -> Vec<IfaceInfo> {
+pub(crate) fn read_all() -> Vec<IfaceInfo> {
     let Ok(dir) = std::fs::read_dir("/sys/class/net") else {
         return Vec::new();
     };

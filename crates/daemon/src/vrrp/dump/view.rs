@@ -131,7 +131,7 @@ impl<'a> View<'a> {
 
 /// keepalived's `wantstate`: FAULT while in FAULT (keepalived sets both
 /// when an instance faults), else the engine's wanted state.
-pub(super) fn want_state(s: &InstanceSnapshot) -> State {
+pub(crate) fn want_state(s: &InstanceSnapshot) -> State {
     if s.state == State::Fault {
         State::Fault
     } else {

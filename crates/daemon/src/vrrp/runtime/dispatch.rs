@@ -16,7 +16,7 @@ use tracing::Instrument as _;
 use super::super::io::KernelOp;
 use super::super::io::{FrameIo, Io, KernelIo, NotifyIo};
 use super::Runtime;
-use crate::core::bus::{Signal, VrrpState};
+use crate::core::bus::{NotifyState as BusNotify, Signal, VrrpState};
 use crate::core::log::target;
 
 /// How long shutdown waits for `notify_stop` scripts (keepalived: 1 s).
@@ -96,18 +96,30 @@ impl<I: Io> Runtime<I> {
         }
     }
 
-    /// An instance's MASTER, BACKUP, FAULT, STOP or DELETED notification
-    /// goes on the bus too: `lvs_sync_daemon` (in the checkers) follows
-    /// it, as keepalived's `vrrp_state_become_master` / `leave_master`
-    /// switch the IPVS sync daemon, and the DBus interface sends it as
-    /// `VrrpStatusChange` (keepalived `send_instance_notifies`).
+    /// An instance's MASTER, BACKUP or FAULT notification goes on the
+    /// bus too: `lvs_sync_daemon` (in the checkers) follows it, as
+    /// keepalived's `vrrp_state_become_master` / `leave_master` switch the
+    /// IPVS sync daemon.
     fn publish_state(&self, n: &Notification) {
+        let notified = match n.state {
+            NotifyState::Master => Some(BusNotify::Master),
+            NotifyState::Backup => Some(BusNotify::Backup),
+            NotifyState::Fault => Some(BusNotify::Fault),
+            NotifyState::Stop => Some(BusNotify::Stop),
+            NotifyState::Deleted => Some(BusNotify::Deleted),
+            _ => None,
+        };
+        if let Some(state) = notified {
+            self.bus.publish(&Signal::VrrpNotify {
+                group: n.kind == NotifyKind::Group,
+                name: n.name.clone(),
+                state,
+            });
+        }
         let state = match n.state {
             NotifyState::Master => VrrpState::Master,
             NotifyState::Backup => VrrpState::Backup,
             NotifyState::Fault => VrrpState::Fault,
-            NotifyState::Stop => VrrpState::Stop,
-            NotifyState::Deleted => VrrpState::Deleted,
             _ => return,
         };
         if n.kind == NotifyKind::Instance {
