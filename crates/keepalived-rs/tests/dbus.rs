@@ -357,6 +357,41 @@ fn assert_scenario(imp: Impl, s: &Seen) {
     // MASTER, FAULT, BACKUP, MASTER; the reload: VrrpReloaded, VI_2
     // BACKUP, MASTER; its removal: FAULT (no notify_deleted) before the
     // second VrrpReloaded; SIGTERM: STOP, then VrrpStopped.
+    let (start, rest) = phases(s);
+    // Start: VrrpStarted and the instance's state when the objects went
+    // out; a transition racing the export may be announced twice
+    // (keepalived's VRRP thread and DBus thread both send it; here the
+    // state is read after the queue is emptied).
+    assert!(start.contains(&"vrrp VrrpStarted".to_owned()), "{}", ctx());
+    let early = ["vrrp VrrpStarted", "VI_1 0", "VI_1 1"];
+    assert!(
+        start.iter().all(|x| early.contains(&x.as_str())),
+        "{}",
+        ctx()
+    );
+    assert_eq!(
+        rest,
+        [
+            "VI_1 2",
+            "VI_1 3",
+            "VI_1 1",
+            "VI_1 2",
+            "vrrp VrrpReloaded",
+            "VI_2 1",
+            "VI_2 2",
+            "VI_2 3",
+            "vrrp VrrpReloaded",
+            "VI_1 98",
+            "vrrp VrrpStopped",
+        ],
+        "{}",
+        ctx()
+    );
+}
+
+/// The signals as `VI_1 2` or `vrrp VrrpStarted`, split at the first
+/// MASTER of VI_1: (start, the rest).
+fn phases(s: &Seen) -> (Vec<String>, Vec<String>) {
     let short: Vec<String> = s
         .signals
         .iter()
@@ -374,26 +409,11 @@ fn assert_scenario(imp: Impl, s: &Seen) {
             }
         })
         .collect();
-    assert_eq!(
-        short,
-        [
-            "vrrp VrrpStarted",
-            "VI_1 1",
-            "VI_1 2",
-            "VI_1 3",
-            "VI_1 1",
-            "VI_1 2",
-            "vrrp VrrpReloaded",
-            "VI_2 1",
-            "VI_2 2",
-            "VI_2 3",
-            "vrrp VrrpReloaded",
-            "VI_1 98",
-            "vrrp VrrpStopped",
-        ],
-        "{}",
-        ctx()
-    );
+    let k = short
+        .iter()
+        .position(|x| x == "VI_1 2")
+        .unwrap_or(short.len());
+    (short[..k].to_vec(), short[k..].to_vec())
 }
 
 fn skip() -> bool {
@@ -439,7 +459,9 @@ fn keepalived_2_2_7_shows_the_same_objects_signals_and_values() {
         )
     });
     assert_scenario(Impl::Keepalived, &ka);
-    assert_eq!(rs.signals, ka.signals, "signals");
+    // Every signal after the start (whose first lines race, see
+    // assert_scenario), in the same order.
+    assert_eq!(phases(&rs).1, phases(&ka).1, "signals");
     assert_eq!(rs.vrrp_xml, ka.vrrp_xml, "the VRRP object's introspection");
     // The tree's children; zbus's intermediate node also answers the
     // standard interfaces (Introspectable, Peer, Properties), GDBus's
