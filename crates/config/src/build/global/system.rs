@@ -258,31 +258,27 @@ pub(super) fn snmp_dbus(c: &Item, cx: &mut Cx, g: &mut GlobalDefs) -> bool {
             } else if let Some(w) = cx.string_arg(c, 0) {
                 s.socket = Some(w);
             }
-            return true;
+            true
         }
         // The SNMP subagent (daemon core/snmp) serves these.
-        "enable_traps" => return set(&mut s.enable_traps),
+        "enable_traps" => set(&mut s.enable_traps),
         // keepalived compat: `enable_snmp_keepalived` is deprecated.
-        "enable_snmp_vrrp" | "enable_snmp_keepalived" => {
-            return set(&mut s.vrrp);
-        }
-        "enable_snmp_rfc" => return set(&mut s.rfc),
-        "enable_snmp_rfcv2" => return set(&mut s.rfcv2),
-        "enable_snmp_rfcv3" => return set(&mut s.rfcv3),
+        "enable_snmp_vrrp" | "enable_snmp_keepalived" => set(&mut s.vrrp),
+        "enable_snmp_rfc" => set(&mut s.rfc),
+        "enable_snmp_rfcv2" => set(&mut s.rfcv2),
+        "enable_snmp_rfcv3" => set(&mut s.rfcv3),
         // The checker MIB tables are not served yet.
         "enable_snmp_checker" => {
             s.checker = true;
             cx.unsupported(c);
-            return true;
+            true
         }
-        "enable_dbus" => {
-            g.dbus.enable = true;
-            return true;
-        }
+        // The DBus interface (daemon core/dbus) runs with these.
+        "enable_dbus" => set(&mut g.dbus.enable),
         "dbus_service_name" => {
             g.dbus.service_name =
                 cx.string_arg(c, 0).or(g.dbus.service_name.take());
-            return true;
+            true
         }
         _ => false,
     }
