@@ -329,14 +329,28 @@ fn rcvbufs_of(
     bufs
 }
 
-#[test]
-fn vrrp_socket_receive_buffers_match_keepalived() {
+/// Prints why the socket-buffer tests cannot run here, if they cannot.
+fn skip_without_python() -> bool {
     if let Some(why) = support::skip_reason() {
         eprintln!("skipped: {why}");
-        return;
+        return true;
     }
     if ka_lab::run("python3", &["-c", "pass"]).is_err() {
         eprintln!("skipped: python3 (to read the sockets' buffers) is missing");
+        return true;
+    }
+    false
+}
+
+/// Whether lab host 0 holds `203.0.113.LAST`.
+fn has(lab: &Lab, last: u8) -> bool {
+    let a: IpAddr = format!("203.0.113.{last}").parse().expect("ip");
+    lab.addresses(0).contains(&a)
+}
+
+#[test]
+fn vrrp_socket_receive_buffers_match_keepalived() {
+    if skip_without_python() {
         return;
     }
     let mut lab = Lab::new(1).expect("lab");
@@ -366,12 +380,7 @@ fn vrrp_socket_receive_buffers_match_keepalived() {
 /// cannot run on this kernel (no IPVS): only keepalived-rs is read.
 #[test]
 fn lvs_netlink_rcv_bufs_size_the_checkers_netlink_sockets() {
-    if let Some(why) = support::skip_reason() {
-        eprintln!("skipped: {why}");
-        return;
-    }
-    if ka_lab::run("python3", &["-c", "pass"]).is_err() {
-        eprintln!("skipped: python3 (to read the sockets' buffers) is missing");
+    if skip_without_python() {
         return;
     }
     let mut lab = Lab::new(1).expect("lab");
@@ -470,10 +479,6 @@ fn reload_check_run(
     let tmp = lab.dir().join(format!("{label}-tmp"));
     let conf_path = lab.dir().join(format!("{label}.conf"));
     let pid = start(lab, label, &[argv], &reload_conf(&dir, 1, ""), &tmp);
-    let has = |lab: &Lab, last: u8| {
-        let a: IpAddr = format!("203.0.113.{last}").parse().expect("ip");
-        lab.addresses(0).contains(&a)
-    };
     let master =
         wait_for(Duration::from_secs(10), || has(lab, 1).then_some(()));
     assert!(
@@ -559,10 +564,6 @@ fn timed_reload_run(
     let tmp = lab.dir().join(format!("{label}-tmp"));
     let conf_path = lab.dir().join(format!("{label}.conf"));
     let pid = start(lab, label, &[argv], &timed_conf(&file, 11), &tmp);
-    let has = |lab: &Lab, last: u8| {
-        let a: IpAddr = format!("203.0.113.{last}").parse().expect("ip");
-        lab.addresses(0).contains(&a)
-    };
     let master =
         wait_for(Duration::from_secs(10), || has(lab, 11).then_some(()));
     assert!(

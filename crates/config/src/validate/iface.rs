@@ -169,6 +169,11 @@ fn static_default_interface(
     missing: &dyn Fn(&str) -> bool,
     d: &mut Diagnostics,
 ) {
+    // keepalived compat: get_default_if() looks the interface up only
+    // when an address needs it.
+    if config.vrrp.static_addresses.iter().all(|a| a.dev.is_some()) {
+        return;
+    }
     let default = config.global.default_interface_or_eth0();
     if !missing(default) {
         return;
