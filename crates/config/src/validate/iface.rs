@@ -178,11 +178,14 @@ fn static_default_interface(
     if !missing(default) {
         return;
     }
-    config.vrrp.static_addresses.retain(|a| {
-        if a.dev.is_some() {
-            return true;
-        }
+    // The VRRP process stops at this (a missing interface): the address
+    // is kept in the model, so that the printed configuration says so too.
+    for a in config
+        .vrrp
+        .static_addresses
+        .iter()
+        .filter(|a| a.dev.is_none())
+    {
         d.fatal(None, format!("Static address {}/{} requires either an interface or default interface must exist", a.addr, a.prefix_len));
-        false
-    });
+    }
 }
