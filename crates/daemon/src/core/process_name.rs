@@ -43,9 +43,6 @@ impl ProcessName {
         let Some(to) = name.or(self.original.as_deref()) else {
             return;
         };
-        if self.current.is_none() && self.original.is_none() {
-            return;
-        }
         if let Err(e) = ka_sys::process::set_name(to) {
             // keepalived's words.
             tracing::info!(target: target::CORE, "Failed to set process name '{to}': {e}");
