@@ -3,7 +3,10 @@
 //! connects a second (most of a check's CPU) spreads over the cores while
 //! the engine's loop stays on the main runtime. Probes are handed out in
 //! turn and sent over in batches ([`Workers::flush`], once per engine
-//! step): one wake-up of a probe thread per batch, not per probe.
+//! step): one wake-up of a probe thread per batch, not per probe. On a
+//! single core there are no probe threads: they could only take turns
+//! with the main thread, and each hand-over (an eventfd write and a
+//! context switch each way) would cost more than the probe itself.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -49,12 +52,26 @@ impl std::fmt::Debug for Workers {
     }
 }
 
+/// How many probe threads for `cores` cores: one per core, at most
+/// [`MAX_WORKERS`], and none on one core.
+fn threads_for(cores: usize) -> usize {
+    if cores <= 1 {
+        0
+    } else {
+        cores.min(MAX_WORKERS)
+    }
+}
+
 impl Workers {
-    /// One thread per core, at most [`MAX_WORKERS`].
+    /// The probe threads for this machine's cores ([`threads_for`]).
     pub(crate) fn start() -> Self {
-        let n = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZeroUsize::get)
-            .min(MAX_WORKERS);
+        let cores = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get);
+        Self::with_threads(threads_for(cores))
+    }
+
+    /// `n` probe threads (fewer if some cannot be started).
+    pub(crate) fn with_threads(n: usize) -> Self {
         let mut workers = Vec::with_capacity(n);
         for i in 0..n {
             match spawn(i) {

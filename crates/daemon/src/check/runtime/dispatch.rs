@@ -47,7 +47,11 @@ impl<I: Io> Runtime<I> {
         }
         // keepalived compat: a checker's epilog mails after the real
         // server's notifiers ran (update_svr_checker_state, then
-        // smtp_alert).
+        // smtp_alert). The settings are looked up (the host name with
+        // them) only when there is something to mail, not every step.
+        if alerts.is_empty() {
+            return;
+        }
         if let Some(cfg) = mail::smtp_config(&self.plan) {
             for a in alerts {
                 if let Some(m) = mail::checker_mail(&self.plan, &a) {
@@ -92,10 +96,10 @@ impl<I: Io> Runtime<I> {
         let wait = self.stopping.then_some(STOP_SCRIPT_WAIT);
         self.notify.push(key, &line, scripts, wait).await;
         let prev = self.previous.as_ref();
-        if let (Some(cfg), Some(m)) = (
-            mail::smtp_config(&self.plan),
-            mail::mail_for(&self.plan, prev, n, self.stopping),
-        ) {
+        let Some(m) = mail::mail_for(&self.plan, prev, n, self.stopping) else {
+            return;
+        };
+        if let Some(cfg) = mail::smtp_config(&self.plan) {
             self.mailer.send(&cfg, m);
         }
     }

@@ -29,12 +29,10 @@
 //! Where: keepalived's checker needs IPVS, which the host kernel lacks,
 //! so keepalived runs in a user-mode Linux guest (one virtual CPU, a
 //! slower kernel). keepalived-rs runs in a namespace on the host with
-//! `--lvs-backend nftables`, and also in the same UML guest: that row is
-//! the fair comparison of the checkers. keepalived-rs has no IPVS data
-//! plane yet and the UML kernel has no nftables NAT, so there its table
-//! is refused and the checks run with no data plane behind them (the
-//! table notes it); with every real server up, keepalived programs IPVS
-//! once at start and not in the window either. One virtual CPU shared with the
+//! `--lvs-backend nftables`, and also in the same UML guest with
+//! `--lvs-backend ipvs`: that row is the fair comparison of the checkers,
+//! both programming the guest's IPVS (with every real server up, once at
+//! start and not in the window). One virtual CPU shared with the
 //! real servers and nginx cannot keep 10,000 checks a second: with
 //! `--uml-scale 1000,100` the guests run fewer real servers, at a load
 //! where CPU per check can be compared.
@@ -44,6 +42,7 @@ mod analysis;
 mod daemons;
 mod layout;
 mod serve;
+mod syn;
 #[cfg(test)]
 mod tests;
 
@@ -149,7 +148,7 @@ struct Row {
 }
 
 /// The figures of a row, in table order after the servers column.
-const FIGURES: usize = 17;
+const FIGURES: usize = 20;
 
 impl Row {
     fn f(&self, k: &str) -> f64 {
@@ -188,6 +187,9 @@ impl Row {
             self.f("p50"),
             self.f("p99"),
             self.f("max"),
+            self.pct("syn_late", "syn_intervals"),
+            self.f("syn_p99"),
+            self.f("syn_max"),
             self.f("unchecked"),
             self.f("http_not_200"),
             self.f("serve_ticks") / secs,
@@ -196,15 +198,21 @@ impl Row {
     }
 }
 
-/// The daemon's command line in the measurement script.
-fn daemon_cmd(imp: &Impl, work: &Path) -> String {
+/// The daemon's command line in the measurement script: keepalived-rs
+/// programs nftables on the host (no IPVS there) and IPVS in the UML
+/// guest, as keepalived does.
+fn daemon_cmd(imp: &Impl, place: Place, work: &Path) -> String {
     let w = work.display();
     let files = format!(
         "-n -l -C -f {w}/keepalived.conf -p {w}/ka.pid -c {w}/ka-chk.pid -r {w}/ka-vrrp.pid"
     );
     match imp {
         Impl::Rs(bin) => {
-            format!("\"{}\" {files} --lvs-backend nftables", bin.display())
+            let backend = match place {
+                Place::Host => "nftables",
+                Place::Uml => "ipvs",
+            };
+            format!("\"{}\" {files} --lvs-backend {backend}", bin.display())
         }
         Impl::Keepalived => {
             format!("{} {files} --dont-respawn", daemons::KEEPALIVED)
@@ -216,6 +224,7 @@ fn daemon_cmd(imp: &Impl, work: &Path) -> String {
 fn prepare(
     o: &Opts,
     imp: &Impl,
+    place: Place,
     work: &Path,
     (tcp, http): (usize, usize),
 ) -> Result<String, String> {
@@ -229,7 +238,7 @@ fn prepare(
     Ok(layout::script(&layout::Script {
         work,
         bench: &bench,
-        daemon: daemon_cmd(imp, work),
+        daemon: daemon_cmd(imp, place, work),
         tcp,
         http,
         settle: o.settle,
@@ -271,6 +280,17 @@ fn result(work: &Path, extra: &str) -> Result<serde_json::Value, String> {
         .lines()
         .any(|l| l.contains("nftables: nft:") && l.contains("Error"));
     v["table_refused"] = serde_json::json!(refused);
+    // The counts behind the percentages (a handful of late intervals
+    // rounds to 0.00 %).
+    let n = |k: &str| v[k].as_u64().unwrap_or(0);
+    eprintln!(
+        "  late intervals: {} of {} at the servers, {} of {} by SYN time ({} SYN frames)",
+        n("late"),
+        n("intervals"),
+        n("syn_late"),
+        n("syn_intervals"),
+        n("syn_frames")
+    );
     Ok(v)
 }
 
@@ -279,7 +299,7 @@ fn run_host(o: &Opts, imp: &Impl) -> Result<serde_json::Value, String> {
     let mut lab = ka_lab::Lab::new(1).map_err(|e| e.to_string())?;
     conntrack_time_wait(&lab);
     let work = lab.dir().to_path_buf();
-    let script = prepare(o, imp, &work, (o.tcp, o.http))?;
+    let script = prepare(o, imp, Place::Host, &work, (o.tcp, o.http))?;
     std::fs::write(work.join("run.sh"), script).map_err(|e| e.to_string())?;
     let sh = work.join("run.sh").display().to_string();
     let pid = lab
@@ -328,7 +348,8 @@ fn run_uml(o: &Opts, imp: &Impl) -> Result<serde_json::Value, String> {
         .mem(&o.mem)
         .timeout(Duration::from_secs(o.settle + o.secs + 240));
     let work = g.work().to_path_buf();
-    let script = prepare(o, imp, &work, o.uml.unwrap_or((o.tcp, o.http)))?;
+    let script =
+        prepare(o, imp, Place::Uml, &work, o.uml.unwrap_or((o.tcp, o.http)))?;
     let run = g
         .run(&format!("{UML_SETUP}{script}"))
         .map_err(|e| e.to_string())?;
@@ -452,7 +473,7 @@ fn line(r: &Row) -> String {
 
 fn line_of(r: &Row, run: String, f: &[f64; FIGURES]) -> String {
     format!(
-        "| {} | {} | {} | {} + {} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {:.0} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.0} | {:.0} | {:.1} | {:.0} |",
+        "| {} | {} | {} | {} + {} | {:.0} | {:.0} | {:.0} | {:.1} | {:.1} | {:.1} | {:.0} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.3} | {:.2} | {:.3} | {:.3} | {:.0} | {:.0} | {:.1} | {:.0} |",
         r.name,
         place_name(r.place),
         run,
@@ -475,10 +496,13 @@ fn line_of(r: &Row, run: String, f: &[f64; FIGURES]) -> String {
         f[14],
         f[15],
         f[16],
+        f[17],
+        f[18],
+        f[19],
     )
 }
 
-const HEADER: &str = "| implementation | where | run | servers TCP + HTTP | checks/s | TCP/s | HTTP/s | CPU % of a core | CPU µs/check | peak RSS MiB (VmHWM) | processes | intervals > 1.1 s % | TCP late % | HTTP late % | p50 s | p99 s | max s | servers unchecked | HTTP not 200 | TCP servers' CPU % | accept backlog at end |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+const HEADER: &str = "| implementation | where | run | servers TCP + HTTP | checks/s | TCP/s | HTTP/s | CPU % of a core | CPU µs/check | peak RSS MiB (VmHWM) | processes | intervals > 1.1 s % | TCP late % | HTTP late % | p50 s | p99 s | max s | SYN intervals > 1.1 s % | SYN p99 s | SYN max s | servers unchecked | HTTP not 200 | TCP servers' CPU % | accept backlog at end |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
 
 fn print_table(o: &Opts, rows: &[Row]) {
     println!(

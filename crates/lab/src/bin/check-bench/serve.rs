@@ -11,10 +11,13 @@ use std::cell::RefCell;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::analysis;
 use crate::layout;
+use crate::syn;
 
 /// What `serve` is told.
 #[derive(Debug)]
@@ -103,6 +106,8 @@ async fn serve(o: &ServeOpts) -> Result<(), String> {
             }
         });
     }
+    let stop_syn = Arc::new(AtomicBool::new(false));
+    let syns = syn::start(o.tcp, o.http, Arc::clone(&stop_syn))?;
     std::fs::write(&o.ready, "ready\n")
         .map_err(|e| format!("{}: {e}", o.ready.display()))?;
     let pid = wait_pid(o).await?;
@@ -132,12 +137,22 @@ async fn serve(o: &ServeOpts) -> Result<(), String> {
         .map(|v| analysis::in_window(v, t0, t1))
         .collect();
     let (http, http_bad) = http_checks(o, wall0, wall1);
+    stop_syn.store(true, Ordering::Relaxed);
+    let syns = syns
+        .join()
+        .map_err(|_| "the SYN capture thread panicked".to_string())?;
+    let syn: Vec<Vec<f64>> = syns
+        .per
+        .iter()
+        .map(|v| analysis::in_window(v, wall0, wall1))
+        .collect();
     let interval = Duration::from_secs(layout::DELAY_LOOP);
     let secs = t1 - t0;
     let all: Vec<Vec<f64>> = tcp.iter().chain(http.iter()).cloned().collect();
     let late = analysis::lateness(&all, interval);
     let tcp_late = analysis::lateness(&tcp, interval);
     let http_late = analysis::lateness(&http, interval);
+    let syn_late = analysis::lateness(&syn, interval);
     let count = |v: &[Vec<f64>]| v.iter().map(Vec::len).sum::<usize>();
     let json = serde_json::json!({
         "secs": secs,
@@ -159,6 +174,11 @@ async fn serve(o: &ServeOpts) -> Result<(), String> {
         "tcp_late": tcp_late.late,
         "http_intervals": http_late.intervals,
         "http_late": http_late.late,
+        "syn_intervals": syn_late.intervals,
+        "syn_late": syn_late.late,
+        "syn_p99": syn_late.p99.as_secs_f64(),
+        "syn_max": syn_late.max.as_secs_f64(),
+        "syn_frames": syns.frames,
     });
     std::fs::write(&o.out, json.to_string())
         .map_err(|e| format!("{}: {e}", o.out.display()))

@@ -103,3 +103,94 @@ fn accept_queue_of_listeners_only() {
     assert_eq!(listen_queue(listen), Some(31));
     assert_eq!(listen_queue(est), None);
 }
+
+#[test]
+fn syn_destinations_map_to_real_servers() {
+    use crate::syn::server_index;
+    use std::net::Ipv4Addr;
+    let (tcp, http) = (2500, 1500);
+    for i in [0, 999, 1000, 2499] {
+        assert_eq!(server_index(layout::tcp_rs(i), tcp, http), Some(i));
+    }
+    for j in [0, 1000, 1499] {
+        assert_eq!(server_index(layout::http_rs(j), tcp, http), Some(tcp + j));
+    }
+    assert_eq!(server_index(layout::tcp_rs(2500), tcp, http), None);
+    assert_eq!(server_index(layout::http_rs(1500), tcp, http), None);
+    // A SYN-ACK's destination is the daemon's ephemeral port.
+    assert_eq!(
+        server_index((Ipv4Addr::new(198, 51, 100, 1), 45000), tcp, http),
+        None
+    );
+    assert_eq!(
+        server_index((Ipv4Addr::new(192, 0, 2, 1), 10000), tcp, http),
+        None
+    );
+}
+
+/// The filter keeps a connect's SYN (with the kernel's time) and nothing
+/// else of the connection: not the SYN-ACK, not the outgoing copy.
+#[test]
+fn syn_capture_sees_each_connect_once() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    if ka_lab::skip() {
+        return;
+    }
+    let lab = ka_lab::Lab::new(1).expect("lab");
+    let netns = lab.host(0).netns.clone();
+    lab.exec_ok(0, "ip", &["addr", "add", "198.51.100.1/32", "dev", "lo"])
+        .expect("address");
+    let per = std::thread::spawn(move || {
+        let ns =
+            std::fs::File::open(format!("/run/netns/{netns}")).expect("netns");
+        nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWNET)
+            .expect("setns");
+        let stop = Arc::new(AtomicBool::new(false));
+        let cap = crate::syn::start(2, 0, Arc::clone(&stop)).expect("capture");
+        let before = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs_f64();
+        let l = std::net::TcpListener::bind(("198.51.100.1", 10001))
+            .expect("listen");
+        for _ in 0..3 {
+            let c = std::net::TcpStream::connect(("198.51.100.1", 10001))
+                .expect("connect");
+            drop(l.accept().expect("accept"));
+            drop(c);
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        stop.store(true, Ordering::Relaxed);
+        (cap.join().expect("capture thread"), before)
+    });
+    let (seen, before) = per.join().expect("thread");
+    // Three SYNs to port 10001 and no other frame of the connections.
+    assert_eq!(seen.frames, 3, "{seen:?}");
+    let per = seen.per;
+    assert_eq!(per.len(), 2);
+    assert!(per[0].is_empty(), "{per:?}");
+    assert_eq!(per[1].len(), 3, "{per:?}");
+    assert!(
+        per[1]
+            .iter()
+            .all(|&t| t >= before - 1.0 && t < before + 10.0),
+        "{per:?} vs {before}"
+    );
+}
+
+#[test]
+fn a_syn_is_told_by_its_port_and_sequence_number() {
+    let mut p = vec![0u8; 40];
+    p[0] = 0x45;
+    p[16..20].copy_from_slice(&[198, 51, 100, 1]);
+    p[20..22].copy_from_slice(&45000u16.to_be_bytes());
+    p[22..24].copy_from_slice(&10001u16.to_be_bytes());
+    p[24..28].copy_from_slice(&0xdead_beefu32.to_be_bytes());
+    let ((a, port), id) = crate::syn::parse_syn(&p).expect("parses");
+    assert_eq!(
+        (a.octets(), port, id),
+        ([198, 51, 100, 1], 10001, (45000, 0xdead_beef))
+    );
+    assert_eq!(crate::syn::parse_syn(&p[..27]), None);
+}
