@@ -36,16 +36,16 @@ pub use spec::{
     Target, TlsSpec, UdpSpec, UrlRegex, UrlSpec,
 };
 
-use std::time::Instant;
-
 /// Runs one attempt. An HTTP check runs every url in turn and stops at
 /// the first failure (keepalived checks one url per attempt: the engine
 /// uses [`run_url`] to follow it exactly). Never panics; memory bounded
 /// whatever the peer sends.
 pub async fn run(spec: &ProbeSpec, ctx: &ProbeCtx) -> Outcome {
-    let start = Instant::now();
+    // tokio's clock: TCP_CHECK's connect timeout counts from this same
+    // reading.
+    let start = tokio::time::Instant::now();
     let verdict = match &spec.kind {
-        ProbeKind::Tcp => tcp::run(&spec.target).await,
+        ProbeKind::Tcp => tcp::run(&spec.target, start).await,
         ProbeKind::Http(h) => {
             let mut v = Verdict::Up;
             for i in 0..h.urls.len() {
@@ -80,7 +80,7 @@ pub async fn run_url(
     let ProbeKind::Http(h) = &spec.kind else {
         return run(spec, ctx).await;
     };
-    let start = Instant::now();
+    let start = std::time::Instant::now();
     let verdict = match http::run_url(h, index, &spec.target, ctx).await {
         Ok(_) => Verdict::Up,
         Err(r) => Verdict::Down(r),

@@ -3,9 +3,9 @@
 use crate::outcome::Verdict;
 use crate::spec::Target;
 
-/// Connects to `t` and closes at once.
-pub(crate) async fn run(t: &Target) -> Verdict {
-    match crate::connect::tcp(t).await {
+/// Connects to `t` (within its timeout from `start`) and closes at once.
+pub(crate) async fn run(t: &Target, start: tokio::time::Instant) -> Verdict {
+    match crate::connect::tcp_from(t, start).await {
         Ok(stream) => {
             drop(stream);
             Verdict::Up

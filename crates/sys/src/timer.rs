@@ -8,12 +8,19 @@
 //! so does this: a `timerfd` on `CLOCK_MONOTONIC` (the clock of
 //! `std::time::Instant`), registered with tokio's reactor, so the loop
 //! wakes when the deadline passes and not at the next millisecond.
+//!
+//! The timer is armed with absolute deadlines (`TFD_TIMER_ABSTIME`) and
+//! only when the deadline changes: an event loop that turns for every
+//! input re-asks for the same deadline each turn, and neither reads the
+//! clock nor makes a `timerfd_settime` call for it (at 11,000 checks a
+//! second, the checker loop turns thousands of times a second).
 
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, RawFd};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use nix::sys::time::TimeSpec;
+use nix::time::{ClockId as Clock, clock_gettime};
 use nix::sys::timerfd::{
     ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags,
 };
@@ -29,9 +36,14 @@ impl AsRawFd for Fd {
     }
 }
 
-/// A one-shot timer re-armed for each deadline.
+/// A one-shot timer re-armed for each new deadline.
 pub struct PreciseTimer {
     fd: AsyncFd<Fd>,
+    /// One instant and its CLOCK_MONOTONIC reading, taken together:
+    /// `Instant` is CLOCK_MONOTONIC but does not expose its value.
+    base: (Instant, Duration),
+    /// The deadline the timerfd is armed for and has not yet reported.
+    armed: Option<Instant>,
 }
 
 impl std::fmt::Debug for PreciseTimer {
@@ -55,29 +67,51 @@ impl PreciseTimer {
         let fd = unsafe {
             AsyncFd::register_with_interest(Fd(tfd), Interest::READABLE)
         }?;
-        Ok(Self { fd })
+        let at = Instant::now();
+        let mono =
+            Duration::from(clock_gettime(Clock::CLOCK_MONOTONIC)?);
+        Ok(Self {
+            fd,
+            base: (at, mono),
+            armed: None,
+        })
+    }
+
+    /// `deadline` on CLOCK_MONOTONIC (exact to the few nanoseconds
+    /// between the two reads of [`Self::base`]); never zero, which would
+    /// disarm the timer.
+    fn monotonic(&self, deadline: Instant) -> TimeSpec {
+        let (at, mono) = self.base;
+        let t = if deadline >= at {
+            mono.saturating_add(deadline - at)
+        } else {
+            mono.saturating_sub(at - deadline)
+        };
+        TimeSpec::from_duration(t.max(Duration::from_nanos(1)))
     }
 
     /// Returns once `deadline` has passed (at once if it has already).
     pub async fn sleep_until(&mut self, deadline: Instant) -> io::Result<()> {
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Ok(());
+        if self.armed != Some(deadline) {
+            // A deadline already past expires at once. Arming again
+            // clears an expiry not yet read.
+            self.armed = None;
+            self.fd.get_ref().0.set(
+                Expiration::OneShot(self.monotonic(deadline)),
+                TimerSetTimeFlags::TFD_TIMER_ABSTIME,
+            )?;
+            self.armed = Some(deadline);
         }
-        // Relative arming: `Instant` is CLOCK_MONOTONIC, the error is the
-        // few nanoseconds between the two clock reads. (A zero value
-        // would disarm the timer; `left` is not zero here.)
-        self.fd.get_ref().0.set(
-            Expiration::OneShot(TimeSpec::from_duration(left)),
-            TimerSetTimeFlags::empty(),
-        )?;
         loop {
             let mut guard = self.fd.readable().await?;
             // Reading the expiry count re-arms readiness for next time.
             match guard
                 .try_io(|fd| fd.get_ref().0.wait().map_err(io::Error::from))
             {
-                Ok(Ok(())) => return Ok(()),
+                Ok(Ok(())) => {
+                    self.armed = None;
+                    return Ok(());
+                }
                 Ok(Err(e)) => return Err(e),
                 Err(_would_block) => continue,
             }
@@ -87,8 +121,6 @@ impl PreciseTimer {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     #[test]
@@ -117,6 +149,45 @@ mod tests {
             let mut t = PreciseTimer::new().expect("timerfd");
             let past = Instant::now();
             t.sleep_until(past).await.expect("sleep");
+        });
+    }
+
+    /// A sleep dropped before its deadline (the loop took another input)
+    /// leaves the timer armed; asked again for the same deadline, it
+    /// wakes at that deadline, also when it passed in between.
+    #[test]
+    fn a_dropped_sleep_keeps_its_deadline() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let mut t = PreciseTimer::new().expect("timerfd");
+            let deadline = Instant::now() + Duration::from_millis(20);
+            let early = tokio::time::timeout(
+                Duration::from_millis(5),
+                t.sleep_until(deadline),
+            )
+            .await;
+            assert!(early.is_err(), "woke 15 ms early");
+            t.sleep_until(deadline).await.expect("sleep");
+            assert!(Instant::now() >= deadline, "woke before the deadline");
+            // Passed while nobody waited: the next ask returns at once.
+            let next = Instant::now() + Duration::from_millis(5);
+            let _ = tokio::time::timeout(
+                Duration::from_millis(1),
+                t.sleep_until(next),
+            )
+            .await;
+            std::thread::sleep(Duration::from_millis(10));
+            tokio::time::timeout(Duration::from_secs(5), t.sleep_until(next))
+                .await
+                .expect("an expired deadline did not return")
+                .expect("sleep");
+            // A new, later deadline replaces the armed one.
+            let later = Instant::now() + Duration::from_millis(30);
+            t.sleep_until(later).await.expect("sleep");
+            assert!(Instant::now() >= later, "woke before the new deadline");
         });
     }
 }

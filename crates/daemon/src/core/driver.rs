@@ -228,6 +228,11 @@ impl<E: Engine> Driver<E> {
     /// the engine is called; with a recorder, the call is one step.
     pub(crate) fn step(&mut self, input: Input<E::Event>) {
         let now = self.clock.now();
+        self.step_at(now, input);
+    }
+
+    /// [`Self::step`] at `now`, read by the caller.
+    fn step_at(&mut self, now: Instant, input: Input<E::Event>) {
         let from = self.out.len();
         // The event goes to the engine; the recording needs its own copy.
         let recorded = self.recorder.as_ref().map(|_| match &input {
@@ -268,13 +273,19 @@ impl<E: Engine> Driver<E> {
         }
     }
 
-    /// Hands the engine each of `events`.
+    /// Hands the engine each of `events`, taken together: at one reading
+    /// of the clock (a batch of probe results is hundreds of events).
     pub(crate) fn step_all(
         &mut self,
         events: impl IntoIterator<Item = E::Event>,
     ) {
+        let mut events = events.into_iter().peekable();
+        if events.peek().is_none() {
+            return;
+        }
+        let now = self.clock.now();
         for ev in events {
-            self.step(Input::Event(ev));
+            self.step_at(now, Input::Event(ev));
         }
     }
 

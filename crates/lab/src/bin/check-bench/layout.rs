@@ -154,6 +154,9 @@ pub(crate) struct Script<'a> {
     pub(crate) http: usize,
     pub(crate) settle: u64,
     pub(crate) window: u64,
+    /// Seconds of `strace -c -f` on the daemon and its children (keepalived's
+    /// checker), 2 s into the window.
+    pub(crate) strace: Option<u64>,
 }
 
 /// The shell script of one measurement: addresses on the loopback link (the host kernel has no
@@ -184,6 +187,7 @@ pub(crate) fn script(s: &Script<'_>) -> String {
          [ -e $W/ready ] || {{ cat $W/serve.log; [ -n \"$NP\" ] && kill $NP; exit 93; }}\n\
          {daemon} > $W/daemon.log 2>&1 &\n\
          DP=$!\necho $DP > $W/daemon.pid\n\
+         {strace}\
          wait $SP; ST=$?\n\
          kill -TERM $DP; for i in $(seq 1 100); do kill -0 $DP 2>/dev/null || break; sleep 0.1; done; kill -KILL $DP 2>/dev/null\n\
          [ -n \"$NP\" ] && kill $NP\n\
@@ -195,5 +199,9 @@ pub(crate) fn script(s: &Script<'_>) -> String {
         settle = s.settle,
         window = s.window,
         daemon = s.daemon,
+        strace = s.strace.map_or(String::new(), |secs| format!(
+            "( sleep {}; timeout {secs} strace -c -f $(for p in $DP $(pgrep -P $DP); do echo -p $p; done) -o $W/strace.txt ) &\n",
+            s.settle + 2
+        )),
     )
 }

@@ -63,11 +63,14 @@ struct Opts {
     impls: Vec<Impl>,
     uml_rs: bool,
     mem: String,
+    /// Seconds of `strace -c` on the daemon, early in the window (a
+    /// diagnostic: it slows the daemon, so that run's figures are off).
+    strace: Option<u64>,
 }
 
 fn usage() -> String {
     "usage: check-bench [--tcp 10000] [--http 1000] [--settle 10] [--secs 30] [--runs 1] \
-     [--impl keepalived-rs|keepalived|both] [--bin PATH] [--no-uml-rs] [--uml-scale TCP,HTTP] [--mem 1536M]"
+     [--impl keepalived-rs|keepalived|both] [--bin PATH] [--no-uml-rs] [--uml-scale TCP,HTTP] [--mem 1536M] [--strace SECS]"
         .to_owned()
 }
 
@@ -82,6 +85,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
         impls: Vec::new(),
         uml_rs: true,
         mem: "1536M".into(),
+        strace: None,
     };
     let (mut imp, mut bin) = ("both".to_owned(), daemons::default_rs_bin());
     let mut it = args.iter();
@@ -113,6 +117,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--bin" => bin = val()?.into(),
             "--no-uml-rs" => o.uml_rs = false,
             "--mem" => o.mem = val()?,
+            "--strace" => o.strace = Some(num(val()?)?),
             "-h" | "--help" => return Err(usage()),
             other => {
                 return Err(format!("unknown option {other}\n{}", usage()));
@@ -243,6 +248,7 @@ fn prepare(
         http,
         settle: o.settle,
         window: o.secs,
+        strace: o.strace,
     }))
 }
 
@@ -280,6 +286,9 @@ fn result(work: &Path, extra: &str) -> Result<serde_json::Value, String> {
         .lines()
         .any(|l| l.contains("nftables: nft:") && l.contains("Error"));
     v["table_refused"] = serde_json::json!(refused);
+    if let Ok(t) = std::fs::read_to_string(work.join("strace.txt")) {
+        eprintln!("  strace -c of the daemon (this run's figures are slowed by it):\n{t}");
+    }
     // The counts behind the percentages (a handful of late intervals
     // rounds to 0.00 %).
     let n = |k: &str| v[k].as_u64().unwrap_or(0);
