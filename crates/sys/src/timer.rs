@@ -20,10 +20,10 @@ use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::time::{Duration, Instant};
 
 use nix::sys::time::TimeSpec;
-use nix::time::{ClockId as Clock, clock_gettime};
 use nix::sys::timerfd::{
     ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags,
 };
+use nix::time::{ClockId as Clock, clock_gettime};
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
@@ -68,8 +68,7 @@ impl PreciseTimer {
             AsyncFd::register_with_interest(Fd(tfd), Interest::READABLE)
         }?;
         let at = Instant::now();
-        let mono =
-            Duration::from(clock_gettime(Clock::CLOCK_MONOTONIC)?);
+        let mono = Duration::from(clock_gettime(Clock::CLOCK_MONOTONIC)?);
         Ok(Self {
             fd,
             base: (at, mono),

@@ -39,6 +39,7 @@ mod daemons;
 mod failover;
 mod setup;
 mod soak;
+mod tap;
 #[cfg(test)]
 mod tests;
 
@@ -271,12 +272,21 @@ fn run_soak(o: &Opts, secs: u64) {
     match soak::run(&o.impls, BFD_10, secs, o.busy, &o.globals) {
         Ok(rows) => {
             println!(
-                "\n| implementation | timers | seconds | busy loops | session downs A / P | detection expiries A / P |"
+                "\n| implementation | timers | seconds | busy loops | session downs A / P | detection expiries A / P | A→P gaps > detection time sent / received (longest, ms) | P→A gaps sent / received (longest, ms) |"
             );
-            println!("|---|---|---:|---:|---:|---:|");
+            println!("|---|---|---:|---:|---:|---:|---:|---:|");
+            let dir = |d: &soak::Direction| {
+                format!(
+                    "{} / {} ({:.1} / {:.1})",
+                    d.sent_gaps,
+                    d.received_gaps,
+                    d.sent_max * 1e3,
+                    d.received_max * 1e3
+                )
+            };
             for r in rows {
                 println!(
-                    "| {} | {} | {:.0} | {} | {} / {} | {} / {} |",
+                    "| {} | {} | {:.0} | {} | {} / {} | {} / {} | {} | {} |",
                     r.imp,
                     BFD_10.name(),
                     r.secs,
@@ -284,7 +294,9 @@ fn run_soak(o: &Opts, secs: u64) {
                     r.downs.0,
                     r.downs.1,
                     r.expired.0,
-                    r.expired.1
+                    r.expired.1,
+                    dir(&r.wire[0]),
+                    dir(&r.wire[1])
                 );
             }
         }

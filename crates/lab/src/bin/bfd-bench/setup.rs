@@ -28,6 +28,12 @@ impl Bfd {
     pub(crate) fn name(self) -> String {
         format!("BFD {} ms × {}", self.ms, self.mult)
     }
+
+    /// The detection time with these timers on both ends, in seconds
+    /// (RFC 5880 §6.8.4: the peer's multiplier × the agreed interval).
+    pub(crate) fn detection_secs(self) -> f64 {
+        f64::from(self.ms) * f64::from(self.mult) / 1000.0
+    }
 }
 
 /// One `bfd_instance` named `name`.

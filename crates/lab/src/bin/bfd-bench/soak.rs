@@ -12,6 +12,7 @@ use ka_lab::Lab;
 
 use super::daemons::{self, Daemon, Impl};
 use super::setup::{self, Bfd};
+use super::tap::{self, Seen};
 
 /// The figures of one implementation.
 pub(crate) struct SoakRow {
@@ -21,6 +22,34 @@ pub(crate) struct SoakRow {
     pub(crate) downs: (usize, usize),
     /// "Expired after" lines (detection timer expiries) of A and P.
     pub(crate) expired: (usize, usize),
+    /// A→P then P→A: what the kernel saw of the packets.
+    pub(crate) wire: [Direction; 2],
+}
+
+/// One direction of the session, from the kernel's timestamps (see
+/// `tap.rs`): gaps longer than the detection time in what the sender's
+/// device sent and in what the receiver's device handed up, and the
+/// longest of each, in seconds.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Direction {
+    pub(crate) sent_gaps: usize,
+    pub(crate) sent_max: f64,
+    pub(crate) received_gaps: usize,
+    pub(crate) received_max: f64,
+}
+
+impl Direction {
+    fn of(sender: &Seen, receiver: &Seen, detect: f64) -> Self {
+        let (sent_gaps, sent_max) = tap::gaps(&sender.sent, detect);
+        let (received_gaps, received_max) =
+            tap::gaps(&receiver.received, detect);
+        Self {
+            sent_gaps,
+            sent_max,
+            received_gaps,
+            received_max,
+        }
+    }
 }
 
 struct Pair {
@@ -72,6 +101,15 @@ pub(crate) fn run(
         .iter()
         .map(|p| (count(p, setup::DOWN_LINE), count(p, "Expired after")))
         .collect();
+    let stop_taps = Arc::new(AtomicBool::new(false));
+    let taps: Vec<_> = pairs
+        .iter()
+        .map(|p| {
+            [0, 1].map(|i| {
+                tap::start(p.lab.host(i).netns.clone(), Arc::clone(&stop_taps))
+            })
+        })
+        .collect();
     let stop_busy = Arc::new(AtomicBool::new(false));
     let spinners = busy_loops(busy, &stop_busy);
     let t0 = Instant::now();
@@ -79,8 +117,24 @@ pub(crate) fn run(
     let elapsed = t0.elapsed().as_secs_f64();
     stop_busy.store(true, Ordering::Relaxed);
     spinners.into_iter().for_each(|h| drop(h.join()));
+    stop_taps.store(true, Ordering::Relaxed);
+    let detect = t.detection_secs();
     let mut rows = Vec::new();
-    for (mut p, (d0, e0)) in pairs.into_iter().zip(before) {
+    for ((mut p, (d0, e0)), [ta, tp]) in pairs.into_iter().zip(before).zip(taps)
+    {
+        let join = |h: std::thread::JoinHandle<Result<Seen, String>>| {
+            h.join()
+                .unwrap_or_else(|_| Err("the thread panicked".to_owned()))
+                .unwrap_or_else(|e| {
+                    eprintln!("soak: no wire view of {}: {e}", p.imp);
+                    Seen::default()
+                })
+        };
+        let (a, pp) = (join(ta), join(tp));
+        let wire = [
+            Direction::of(&a, &pp, detect),
+            Direction::of(&pp, &a, detect),
+        ];
         let (d1, e1) =
             (count(&p, setup::DOWN_LINE), count(&p, "Expired after"));
         rows.push(SoakRow {
@@ -88,6 +142,7 @@ pub(crate) fn run(
             secs: elapsed,
             downs: (d1.0 - d0.0, d1.1 - d0.1),
             expired: (e1.0 - e0.0, e1.1 - e0.1),
+            wire,
         });
         p.a.stop(&mut p.lab);
         p.p.stop(&mut p.lab);

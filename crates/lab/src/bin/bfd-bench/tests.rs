@@ -102,3 +102,56 @@ fn udp_receive_buffer_drops_are_read_from_snmp() {
     assert_eq!(super::cpu::udp_counter(snmp, "InDatagrams"), Some(10));
     assert_eq!(super::cpu::udp_counter(snmp, "Nope"), None);
 }
+
+#[test]
+fn gaps_over_the_detection_time() {
+    use super::tap::gaps;
+    // Out of order as two threads may record them; one 40 ms gap.
+    let (n, max) = gaps(&[0.010, 0.0, 0.060, 0.020], 0.030);
+    assert_eq!(n, 1);
+    assert!((max - 0.040).abs() < 1e-9, "{max}");
+    assert_eq!(gaps(&[], 0.030), (0, 0.0));
+}
+
+#[test]
+fn detection_time_is_interval_times_multiplier() {
+    assert!((Bfd { ms: 10, mult: 3 }.detection_secs() - 0.030).abs() < 1e-12);
+}
+
+/// The tap sees what a host sends to UDP 3784 as sent, what it receives
+/// as received, and nothing else (a datagram to another port).
+#[test]
+fn the_tap_tells_sent_from_received_bfd_packets() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    if ka_lab::skip() {
+        return;
+    }
+    let lab = ka_lab::Lab::new(2).expect("lab");
+    let (n0, n1) = (lab.host(0).netns.clone(), lab.host(1).netns.clone());
+    let to = lab.host(1).ipv4;
+    let stop = Arc::new(AtomicBool::new(false));
+    let t0 = super::tap::start(n0.clone(), Arc::clone(&stop));
+    let t1 = super::tap::start(n1, Arc::clone(&stop));
+    std::thread::sleep(Duration::from_millis(200));
+    std::thread::spawn(move || {
+        let ns =
+            std::fs::File::open(format!("/run/netns/{n0}")).expect("netns");
+        nix::sched::setns(ns, nix::sched::CloneFlags::CLONE_NEWNET)
+            .expect("setns");
+        let s = std::net::UdpSocket::bind("0.0.0.0:0").expect("bind");
+        for _ in 0..5 {
+            s.send_to(b"bfd", (to, 3784)).expect("send");
+            s.send_to(b"other", (to, 3785)).expect("send");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    })
+    .join()
+    .expect("sender");
+    std::thread::sleep(Duration::from_millis(200));
+    stop.store(true, Ordering::Relaxed);
+    let a = t0.join().expect("tap 0").expect("tap 0 ran");
+    let b = t1.join().expect("tap 1").expect("tap 1 ran");
+    assert_eq!((a.sent.len(), a.received.len()), (5, 0), "{a:?}");
+    assert_eq!((b.sent.len(), b.received.len()), (0, 5), "{b:?}");
+}

@@ -287,7 +287,9 @@ fn result(work: &Path, extra: &str) -> Result<serde_json::Value, String> {
         .any(|l| l.contains("nftables: nft:") && l.contains("Error"));
     v["table_refused"] = serde_json::json!(refused);
     if let Ok(t) = std::fs::read_to_string(work.join("strace.txt")) {
-        eprintln!("  strace -c of the daemon (this run's figures are slowed by it):\n{t}");
+        eprintln!(
+            "  strace -c of the daemon (this run's figures are slowed by it):\n{t}"
+        );
     }
     // The counts behind the percentages (a handful of late intervals
     // rounds to 0.00 %).
