@@ -39,6 +39,7 @@ mod daemons;
 mod failover;
 mod setup;
 mod soak;
+mod stall;
 mod tap;
 #[cfg(test)]
 mod tests;
@@ -270,7 +271,18 @@ fn run_soak(o: &Opts, secs: u64) {
         println!("global_defs line added to both daemons: {g}");
     }
     match soak::run(&o.impls, BFD_10, secs, o.busy, &o.globals) {
-        Ok(rows) => {
+        Ok((rows, stalls)) => {
+            match stalls {
+                Some(s) => println!(
+                    "machine: a SCHED_FIFO 99 thread waking every 1 ms woke more than {:.0} ms late {} times in {} wake-ups (latest {:.1} ms); steal time {:.2} s of CPU",
+                    BFD_10.detection_secs() * 1e3,
+                    s.over,
+                    s.wakeups,
+                    s.max * 1e3,
+                    s.steal_ticks as f64 / 100.0
+                ),
+                None => println!("machine: the stall probe gave no result"),
+            }
             println!(
                 "\n| implementation | timers | seconds | busy loops | session downs A / P | detection expiries A / P | A→P gaps > detection time sent / received (longest, ms) | P→A gaps sent / received (longest, ms) |"
             );
@@ -305,6 +317,14 @@ fn run_soak(o: &Opts, secs: u64) {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("stall-probe") {
+        if let Err(e) = stall::probe_main(&args[1..]) {
+            eprintln!("stall-probe: {e}");
+            std::process::exit(2);
+        }
+        return;
+    }
     daemons::catch_interrupts();
     let o = daemons::options_or_exit(parse_opts(), |o| &o.impls);
     daemons::print_load("before");

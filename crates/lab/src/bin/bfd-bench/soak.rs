@@ -12,6 +12,7 @@ use ka_lab::Lab;
 
 use super::daemons::{self, Daemon, Impl};
 use super::setup::{self, Bfd};
+use super::stall::{self, Stalls};
 use super::tap::{self, Seen};
 
 /// The figures of one implementation.
@@ -86,7 +87,7 @@ pub(crate) fn run(
     secs: u64,
     busy: usize,
     extra: &[String],
-) -> Result<Vec<SoakRow>, String> {
+) -> Result<(Vec<SoakRow>, Option<Stalls>), String> {
     let mut pairs = Vec::new();
     for imp in impls {
         pairs.push(bring_up(imp, t, extra)?);
@@ -110,6 +111,14 @@ pub(crate) fn run(
             })
         })
         .collect();
+    let stall_out = pairs
+        .first()
+        .map(|p| p.lab.dir().join("stalls"))
+        .unwrap_or_else(|| std::env::temp_dir().join("bfd-bench-stalls"));
+    let detect = t.detection_secs();
+    let probe = stall::start(secs, Duration::from_secs_f64(detect), &stall_out)
+        .map_err(|e| eprintln!("soak: no stall probe: {e}"))
+        .ok();
     let stop_busy = Arc::new(AtomicBool::new(false));
     let spinners = busy_loops(busy, &stop_busy);
     let t0 = Instant::now();
@@ -118,7 +127,8 @@ pub(crate) fn run(
     stop_busy.store(true, Ordering::Relaxed);
     spinners.into_iter().for_each(|h| drop(h.join()));
     stop_taps.store(true, Ordering::Relaxed);
-    let detect = t.detection_secs();
+    let stalls = probe
+        .and_then(|c| stall::finish(c, &stall_out, Duration::from_secs(10)));
     let mut rows = Vec::new();
     for ((mut p, (d0, e0)), [ta, tp]) in pairs.into_iter().zip(before).zip(taps)
     {
@@ -147,5 +157,5 @@ pub(crate) fn run(
         p.a.stop(&mut p.lab);
         p.p.stop(&mut p.lab);
     }
-    Ok(rows)
+    Ok((rows, stalls))
 }

@@ -155,3 +155,42 @@ fn the_tap_tells_sent_from_received_bfd_packets() {
     assert_eq!((a.sent.len(), a.received.len()), (5, 0), "{a:?}");
     assert_eq!((b.sent.len(), b.received.len()), (0, 5), "{b:?}");
 }
+
+#[test]
+fn steal_time_is_the_eighth_value_of_the_cpu_line() {
+    use super::stall::steal_ticks;
+    let stat = "cpu  7160185 34715 1185131 8560778 89546 0 70838 111917 0 0\ncpu0 1 2 3 4 5 6 7 8 0 0\n";
+    assert_eq!(steal_ticks(stat), Some(111_917));
+    assert_eq!(steal_ticks("cpu0 1 2\n"), None);
+}
+
+#[test]
+fn stall_counts_round_trip_through_the_probes_file() {
+    use super::stall::Stalls;
+    let s = Stalls {
+        wakeups: 600_000,
+        over: 4,
+        max: 0.0369,
+        steal_ticks: 50,
+    };
+    let line = format!("{} {} {} {}", s.wakeups, s.over, s.max, s.steal_ticks);
+    assert_eq!(Stalls::parse(&line), Some(s));
+    assert_eq!(Stalls::parse("1 2"), None);
+}
+
+/// The probe (here in-process, at this thread's priority; the bench
+/// runs it under `chrt -f 99`) wakes about a thousand times a second and
+/// writes what it saw.
+#[test]
+fn the_stall_probe_counts_its_wakeups() {
+    let dir =
+        std::env::temp_dir().join(format!("bfd-stall-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let out = dir.join("stalls");
+    let args = ["1".to_owned(), "30".to_owned(), out.display().to_string()];
+    super::stall::probe_main(&args).expect("probe");
+    let text = std::fs::read_to_string(&out).expect("out");
+    let _ = std::fs::remove_dir_all(&dir);
+    let s = super::stall::Stalls::parse(&text).expect("parses");
+    assert!((500..=1_001).contains(&s.wakeups), "{s:?}");
+}
