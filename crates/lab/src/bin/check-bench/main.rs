@@ -19,7 +19,9 @@
 //! keepalived's parent and checker child) as % of one core and per
 //! check, their peak RSS (sum of VmHWM), and the lateness of checks: the
 //! intervals between consecutive checks of each server, the share longer
-//! than 1.1 × delay_loop, p50/p99/max. Two columns vouch for the
+//! than 1.1 × delay_loop, p50/p99/max; and the same from the kernel's
+//! timestamp of each SYN (`syn.rs`), which a late server process cannot
+//! skew. Two columns vouch for the
 //! measurement itself: the TCP servers' own CPU and the connections left
 //! in their accept queues at the end (a large number would mean the
 //! servers, not the daemon, fall behind). A check counts at the server:
