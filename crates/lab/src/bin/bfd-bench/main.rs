@@ -40,6 +40,8 @@ mod failover;
 mod setup;
 mod soak;
 mod stall;
+#[path = "../common/stamped.rs"]
+mod stamped;
 mod tap;
 #[cfg(test)]
 mod tests;

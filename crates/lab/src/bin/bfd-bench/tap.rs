@@ -15,25 +15,24 @@
 //! per session), `SO_TIMESTAMPNS`, and a buffer for minutes of packets.
 
 use std::fs::File;
-use std::io::IoSliceMut;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
 use nix::cmsg_space;
 use nix::sched::{CloneFlags, setns};
-use nix::sys::socket::{
-    AddressFamily, ControlMessageOwned, LinkAddr, MsgFlags, SockFlag,
-    SockProtocol, SockType, recvmsg, setsockopt, socket, sockopt,
-};
-use nix::sys::time::{TimeSpec, TimeVal, TimeValLike};
+use nix::sys::socket::SockProtocol;
+use nix::sys::time::TimeSpec;
 use socket2::SockFilter;
+
+use crate::stamped::{
+    self, AD_PROTOCOL, ETH_P_IP, JEQ_K, JSET_K, LD_B_ABS, LD_H_ABS, LD_H_IND,
+    LD_W_ABS, LDX_B_MSH, PACKET_OUTGOING, RET_K,
+};
 
 /// Receive buffer: minutes of BFD packets if the reader falls behind.
 const RCVBUF: usize = 8 << 20;
-/// `sll_pkttype` of a frame this host sent.
-const PACKET_OUTGOING: u8 = 4;
 
 /// The BFD packets one host sent and received: kernel times in seconds
 /// (CLOCK_REALTIME), in the order seen.
@@ -67,19 +66,6 @@ pub(crate) fn start(
     })
 }
 
-// Classic BPF, from linux/filter.h (nix has no wrapper).
-const LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
-const LD_H_ABS: u16 = 0x28; // BPF_LD | BPF_H | BPF_ABS
-const LD_B_ABS: u16 = 0x30; // BPF_LD | BPF_B | BPF_ABS
-const LD_H_IND: u16 = 0x48; // BPF_LD | BPF_H | BPF_IND
-const LDX_B_MSH: u16 = 0xb1; // BPF_LDX | BPF_B | BPF_MSH: X = 4 * (P[k] & 0xf)
-const JEQ_K: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
-const JSET_K: u16 = 0x45; // BPF_JMP | BPF_JSET | BPF_K
-const RET_K: u16 = 0x06; // BPF_RET | BPF_K
-/// SKF_AD_OFF + SKF_AD_PROTOCOL: the frame's ethertype.
-const AD_PROTOCOL: u32 = 0xffff_f000;
-/// Ethertype of IPv4.
-const ETH_P_IP: u32 = 0x0800;
 /// RFC 5881 §4: single-hop control packets go to UDP port 3784.
 const BFD_PORT: u32 = 3784;
 
@@ -103,26 +89,9 @@ pub(crate) fn bfd_filter() -> Vec<SockFilter> {
     ]
 }
 
+/// Not EthIp: frames a host sends reach only ETH_P_ALL taps.
 fn open() -> Result<OwnedFd, String> {
-    let fd = socket(
-        AddressFamily::Packet,
-        SockType::Datagram,
-        SockFlag::SOCK_CLOEXEC,
-        // Not EthIp: frames a host sends reach only ETH_P_ALL taps.
-        SockProtocol::EthAll,
-    )
-    .map_err(|e| format!("packet socket: {e}"))?;
-    let s = socket2::Socket::from(fd);
-    s.attach_filter(&bfd_filter())
-        .map_err(|e| format!("SO_ATTACH_FILTER: {e}"))?;
-    let fd: OwnedFd = s.into();
-    setsockopt(&fd, sockopt::ReceiveTimestampns, &true)
-        .map_err(|e| format!("SO_TIMESTAMPNS: {e}"))?;
-    setsockopt(&fd, sockopt::RcvBufForce, &RCVBUF)
-        .map_err(|e| format!("SO_RCVBUFFORCE: {e}"))?;
-    setsockopt(&fd, sockopt::ReceiveTimeout, &TimeVal::milliseconds(100))
-        .map_err(|e| format!("SO_RCVTIMEO: {e}"))?;
-    Ok(fd)
+    stamped::open(SockProtocol::EthAll, &bfd_filter(), RCVBUF)
 }
 
 /// One BFD frame: its kernel time and whether this host sent it.
@@ -131,22 +100,8 @@ fn read_one(
     buf: &mut [u8],
     cmsg: &mut [u8],
 ) -> Option<(f64, bool)> {
-    let mut iov = [IoSliceMut::new(buf)];
-    let msg = recvmsg::<LinkAddr>(
-        fd.as_raw_fd(),
-        &mut iov,
-        Some(cmsg),
-        MsgFlags::empty(),
-    )
-    .ok()?;
-    let outgoing = msg.address?.pkttype() == PACKET_OUTGOING;
-    let at = msg.cmsgs().ok()?.find_map(|c| match c {
-        ControlMessageOwned::ScmTimestampns(ts) => {
-            Some(ts.tv_sec() as f64 + ts.tv_nsec() as f64 * 1e-9)
-        }
-        _ => None,
-    })?;
-    Some((at, outgoing))
+    let (at, _, pkttype) = stamped::recv(fd, buf, cmsg)?;
+    Some((at, pkttype == PACKET_OUTGOING))
 }
 
 /// Gaps between consecutive packets longer than `limit` seconds: how

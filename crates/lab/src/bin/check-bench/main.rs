@@ -44,6 +44,8 @@ mod analysis;
 mod daemons;
 mod layout;
 mod serve;
+#[path = "../common/stamped.rs"]
+mod stamped;
 mod syn;
 #[cfg(test)]
 mod tests;

@@ -14,22 +14,22 @@
 //! check and is not counted again; the port alone would not do, as the
 //! kernel reuses a port in TIME_WAIT on loopback (`tcp_tw_reuse` 2).
 
-use std::io::IoSliceMut;
 use std::net::Ipv4Addr;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
 use nix::cmsg_space;
-use nix::sys::socket::{
-    AddressFamily, ControlMessageOwned, MsgFlags, SockFlag, SockProtocol,
-    SockType, recvmsg, setsockopt, socket, sockopt,
-};
-use nix::sys::time::{TimeSpec, TimeVal, TimeValLike};
+use nix::sys::socket::SockProtocol;
+use nix::sys::time::TimeSpec;
 use socket2::SockFilter;
 
 use crate::layout;
+use crate::stamped::{
+    self, AD_PKTTYPE, AND_K, JEQ_K, JSET_K, LD_B_ABS, LD_B_IND, LD_H_ABS,
+    LD_W_ABS, LDX_B_MSH, PACKET_HOST, RET_K,
+};
 
 /// Receive buffer: several seconds of SYNs if the reader falls behind.
 const RCVBUF: usize = 32 << 20;
@@ -109,41 +109,10 @@ pub(crate) fn server_index(
     }
 }
 
-/// A packet socket (`SOCK_DGRAM`: frames start at the IPv4 header) with
-/// the SYN filter, kernel timestamps and a large buffer.
+/// A packet socket with the SYN filter (received frames only: EthIp).
 fn open() -> Result<OwnedFd, String> {
-    let fd = socket(
-        AddressFamily::Packet,
-        SockType::Datagram,
-        SockFlag::SOCK_CLOEXEC,
-        SockProtocol::EthIp,
-    )
-    .map_err(|e| format!("packet socket: {e}"))?;
-    let fd = attach_syn_filter(fd)?;
-    setsockopt(&fd, sockopt::ReceiveTimestampns, &true)
-        .map_err(|e| format!("SO_TIMESTAMPNS: {e}"))?;
-    setsockopt(&fd, sockopt::RcvBufForce, &RCVBUF)
-        .map_err(|e| format!("SO_RCVBUFFORCE: {e}"))?;
-    setsockopt(&fd, sockopt::ReceiveTimeout, &TimeVal::milliseconds(100))
-        .map_err(|e| format!("SO_RCVTIMEO: {e}"))?;
-    Ok(fd)
+    stamped::open(SockProtocol::EthIp, &syn_filter(), RCVBUF)
 }
-
-// Classic BPF, from linux/filter.h and linux/bpf_common.h; nix has no
-// wrapper for SO_ATTACH_FILTER, so the program is written out here.
-const LD_W_ABS: u16 = 0x20; // BPF_LD | BPF_W | BPF_ABS
-const LD_H_ABS: u16 = 0x28; // BPF_LD | BPF_H | BPF_ABS
-const LD_B_ABS: u16 = 0x30; // BPF_LD | BPF_B | BPF_ABS
-const LD_B_IND: u16 = 0x50; // BPF_LD | BPF_B | BPF_IND
-const LDX_B_MSH: u16 = 0xb1; // BPF_LDX | BPF_B | BPF_MSH: X = 4 * (P[k] & 0xf)
-const AND_K: u16 = 0x54; // BPF_ALU | BPF_AND | BPF_K
-const JEQ_K: u16 = 0x15; // BPF_JMP | BPF_JEQ | BPF_K
-const JSET_K: u16 = 0x45; // BPF_JMP | BPF_JSET | BPF_K
-const RET_K: u16 = 0x06; // BPF_RET | BPF_K
-/// SKF_AD_OFF + SKF_AD_PKTTYPE: the frame's packet type.
-const AD_PKTTYPE: u32 = 0xffff_f004;
-/// PACKET_HOST: a frame for this host (the outgoing copy is 4).
-const PACKET_HOST: u32 = 0;
 
 /// The filter: an incoming, unfragmented TCP segment with SYN set and
 /// ACK clear; 96 bytes of it (the IPv4 and TCP headers).
@@ -151,7 +120,7 @@ pub(crate) fn syn_filter() -> Vec<SockFilter> {
     let op = SockFilter::new;
     vec![
         op(LD_W_ABS, 0, 0, AD_PKTTYPE),
-        op(JEQ_K, 0, 9, PACKET_HOST),
+        op(JEQ_K, 0, 9, u32::from(PACKET_HOST)),
         op(LD_B_ABS, 0, 0, 9), // protocol
         op(JEQ_K, 0, 7, 6),    // TCP
         op(LD_H_ABS, 0, 0, 6), // flags and fragment offset
@@ -165,13 +134,6 @@ pub(crate) fn syn_filter() -> Vec<SockFilter> {
     ]
 }
 
-fn attach_syn_filter(fd: OwnedFd) -> Result<OwnedFd, String> {
-    let s = socket2::Socket::from(fd);
-    s.attach_filter(&syn_filter())
-        .map_err(|e| format!("SO_ATTACH_FILTER: {e}"))?;
-    Ok(s.into())
-}
-
 /// One SYN: its kernel time (seconds since the epoch), destination, and
 /// source port with sequence number; `None` on timeout or anything else.
 fn read_one(
@@ -179,18 +141,8 @@ fn read_one(
     buf: &mut [u8],
     cmsg: &mut [u8],
 ) -> Option<(f64, Syn)> {
-    let mut iov = [IoSliceMut::new(buf)];
-    let msg =
-        recvmsg::<()>(fd.as_raw_fd(), &mut iov, Some(cmsg), MsgFlags::empty())
-            .ok()?;
-    let at = msg.cmsgs().ok()?.find_map(|c| match c {
-        ControlMessageOwned::ScmTimestampns(ts) => {
-            Some(ts.tv_sec() as f64 + ts.tv_nsec() as f64 * 1e-9)
-        }
-        _ => None,
-    })?;
-    let n = msg.bytes;
-    Some((at, parse_syn(iov[0].get(..n)?)?))
+    let (at, n, _) = stamped::recv(fd, buf, cmsg)?;
+    Some((at, parse_syn(buf.get(..n)?)?))
 }
 
 /// The destination, and the source port with the sequence number, of an
