@@ -122,13 +122,18 @@ impl PreciseTimer {
 mod tests {
     use super::*;
 
-    #[test]
-    fn wakes_after_the_deadline_each_time_it_is_rearmed() {
-        let rt = tokio::runtime::Builder::new_current_thread()
+    /// Runs `f` on a current-thread runtime with I/O, as the loops do.
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .expect("runtime");
-        rt.block_on(async {
+            .expect("runtime")
+            .block_on(f)
+    }
+
+    #[test]
+    fn wakes_after_the_deadline_each_time_it_is_rearmed() {
+        block_on(async {
             let mut t = PreciseTimer::new().expect("timerfd");
             for _ in 0..20 {
                 let deadline = Instant::now() + Duration::from_micros(1_300);
@@ -140,11 +145,7 @@ mod tests {
 
     #[test]
     fn a_past_deadline_returns_at_once() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async {
+        block_on(async {
             let mut t = PreciseTimer::new().expect("timerfd");
             let past = Instant::now();
             t.sleep_until(past).await.expect("sleep");
@@ -156,11 +157,7 @@ mod tests {
     /// wakes at that deadline, also when it passed in between.
     #[test]
     fn a_dropped_sleep_keeps_its_deadline() {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime");
-        rt.block_on(async {
+        block_on(async {
             let mut t = PreciseTimer::new().expect("timerfd");
             let deadline = Instant::now() + Duration::from_millis(20);
             let early = tokio::time::timeout(

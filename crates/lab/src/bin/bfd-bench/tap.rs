@@ -76,7 +76,7 @@ pub(crate) fn bfd_filter() -> Vec<SockFilter> {
     let op = SockFilter::new;
     vec![
         op(LD_W_ABS, 0, 0, AD_PROTOCOL),
-        op(JEQ_K, 0, 8, ETH_P_IP),
+        op(JEQ_K, 0, 8, u32::from(ETH_P_IP)),
         op(LD_B_ABS, 0, 0, 9), // protocol
         op(JEQ_K, 0, 6, 17),   // UDP
         op(LD_H_ABS, 0, 0, 6), // flags and fragment offset
@@ -100,8 +100,8 @@ fn read_one(
     buf: &mut [u8],
     cmsg: &mut [u8],
 ) -> Option<(f64, bool)> {
-    let (at, _, pkttype) = stamped::recv(fd, buf, cmsg)?;
-    Some((at, pkttype == PACKET_OUTGOING))
+    let (at, _, from) = stamped::recv(fd, buf, cmsg)?;
+    Some((at.as_secs_f64(), from.pkttype() == PACKET_OUTGOING))
 }
 
 /// Gaps between consecutive packets longer than `limit` seconds: how

@@ -42,7 +42,8 @@ type Syn = ((Ipv4Addr, u16), (u16, u32));
 #[derive(Debug, Default)]
 pub(crate) struct SynTimes {
     /// Per real server (TCP servers first, then HTTP): the kernel's times
-    /// of its SYNs (seconds since the epoch), sorted.
+    /// of its SYNs (seconds since the epoch), in the order read (`serve`
+    /// sorts what falls in its window).
     pub(crate) per: Vec<Vec<f64>>,
     /// Frames the filter let through (SYNs to any port, retransmits).
     pub(crate) frames: u64,
@@ -76,9 +77,6 @@ pub(crate) fn start(
                 v.push(at);
                 *last = Some(id);
             }
-        }
-        for v in &mut per {
-            v.sort_by(f64::total_cmp);
         }
         SynTimes { per, frames }
     }))
@@ -142,7 +140,7 @@ fn read_one(
     cmsg: &mut [u8],
 ) -> Option<(f64, Syn)> {
     let (at, n, _) = stamped::recv(fd, buf, cmsg)?;
-    Some((at, parse_syn(buf.get(..n)?)?))
+    Some((at.as_secs_f64(), parse_syn(buf.get(..n)?)?))
 }
 
 /// The destination, and the source port with the sequence number, of an

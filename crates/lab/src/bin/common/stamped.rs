@@ -8,6 +8,7 @@
 
 use std::io::IoSliceMut;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::time::Duration;
 
 use nix::sys::socket::{
     AddressFamily, ControlMessageOwned, LinkAddr, MsgFlags, SockFlag,
@@ -34,7 +35,7 @@ pub(crate) const AD_PROTOCOL: u32 = 0xffff_f000;
 /// SKF_AD_OFF + SKF_AD_PKTTYPE: the frame's packet type.
 pub(crate) const AD_PKTTYPE: u32 = 0xffff_f004;
 /// Ethertype of IPv4.
-pub(crate) const ETH_P_IP: u32 = 0x0800;
+pub(crate) const ETH_P_IP: u16 = 0x0800;
 /// `sll_pkttype` of a frame for this host.
 pub(crate) const PACKET_HOST: u8 = 0;
 /// `sll_pkttype` of a frame this host sent.
@@ -70,14 +71,15 @@ pub(crate) fn open(
     Ok(fd)
 }
 
-/// One frame read into `buf`: its kernel time (seconds since the epoch),
-/// its length and its packet type; `None` on timeout or without a
-/// timestamp. `cmsg` comes from `nix::cmsg_space!(TimeSpec)`.
+/// One frame read into `buf`: its kernel time (CLOCK_REALTIME, since the
+/// epoch), its length and where it came from (packet type, ethertype);
+/// `None` on timeout or without a timestamp. `cmsg` comes from
+/// `nix::cmsg_space!(TimeSpec)`.
 pub(crate) fn recv(
     fd: &OwnedFd,
     buf: &mut [u8],
     cmsg: &mut [u8],
-) -> Option<(f64, usize, u8)> {
+) -> Option<(Duration, usize, LinkAddr)> {
     let mut iov = [IoSliceMut::new(buf)];
     let msg = recvmsg::<LinkAddr>(
         fd.as_raw_fd(),
@@ -86,14 +88,17 @@ pub(crate) fn recv(
         MsgFlags::empty(),
     )
     .ok()?;
-    let pkttype = msg.address?.pkttype();
+    let from = msg.address?;
     let at = msg.cmsgs().ok()?.find_map(|c| match c {
-        ControlMessageOwned::ScmTimestampns(ts) => Some(secs(ts)),
+        ControlMessageOwned::ScmTimestampns(ts) => Some(since_epoch(ts)),
         _ => None,
     })?;
-    Some((at, msg.bytes, pkttype))
+    Some((at, msg.bytes, from))
 }
 
-fn secs(ts: TimeSpec) -> f64 {
-    ts.tv_sec() as f64 + ts.tv_nsec() as f64 * 1e-9
+/// A kernel timestamp as a duration since the epoch (0 if negative).
+fn since_epoch(ts: TimeSpec) -> Duration {
+    let secs = u64::try_from(ts.tv_sec()).unwrap_or(0);
+    let nanos = u32::try_from(ts.tv_nsec()).unwrap_or(0);
+    Duration::new(secs, nanos)
 }

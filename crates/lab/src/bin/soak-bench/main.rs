@@ -53,6 +53,8 @@ mod analysis;
 mod busy;
 #[path = "../common/daemons.rs"]
 mod daemons;
+#[path = "../common/stamped.rs"]
+mod stamped;
 mod tap;
 #[cfg(test)]
 mod tests;

@@ -10,26 +10,20 @@
 //! benchmark runs delay the thread, not the timestamps, and the socket's
 //! buffer is made large enough for the adverts of several seconds.
 
-use std::io::IoSliceMut;
 use std::net::Ipv4Addr;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use nix::cmsg_space;
-use nix::sys::socket::{
-    ControlMessageOwned, LinkAddr, MsgFlags, recvmsg, setsockopt, sockopt,
-};
+use nix::sys::socket::{setsockopt, sockopt};
 use nix::sys::time::TimeSpec;
 
 use crate::adverts::{self, parse_vrrp};
+use crate::stamped::{self, ETH_P_IP, PACKET_OUTGOING};
 
-/// Ethertype of IPv4.
-const ETH_P_IP: u16 = 0x0800;
-/// `sll_pkttype` of a frame this host sent.
-const PACKET_OUTGOING: u8 = 4;
 /// Receive buffer: at 100 adverts/s each way, minutes of adverts.
 const RCVBUF: usize = 8 << 20;
 
@@ -60,38 +54,18 @@ fn open(netns: &str) -> Result<OwnedFd, String> {
 /// Reads one frame; `None` on timeout, on anything but an IPv4 VRRP
 /// advert, or when the kernel gave no timestamp.
 fn read_one(fd: &OwnedFd, buf: &mut [u8], cmsg: &mut [u8]) -> Option<Seen> {
-    let mut iov = [IoSliceMut::new(buf)];
-    let msg = recvmsg::<LinkAddr>(
-        fd.as_raw_fd(),
-        &mut iov,
-        Some(cmsg),
-        MsgFlags::empty(),
-    )
-    .ok()?;
-    let from = msg.address?;
-    let at = msg.cmsgs().ok()?.find_map(|c| match c {
-        ControlMessageOwned::ScmTimestampns(ts) => Some(since_epoch(ts)),
-        _ => None,
-    })?;
-    let n = msg.bytes;
+    let (at, n, from) = stamped::recv(fd, buf, cmsg)?;
     if u16::from_be(from.protocol()) != ETH_P_IP {
         return None;
     }
     let outgoing = from.pkttype() == PACKET_OUTGOING;
-    let (src, priority) = parse_vrrp(iov[0].get(..n)?)?;
+    let (src, priority) = parse_vrrp(buf.get(..n)?)?;
     Some(Seen {
         at,
         src,
         priority,
         outgoing,
     })
-}
-
-/// A kernel timestamp as a duration since the epoch (0 if negative).
-fn since_epoch(ts: TimeSpec) -> Duration {
-    let secs = u64::try_from(ts.tv_sec()).unwrap_or(0);
-    let nanos = u32::try_from(ts.tv_nsec()).unwrap_or(0);
-    Duration::new(secs, nanos)
 }
 
 /// Records every VRRP advert host namespace `netns` sends or receives
