@@ -47,15 +47,11 @@ impl<I: Io> Runtime<I> {
         }
         // keepalived compat: a checker's epilog mails after the real
         // server's notifiers ran (update_svr_checker_state, then
-        // smtp_alert). The settings are looked up (the host name with
-        // them) only when there is something to mail, not every step.
-        if alerts.is_empty() {
-            return;
-        }
-        if let Some(cfg) = mail::smtp_config(&self.plan) {
+        // smtp_alert).
+        if let Some(cfg) = &self.smtp {
             for a in alerts {
                 if let Some(m) = mail::checker_mail(&self.plan, &a) {
-                    self.mailer.send(&cfg, m);
+                    self.mailer.send(cfg, m);
                 }
             }
         }
@@ -96,11 +92,11 @@ impl<I: Io> Runtime<I> {
         let wait = self.stopping.then_some(STOP_SCRIPT_WAIT);
         self.notify.push(key, &line, scripts, wait).await;
         let prev = self.previous.as_ref();
-        let Some(m) = mail::mail_for(&self.plan, prev, n, self.stopping) else {
-            return;
-        };
-        if let Some(cfg) = mail::smtp_config(&self.plan) {
-            self.mailer.send(&cfg, m);
+        if let (Some(cfg), Some(m)) = (
+            &self.smtp,
+            mail::mail_for(&self.plan, prev, n, self.stopping),
+        ) {
+            self.mailer.send(cfg, m);
         }
     }
 

@@ -5,6 +5,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ka_check::{Action, Event};
 use ka_types::lvs::Op;
@@ -22,7 +23,7 @@ use crate::core::control;
 use crate::core::driver::{self, Driver};
 use crate::core::framework::Framework;
 use crate::core::log::target;
-use crate::core::smtp::Mailer;
+use crate::core::smtp::{Mailer, SmtpConfig};
 use crate::core::trackers::spawn_files;
 
 mod dispatch;
@@ -67,6 +68,9 @@ pub(crate) struct Runtime<I: Io> {
     errors: u64,
     /// SMTP alerts (`smtp_server`), sent by their own task.
     mailer: Mailer,
+    /// The plan's alert settings (`None`: no mail), with the host name
+    /// read once per plan, as the VRRP mailer keeps them.
+    smtp: Option<Arc<SmtpConfig>>,
     /// `lvs_sync_daemon`.
     sync: SyncDaemons,
 }
@@ -233,6 +237,7 @@ impl<I: Io> driver::Framework for Runtime<I> {
             tracing::warn!(target: target::CHECK, "ha_suspend added by a reload takes effect after a restart");
         }
         self.sync.reload(plan.sync_daemon.as_ref());
+        self.smtp = mail::smtp_config(&plan);
         let cfg = plan.engine.clone();
         self.previous = Some(std::mem::replace(&mut self.plan, plan));
         Event::Reloaded(Box::new(cfg))
@@ -297,6 +302,7 @@ impl<I: Io> Runtime<I> {
         let trackers =
             spawn_files(&plan.files, false, &bus).into_iter().collect();
         Self {
+            smtp: mail::smtp_config(&plan),
             plan,
             previous: None,
             dataplane,
