@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it. Builds once in release (the
 # simulation and property tests are heavy), then runs every test, then
-# checks the dependency rule for the sans-IO crates.
+# checks the dependency rule for the sans-IO crates. --no-fail-fast: a
+# failing test binary does not hide the results of the ones after it.
 #
 # Privileged tests (network namespaces, raw sockets, the differential test
 # against Debian's keepalived) run when this is run as root with the tools
@@ -13,5 +14,5 @@ cd "$(dirname "$0")/.."
 cargo fmt --all --check
 cargo build --release --workspace --all-targets --locked
 cargo clippy --release --workspace --all-targets --locked -- -D warnings
-cargo test --release --workspace --locked
+cargo test --release --workspace --locked --no-fail-fast
 scripts/check-deps.sh

@@ -89,7 +89,7 @@ fn run_director(name: &'static str, daemon: &str, expect: Option<&Run>) -> Run {
         .env("KA_DAEMON", daemon)
         .env("KA_EXPECT", if expect.is_some() { "1" } else { "0" })
         .mem("512M")
-        .timeout(Duration::from_secs(170));
+        .timeout(Duration::from_secs(300));
     let work = g.work().to_path_buf();
     let write = |rel: &str, text: &str| {
         let p = work.join(rel);

@@ -97,28 +97,28 @@ cp "$W/keepalived.conf" "$W/run.conf"
 mark start
 "$KA_DAEMON" -n -l -D -f "$W/run.conf" >"$W/daemon.log" 2>&1 &
 KA_PID=$!
-settle start 15
+settle start 30
 START=$cur
 alive || { echo "daemon-exited-at-start" >> "$W/steps.log"; exit 0; }
 
 mark dead
 kill "$B"; wait "$B" 2>/dev/null
-settle dead 15
+settle dead 30
 
 mark back
 start_b
 wait_file "$W/ready-b" 100 || echo "guest: server b not back"
-settle back 15
+settle back 30
 
 mark reload
 cp "$W/keepalived-reload.conf" "$W/run.conf"
 kill -HUP "$KA_PID"
-settle reload 15
+settle reload 30
 
 mark stop
 kill -TERM "$KA_PID"
 i=0
 while alive && [ $i -lt 100 ]; do sleep 0.1; i=$((i+1)); done
 alive && echo "daemon-still-running-after-sigterm" >> "$W/steps.log"
-settle stop 10
+settle stop 20
 exit 0
