@@ -14,7 +14,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use ka_lab::Lab;
+use ka_lab::{DaemonFiles, Lab};
 use nix::sys::signal::Signal;
 
 mod common;
@@ -311,6 +311,14 @@ fn frr_bfdd_session_up_silent_peer_and_admin_down() {
     assert_eq!(frr.status(), "up");
 }
 
+/// Starts keepalived 2.2.7 (its BFD and VRRP processes) in host 1 on
+/// `conf`; returns its pid.
+fn start_keepalived(lab: &mut Lab, conf: &str) -> u32 {
+    let files = DaemonFiles::write(lab.dir(), "ka", conf).unwrap();
+    lab.start_daemon(1, "keepalived", KEEPALIVED, &files, &[], &[])
+        .unwrap()
+}
+
 #[test]
 fn keepalived_2_2_7_bfd_over_ipv6() {
     if skip(false, true) {
@@ -325,28 +333,8 @@ fn keepalived_2_2_7_bfd_over_ipv6() {
         &bfd_conf("r0", b.into(), a.into(), 50, 3),
         &[],
     );
-    let dir = lab.dir().to_path_buf();
-    let conf = dir.join("ka.conf");
-    std::fs::write(&conf, bfd_conf("r1", a.into(), b.into(), 50, 3)).unwrap();
-    let p = |f: &str| dir.join(f).display().to_string();
-    let (c, p1, p2, p3, p4) = (
-        conf.display().to_string(),
-        p("ka.pid"),
-        p("ka-vrrp.pid"),
-        p("ka-check.pid"),
-        p("ka-bfd.pid"),
-    );
-    let theirs = lab
-        .spawn(
-            1,
-            "keepalived",
-            KEEPALIVED,
-            &[
-                "-n", "-l", "-D", "-f", &c, "-p", &p1, "-r", &p2, "-c", &p3,
-                "-b", &p4,
-            ],
-        )
-        .unwrap();
+    let theirs =
+        start_keepalived(&mut lab, &bfd_conf("r1", a.into(), b.into(), 50, 3));
     assert!(
         wait_log(&lab, ours, up_line(), Duration::from_secs(15)).is_some(),
         "ours never Up:\n{}",
@@ -389,28 +377,8 @@ fn keepalived_2_2_7_bfd_session_both_ways() {
         &bfd_conf("r0", b.into(), a.into(), 50, 3),
         &[],
     );
-    let dir = lab.dir().to_path_buf();
-    let conf = dir.join("ka.conf");
-    std::fs::write(&conf, bfd_conf("r1", a.into(), b.into(), 50, 3)).unwrap();
-    let p = |f: &str| dir.join(f).display().to_string();
-    let (c, p1, p2, p3, p4) = (
-        conf.display().to_string(),
-        p("ka.pid"),
-        p("ka-vrrp.pid"),
-        p("ka-check.pid"),
-        p("ka-bfd.pid"),
-    );
-    let theirs = lab
-        .spawn(
-            1,
-            "keepalived",
-            KEEPALIVED,
-            &[
-                "-n", "-l", "-D", "-f", &c, "-p", &p1, "-r", &p2, "-c", &p3,
-                "-b", &p4,
-            ],
-        )
-        .unwrap();
+    let theirs =
+        start_keepalived(&mut lab, &bfd_conf("r1", a.into(), b.into(), 50, 3));
     assert!(
         wait_log(&lab, ours, up_line(), Duration::from_secs(15)).is_some(),
         "ours never Up:\n{}",

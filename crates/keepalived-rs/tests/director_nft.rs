@@ -248,10 +248,9 @@ fn a_configuration_with_only_virtual_servers_runs_the_checkers() {
         director.log()
     );
     // keepalived compat: only the checkers run, and their pid file says so.
-    let pid =
-        std::fs::read_to_string(t.dir.join("checkers.pid")).unwrap_or_default();
+    let pid = std::fs::read_to_string(&director.files.chk).unwrap_or_default();
     assert_eq!(pid.trim(), director.pid().to_string());
-    assert!(!t.dir.join("vrrp.pid").exists(), "VRRP does not run");
+    assert!(!director.files.vrrp.exists(), "VRRP does not run");
     assert!(
         director.log().contains("Using the nftables data plane"),
         "{}",
@@ -259,8 +258,7 @@ fn a_configuration_with_only_virtual_servers_runs_the_checkers() {
     );
 
     // A reload without rs2: it gets no new connection, nothing fails.
-    std::fs::write(t.dir.join("keepalived.conf"), config(false, &[0, 1]))
-        .unwrap();
+    std::fs::write(&director.files.conf, config(false, &[0, 1])).unwrap();
     director.signal(nix::sys::signal::Signal::SIGHUP);
     let reloaded = Instant::now();
     let gone = wait_until(Duration::from_secs(5), || {
@@ -286,5 +284,5 @@ fn a_configuration_with_only_virtual_servers_runs_the_checkers() {
 
     let st = director.stop();
     assert_eq!(st.and_then(|s| s.code()), Some(0), "{}", director.log());
-    assert!(!t.dir.join("checkers.pid").exists(), "pid file left behind");
+    assert!(!director.files.chk.exists(), "pid file left behind");
 }

@@ -21,9 +21,10 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use ka_lab::Lab;
+use ka_lab::{DaemonFiles, Lab};
 use nix::sys::signal::Signal;
 use serde_json::Value;
+use support::Impl;
 
 /// Every instance reaches MASTER (no peers) well within this.
 const SETTLE: Duration = Duration::from_secs(20);
@@ -210,36 +211,22 @@ struct Dumps {
     json: Value,
 }
 
-/// Starts `prog` in host 0 with its own `$TMPDIR`, waits for every
+/// Starts `imp` in host 0 with its own `$TMPDIR`, waits for every
 /// instance to be MASTER (by its own JSON dump), dumps, stops it.
 fn run(
     lab: &mut Lab,
     label: &str,
-    argv: &[&str],
+    imp: Impl,
     conf: &str,
     want: &[u64],
 ) -> Result<Dumps, String> {
     let tmp = lab.dir().join(format!("{label}-tmp"));
     std::fs::create_dir_all(&tmp).map_err(|e| e.to_string())?;
-    let conf_path = lab.dir().join(format!("{label}.conf"));
-    std::fs::write(&conf_path, conf).map_err(|e| e.to_string())?;
-    let pid_main = lab.dir().join(format!("{label}-main.pid"));
-    let pid_vrrp = lab.dir().join(format!("{label}-vrrp.pid"));
-    let pid_chk = lab.dir().join(format!("{label}-chk.pid"));
+    let files = DaemonFiles::write(lab.dir(), label, conf)?;
     let env_tmp = format!("TMPDIR={}", tmp.display());
-    let paths: Vec<String> = [&conf_path, &pid_main, &pid_vrrp, &pid_chk]
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    let mut args: Vec<&str> = vec![&env_tmp];
-    args.extend_from_slice(argv);
-    args.extend(["-n", "-l", "-D", "-f", &paths[0], "-p", &paths[1]]);
-    args.extend(["-r", &paths[2]]);
-    if argv[0] == "keepalived" {
-        args.extend(["-P", "-c", &paths[3]]);
-    }
+    let (prog, extra) = imp.command();
     let pid = lab
-        .spawn(0, label, "env", &args)
+        .start_daemon(0, label, prog, &files, &[&env_tmp], extra)
         .map_err(|e| format!("start {label}: {e}"))?;
     let result = dump_when_settled(lab, pid, &tmp, want);
     let log = lab.log_of(pid);
@@ -380,9 +367,9 @@ fn first_difference(a: &[String], b: &[String]) -> Option<String> {
 
 /// Runs keepalived, then keepalived-rs, in host 0 on `conf`; compares.
 fn compare(lab: &mut Lab, name: &str, conf: &str, want: &[u64]) {
-    let ka = run(lab, &format!("{name}-ka"), &["keepalived"], conf, want)
+    let ka = run(lab, &format!("{name}-ka"), Impl::Keepalived, conf, want)
         .expect("keepalived dumps");
-    let rs = run(lab, &format!("{name}-rs"), &[support::KARS], conf, want)
+    let rs = run(lab, &format!("{name}-rs"), Impl::Rust, conf, want)
         .expect("keepalived-rs dumps");
 
     // KA_DUMPS_SAVE=DIR keeps all four files for reading.
@@ -447,14 +434,9 @@ fn dumps_of_backup_fault_ah_and_statics_have_keepalived_structure() {
         ],
     )
     .expect("add dmp0");
-    let peer = support::start(
-        &mut lab,
-        1,
-        support::Impl::Keepalived,
-        &conf_peer(),
-        "peer",
-    )
-    .expect("start the peer");
+    let peer =
+        support::start(&mut lab, 1, Impl::Keepalived, &conf_peer(), "peer")
+            .expect("start the peer");
     let peer_vip: std::net::IpAddr = "192.0.2.211".parse().expect("address");
     assert!(
         lab.wait_until(SETTLE, |l| support::has(l, &[peer_vip], 1))

@@ -27,7 +27,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use ka_lab::Lab;
+use ka_lab::{DaemonFiles, Lab};
 use nix::sys::signal::Signal;
 
 const BIN: &str = env!("CARGO_BIN_EXE_keepalived-rs");
@@ -133,26 +133,15 @@ fn start(
     tmp: &Path,
 ) -> u32 {
     std::fs::create_dir_all(tmp).expect("tmp dir");
-    let conf_path = lab.dir().join(format!("{label}.conf"));
-    std::fs::write(&conf_path, conf).expect("write config");
-    let p = |s: &str| {
-        lab.dir()
-            .join(format!("{label}-{s}.pid"))
-            .display()
-            .to_string()
-    };
-    let (main, vrrp, chk, bfd) = (p("main"), p("vrrp"), p("chk"), p("bfd"));
+    let files = DaemonFiles::write(lab.dir(), label, conf).expect("write");
     let env_tmp = format!("TMPDIR={}", tmp.display());
-    let conf_s = conf_path.display().to_string();
-    let mut args: Vec<&str> = vec![&env_tmp];
-    args.extend_from_slice(argv);
-    args.extend(["-n", "-l", "-D", "-f", &conf_s, "-p", &main, "-r", &vrrp]);
-    // Own pid files for every framework: tests run in parallel.
-    args.extend(["-c", &chk, "-b", &bfd]);
-    if argv[0] == "keepalived" {
-        args.push("-P");
+    let (prog, rest) = argv.split_first().expect("a program");
+    let mut extra = rest.to_vec();
+    if *prog == "keepalived" {
+        extra.push("-P");
     }
-    lab.spawn(0, label, "env", &args).expect("start")
+    lab.start_daemon(0, label, prog, &files, &[&env_tmp], &extra)
+        .expect("start")
 }
 
 fn stop(lab: &mut Lab, pid: u32) {

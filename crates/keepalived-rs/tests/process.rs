@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::Duration;
 
-use ka_lab::Lab;
+use ka_lab::{DaemonFiles, Lab};
 use support::{Impl, KARS};
 
 /// Election (Master_Down 3.6 s) with a wide margin for a loaded machine.
@@ -34,64 +34,26 @@ fn conf(extra: &str) -> String {
     )
 }
 
-/// The pid files a daemon is given.
-struct PidPaths {
-    main: PathBuf,
-    vrrp: PathBuf,
-    chk: PathBuf,
-}
-
-impl PidPaths {
-    fn new(dir: &Path, tag: &str) -> Self {
-        let p = |s: &str| dir.join(format!("{tag}-{s}.pid"));
-        Self {
-            main: p("main"),
-            vrrp: p("vrrp"),
-            chk: p("chk"),
-        }
-    }
-
-    fn read(path: &Path) -> Option<u32> {
-        std::fs::read_to_string(path).ok()?.trim().parse().ok()
-    }
-}
-
 /// Starts `imp` in the foreground in host 0 with `conf` and the pid files
-/// `pids`; `label` names its log; `env` goes in its environment.
+/// of `pids`; `label` names its configuration and log; `env` goes in its
+/// environment.
 fn start(
     lab: &mut Lab,
     imp: Impl,
     label: &str,
     conf: &str,
-    pids: &PidPaths,
+    pids: &DaemonFiles,
     env: &[String],
 ) -> u32 {
-    let path = lab.dir().join(format!("{label}.conf"));
-    std::fs::write(&path, conf).unwrap();
-    let s = |p: &Path| p.display().to_string();
-    let (c, m, v, k) = (s(&path), s(&pids.main), s(&pids.vrrp), s(&pids.chk));
-    let mut args: Vec<&str> = env.iter().map(String::as_str).collect();
-    match imp {
-        Impl::Keepalived => args.extend([
-            "keepalived",
-            "-n",
-            "-l",
-            "-D",
-            "-P",
-            "-f",
-            &c,
-            "-p",
-            &m,
-            "-r",
-            &v,
-            "-c",
-            &k,
-        ]),
-        Impl::Rust => args.extend([
-            KARS, "-n", "-l", "-D", "-f", &c, "-p", &m, "-r", &v, "-c", &k,
-        ]),
-    }
-    lab.spawn(0, label, "env", &args).expect("start the daemon")
+    let files = DaemonFiles {
+        conf: lab.dir().join(format!("{label}.conf")),
+        ..pids.clone()
+    };
+    std::fs::write(&files.conf, conf).unwrap();
+    let env: Vec<&str> = env.iter().map(String::as_str).collect();
+    let (prog, extra) = imp.command();
+    lab.start_daemon(0, label, prog, &files, &env, extra)
+        .expect("start the daemon")
 }
 
 fn wait_exit(lab: &mut Lab, pid: u32, what: &str) -> ExitStatus {
@@ -113,10 +75,10 @@ fn expect_vip(lab: &Lab, pid: u32, what: &str) {
 /// its pid files.
 fn second_daemon_is_refused(first: Impl, second: Impl) {
     let mut lab = Lab::new(1).expect("lab");
-    let pids = PidPaths::new(lab.dir(), "shared");
+    let pids = DaemonFiles::new(lab.dir(), "shared");
     let a = start(&mut lab, first, "first", &conf(""), &pids, &[]);
     expect_vip(&lab, a, "first daemon");
-    let holder = |p: &Path| PidPaths::read(p);
+    let holder = DaemonFiles::read_pid;
     if lab
         .wait_until(STEP, |_| holder(&pids.main).is_some())
         .is_none()
@@ -165,13 +127,13 @@ fn a_stale_pid_file_is_removed_and_the_daemon_starts() {
         return;
     }
     let mut lab = Lab::new(1).expect("lab");
-    let pids = PidPaths::new(lab.dir(), "stale");
+    let pids = DaemonFiles::new(lab.dir(), "stale");
     // Beyond pid_max: no such process.
     std::fs::write(&pids.main, "2147483646\n").unwrap();
     let a = start(&mut lab, Impl::Rust, "stale", &conf(""), &pids, &[]);
     expect_vip(&lab, a, "daemon over a stale pid file");
     assert!(lab.log_of(a).contains("Remove a zombie pid file"));
-    assert_eq!(PidPaths::read(&pids.main), Some(a));
+    assert_eq!(DaemonFiles::read_pid(&pids.main), Some(a));
 }
 
 /// `keepalived-rs --signum=NAME`.
@@ -220,7 +182,7 @@ fn every_signal_an_operator_sends_leaves_the_master_running() {
         return;
     }
     let mut lab = Lab::new(1).expect("lab");
-    let pids = PidPaths::new(lab.dir(), "sig");
+    let pids = DaemonFiles::new(lab.dir(), "sig");
     let tmp = lab.dir().join("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
     let env = [format!("TMPDIR={}", tmp.display())];
@@ -287,7 +249,6 @@ fn notify_umask(cli: Option<&str>, keyword: Option<&str>) -> String {
     let mut lab = Lab::new(1).expect("lab");
     let out = lab.dir().join("umask.out");
     let script = umask_script(lab.dir(), &out);
-    let pids = PidPaths::new(lab.dir(), "umask");
     let global = keyword
         .map(|k| format!("global_defs {{\n umask {k}\n}}\n"))
         .unwrap_or_default();
@@ -295,15 +256,12 @@ fn notify_umask(cli: Option<&str>, keyword: Option<&str>) -> String {
         " advert_int 1\n",
         &format!(" advert_int 1\n notify_master {}\n", script.display()),
     );
-    let conf_path = lab.dir().join("umask.conf");
-    std::fs::write(&conf_path, text).unwrap();
-    let s = |p: &Path| p.display().to_string();
-    let (c, m, v) = (s(&conf_path), s(&pids.main), s(&pids.vrrp));
-    let mut args = vec!["-n", "-l", "-f", &c, "-p", &m, "-r", &v];
-    if let Some(u) = cli {
-        args.extend(["-u", u]);
-    }
-    let a = lab.spawn(0, "umask", KARS, &args).expect("start");
+    let files = DaemonFiles::write(lab.dir(), "umask", &text)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let extra: Vec<&str> = cli.map(|u| vec!["-u", u]).unwrap_or_default();
+    let a = lab
+        .start_daemon(0, "umask", KARS, &files, &[], &extra)
+        .expect("start");
     if lab.wait_until(ELECTION, |_| out.exists()).is_none() {
         panic!("notify_master did not run\n{}", lab.log_of(a));
     }
@@ -330,7 +288,7 @@ struct Daemonized(PathBuf);
 
 impl Drop for Daemonized {
     fn drop(&mut self) {
-        let Some(pid) = PidPaths::read(&self.0) else {
+        let Some(pid) = DaemonFiles::read_pid(&self.0) else {
             return;
         };
         let _ = ka_lab::run("kill", &["-TERM", &pid.to_string()]);
@@ -378,7 +336,7 @@ fn syslog_after_the_fork_has_the_daemon_s_pid_and_survives_a_journald_restart()
     let dir = lab.dir().to_path_buf();
     let sock = dir.join("journal.sock");
     let mut listener = journal(&sock);
-    let pids = PidPaths::new(&dir, "fork");
+    let pids = DaemonFiles::new(&dir, "fork");
     let _daemon = Daemonized(pids.main.clone());
     let conf_path = dir.join("fork.conf");
     std::fs::write(&conf_path, conf("")).unwrap();
@@ -405,7 +363,7 @@ fn syslog_after_the_fork_has_the_daemon_s_pid_and_survives_a_journald_restart()
     if lab.wait_until(STEP, |_| pids.main.exists()).is_none() {
         panic!("no pid file\n{}", lab.log_of(parent));
     }
-    let daemon = PidPaths::read(&pids.main).expect("a pid");
+    let daemon = DaemonFiles::read_pid(&pids.main).expect("a pid");
     assert_ne!(daemon, parent, "the daemon is the forked child");
     let line = line_with(&listener, "Entering MASTER STATE");
     assert!(
@@ -450,7 +408,7 @@ fn startup_script_runs_before_the_frameworks_and_shutdown_script_after_them() {
         up.display(),
         down.display()
     );
-    let pids = PidPaths::new(lab.dir(), "hooks");
+    let pids = DaemonFiles::new(lab.dir(), "hooks");
     let a = start(&mut lab, Impl::Rust, "hooks", &conf(&global), &pids, &[]);
     expect_vip(&lab, a, "keepalived-rs with startup_script");
     let text = || std::fs::read_to_string(&log).unwrap_or_default();

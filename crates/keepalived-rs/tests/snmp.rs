@@ -16,7 +16,7 @@ mod net_snmp;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use ka_lab::Lab;
+use ka_lab::{DaemonFiles, Lab};
 use net_snmp::NetSnmp;
 use nix::sys::signal::Signal;
 
@@ -241,26 +241,10 @@ fn side_by_side(
         return;
     }
     let socket = snmp.socket.display().to_string();
-    let path = lab.dir().join("ka.conf");
-    std::fs::write(&path, conf(&socket)).unwrap();
-    let dir = lab.dir().to_path_buf();
-    let file = |n: &str| dir.join(n).display().to_string();
-    let args = [
-        "-n",
-        "-l",
-        "-D",
-        "-P",
-        "-f",
-        &file("ka.conf"),
-        "-p",
-        &file("ka.pid"),
-        "-r",
-        &file("ka-vrrp.pid"),
-        "-c",
-        &file("ka-chk.pid"),
-    ];
+    let files = DaemonFiles::write(lab.dir(), "ka", &conf(&socket))
+        .unwrap_or_else(|e| panic!("{e}"));
     let ka = lab
-        .spawn(0, "keepalived", "keepalived", &args)
+        .start_daemon(0, "keepalived", "keepalived", &files, &[], &["-P"])
         .expect("start keepalived");
     wait_masters(lab, snmp, ka);
     let theirs = walk(lab, snmp);

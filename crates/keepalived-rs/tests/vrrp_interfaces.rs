@@ -13,7 +13,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use ka_lab::Lab;
+use ka_lab::{DaemonFiles, Lab};
 use nix::sys::signal::Signal;
 
 /// Becoming master alone, with a wide margin for a loaded machine.
@@ -77,20 +77,9 @@ fn skip_reason() -> Option<String> {
 
 /// Starts keepalived 2.2.7 on `conf` in host `host`; returns its pid.
 fn start_keepalived(lab: &mut Lab, host: usize, name: &str, conf: &str) -> u32 {
-    let dir = lab.dir().to_path_buf();
-    let path =
-        |ext: &str| dir.join(format!("{name}{ext}")).display().to_string();
-    std::fs::write(path(".conf"), conf).expect("write conf");
-    let (c, m, v, k) = (
-        path(".conf"),
-        path(".pid"),
-        path("-vrrp.pid"),
-        path("-check.pid"),
-    );
-    let args = [
-        "-n", "-l", "-D", "-P", "-f", &c, "-p", &m, "-r", &v, "-c", &k,
-    ];
-    lab.spawn(host, name, "keepalived", &args)
+    let files = DaemonFiles::write(lab.dir(), name, conf)
+        .unwrap_or_else(|e| panic!("{e}"));
+    lab.start_daemon(host, name, "keepalived", &files, &[], &["-P"])
         .expect("start keepalived")
 }
 

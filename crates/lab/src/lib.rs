@@ -10,11 +10,13 @@
 //! deletes its namespaces and links, even when a test fails.
 
 mod cmd;
+mod daemon;
 mod lab;
 mod tmpdir;
 pub mod uml;
 
 pub use cmd::{CmdError, run, run_ok};
+pub use daemon::DaemonFiles;
 pub use lab::{Host, Lab, Proc};
 pub use tmpdir::{TmpDir, current_thread_runtime};
 

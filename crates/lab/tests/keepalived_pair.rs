@@ -6,7 +6,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use ka_lab::{Lab, skip};
+use ka_lab::{DaemonFiles, Lab, skip};
 use nix::sys::signal::Signal;
 
 fn keepalived_conf(prio: u8) -> String {
@@ -17,26 +17,10 @@ fn keepalived_conf(prio: u8) -> String {
 }
 
 fn start(lab: &mut Lab, i: usize, prio: u8) -> u32 {
-    let dir = lab.dir().to_path_buf();
-    let conf = dir.join(format!("h{i}.conf"));
-    std::fs::write(&conf, keepalived_conf(prio)).unwrap();
-    let p = |s: &str| dir.join(format!("h{i}-{s}.pid")).display().to_string();
-    let args = [
-        "-n",
-        "-l",
-        "-D",
-        "-P",
-        "-f",
-        &conf.display().to_string(),
-        "-p",
-        &p("main"),
-        "-r",
-        &p("vrrp"),
-        "-c",
-        &p("chk"),
-    ];
-    let args: Vec<&str> = args.iter().map(|s| &**s).collect();
-    lab.spawn(i, &format!("keepalived-h{i}"), "keepalived", &args)
+    let label = format!("keepalived-h{i}");
+    let files =
+        DaemonFiles::write(lab.dir(), &label, &keepalived_conf(prio)).unwrap();
+    lab.start_daemon(i, &label, "keepalived", &files, &[], &["-P"])
         .unwrap()
 }
 

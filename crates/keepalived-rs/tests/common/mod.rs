@@ -175,8 +175,8 @@ pub fn fake_host() -> FakeHost {
 }
 
 /// Writes `conf` to the lab directory and starts keepalived-rs in lab host
-/// `host` (`-n -l -D`, pid files `<name>.pid` and `<name>-vrrp.pid`),
-/// with `env` (`NAME=value`) in its environment; returns its pid.
+/// `host` on the files [`ka_lab::DaemonFiles`] names after `name`, with
+/// `env` (`NAME=value`) in its environment; returns its pid.
 pub fn start_keepalived_rs(
     lab: &mut ka_lab::Lab,
     host: usize,
@@ -196,23 +196,9 @@ pub fn start_keepalived_rs_with(
     env: &[&str],
     extra: &[&str],
 ) -> u32 {
-    let dir = lab.dir().to_path_buf();
-    let path = dir.join(format!("{name}.conf"));
-    std::fs::write(&path, conf).unwrap();
-    let pid = dir.join(format!("{name}.pid")).display().to_string();
-    let vrrp_pid = dir.join(format!("{name}-vrrp.pid")).display().to_string();
-    // Every pid file in the lab: parallel tests must not share the
-    // default /run/keepalived_{checkers,bfd}.pid ("already running").
-    let chk_pid = dir.join(format!("{name}-chk.pid")).display().to_string();
-    let bfd_pid = dir.join(format!("{name}-bfd.pid")).display().to_string();
-    let conf = path.display().to_string();
+    let files = ka_lab::DaemonFiles::write(lab.dir(), name, conf)
+        .unwrap_or_else(|e| panic!("{e}"));
     let bin = env!("CARGO_BIN_EXE_keepalived-rs");
-    let mut args: Vec<&str> = env.to_vec();
-    args.extend([
-        bin, "-n", "-l", "-D", "-f", &conf, "-p", &pid, "-r", &vrrp_pid, "-c",
-        &chk_pid, "-b", &bfd_pid,
-    ]);
-    args.extend_from_slice(extra);
-    lab.spawn(host, name, "env", &args)
+    lab.start_daemon(host, name, bin, &files, env, extra)
         .expect("start keepalived-rs")
 }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use ka_lab::Lab;
+use ka_lab::{DaemonFiles, Lab};
 use nix::sys::signal::Signal;
 
 use crate::bus::{
@@ -119,29 +119,10 @@ pub fn start(lab: &mut Lab, imp: Impl, bus: &PrivateBus, tmp: &str) -> u32 {
             )
         }
         Impl::Keepalived => {
-            let dir = lab.dir().to_path_buf();
-            let path = dir.join("ka.conf");
-            std::fs::write(&path, conf(false)).unwrap();
-            let p = |n: &str| dir.join(n).display().to_string();
-            let (c, m, v, k) =
-                (p("ka.conf"), p("ka.pid"), p("ka-vrrp.pid"), p("ka-chk.pid"));
-            let mut args = env.clone();
-            args.extend([
-                "keepalived",
-                "-n",
-                "-l",
-                "-D",
-                "-P",
-                "-f",
-                &c,
-                "-p",
-                &m,
-                "-r",
-                &v,
-                "-c",
-                &k,
-            ]);
-            lab.spawn(0, "ka", "env", &args).expect("start keepalived")
+            let files = DaemonFiles::write(lab.dir(), "ka", &conf(false))
+                .unwrap_or_else(|e| panic!("{e}"));
+            lab.start_daemon(0, "ka", "keepalived", &files, &env, &["-P"])
+                .expect("start keepalived")
         }
     }
 }

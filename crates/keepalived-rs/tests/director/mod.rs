@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use ka_lab::DaemonFiles;
 use nix::sched::{CloneFlags, setns};
 
 /// The virtual address, on the client's subnet.
@@ -335,15 +336,16 @@ impl Drop for Client {
 pub(crate) struct Director {
     child: Child,
     log: PathBuf,
+    /// Its configuration (rewritten for reloads) and pid files.
+    pub(crate) files: DaemonFiles,
 }
 
 impl Director {
     pub(crate) fn start(t: &Topology, conf_text: &str) -> Self {
-        let conf = t.dir.join("keepalived.conf");
-        std::fs::write(&conf, conf_text).unwrap();
+        let files = DaemonFiles::write(&t.dir, "director", conf_text)
+            .unwrap_or_else(|e| panic!("{e}"));
         let log = t.dir.join("director.log");
         let out = std::fs::File::create(&log).unwrap();
-        let p = |n: &str| t.dir.join(n).display().to_string();
         let child = Command::new("ip")
             .args([
                 "netns",
@@ -351,22 +353,14 @@ impl Director {
                 &t.director,
                 env!("CARGO_BIN_EXE_keepalived-rs"),
             ])
-            .args(["-n", "-l", "-D", "-f", &conf.display().to_string()])
-            .args([
-                "-p",
-                &p("ka.pid"),
-                "-r",
-                &p("vrrp.pid"),
-                "-c",
-                &p("checkers.pid"),
-            ])
+            .args(files.args())
             .args(["--lvs-backend", "nftables"])
             .stdin(Stdio::null())
             .stdout(out.try_clone().unwrap())
             .stderr(out)
             .spawn()
             .expect("start keepalived-rs");
-        Self { child, log }
+        Self { child, log, files }
     }
 
     pub(crate) fn log(&self) -> String {

@@ -14,7 +14,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use ka_lab::Lab;
+use ka_lab::{DaemonFiles, Lab};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
@@ -36,6 +36,16 @@ impl Impl {
         match self {
             Self::Keepalived => "ka",
             Self::Rust => "rs",
+        }
+    }
+
+    /// The program and its options beyond [`ka_lab::DaemonFiles::args`]:
+    /// keepalived runs VRRP only (`-P`: the host kernel has no IPVS for its
+    /// checker process).
+    pub fn command(self) -> (&'static str, &'static [&'static str]) {
+        match self {
+            Self::Keepalived => ("keepalived", &["-P"]),
+            Self::Rust => (KARS, &[]),
         }
     }
 }
@@ -101,40 +111,14 @@ pub fn start(
     conf: &str,
     label: &str,
 ) -> Result<Node, String> {
-    let dir = lab.dir().to_path_buf();
-    let conf_path = dir.join(format!("{label}.conf"));
-    std::fs::write(&conf_path, conf)
-        .map_err(|e| format!("write {}: {e}", conf_path.display()))?;
-    let pid = |s: &str| dir.join(format!("{label}-{s}.pid"));
-    let (main, vrrp, chk) = (pid("main"), pid("vrrp"), pid("chk"));
-    for p in [&main, &vrrp, &chk] {
-        let _ = std::fs::remove_file(p);
-    }
-    let c = conf_path.display().to_string();
-    let (m, v, k) = (
-        main.display().to_string(),
-        vrrp.display().to_string(),
-        chk.display().to_string(),
-    );
-    let spawned = match imp {
-        Impl::Keepalived => {
-            let args = [
-                "-n", "-l", "-D", "-P", "-f", &c, "-p", &m, "-r", &v, "-c", &k,
-            ];
-            lab.spawn(host, label, "keepalived", &args)
-        }
-        Impl::Rust => lab.spawn(
-            host,
-            label,
-            KARS,
-            &["-n", "-l", "-D", "-f", &c, "-p", &m, "-r", &v, "-c", &k],
-        ),
-    };
+    let files = DaemonFiles::write(lab.dir(), label, conf)?;
+    let (prog, extra) = imp.command();
+    let spawned = lab.start_daemon(host, label, prog, &files, &[], extra);
     let pid = spawned.map_err(|e| format!("start {label}: {e}"))?;
     Ok(Node {
         imp,
         pid,
-        vrrp_pid_file: vrrp,
+        vrrp_pid_file: files.vrrp,
     })
 }
 

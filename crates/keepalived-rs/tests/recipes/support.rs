@@ -12,6 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use ka_lab::DaemonFiles;
 use nix::sched::{CloneFlags, setns};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -289,11 +290,12 @@ pub(crate) fn start_daemon(
     extra: &[&str],
 ) -> Proc {
     let d = conf.parent().unwrap_or(net.dir());
-    let p = |n: &str| d.join(n).display().to_string();
-    let conf = conf.display().to_string();
-    let mut args = vec!["-n", "-l", "-D", "-f", conf.as_str()];
-    let (main, vrrp, chk) = (p("ka.pid"), p("vrrp.pid"), p("checkers.pid"));
-    args.extend(["-p", &main, "-r", &vrrp, "-c", &chk]);
+    let files = DaemonFiles {
+        conf: conf.to_path_buf(),
+        ..DaemonFiles::new(d, "ka")
+    };
+    let common = files.args();
+    let mut args: Vec<&str> = common.iter().map(String::as_str).collect();
     args.extend_from_slice(extra);
     net.spawn(ns, name, BIN, &args)
 }

@@ -10,7 +10,7 @@
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use ka_lab::Lab;
+use ka_lab::{DaemonFiles, Lab};
 use ka_wire::vrrp::{AddrList, AdverInt, Auth, Repr, Version};
 use nix::sys::signal::Signal;
 
@@ -46,29 +46,10 @@ fn forged() -> Vec<u8> {
 /// Starts keepalived (the reference) with `conf` in host `host`, its
 /// statistics file under `TMPDIR`; returns its pid.
 fn start_keepalived(lab: &mut Lab, host: usize, name: &str, conf: &str) -> u32 {
-    let dir = lab.dir().to_path_buf();
-    let path = dir.join(format!("{name}.conf"));
-    std::fs::write(&path, conf).expect("write configuration");
-    let f = |s: &str| dir.join(format!("{name}-{s}.pid")).display().to_string();
-    let tmpdir = format!("TMPDIR={}", dir.display());
-    let conf = path.display().to_string();
-    let (p, r, c) = (f("main"), f("vrrp"), f("chk"));
-    let args = [
-        tmpdir.as_str(),
-        "keepalived",
-        "-n",
-        "-l",
-        "-D",
-        "-f",
-        &conf,
-        "-p",
-        &p,
-        "-r",
-        &r,
-        "-c",
-        &c,
-    ];
-    lab.spawn(host, name, "env", &args)
+    let files = DaemonFiles::write(lab.dir(), name, conf)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let tmpdir = format!("TMPDIR={}", lab.dir().display());
+    lab.start_daemon(host, name, "keepalived", &files, &[&tmpdir], &[])
         .expect("start keepalived")
 }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ka_lab::Lab;
 
-use super::daemons::{self, Daemon, Impl, KEEPALIVED};
+use super::daemons::{self, Daemon, Impl};
 
 /// The VIP of the tracking VRRP instance.
 pub(crate) const VIP: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 100);
@@ -103,32 +103,7 @@ pub(crate) fn start(
     name: &str,
     conf: &str,
 ) -> Result<Daemon, String> {
-    if matches!(imp, Impl::Rs(_)) {
-        return daemons::start(lab, imp, host, name, conf);
-    }
-    let dir = lab.dir().to_path_buf();
-    let file =
-        |ext: &str| dir.join(format!("{name}{ext}")).display().to_string();
-    std::fs::write(file(".conf"), conf)
-        .map_err(|e| format!("write {name}.conf: {e}"))?;
-    let (c, p, r, k, b) = (
-        file(".conf"),
-        file(".pid"),
-        file("-vrrp.pid"),
-        file("-chk.pid"),
-        file("-bfd.pid"),
-    );
-    let args = [
-        "-n", "-l", "-D", "-f", &c, "-p", &p, "-r", &r, "-c", &k, "-b", &b,
-    ];
-    let pid = lab
-        .spawn(host, name, KEEPALIVED, &args)
-        .map_err(|e| e.to_string())?;
-    Ok(Daemon {
-        imp: imp.clone(),
-        pid,
-        vrrp_pid_file: r.into(),
-    })
+    daemons::start_with(lab, imp, host, name, conf, &[])
 }
 
 /// How many times `line` appears in the daemon's log.

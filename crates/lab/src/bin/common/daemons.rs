@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use ka_lab::Lab;
+use ka_lab::{DaemonFiles, Lab};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
@@ -86,6 +86,14 @@ pub(crate) enum Impl {
 }
 
 impl Impl {
+    /// The binary this implementation runs.
+    pub(crate) fn program(&self) -> PathBuf {
+        match self {
+            Self::Rs(bin) => bin.clone(),
+            Self::Keepalived => PathBuf::from(KEEPALIVED),
+        }
+    }
+
     /// The name used in tables.
     pub(crate) fn name(&self) -> &'static str {
         match self {
@@ -114,10 +122,7 @@ impl Impl {
 /// Fails with a hint when a binary to benchmark is missing.
 fn check_installed(impls: &[Impl]) -> Result<(), String> {
     for imp in impls {
-        let path = match imp {
-            Impl::Rs(p) => p.clone(),
-            Impl::Keepalived => PathBuf::from(KEEPALIVED),
-        };
+        let path = imp.program();
         if !path.exists() {
             return Err(format!(
                 "{} not found at {} (build keepalived-rs with `cargo build \
@@ -218,43 +223,37 @@ pub(crate) fn start(
     name: &str,
     conf: &str,
 ) -> Result<Daemon, String> {
-    let dir = lab.dir().to_path_buf();
-    let file =
-        |ext: &str| dir.join(format!("{name}{ext}")).display().to_string();
-    std::fs::write(file(".conf"), conf)
-        .map_err(|e| format!("write {name}.conf: {e}"))?;
-    let (conf_f, pid_f, vrrp_f, chk_f, bfd_f) = (
-        file(".conf"),
-        file(".pid"),
-        file("-vrrp.pid"),
-        file("-chk.pid"),
-        file("-bfd.pid"),
-    );
-    let mut args =
-        vec!["-n", "-l", "-D", "-f", &conf_f, "-p", &pid_f, "-r", &vrrp_f];
-    let prog = match imp {
-        Impl::Rs(bin) => {
-            // Every pid file in the lab: two daemons on one machine must
-            // not share /run/keepalived_bfd.pid (keepalived's check).
-            args.extend(["-c", &chk_f, "-b", &bfd_f]);
-            bin.display().to_string()
-        }
-        Impl::Keepalived => {
-            // -R: when the VRRP child dies the parent exits instead of
-            // starting a new child, so a SIGKILL of the child is a crash
-            // of keepalived (a respawned child would win the election
-            // back before the backup's Master_Down timer expires).
-            args.extend(["-P", "-R", "-c", &chk_f]);
-            KEEPALIVED.to_owned()
-        }
+    // keepalived: VRRP only (-P). -R: when the VRRP child dies the parent
+    // exits instead of starting a new child, so a SIGKILL of the child is
+    // a crash of keepalived (a respawned child would win the election back
+    // before the backup's Master_Down timer expires).
+    let extra: &[&str] = match imp {
+        Impl::Rs(_) => &[],
+        Impl::Keepalived => &["-P", "-R"],
     };
+    start_with(lab, imp, host, name, conf, extra)
+}
+
+/// [`start`] with `extra` options after the common ones
+/// ([`ka_lab::DaemonFiles::args`]: every pid file in the lab, so two
+/// daemons on one machine do not share keepalived's defaults in /run).
+pub(crate) fn start_with(
+    lab: &mut Lab,
+    imp: &Impl,
+    host: usize,
+    name: &str,
+    conf: &str,
+    extra: &[&str],
+) -> Result<Daemon, String> {
+    let files = DaemonFiles::write(lab.dir(), name, conf)?;
+    let prog = imp.program().display().to_string();
     let pid = lab
-        .spawn(host, name, &prog, &args)
+        .start_daemon(host, name, &prog, &files, &[], extra)
         .map_err(|e| e.to_string())?;
     Ok(Daemon {
         imp: imp.clone(),
         pid,
-        vrrp_pid_file: PathBuf::from(vrrp_f),
+        vrrp_pid_file: files.vrrp,
     })
 }
 
