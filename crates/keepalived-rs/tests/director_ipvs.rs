@@ -2,8 +2,8 @@
 //! no IPVS): keepalived-rs with `--lvs-backend ipvs` and a configuration
 //! with only a virtual server; two real servers (this test binary,
 //! re-run as a small TCP server inside the guest). The IPVS table
-//! (`ipvsadm-save -n`) holds both, loses the one that dies within the
-//! checker bound, and is emptied at SIGTERM.
+//! (`ipvsadm-save -n`) holds both, loses the one that dies, and is
+//! emptied at SIGTERM (the guest polls each step, bounded at 30 s).
 
 use std::io::Write;
 use std::net::{SocketAddr, TcpListener};
@@ -54,10 +54,13 @@ S1=$!
 KA_TEST_SERVE=198.51.100.12:8080 "$KA_TEST_BIN" --ignored --exact serve_helper >/dev/null 2>&1 &
 "$KA_BIN" -n -l -D -f "$W/keepalived.conf" -p "$W/ka.pid" -r "$W/vrrp.pid" -c "$W/checkers.pid" --lvs-backend ipvs > "$W/ka.log" 2>&1 &
 K=$!
-sleep 4
+# Bounded polls, not fixed sleeps: a guest its host starves is slow.
+both() { n=$(ipvsadm-save -n | grep -c -- '-r 198\.51\.100\.1[12]:8080'); [ "$n" = 2 ]; }
+one_gone() { ! ipvsadm-save -n | grep -q -- '-r 198\.51\.100\.11:8080'; }
+ka_wait_for 300 both || echo "guest: both servers never in"
 ipvsadm-save -n > "$W/start.txt"
 kill $S1
-sleep 5
+ka_wait_for 300 one_gone || echo "guest: the dead server stayed in"
 ipvsadm-save -n > "$W/dead.txt"
 kill -TERM $K
 wait $K

@@ -48,7 +48,7 @@ fn strip_index(s: &str) -> String {
 fn run(name: &str, daemon: &str) -> (Run, String) {
     let g = Guest::new(name)
         .env("KA_DAEMON", daemon)
-        .timeout(Duration::from_secs(90));
+        .timeout(Duration::from_secs(200));
     let work = g.work().to_path_buf();
     std::fs::write(work.join("keepalived.conf"), CONF)
         .expect("write keepalived.conf");

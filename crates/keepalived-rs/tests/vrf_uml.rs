@@ -20,7 +20,7 @@ const CONF: &str = include_str!("vrf_uml/keepalived.conf");
 fn run(name: &str, daemon: &str) -> (Vec<String>, String) {
     let g = Guest::new(name)
         .env("KA_DAEMON", daemon)
-        .timeout(Duration::from_secs(90));
+        .timeout(Duration::from_secs(200));
     let work = g.work().to_path_buf();
     std::fs::write(work.join("keepalived.conf"), CONF)
         .expect("write keepalived.conf");

@@ -24,7 +24,7 @@ gone() { ! ip link show dev ipv0 >/dev/null 2>&1; }
 
 "$KA_DAEMON" -n -l -D -f "$W/keepalived.conf" >"$W/daemon.log" 2>&1 &
 K=$!
-if ka_wait_for 100 has_vip; then log "master: vip on kad0"; else log "no vip on kad0"; fi
+if ka_wait_for 300 has_vip; then log "master: vip on kad0"; else log "no vip on kad0"; fi
 sleep 1
 ip -d link show dev ipv0 > "$W/link.txt" 2>&1
 ip addr show dev ipv0 > "$W/addr-master.txt" 2>&1
@@ -35,7 +35,7 @@ ip netns exec peer keepalived -n -l -D -f "$W/peer.conf" \
     -p /run/peer.pid -r /run/peer-vrrp.pid -c /run/peer-chk.pid \
     >"$W/peer.log" 2>&1 &
 P=$!
-if ka_wait_for 100 no_vip; then log "backup: vip gone"; else log "vip stayed"; fi
+if ka_wait_for 300 no_vip; then log "backup: vip gone"; else log "vip stayed"; fi
 ip addr show dev ipv0 > "$W/addr-backup.txt" 2>&1
 ip addr show dev kad0 > "$W/parent-backup.txt" 2>&1
 
@@ -46,8 +46,8 @@ if grep -q 'advert from 192\.0\.2\.11 ' "$W/peer.log"; then
 else
     log "peer heard no advert from 192.0.2.11"
 fi
-if ka_wait_for 100 has_vip; then log "master again: vip on kad0"; else log "no vip after the peer left"; fi
+if ka_wait_for 300 has_vip; then log "master again: vip on kad0"; else log "no vip after the peer left"; fi
 
 ka_stop $K
-if ka_wait_for 50 gone; then log "stopped: ipv0 gone"; else log "ipv0 left behind"; fi
+if ka_wait_for 150 gone; then log "stopped: ipv0 gone"; else log "ipv0 left behind"; fi
 exit 0

@@ -43,7 +43,7 @@ gone() { ! ip link show dev vrrp.63 >/dev/null 2>&1 && ! ip link show dev ipv0 >
 
 "$KA_DAEMON" -n -l -D -f "$W/keepalived.conf" >"$W/daemon.log" 2>&1 &
 K=$!
-if ka_wait_for 100 vips_up; then log "both VIPs up"; else log "VIPs missing"; fi
+if ka_wait_for 300 vips_up; then log "both VIPs up"; else log "VIPs missing"; fi
 sleep 1
 log "$(master_of vrrp.63)"
 log "$(master_of ipv0)"
@@ -53,5 +53,5 @@ ip -d link show dev vrrp.63 > "$W/vmac.txt" 2>&1
 ip -d link show dev ipv0 > "$W/ipvlan.txt" 2>&1
 
 ka_stop $K
-if ka_wait_for 50 gone; then log "stopped: both gone"; else log "left behind"; fi
+if ka_wait_for 150 gone; then log "stopped: both gone"; else log "left behind"; fi
 exit 0
