@@ -30,7 +30,7 @@ struct Run {
 fn run(name: &str, daemon: &str) -> Run {
     let g = Guest::new(name)
         .env("KA_DAEMON", daemon)
-        .timeout(Duration::from_secs(150));
+        .timeout(Duration::from_secs(250));
     let work = g.work().to_path_buf();
     std::fs::write(
         work.join("keepalived.conf"),

@@ -33,17 +33,17 @@ settle() { i=0; while [ $i -lt "$1" ]; do rec; sleep 0.2; i=$((i + 2)); done; }
 echo "step start" >> "$W/seq.log"
 "$KA_DAEMON" -n -l -D -f "$W/keepalived.conf" >"$W/daemon.log" 2>&1 &
 K=$!
-until_ 200 'master sync daemon*'
+until_ 400 'master sync daemon*'
 settle 20
 
 echo "step fault" >> "$W/seq.log"
 rm -f "$W/healthy"
-until_ 150 'backup sync daemon*'
+until_ 300 'backup sync daemon*'
 settle 20
 
 echo "step recover" >> "$W/seq.log"
 touch "$W/healthy"
-until_ 200 'master sync daemon*'
+until_ 400 'master sync daemon*'
 settle 20
 
 echo "step stop" >> "$W/seq.log"
