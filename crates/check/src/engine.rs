@@ -78,6 +78,8 @@ pub struct Engine {
     /// How many times each address is present (ha_suspend), as
     /// keepalived counts `ha_suspend_addr_count`.
     addrs: BTreeMap<IpAddr, u32>,
+    /// How late each checker timer ran ([`Snapshot::timer_delay`]).
+    timer_delay: crate::latency::LatencyHistogram,
 }
 
 impl Engine {
@@ -107,6 +109,7 @@ impl Engine {
             defer_sync: false,
             rng: Rng::new(seed),
             next_token: 1,
+            timer_delay: crate::latency::LatencyHistogram::default(),
             timers: BinaryHeap::new(),
             vs,
             files: BTreeMap::new(),

@@ -227,6 +227,11 @@ pub enum Action {
 pub struct Snapshot {
     /// Per virtual server, in configuration order.
     pub virtual_servers: Vec<VsSnapshot>,
+    /// How late checker timers ran after their due time: the event
+    /// loop's own lateness, which delays every check it starts
+    /// (keepalived keeps no such figure).
+    #[serde(default)]
+    pub timer_delay: crate::latency::LatencyHistogram,
 }
 
 /// One virtual server's state.

@@ -243,6 +243,12 @@ fn a_tcp_check_real_server_shows_up_then_down() {
         .unwrap_or_else(|last| panic!("never up: {last}\n{}", lab.log_of(dir)));
     let rs_up = "keepalived_virtual_server_real_servers_up";
     assert_eq!(value(&up, rs_up, &vs), Some(1.0));
+    // The probe was started by a checker timer, whose delay was counted.
+    let timers = "keepalived_checker_timer_delay_seconds_count";
+    assert!(
+        value(&up, timers, &[]).is_some_and(|n| n >= 1.0),
+        "{timers} missing or 0"
+    );
     assert_eq!(
         value(&up, "keepalived_real_server_weight", &real),
         Some(1.0)

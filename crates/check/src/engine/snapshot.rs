@@ -66,6 +66,9 @@ impl Engine {
                 }
             })
             .collect();
-        Snapshot { virtual_servers }
+        Snapshot {
+            virtual_servers,
+            timer_delay: self.timer_delay,
+        }
     }
 }

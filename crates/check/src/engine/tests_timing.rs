@@ -250,3 +250,30 @@ fn latency_lands_in_the_snapshot() {
     assert!(r.alive && r.in_table);
     assert!(matches!(h.all.first(), Some(Action::Log { .. })));
 }
+
+#[test]
+fn the_snapshot_counts_how_late_each_timer_ran() {
+    let mut h =
+        Harness::started(config(vec![vs(80, vec![rs(1, 1, vec![tcp()])])]));
+    h.run_until(at(25));
+    // On time at 0, 10 and 20: every delay in the first bucket (<= 1 ms).
+    let on_time = h.engine.snapshot(at(25)).timer_delay;
+    assert_eq!(on_time.count, 3);
+    assert_eq!(on_time.buckets[0], 3);
+    // The loop wakes 300 ms after the timer due at 30.
+    let late = at(30) + Duration::from_millis(300);
+    let mut out = Vec::new();
+    h.engine.handle_timeout(late, &mut out);
+    assert!(
+        out.iter().any(|a| matches!(a, Action::StartProbe { .. })),
+        "the late timer starts its probe: {out:?}"
+    );
+    let d = h.engine.snapshot(late).timer_delay;
+    assert_eq!(d.count, 4);
+    assert_eq!(d.sum_us, 300_000);
+    let bucket = crate::latency::BUCKETS_US
+        .iter()
+        .position(|b| 300_000 <= *b)
+        .unwrap();
+    assert_eq!(d.buckets[bucket], 1, "{d:?}");
+}

@@ -31,6 +31,7 @@ impl Engine {
                 .and_then(|r| r.checkers.get(id.checker as usize))
                 .and_then(|c| c.timer());
             if current == Some(at) {
+                self.timer_delay.observe(now.saturating_since(at));
                 self.run_one(now, id, out);
             }
         }

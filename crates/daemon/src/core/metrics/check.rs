@@ -1,5 +1,6 @@
 //! Checker metrics: per virtual server quorum and live real servers; per
-//! real server state, weight and probe latencies.
+//! real server state, weight and probe latencies; how late the checkers'
+//! timers ran.
 
 use std::fmt;
 
@@ -97,5 +98,11 @@ pub(super) fn write(w: &mut Writer<'_>, s: &Snapshot) -> fmt::Result {
         rs.iter()
             .map(|(l, r)| (l.clone(), histogram(&r.probe_latency)))
             .collect(),
+    )?;
+    w.histogram(
+        "keepalived_checker_timer_delay_seconds",
+        "How late checker timers ran after their due time (the checkers' \
+         event loop; a late timer starts its check late).",
+        vec![(Vec::new(), histogram(&s.timer_delay))],
     )
 }

@@ -123,6 +123,11 @@ fn check() -> ka_check::Snapshot {
                 rs("198.51.100.12:80", false),
             ],
         }],
+        timer_delay: {
+            let mut late = ka_check::latency::LatencyHistogram::default();
+            late.observe(Duration::from_millis(300));
+            late
+        },
     }
 }
 
@@ -273,6 +278,18 @@ fn checker_and_bfd_metrics_parse_back() {
     assert_eq!(at(0.0025), Some(1.0));
     assert_eq!(at(0.025), Some(2.0));
     assert_eq!(at(f64::INFINITY), Some(2.0));
+    // One checker timer ran 300 ms late.
+    let h = "keepalived_checker_timer_delay_seconds";
+    let Value::Histogram(late) = value(&s, h, &[]) else {
+        panic!("{h} is not a histogram");
+    };
+    let late_at = |le: f64| {
+        late.iter()
+            .find(|b| (b.less_than - le).abs() < 1e-9)
+            .map(|b| b.count)
+    };
+    assert_eq!(late_at(0.25), Some(0.0));
+    assert_eq!(late_at(0.5), Some(1.0));
     let b1 = [("session", "b1"), ("state", "Up")];
     assert_eq!(num(value(&s, "keepalived_bfd_session_state", &b1)), 1.0);
     let downs = "keepalived_bfd_session_down_events_total";
