@@ -157,7 +157,13 @@ pub(crate) struct Script<'a> {
     /// Seconds of `strace -c -f` on the daemon and its children (keepalived's
     /// checker), 2 s into the window.
     pub(crate) strace: Option<u64>,
+    /// Whether the daemon serves [`METRICS`] (keepalived-rs), for `serve`
+    /// to read its own timer delay over the window.
+    pub(crate) metrics: bool,
 }
+
+/// Where keepalived-rs serves its metrics in the namespace or guest.
+pub(crate) const METRICS: &str = "127.0.0.1:9650";
 
 /// The shell script of one measurement: addresses on the loopback link (the host kernel has no
 /// dummy driver), nginx,
@@ -181,7 +187,7 @@ pub(crate) fn script(s: &Script<'_>) -> String {
         "W={w}\nulimit -n 65536 2>/dev/null || ulimit -n $(ulimit -Hn)\n{addrs}\
          {nginx}\
          \"{bench}\" serve --tcp {tcp} --http {http} --settle {settle} --window {window} \
-         --pid-file $W/daemon.pid --ready $W/ready --out $W/result.json --http-log $W/access.log > $W/serve.log 2>&1 &\n\
+         --pid-file $W/daemon.pid --ready $W/ready --out $W/result.json --http-log $W/access.log{metrics} > $W/serve.log 2>&1 &\n\
          SP=$!\n\
          for i in $(seq 1 600); do [ -e $W/ready ] && break; kill -0 $SP 2>/dev/null || break; sleep 0.1; done\n\
          [ -e $W/ready ] || {{ cat $W/serve.log; [ -n \"$NP\" ] && kill $NP; exit 93; }}\n\
@@ -199,6 +205,11 @@ pub(crate) fn script(s: &Script<'_>) -> String {
         settle = s.settle,
         window = s.window,
         daemon = s.daemon,
+        metrics = if s.metrics {
+            format!(" --metrics {METRICS}")
+        } else {
+            String::new()
+        },
         strace = s.strace.map_or(String::new(), |secs| format!(
             "( sleep {}; timeout {secs} strace -c -f $(for p in $DP $(pgrep -P $DP); do echo -p $p; done) -o $W/strace.txt ) &\n",
             s.settle + 2

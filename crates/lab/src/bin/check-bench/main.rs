@@ -43,6 +43,7 @@ mod analysis;
 #[path = "../common/daemons.rs"]
 mod daemons;
 mod layout;
+mod scrape;
 mod serve;
 #[path = "../common/stamped.rs"]
 mod stamped;
@@ -221,7 +222,11 @@ fn daemon_cmd(imp: &Impl, place: Place, work: &Path) -> String {
                 Place::Host => "nftables",
                 Place::Uml => "ipvs",
             };
-            format!("\"{}\" {files} --lvs-backend {backend}", bin.display())
+            format!(
+                "\"{}\" {files} --lvs-backend {backend} --metrics-listen {}",
+                bin.display(),
+                layout::METRICS
+            )
         }
         Impl::Keepalived => {
             format!("{} {files} --dont-respawn", daemons::KEEPALIVED)
@@ -253,6 +258,7 @@ fn prepare(
         settle: o.settle,
         window: o.secs,
         strace: o.strace,
+        metrics: matches!(imp, Impl::Rs(_)),
     }))
 }
 
@@ -298,6 +304,13 @@ fn result(work: &Path, extra: &str) -> Result<serde_json::Value, String> {
     // The counts behind the percentages (a handful of late intervals
     // rounds to 0.00 %).
     let n = |k: &str| v[k].as_u64().unwrap_or(0);
+    if v["daemon_timers"].is_u64() {
+        eprintln!(
+            "  the daemon's own timer delay (/metrics): {} of {} checker timers ran more than 100 ms late",
+            n("daemon_timers_late"),
+            n("daemon_timers")
+        );
+    }
     eprintln!(
         "  late intervals: {} of {} at the servers, {} of {} by SYN time ({} SYN frames)",
         n("late"),

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::analysis;
 use crate::layout;
+use crate::scrape::{self, TimerDelay};
 use crate::syn;
 
 /// What `serve` is told.
@@ -30,6 +31,8 @@ pub(crate) struct ServeOpts {
     pub(crate) ready: PathBuf,
     pub(crate) out: PathBuf,
     pub(crate) http_log: PathBuf,
+    /// keepalived-rs's metrics endpoint, read at both ends of the window.
+    pub(crate) metrics: Option<SocketAddr>,
 }
 
 pub(crate) fn parse(args: &[String]) -> Result<ServeOpts, String> {
@@ -42,6 +45,7 @@ pub(crate) fn parse(args: &[String]) -> Result<ServeOpts, String> {
         ready: PathBuf::new(),
         out: PathBuf::new(),
         http_log: PathBuf::new(),
+        metrics: None,
     };
     let mut it = args.iter();
     while let Some(flag) = it.next() {
@@ -56,6 +60,10 @@ pub(crate) fn parse(args: &[String]) -> Result<ServeOpts, String> {
             "--ready" => o.ready = v.into(),
             "--out" => o.out = v.into(),
             "--http-log" => o.http_log = v.into(),
+            "--metrics" => {
+                o.metrics =
+                    Some(v.parse().map_err(|e| format!("--metrics: {e}"))?);
+            }
             other => return Err(format!("serve: unknown option {other}")),
         }
     }
@@ -112,6 +120,7 @@ async fn serve(o: &ServeOpts) -> Result<(), String> {
         .map_err(|e| format!("{}: {e}", o.ready.display()))?;
     let pid = wait_pid(o).await?;
     tokio::time::sleep(o.settle).await;
+    let delay0 = timer_delay(o.metrics).await;
     let (t0, wall0) = (origin.elapsed().as_secs_f64(), wall_now());
     let me0 = cpu_of(&[std::process::id()]);
     let procs0 = daemon_procs(pid);
@@ -121,6 +130,8 @@ async fn serve(o: &ServeOpts) -> Result<(), String> {
     let procs1 = daemon_procs(pid);
     let cpu1 = cpu_of(&procs1);
     let me1 = cpu_of(&[std::process::id()]);
+    let delay1 = timer_delay(o.metrics).await;
+    let daemon_timers = delay0.zip(delay1).map(|(a, b)| a.delta(b));
     let backlog = listen_backlog();
     let hwm_kb: u64 = procs1
         .iter()
@@ -156,6 +167,8 @@ async fn serve(o: &ServeOpts) -> Result<(), String> {
     let count = |v: &[Vec<f64>]| v.iter().map(Vec::len).sum::<usize>();
     let json = serde_json::json!({
         "secs": secs,
+        "daemon_timers": daemon_timers.map(|(n, _)| n),
+        "daemon_timers_late": daemon_timers.map(|(_, late)| late),
         "tcp_checks": count(&tcp),
         "http_checks": count(&http),
         "http_not_200": http_bad,
@@ -267,4 +280,21 @@ fn http_checks(o: &ServeOpts, start: f64, end: f64) -> (Vec<Vec<f64>>, usize) {
         v.sort_by(f64::total_cmp);
     }
     (per, bad)
+}
+
+/// The daemon's timer-delay histogram, when it serves metrics (a failed
+/// scrape is said on stderr and leaves the figure out).
+async fn timer_delay(addr: Option<SocketAddr>) -> Option<TimerDelay> {
+    let text = match scrape::scrape(addr?).await {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("serve: metrics: {e}");
+            return None;
+        }
+    };
+    let delay = TimerDelay::parse(&text);
+    if delay.is_none() {
+        eprintln!("serve: metrics: no checker timer delay histogram");
+    }
+    delay
 }
