@@ -306,7 +306,7 @@ fn result(work: &Path, extra: &str) -> Result<serde_json::Value, String> {
     let n = |k: &str| v[k].as_u64().unwrap_or(0);
     if v["daemon_timers"].is_u64() {
         eprintln!(
-            "  the daemon's own timer delay (/metrics): {} of {} checker timers ran more than 100 ms late",
+            "  the daemon's own timer delay since its start (/metrics, read after the window): {} of {} checker timers ran more than 100 ms late",
             n("daemon_timers_late"),
             n("daemon_timers")
         );
