@@ -197,6 +197,29 @@ fn value(s: &Scrape, metric: &str, want: &[(&str, &str)]) -> Value {
     found[0].value.clone()
 }
 
+/// The cumulative count of histogram `metric` at the bucket bound `le`
+/// (`f64::INFINITY` for +Inf).
+fn bucket(
+    s: &Scrape,
+    metric: &str,
+    want: &[(&str, &str)],
+    le: f64,
+) -> Option<f64> {
+    let Value::Histogram(buckets) = value(s, metric, want) else {
+        panic!("{metric} is not a histogram");
+    };
+    buckets
+        .iter()
+        .find(|b| {
+            if le.is_infinite() {
+                b.less_than.is_infinite()
+            } else {
+                (b.less_than - le).abs() < 1e-9
+            }
+        })
+        .map(|b| b.count)
+}
+
 fn num(v: Value) -> f64 {
     match v {
         Value::Counter(x) | Value::Gauge(x) | Value::Untyped(x) => x,
@@ -258,21 +281,7 @@ fn checker_and_bfd_metrics_parse_back() {
     let live = [("real_server", "198.51.100.11:80")];
     assert_eq!(num(value(&s, "keepalived_real_server_weight", &live)), 3.0);
     let h = "keepalived_real_server_probe_latency_seconds";
-    let Value::Histogram(buckets) = value(&s, h, &live) else {
-        panic!("{h} is not a histogram");
-    };
-    let at = |le: f64| {
-        buckets
-            .iter()
-            .find(|b| {
-                if le.is_infinite() {
-                    b.less_than.is_infinite()
-                } else {
-                    (b.less_than - le).abs() < 1e-9
-                }
-            })
-            .map(|b| b.count)
-    };
+    let at = |le: f64| bucket(&s, h, &live, le);
     // Cumulative: 2 ms in le=0.0025, 20 ms in le=0.025 too.
     assert_eq!(at(0.001), Some(0.0));
     assert_eq!(at(0.0025), Some(1.0));
@@ -280,16 +289,8 @@ fn checker_and_bfd_metrics_parse_back() {
     assert_eq!(at(f64::INFINITY), Some(2.0));
     // One checker timer ran 300 ms late.
     let h = "keepalived_checker_timer_delay_seconds";
-    let Value::Histogram(late) = value(&s, h, &[]) else {
-        panic!("{h} is not a histogram");
-    };
-    let late_at = |le: f64| {
-        late.iter()
-            .find(|b| (b.less_than - le).abs() < 1e-9)
-            .map(|b| b.count)
-    };
-    assert_eq!(late_at(0.25), Some(0.0));
-    assert_eq!(late_at(0.5), Some(1.0));
+    assert_eq!(bucket(&s, h, &[], 0.25), Some(0.0));
+    assert_eq!(bucket(&s, h, &[], 0.5), Some(1.0));
     let b1 = [("session", "b1"), ("state", "Up")];
     assert_eq!(num(value(&s, "keepalived_bfd_session_state", &b1)), 1.0);
     let downs = "keepalived_bfd_session_down_events_total";
