@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use ka_lab::Lab;
+use ka_lab::{DaemonFiles, Lab};
 
 const BIN: &str = env!("CARGO_BIN_EXE_keepalived-rs");
 
@@ -131,10 +131,6 @@ fn expect_holders(lab: &Lab, want: &[usize], daemons: &[&Daemon]) {
     }
 }
 
-fn read_pid(path: &Path) -> Option<u32> {
-    std::fs::read_to_string(path).ok()?.trim().parse().ok()
-}
-
 /// `/run/keepalived/NAME`, as the host sees a namespaced daemon's pid
 /// directory.
 fn host_pid_dir(ns: &str) -> PathBuf {
@@ -160,7 +156,7 @@ fn two_daemons_in_two_namespaces_share_a_vip_that_never_reaches_the_root_namespa
         for f in ["keepalived.pid", "vrrp.pid"] {
             let p = host_pid_dir(ns).join(f);
             assert_eq!(
-                read_pid(&p),
+                DaemonFiles::read_pid(&p),
                 Some(d.pid()),
                 "{}\n{}",
                 p.display(),
@@ -186,7 +182,7 @@ fn two_daemons_in_two_namespaces_share_a_vip_that_never_reaches_the_root_namespa
         again.log()
     );
     assert_eq!(
-        read_pid(&host_pid_dir(&ns0).join("keepalived.pid")),
+        DaemonFiles::read_pid(&host_pid_dir(&ns0).join("keepalived.pid")),
         Some(a.pid())
     );
     // SIGTERM: the master releases the VIP, the backup takes it over, and
@@ -218,7 +214,12 @@ fn net_namespace_and_instance_from_the_configuration() {
     // private pid directory.
     let pids = host_pid_dir(&ns);
     for f in ["keepalived_i1.pid", "vrrp_i1.pid"] {
-        assert_eq!(read_pid(&pids.join(f)), Some(d.pid()), "{f}\n{}", d.log());
+        assert_eq!(
+            DaemonFiles::read_pid(&pids.join(f)),
+            Some(d.pid()),
+            "{f}\n{}",
+            d.log()
+        );
     }
     assert!(
         d.log()
