@@ -158,7 +158,7 @@ pub(crate) struct Script<'a> {
     /// checker), 2 s into the window.
     pub(crate) strace: Option<u64>,
     /// Whether the daemon serves [`METRICS`] (keepalived-rs), for `serve`
-    /// to read its own timer delay over the window.
+    /// to read its own timer delay once the window is measured.
     pub(crate) metrics: bool,
 }
 

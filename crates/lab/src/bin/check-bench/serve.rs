@@ -31,7 +31,7 @@ pub(crate) struct ServeOpts {
     pub(crate) ready: PathBuf,
     pub(crate) out: PathBuf,
     pub(crate) http_log: PathBuf,
-    /// keepalived-rs's metrics endpoint, read at both ends of the window.
+    /// keepalived-rs's metrics endpoint, read once the window is measured.
     pub(crate) metrics: Option<SocketAddr>,
 }
 
