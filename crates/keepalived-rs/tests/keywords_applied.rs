@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use ka_lab::{DaemonFiles, Lab};
 use nix::sys::signal::Signal;
+use support::Impl;
 
 const BIN: &str = env!("CARGO_BIN_EXE_keepalived-rs");
 
@@ -123,24 +124,14 @@ fn vrrp_iptables_and_vrrp_ipsets_as_the_reference_build() {
     assert!(theirs.contains("Unknown keyword 'vrrp_ipsets'"), "{theirs}");
 }
 
-/// Starts `argv` (keepalived or keepalived-rs) in host 0 on `conf`, with
-/// `TMPDIR` at `tmp`; returns its pid.
-fn start(
-    lab: &mut Lab,
-    label: &str,
-    argv: &[&str],
-    conf: &str,
-    tmp: &Path,
-) -> u32 {
+/// Starts `imp` in host 0 on `conf`, with `TMPDIR` at `tmp`; returns its
+/// pid.
+fn start(lab: &mut Lab, label: &str, imp: Impl, conf: &str, tmp: &Path) -> u32 {
     std::fs::create_dir_all(tmp).expect("tmp dir");
     let files = DaemonFiles::write(lab.dir(), label, conf).expect("write");
     let env_tmp = format!("TMPDIR={}", tmp.display());
-    let (prog, rest) = argv.split_first().expect("a program");
-    let mut extra = rest.to_vec();
-    if *prog == "keepalived" {
-        extra.push("-P");
-    }
-    lab.start_daemon(0, label, prog, &files, &[&env_tmp], &extra)
+    let (prog, extra) = imp.command();
+    lab.start_daemon(0, label, prog, &files, &[&env_tmp], extra)
         .expect("start")
 }
 
@@ -185,11 +176,7 @@ fn fifo_conf(fifo: &Path) -> String {
 }
 
 /// The lines the FIFO got after a SIGHUP sent once the states settled.
-fn lines_after_reload(
-    lab: &mut Lab,
-    label: &str,
-    argv: &[&str],
-) -> Vec<String> {
+fn lines_after_reload(lab: &mut Lab, label: &str, imp: Impl) -> Vec<String> {
     let fifo = lab.dir().join(format!("{label}.fifo"));
     let out = lab.dir().join(format!("{label}.out"));
     ka_lab::run_ok("mkfifo", &[&fifo.display().to_string()]).expect("mkfifo");
@@ -203,7 +190,7 @@ fn lines_after_reload(
         .spawn(0, &format!("{label}-reader"), "sh", &["-c", &script])
         .expect("reader");
     let tmp = lab.dir().join(format!("{label}-tmp"));
-    let pid = start(lab, label, argv, &fifo_conf(&fifo), &tmp);
+    let pid = start(lab, label, imp, &fifo_conf(&fifo), &tmp);
     std::thread::sleep(Duration::from_secs(6));
     let before = std::fs::read_to_string(&out).unwrap_or_default();
     lab.signal(pid, Signal::SIGHUP);
@@ -225,8 +212,8 @@ fn fifo_states_after_a_reload_match_keepalived() {
         return;
     }
     let mut lab = Lab::new(1).expect("lab");
-    let theirs = lines_after_reload(&mut lab, "ka", &["keepalived"]);
-    let ours = lines_after_reload(&mut lab, "rs", &[BIN]);
+    let theirs = lines_after_reload(&mut lab, "ka", Impl::Keepalived);
+    let ours = lines_after_reload(&mut lab, "rs", Impl::Rust);
     assert_eq!(
         theirs,
         [
@@ -296,22 +283,17 @@ fn rx_conf(policy: &str) -> String {
 
 /// The VRRP process's raw socket buffers once it opened them; for
 /// keepalived, its VRRP child (the `-r` pid file).
-fn rcvbufs_of(
-    lab: &mut Lab,
-    label: &str,
-    argv: &[&str],
-    conf: &str,
-) -> Vec<u64> {
+fn rcvbufs_of(lab: &mut Lab, label: &str, imp: Impl, conf: &str) -> Vec<u64> {
     let tmp = lab.dir().join(format!("{label}-tmp"));
-    let pid = start(lab, label, argv, conf, &tmp);
-    let vrrp_pid = lab.dir().join(format!("{label}-vrrp.pid"));
+    let pid = start(lab, label, imp, conf, &tmp);
+    let vrrp_pid = DaemonFiles::new(lab.dir(), label).vrrp;
     let bufs = wait_for(Duration::from_secs(10), || {
-        let who = if argv[0] == "keepalived" {
-            std::fs::read_to_string(&vrrp_pid).ok()?.trim().to_owned()
+        let who = if imp == Impl::Keepalived {
+            DaemonFiles::read_pid(&vrrp_pid)?
         } else {
-            pid.to_string()
+            pid
         };
-        Some(raw_rcvbufs(lab, &who)).filter(|b| !b.is_empty())
+        Some(raw_rcvbufs(lab, &who.to_string())).filter(|b| !b.is_empty())
     })
     .unwrap_or_default();
     stop(lab, pid);
@@ -348,10 +330,11 @@ fn vrrp_socket_receive_buffers_match_keepalived() {
         let theirs = rcvbufs_of(
             &mut lab,
             &format!("ka-{policy}"),
-            &["keepalived"],
+            Impl::Keepalived,
             &conf,
         );
-        let ours = rcvbufs_of(&mut lab, &format!("rs-{policy}"), &[BIN], &conf);
+        let ours =
+            rcvbufs_of(&mut lab, &format!("rs-{policy}"), Impl::Rust, &conf);
         assert!(!theirs.is_empty(), "{policy}: no keepalived socket");
         // keepalived opens a send and a receive socket, keepalived-rs one:
         // the largest (the receiving one) must agree.
@@ -380,7 +363,7 @@ fn lvs_netlink_rcv_bufs_size_the_checkers_netlink_sockets() {
         lvs_method NAT\n protocol TCP\n real_server 203.0.113.11 80 {\n \
         TCP_CHECK {\n }\n }\n}\n";
     let tmp = lab.dir().join("lvs-nl-tmp");
-    let pid = start(&mut lab, "lvs-nl", &[BIN], conf, &tmp);
+    let pid = start(&mut lab, "lvs-nl", Impl::Rust, conf, &tmp);
     let want = [600_000, 800_000];
     let got = wait_for(Duration::from_secs(10), || {
         let b = rcvbufs(&lab, &pid.to_string(), "netlink");
@@ -427,19 +410,19 @@ fn process_name_renames_the_process_as_keepalived() {
     let conf =
         format!("global_defs {{\n process_name kars-named\n}}\n{INSTANCE}");
     let mut names = Vec::new();
-    for (label, argv) in [("pn-ka", "keepalived"), ("pn-rs", BIN)] {
+    for (label, imp) in [("pn-ka", Impl::Keepalived), ("pn-rs", Impl::Rust)] {
         let tmp = lab.dir().join(format!("{label}-tmp"));
-        let pid = start(&mut lab, label, &[argv], &conf, &tmp);
+        let pid = start(&mut lab, label, imp, &conf, &tmp);
         let comm = wait_for(Duration::from_secs(10), || {
             let c =
                 std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
             Some(c.trim().to_owned()).filter(|c| c == "kars-named")
         });
         stop(&mut lab, pid);
-        names.push((argv, comm));
+        names.push((imp, comm));
     }
-    for (argv, comm) in names {
-        assert_eq!(comm.as_deref(), Some("kars-named"), "{argv}");
+    for (imp, comm) in names {
+        assert_eq!(comm.as_deref(), Some("kars-named"), "{imp:?}");
     }
 }
 
@@ -461,13 +444,13 @@ fn reload_conf(dir: &Path, vip: u8, extra: &str) -> String {
 fn reload_check_run(
     lab: &mut Lab,
     label: &str,
-    argv: &str,
+    imp: Impl,
 ) -> (bool, String, bool, Vec<String>) {
     let dir = lab.dir().join(format!("{label}-rc"));
     std::fs::create_dir_all(&dir).expect("dir");
     let tmp = lab.dir().join(format!("{label}-tmp"));
-    let conf_path = lab.dir().join(format!("{label}.conf"));
-    let pid = start(lab, label, &[argv], &reload_conf(&dir, 1, ""), &tmp);
+    let conf_path = DaemonFiles::new(lab.dir(), label).conf;
+    let pid = start(lab, label, imp, &reload_conf(&dir, 1, ""), &tmp);
     let master =
         wait_for(Duration::from_secs(10), || has(lab, 1).then_some(()));
     assert!(
@@ -518,8 +501,8 @@ fn reload_check_config_refuses_a_bad_configuration_as_keepalived() {
         return;
     }
     let mut lab = Lab::new(1).expect("lab");
-    for (label, argv) in [("rc-ka", "keepalived"), ("rc-rs", BIN)] {
-        let (kept, log, moved, saved) = reload_check_run(&mut lab, label, argv);
+    for (label, imp) in [("rc-ka", Impl::Keepalived), ("rc-rs", Impl::Rust)] {
+        let (kept, log, moved, saved) = reload_check_run(&mut lab, label, imp);
         assert!(kept, "{label}: the bad configuration was loaded");
         assert!(
             log.contains("bogus_keyword_here"),
@@ -545,14 +528,14 @@ fn timed_conf(file: &Path, vip: u8) -> String {
 fn timed_reload_run(
     lab: &mut Lab,
     label: &str,
-    argv: &str,
+    imp: Impl,
 ) -> (bool, bool, bool) {
     let dir = lab.dir().join(format!("{label}-rt"));
     std::fs::create_dir_all(&dir).expect("dir");
     let file = dir.join("reload.time");
     let tmp = lab.dir().join(format!("{label}-tmp"));
-    let conf_path = lab.dir().join(format!("{label}.conf"));
-    let pid = start(lab, label, &[argv], &timed_conf(&file, 11), &tmp);
+    let conf_path = DaemonFiles::new(lab.dir(), label).conf;
+    let pid = start(lab, label, imp, &timed_conf(&file, 11), &tmp);
     let master =
         wait_for(Duration::from_secs(10), || has(lab, 11).then_some(()));
     assert!(
@@ -587,8 +570,8 @@ fn reload_time_file_reloads_at_the_time_as_keepalived() {
         return;
     }
     let mut lab = Lab::new(1).expect("lab");
-    for (label, argv) in [("rt-ka", "keepalived"), ("rt-rs", BIN)] {
-        let (waited, moved, removed) = timed_reload_run(&mut lab, label, argv);
+    for (label, imp) in [("rt-ka", Impl::Keepalived), ("rt-rs", Impl::Rust)] {
+        let (waited, moved, removed) = timed_reload_run(&mut lab, label, imp);
         assert!(waited, "{label}: reloaded before the time");
         assert!(moved, "{label}: did not reload at the time");
         assert!(removed, "{label}: the time file is still there");
@@ -607,9 +590,9 @@ fn data_use_instance_names_the_dump_as_keepalived() {
         rx_conf("ADVERT")
     );
     let mut names = Vec::new();
-    for (label, argv) in [("ka", &["keepalived"][..]), ("rs", &[BIN][..])] {
+    for (label, imp) in [("ka", Impl::Keepalived), ("rs", Impl::Rust)] {
         let tmp = lab.dir().join(format!("{label}-dtmp"));
-        let pid = start(&mut lab, label, argv, &conf, &tmp);
+        let pid = start(&mut lab, label, imp, &conf, &tmp);
         std::thread::sleep(Duration::from_secs(2));
         lab.signal(pid, Signal::SIGUSR1);
         let found = wait_for(Duration::from_secs(5), || {
